@@ -1,0 +1,365 @@
+"""Stage 2, clean: extracted cells → one record per duty-list item, text right to the character.
+
+Per source file, page by page:
+- page furniture goes: titles (kept as the list's identity), repeated header rows, page
+  footers (第 N 页，共 M 页), cover and notice pages without a duty-list table;
+- each table is identified by its header row (or, without one, as the continuation of the
+  table before it, or by its title), and its columns get roles from the header wording;
+- a row that a page break split (its 序号 cell is empty) joins the item above it; an item
+  printed as two rows with （未完见下页）/（续上页） becomes one (a cell printed the same in both
+  counts once, otherwise the texts follow each other); a vertically merged 事项类别 cell gives
+  its value to every item it spans, also across a page break;
+- cell lines become text: wrapped lines joined, paragraphs recovered (pipeline.paragraphs).
+
+Run alone: python -m pipeline.clean --processed data/processed
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+import hashlib
+from pathlib import Path
+import sys
+
+from pipeline import __version__
+from pipeline.extract import MANIFEST as EXTRACT_MANIFEST
+from pipeline.extract import load_extracted
+from pipeline.furniture import is_footer, title_of_block
+from pipeline.headers import (
+    default_roles,
+    header_roles,
+    list_for_roles,
+    list_for_title,
+)
+from pipeline.identity import identity_from_title, parse_place
+from pipeline.paragraphs import Line, single_value
+from pipeline.rules import load, rules_digest
+from pipeline.settings import CleanSettings
+from pipeline.stitch import Item, ListReader, seq_number, value
+from pipeline.storage import build_dir, read_json, rows_to_arrow, write_json, write_parquet
+
+MANIFEST = "clean.json"
+PARAGRAPH_ROLES = ("upper_duties", "township_duties", "handling")
+
+
+def stage_version(settings: CleanSettings) -> str:
+    h = hashlib.sha256(__version__.encode())
+    for module in ("clean.py", "stitch.py", "furniture.py", "paragraphs.py", "headers.py", "identity.py"):
+        h.update((Path(__file__).parent / module).read_bytes())
+    h.update(rules_digest(("lists", "text", "admin_units")))
+    h.update(settings.digest().encode())
+    return h.hexdigest()[:12]
+
+
+# --- data shapes -----------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """The list being read: its kind, column roles, township and title."""
+
+    kind: str
+    roles: dict[int, str]
+    n_columns: int
+    place: dict | None
+    title: str
+    role_spans: list[tuple[float, float, str]]  # header x-ranges, for tables with other grids
+
+
+@dataclass
+class DocumentResult:
+    items: list[Item]
+    notes: list[str]
+
+
+# --- geometry helpers -------------------------------------------------------------------------
+
+
+def text_edges(records: list[dict]) -> dict:
+    """Right text edge of each column, keyed by the column's rounded right border.
+
+    A wrapped line fills its cell up to the edge, less than one character short. The edge is
+    the farthest any line of that column reaches; a column with too few multi-line cells to
+    tell uses the cell border minus the document's usual padding (key "pad").
+    """
+    multi = [c for rec in records for t in rec["tables"] for c in t["cells"] if len(c["lines"]) >= 2]
+    pads = sorted(c["x1"] - max(line["x1"] for line in c["lines"]) for c in multi)
+    pad = max(0.0, pads[len(pads) // 10]) if pads else 5.0
+    reach: dict[int, list[float]] = {}
+    for c in multi:
+        reach.setdefault(round(c["x1"]), []).append(max(line["x1"] for line in c["lines"]))
+    return {key: max(xs) for key, xs in reach.items() if len(xs) >= 3} | {"pad": pad}
+
+
+def cell_lines(cell: dict, edges: dict) -> list[Line]:
+    """A printed cell's lines, each knowing the cell's right text edge; the first starts a cell."""
+    right = edges.get(round(cell["x1"]), cell["x1"] - edges["pad"])
+    return [
+        Line(ln["text"], ln["x0"], ln["x1"], right, ln["size"], cell_start=(i == 0))
+        for i, ln in enumerate(cell["lines"])
+    ]
+
+
+def cell_text(cell: dict) -> str:
+    return single_value([Line(ln["text"], ln["x0"], ln["x1"], ln["x1"], ln["size"]) for ln in cell["lines"]])
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def _header(cells: list[dict]) -> tuple[dict[int, str], int, list] | None:
+    """Roles, first data row and header x-spans, if the table starts with a header row."""
+    rows = sorted({c["r0"] for c in cells})
+    for r in rows[:2]:
+        in_row = [c for c in cells if c["r0"] == r]
+        roles_by_cell = header_roles([(i, cell_text(c)) for i, c in enumerate(in_row)])
+        if roles_by_cell is None:
+            continue
+        roles: dict[int, str] = {}
+        spans = []
+        for i, role in roles_by_cell.items():
+            c = in_row[i]
+            for col in range(c["c0"], c["c1"]):
+                roles[col] = role
+            spans.append((c["x0"], c["x1"], role))
+        return roles, max(c["r1"] for c in in_row), spans
+    return None
+
+
+def _roles_by_position(cells: list[dict], spans: list[tuple[float, float, str]]) -> dict[int, str]:
+    roles: dict[int, str] = {}
+    for c in cells:
+        mid = (c["x0"] + c["x1"]) / 2
+        for x0, x1, role in spans:
+            if x0 <= mid <= x1:
+                roles.setdefault(c["c0"], role)
+    return roles
+
+
+# --- one document -------------------------------------------------------------------------------
+
+
+def clean_document(records: list[dict], settings: CleanSettings) -> DocumentResult:
+    """All items of one extracted PDF, list by list, in print order."""
+    edges = text_edges(records)
+
+    def lines_of(cell: dict) -> list[Line]:
+        return cell_lines(cell, edges)
+
+    notes: list[str] = []
+    readers: dict[tuple, ListReader] = {}
+    ctx: Context | None = None
+    last_title: str | None = None
+    last_place: dict | None = None
+    carried: list[dict] = []  # a title printed at the foot of the previous page
+    for rec in records:
+        page = rec["page"]
+        free = sorted(rec["text"], key=lambda ln: (ln["top"], ln["x0"]))
+        above_top = -1.0
+        for table in rec["tables"]:
+            top, bottom = table["bbox"][1], table["bbox"][3]
+            block = carried + [ln for ln in free if above_top <= ln["top"] and ln["bottom"] <= top + 1]
+            carried = []
+            above_top = bottom
+            title = title_of_block(block)
+            if title:
+                last_title = title
+                last_place = identity_from_title(title) or last_place
+            ctx, first_row = _table_context(table, ctx, title, last_title, last_place, notes, page)
+            if ctx is None:
+                continue
+            key = (tuple(sorted((ctx.place or {}).items())), ctx.kind)
+            if key not in readers:
+                readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, settings)
+            readers[key].read_table(table, first_row, ctx.roles, page, lines_of, notes)
+        after = [ln for ln in free if ln["top"] >= above_top and not is_footer(ln["text"])]
+        carried = after if 0 < len(after) <= 3 and title_of_block(after) else []
+    items = [item for reader in readers.values() for item in reader.finish(notes)]
+    return DocumentResult(items, notes)
+
+
+def _table_context(table, ctx, title, last_title, last_place, notes, page):
+    """The list this table continues or starts, and its first data row; (None, 0) to skip it."""
+    cells = table["cells"]
+    n_columns = max(c["c1"] for c in cells)
+    header = _header(cells)
+    if header is not None:
+        roles, first_row, spans = header
+        return Context(
+            list_for_roles(roles), roles, n_columns, last_place, last_title or "", spans
+        ), first_row
+    if title is None and ctx is not None:
+        if n_columns == ctx.n_columns:
+            return ctx, 0
+        roles = _roles_by_position(cells, ctx.role_spans)
+        if "seq" in roles.values():
+            return Context(ctx.kind, roles, n_columns, ctx.place, ctx.title, ctx.role_spans), 0
+    kind = list_for_title(title) if title else None
+    if kind is None and ctx is not None and title is not None:
+        kind = ctx.kind
+    roles = default_roles(kind, n_columns) if kind else None
+    if roles is None:
+        notes.append(
+            f"page {page}: a table that is not a duty list (no header row or list title) was skipped"
+        )
+        return None, 0
+    return Context(kind, roles, n_columns, last_place, title or last_title or "", []), 0
+
+
+# --- items → rows ---------------------------------------------------------------------------------
+
+
+def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings) -> list[dict]:
+    """Plain rows of a document's items, ready for the item tables."""
+    rows = []
+    for item in result.items:
+        seq = seq_number(item.seq_text)
+        if seq is None:
+            result.notes.append(f"{item.kind} item with 序号 {item.seq_text!r} is not numbered; left out")
+            continue
+        roles = _roles_of(item.kind)
+        row = {
+            "source_file": source_file,
+            "list": item.kind,
+            "title": item.title,
+            **{k: item.place.get(k) for k in ("province", "city", "county", "township", "township_kind")},
+            "seq": seq,
+            "pages": sorted(item.pages),
+        }
+        for role in ("category", "name", "departments", *PARAGRAPH_ROLES):
+            text = value(item.cells.get(role, []), role, settings) if role in roles else None
+            row[role] = split_departments(text) if role == "departments" and text is not None else text
+        rows.append(row)
+    return rows
+
+
+def _roles_of(kind: str) -> list[str]:
+    return load("lists")["lists"][kind]["default_columns"]
+
+
+def split_departments(paras: list[str]) -> list[str]:
+    """The 对应上级部门 cell as a list: split on 、 (and on separate lines), as printed."""
+    out = []
+    for p in paras:
+        out.extend(part.strip() for part in p.split("、") if part.strip())
+    return out
+
+
+# --- the stage ----------------------------------------------------------------------------------
+
+CLEAN_FIELDS = (
+    ("source_file", "string"),
+    ("list", "string"),
+    ("title", "string"),
+    ("province", "string"),
+    ("city", "string"),
+    ("county", "string"),
+    ("township", "string"),
+    ("township_kind", "string"),
+    ("seq", "int32"),
+    ("category", "string"),
+    ("name", "string"),
+    ("departments", "list"),
+    ("upper_duties", "list"),
+    ("township_duties", "list"),
+    ("handling", "list"),
+    ("pages", "list_int"),
+)
+
+
+def clean_schema():
+    import pyarrow as pa
+
+    types = {
+        "string": pa.string(),
+        "int32": pa.int32(),
+        "list": pa.list_(pa.string()),
+        "list_int": pa.list_(pa.int32()),
+    }
+    return pa.schema([(n, types[t]) for n, t in CLEAN_FIELDS])
+
+
+def clean_file(
+    records: list[dict], source_file: str, settings: CleanSettings
+) -> tuple[list[dict], list[str], str | None]:
+    """Rows, notes and a rejection reason (None when the file holds a duty list)."""
+    result = clean_document(records, settings)
+    rows = item_rows(result, source_file, settings)
+    if not rows:
+        return [], result.notes, "no duty list found (no table with a 序号/事项名称 header or a list title)"
+    if any(not r["township"] for r in rows):
+        place = parse_place(Path(source_file).stem)
+        if place is None:
+            return [], result.notes, "no list title naming the township (…乡/镇/街道…清单) was found"
+        for r in rows:
+            if not r["township"]:
+                r.update({k: place[k] for k in ("province", "city", "county", "township", "township_kind")})
+        result.notes.append("township taken from the file name: the lists carry no title naming it")
+    return rows, result.notes, None
+
+
+def run(processed: Path, settings: CleanSettings | None = None, log=print) -> dict:
+    """Clean every extracted file not yet cleaned; write the stage manifest; return it."""
+    settings = settings or CleanSettings()
+    extracted = read_json(build_dir(processed) / EXTRACT_MANIFEST)
+    version = stage_version(settings)
+    cache = build_dir(processed) / "clean" / version
+    cache.mkdir(parents=True, exist_ok=True)
+    previous = _previous(processed, version)
+    entries = []
+    done = 0
+    for e in extracted["files"]:
+        entry = {k: e[k] for k in ("source_file", "sha256", "status") if k in e}
+        entries.append(entry)
+        if e["status"] != "ok":
+            entry["reason"] = e["reason"]
+            continue
+        target = cache / f"{e['sha256']}.parquet"
+        old = previous.get((e["sha256"], e["source_file"]))
+        if old is not None and (old["status"] != "ok" or target.exists()):
+            entry.update({k: v for k, v in old.items() if k not in entry or k == "status"})
+            continue
+        rows, notes, reason = clean_file(load_extracted(processed, e), e["source_file"], settings)
+        done += 1
+        entry["notes"] = notes
+        if reason:
+            entry.update(status="rejected", reason=reason)
+            continue
+        write_parquet(target, rows_to_arrow(rows, clean_schema()))
+        entry.update(status="ok", cache=target.relative_to(build_dir(processed)).as_posix(), items=len(rows))
+    live = {cache / Path(e["cache"]).name for e in entries if e.get("cache")}
+    for stale in cache.glob("*.parquet"):
+        if stale not in live:
+            stale.unlink()
+    for old_dir in cache.parent.iterdir():
+        if old_dir != cache and old_dir.is_dir():
+            for p in old_dir.glob("*"):
+                p.unlink()
+            old_dir.rmdir()
+    manifest = {"stage": "clean", "version": version, "files": entries}
+    write_json(build_dir(processed) / MANIFEST, manifest)
+    log(f"clean: {len(entries)} files, {done} cleaned")
+    return manifest
+
+
+def _previous(processed: Path, version: str) -> dict:
+    try:
+        old = read_json(build_dir(processed) / MANIFEST)
+    except (OSError, ValueError):
+        return {}
+    if old.get("version") != version:
+        return {}
+    return {(e["sha256"], e["source_file"]): e for e in old["files"] if "sha256" in e}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    args = ap.parse_args(argv)
+    run(args.processed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Plain geometry helpers: table grids from ruling lines, text lines from characters.
+
+A Word table exported to PDF is drawn with ruling lines. Their positions give a grid of
+rows and columns; slots not separated by a ruling form one cell, so a vertically merged
+cell is one cell spanning several grid rows. The characters inside a cell become text
+lines that keep where they start and end.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+
+
+def cluster_positions(values: Iterable[float], tolerance: float) -> list[float]:
+    """Sorted distinct positions, merging values closer than `tolerance` (mean of a cluster)."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tolerance:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+def _covered(
+    edges: Sequence[tuple[float, float, float]], at: float, lo: float, hi: float, tol: float
+) -> bool:
+    """Whether ruling segments (position, start, end) at `at` cover at least half of [lo, hi]."""
+    if hi <= lo:
+        return True
+    covered = 0.0
+    for pos, a, b in edges:
+        if abs(pos - at) <= tol:
+            covered += max(0.0, min(b, hi) - max(a, lo))
+    return covered >= 0.5 * (hi - lo)
+
+
+def grid_from_rulings(
+    h_edges: Sequence[tuple[float, float, float]],
+    v_edges: Sequence[tuple[float, float, float]],
+    bbox: tuple[float, float, float, float],
+    tolerance: float,
+) -> tuple[list[float], list[float], list[dict]]:
+    """Cells of a ruled table from its rulings.
+
+    h_edges: (y, x0, x1) horizontal segments; v_edges: (x, top, bottom) vertical segments.
+    The grid lines are every distinct ruling position inside `bbox`; two neighbouring grid
+    slots belong to one cell when no ruling separates them. A vertically merged cell thus
+    becomes one cell spanning several grid rows, even where a producer left out a border
+    that a strict corner-to-corner search (pdfplumber's cell finder) would need.
+    """
+    x0, top, x1, bottom = bbox
+    inside_h = [
+        e for e in h_edges if top - tolerance <= e[0] <= bottom + tolerance and e[2] > x0 and e[1] < x1
+    ]
+    inside_v = [
+        e for e in v_edges if x0 - tolerance <= e[0] <= x1 + tolerance and e[2] > top and e[1] < bottom
+    ]
+    xs = cluster_positions([x0, x1] + [e[0] for e in inside_v], tolerance)
+    ys = cluster_positions([top, bottom] + [e[0] for e in inside_h], tolerance)
+    nr, nc = len(ys) - 1, len(xs) - 1
+    if nr < 1 or nc < 1:
+        return xs, ys, []
+    parent = list(range(nr * nc))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for r in range(nr):
+        for c in range(nc):
+            if c + 1 < nc and not _covered(inside_v, xs[c + 1], ys[r], ys[r + 1], tolerance):
+                union(r * nc + c, r * nc + c + 1)
+            if r + 1 < nr and not _covered(inside_h, ys[r + 1], xs[c], xs[c + 1], tolerance):
+                union(r * nc + c, (r + 1) * nc + c)
+    spans: dict[int, list[int]] = {}
+    for r in range(nr):
+        for c in range(nc):
+            root = find(r * nc + c)
+            box = spans.setdefault(root, [r, r + 1, c, c + 1])
+            box[0], box[1] = min(box[0], r), max(box[1], r + 1)
+            box[2], box[3] = min(box[2], c), max(box[3], c + 1)
+    cells = [
+        {"r0": r0, "r1": r1, "c0": c0, "c1": c1, "x0": xs[c0], "top": ys[r0], "x1": xs[c1], "bottom": ys[r1]}
+        for r0, r1, c0, c1 in spans.values()
+    ]
+    cells.sort(key=lambda c: (c["r0"], c["c0"]))
+    return xs, ys, cells
+
+
+def slot_index(xs: Sequence[float], ys: Sequence[float], x: float, y: float) -> tuple[int, int] | None:
+    """Grid slot (row, column) holding the point, or None outside the grid."""
+    if not (xs[0] <= x <= xs[-1] and ys[0] <= y <= ys[-1]):
+        return None
+    c = min(bisect.bisect_right(xs, x) - 1, len(xs) - 2)
+    r = min(bisect.bisect_right(ys, y) - 1, len(ys) - 2)
+    return r, c
+
+
+def _is_ascii_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def chars_to_lines(chars: Sequence[dict], line_tolerance: float, space_gap: float) -> list[dict]:
+    """Group characters into text lines, top to bottom, each read left to right.
+
+    A character belongs to the current line when its top lies within `line_tolerance` × its
+    size of the line's first character. Spaces are kept as printed; between two ASCII word
+    characters a horizontal gap wider than `space_gap` × size also counts as one space
+    (producers that position words instead of printing a space). CJK text gets no inferred
+    spaces: justified CJK lines have wide gaps that are not spaces.
+    """
+    ordered = sorted(chars, key=lambda c: (c["top"], c["x0"]))
+    groups: list[list[dict]] = []
+    for ch in ordered:
+        if groups and ch["top"] - groups[-1][0]["top"] <= line_tolerance * max(groups[-1][0]["size"], 1.0):
+            groups[-1].append(ch)
+        else:
+            groups.append([ch])
+    lines = []
+    for group in groups:
+        group.sort(key=lambda c: c["x0"])
+        parts: list[str] = []
+        prev = None
+        for ch in group:
+            if (
+                prev is not None
+                and _is_ascii_word_char(prev["text"][-1:])
+                and _is_ascii_word_char(ch["text"][:1])
+                and ch["x0"] - prev["x1"] > space_gap * ch["size"]
+            ):
+                parts.append(" ")
+            parts.append(ch["text"])
+            prev = ch
+        text = "".join(parts)
+        inked = [c for c in group if not c["text"].isspace()]
+        if not inked:
+            continue
+        sizes = sorted(c["size"] for c in inked)
+        lines.append(
+            {
+                "text": text,
+                "x0": min(c["x0"] for c in inked),
+                "x1": max(c["x1"] for c in inked),
+                "top": min(c["top"] for c in inked),
+                "bottom": max(c["bottom"] for c in inked),
+                "size": sizes[len(sizes) // 2],
+            }
+        )
+    return lines

@@ -1,0 +1,84 @@
+"""Atomic, deterministic file writes and the build folder layout inside the processed folder.
+
+Everything is written to a temporary file beside its target and moved into place, so a failed
+or interrupted run leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+import tempfile
+
+BUILD_DIR = ".build"
+
+
+def build_dir(processed: Path) -> Path:
+    """Working folder of the pipeline inside the processed folder (caches, stage manifests)."""
+    return processed / BUILD_DIR
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, obj) -> None:
+    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+
+
+def read_json(path: Path):
+    with path.open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+def rows_to_arrow(rows: list[dict], schema):
+    """Arrow table of `schema` from plain row dicts.
+
+    Goes through Arrow's JSON reader: building arrays from Python lists makes pyarrow import
+    pandas (0.3 s per process), which each short-lived stage process would pay.
+    """
+    import io
+
+    import pyarrow.json as pj
+
+    if not rows:
+        return schema.empty_table()
+    data = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode("utf-8")
+    opts = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
+    table = pj.read_json(
+        io.BytesIO(data), parse_options=opts, read_options=pj.ReadOptions(block_size=1 << 26)
+    )
+    return table.select(schema.names).cast(schema).combine_chunks().replace_schema_metadata(schema.metadata)
+
+
+def read_parquet(path: Path):
+    """Arrow table from a Parquet file (without importing pandas)."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).read()
+
+
+def write_parquet(path: Path, table) -> None:
+    """Write an Arrow table as Parquet, atomically and byte-for-byte reproducibly."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", write_statistics=True, store_schema=True)
+    atomic_write_bytes(path, sink.getvalue().to_pybytes())
