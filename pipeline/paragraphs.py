@@ -108,7 +108,12 @@ def lead_unit(text: str) -> str:
     end = 1
     while end < len(text):
         a, b = text[end - 1], text[end]
-        if b in pats["no_start"] or a in pats["no_end"] or b in pats["no_end"] or (_word_char(a) and _word_char(b)):
+        if (
+            b in pats["no_start"]
+            or a in pats["no_end"]
+            or b in pats["no_end"]
+            or (_word_char(a) and _word_char(b))
+        ):
             end += 1
         else:
             break

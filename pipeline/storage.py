@@ -64,7 +64,10 @@ def rows_to_arrow(rows: list[dict], schema):
     table = pj.read_json(
         io.BytesIO(data), parse_options=opts, read_options=pj.ReadOptions(block_size=1 << 26)
     )
-    return table.select(schema.names).cast(schema).combine_chunks().replace_schema_metadata(schema.metadata)
+    table = table.select(schema.names)
+    if not table.schema.equals(schema, check_metadata=False):
+        table = table.cast(schema)  # imports pyarrow.compute; read_json's types usually match
+    return table.combine_chunks().replace_schema_metadata(schema.metadata)
 
 
 def read_parquet(path: Path):

@@ -1,0 +1,91 @@
+# Township duty lists (乡镇履职事项清单): PDFs in $(RAW) → Parquet tables in $(PROCESSED).
+#
+#   make all                          set up .venv (first time), build data/processed from data/raw
+#   make all RAW=dir PROCESSED=dir    the same for any two folders
+#   make all JOBS=2                   limit extraction to 2 processes (default: all cores)
+#   make test                         run the tests
+#   make notebooks                    run the notebooks headless; HTML and figures in reports/
+#   make lab                          open JupyterLab
+#
+# Stages (one module each, each runnable alone): extract → clean → normalize. Make redoes a
+# stage only when its inputs or its code changed; extraction also keeps a per-file cache keyed
+# by content hash inside $(PROCESSED)/.build, so only new or changed PDFs are read again.
+# Paths must not contain spaces.
+
+RAW ?= data/raw
+PROCESSED ?= data/processed
+JOBS ?=
+DASK_SCHEDULER ?=
+PYTHON ?= python3
+
+VENV := .venv
+PY := $(VENV)/bin/python
+READY := $(VENV)/.requirements-installed
+export PYTHONDONTWRITEBYTECODE := 1
+
+BUILD := $(PROCESSED)/.build
+EXTRACTED := $(BUILD)/extract.json
+CLEANED := $(BUILD)/clean.json
+TABLES := $(PROCESSED)/basic_items.parquet
+
+EXTRACT_CODE := pipeline/__init__.py pipeline/extract.py pipeline/geometry.py pipeline/sources.py \
+	pipeline/parallel.py pipeline/settings.py pipeline/storage.py
+CLEAN_CODE := pipeline/clean.py pipeline/stitch.py pipeline/paragraphs.py pipeline/headers.py \
+	pipeline/furniture.py pipeline/identity.py pipeline/rules.py $(wildcard pipeline/rules/*.toml)
+NORMALIZE_CODE := pipeline/normalize.py pipeline/departments.py pipeline/steps.py \
+	pipeline/contracts.py pipeline/schema.py pipeline/schema.toml
+
+# Any raw file added, changed or removed since the last extraction (find also lists the folder
+# itself when its listing changed).
+RAW_CHANGED := $(shell [ -f "$(EXTRACTED)" ] && find "$(RAW)" -newer "$(EXTRACTED)" -print -quit 2>/dev/null)
+
+.PHONY: all build test lint format notebooks lab clean-processed FORCE
+
+all: $(READY)
+	@test -d "$(RAW)" || { echo "make: raw folder $(RAW) does not exist" >&2; exit 2; }
+	@$(PY) -m pipeline.lock "$(PROCESSED)" $(MAKE) --no-print-directory build \
+		RAW="$(RAW)" PROCESSED="$(PROCESSED)" JOBS="$(JOBS)" DASK_SCHEDULER="$(DASK_SCHEDULER)"
+
+build: $(TABLES)
+	@$(PY) -m pipeline.report --processed "$(PROCESSED)"
+
+$(EXTRACTED): $(EXTRACT_CODE) $(if $(RAW_CHANGED),FORCE) | $(READY)
+	$(PY) -m pipeline.extract --raw "$(RAW)" --processed "$(PROCESSED)" \
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER))
+
+$(CLEANED): $(EXTRACTED) $(CLEAN_CODE)
+	$(PY) -m pipeline.clean --processed "$(PROCESSED)"
+
+$(TABLES): $(CLEANED) $(NORMALIZE_CODE)
+	$(PY) -m pipeline.normalize --processed "$(PROCESSED)"
+
+FORCE:
+
+# --- environment -----------------------------------------------------------------------------
+
+$(READY): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m ipykernel install --sys-prefix --name duty-lists --display-name "Python (duty lists)" >/dev/null
+	touch $@
+
+# --- checks and analysis -----------------------------------------------------------------------
+
+test: $(READY)
+	$(PY) -m pytest
+
+lint: $(READY)
+	$(PY) -m ruff check pipeline tests benchmarks notebooks
+	$(PY) -m ruff format --check pipeline tests benchmarks notebooks
+
+format: $(READY)
+	$(PY) -m ruff format pipeline tests benchmarks notebooks
+
+notebooks: $(READY)
+	$(PY) -m pipeline.notebooks --processed "$(PROCESSED)" --out reports
+
+lab: $(READY)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+clean-processed:
+	rm -rf "$(PROCESSED)"/*.parquet "$(PROCESSED)"/CODEBOOK.md "$(PROCESSED)"/datapackage.json "$(BUILD)"
