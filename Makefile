@@ -43,21 +43,21 @@ RAW_CHANGED := $(shell [ -f "$(EXTRACTED)" ] && find "$(RAW)" -newer "$(EXTRACTE
 
 all: $(READY)
 	@test -d "$(RAW)" || { echo "make: raw folder $(RAW) does not exist" >&2; exit 2; }
-	@$(PY) -m pipeline.lock "$(PROCESSED)" $(MAKE) --no-print-directory build \
+	@$(PY) -m pipeline.lock "$(PROCESSED)" $(MAKE) --no-print-directory --silent build \
 		RAW="$(RAW)" PROCESSED="$(PROCESSED)" JOBS="$(JOBS)" DASK_SCHEDULER="$(DASK_SCHEDULER)"
-
-build: $(TABLES)
 	@$(PY) -m pipeline.report --processed "$(PROCESSED)"
 
+build: $(TABLES)
+
 $(EXTRACTED): $(EXTRACT_CODE) $(if $(RAW_CHANGED),FORCE) | $(READY)
-	$(PY) -m pipeline.extract --raw "$(RAW)" --processed "$(PROCESSED)" \
+	@$(PY) -m pipeline.extract --raw "$(RAW)" --processed "$(PROCESSED)" \
 		$(if $(JOBS),--jobs $(JOBS)) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER))
 
 $(CLEANED): $(EXTRACTED) $(CLEAN_CODE)
-	$(PY) -m pipeline.clean --processed "$(PROCESSED)"
+	@$(PY) -m pipeline.clean --processed "$(PROCESSED)"
 
 $(TABLES): $(CLEANED) $(NORMALIZE_CODE)
-	$(PY) -m pipeline.normalize --processed "$(PROCESSED)"
+	@$(PY) -m pipeline.normalize --processed "$(PROCESSED)"
 
 FORCE:
 

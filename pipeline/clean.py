@@ -315,7 +315,9 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
         if e["status"] != "ok":
             entry["reason"] = e["reason"]
             continue
-        target = cache / f"{e['sha256']}.parquet"
+        # Rows carry the file's name (and may take the township from it): key by content and name.
+        key = hashlib.sha256(f"{e['sha256']}|{e['source_file']}".encode()).hexdigest()
+        target = cache / f"{key}.parquet"
         old = previous.get((e["sha256"], e["source_file"]))
         if old is not None and (old["status"] != "ok" or target.exists()):
             entry.update({k: v for k, v in old.items() if k not in entry or k == "status"})
@@ -339,7 +341,8 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
             old_dir.rmdir()
     manifest = {"stage": "clean", "version": version, "files": entries}
     write_json(build_dir(processed) / MANIFEST, manifest)
-    log(f"clean: {len(entries)} files, {done} cleaned")
+    ok = sum(1 for e in entries if e["status"] == "ok")
+    log(f"clean: {done} files cleaned, {ok} with duty lists")
     return manifest
 
 

@@ -27,7 +27,15 @@ from pipeline.parallel import default_jobs, map_ordered
 from pipeline.progress import progress
 from pipeline.settings import ExtractSettings
 from pipeline.sources import RejectedFile, check_pdf_bytes, file_sha256, list_sources, source_name
-from pipeline.storage import build_dir, read_json, read_parquet, rows_to_arrow, write_json, write_parquet
+from pipeline.storage import (
+    build_dir,
+    read_json,
+    read_parquet,
+    remove_stale_temp_files,
+    rows_to_arrow,
+    write_json,
+    write_parquet,
+)
 
 MANIFEST = "extract.json"
 
@@ -344,6 +352,7 @@ def run(
 ) -> dict:
     """Extract every raw file not yet in the cache; write the stage manifest; return it."""
     settings = settings or ExtractSettings()
+    remove_stale_temp_files(processed)
     cache = cache_dir(processed, settings)
     cache.mkdir(parents=True, exist_ok=True)
     jobs = jobs or default_jobs()
@@ -393,8 +402,10 @@ def run(
             e.pop("cache", None)
     manifest = {"stage": "extract", "version": stage_version(settings), "files": entries}
     write_json(build_dir(processed) / MANIFEST, manifest)
-    done = sum(len(ts) > 0 for _, ts in pending)
-    log(f"extract: {len(entries)} files, {done} read, {len(entries) - done} cached or rejected")
+    read = sum(1 for e, _ in pending if e["status"] == "ok")
+    cached = sum(1 for e in entries if e["status"] == "ok") - read
+    rejected = sum(1 for e in entries if e["status"] != "ok")
+    log(f"extract: {len(entries)} raw files: {read} read, {cached} unchanged (cached), {rejected} rejected")
     return manifest
 
 

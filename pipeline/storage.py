@@ -19,6 +19,14 @@ def build_dir(processed: Path) -> Path:
     return processed / BUILD_DIR
 
 
+def remove_stale_temp_files(processed: Path) -> None:
+    """Delete temporary files a killed run left behind (builds hold a lock, so none is live)."""
+    for folder in (processed, build_dir(processed)):
+        if folder.is_dir():
+            for tmp in folder.rglob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

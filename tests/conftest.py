@@ -1,0 +1,62 @@
+"""Shared test fixtures: real PDFs run through the real stages into temporary folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import shutil
+
+import pytest
+
+from pipeline import clean, extract, normalize
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+LAYOUTS = FIXTURES / "layouts"
+CORPUS = FIXTURES / "corpus"
+DEFAULT_PDF = ROOT / "data" / "raw" / "hami_yiwu_tuhulu.pdf"
+
+# Three generated townships in three counties: the small multi-township fixture.
+MULTI_TOWNSHIP_CASES = ("other_list_order", "rect_borders", "rows_kept_whole")
+
+
+def quiet(*args, **kwargs) -> None:
+    pass
+
+
+def build(raw: Path, processed: Path, jobs: int = 1) -> Path:
+    """Run extract → clean → normalize on a raw folder; return the processed folder."""
+    extract.run(raw, processed, jobs=jobs, log=quiet)
+    clean.run(processed, log=quiet)
+    normalize.run(processed, log=quiet)
+    return processed
+
+
+def copy_pdfs(sources: list[Path], raw: Path) -> Path:
+    raw.mkdir(parents=True, exist_ok=True)
+    for src in sources:
+        shutil.copy2(src, raw / src.name)
+    return raw
+
+
+@pytest.fixture(scope="session")
+def tuhulu_tables(tmp_path_factory) -> Path:
+    """The embedded default (data/raw) built into a temporary processed folder."""
+    base = tmp_path_factory.mktemp("tuhulu")
+    return build(copy_pdfs([DEFAULT_PDF], base / "raw"), base / "processed", jobs=2)
+
+
+@pytest.fixture(scope="session")
+def multi_township_tables(tmp_path_factory) -> Path:
+    """Three generated townships (three counties) built into a temporary processed folder."""
+    base = tmp_path_factory.mktemp("multi")
+    pdfs = [p for case in MULTI_TOWNSHIP_CASES for p in sorted((LAYOUTS / case).glob("*.pdf"))]
+    return build(copy_pdfs(pdfs, base / "raw"), base / "processed", jobs=2)
+
+
+@pytest.fixture(scope="session")
+def scale_tables(tmp_path_factory) -> Path:
+    """The 24 synthetic scale townships (three counties, 1,318 pages)."""
+    base = tmp_path_factory.mktemp("scale")
+    return build(
+        copy_pdfs(sorted((CORPUS / "scale").glob("*.pdf")), base / "raw"), base / "processed", jobs=2
+    )

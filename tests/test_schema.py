@@ -1,0 +1,110 @@
+"""Self-describing output: descriptions in every Parquet field, codebook, datapackage, readers."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.schema import codebook, spec
+
+TABLES = sorted(spec())
+
+
+def test_every_column_in_the_source_of_truth_has_a_description_and_a_type():
+    for name, t in spec().items():
+        assert t["description"] and t["primary_key"], name
+        for col in t["columns"]:
+            assert col.get("description", "").strip(), f"{name}.{col['name']} has no description"
+            assert col["type"] in {"string", "int32", "bool", "list<string>", "list<int32>"}
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_parquet_fields_carry_their_descriptions(tuhulu_tables, name):
+    schema = pq.read_schema(tuhulu_tables / f"{name}.parquet")
+    described = {c["name"] for c in spec()[name]["columns"]}
+    assert set(schema.names) == described
+    for field in schema:
+        assert field.metadata and field.metadata.get(b"description"), f"{name}.{field.name}"
+    assert schema.metadata[b"description"]
+
+
+def test_codebook_lists_every_column(tuhulu_tables):
+    text = (tuhulu_tables / "CODEBOOK.md").read_text(encoding="utf-8")
+    assert text == codebook()
+    for name, t in spec().items():
+        assert f"## {name}" in text
+        for col in t["columns"]:
+            assert f"| {col['name']} |" in text
+
+
+def test_allowed_values_hold(tuhulu_tables):
+    import pandas as pd
+
+    for name, t in spec().items():
+        df = pd.read_parquet(tuhulu_tables / f"{name}.parquet")
+        for col in t["columns"]:
+            if "values" in col:
+                assert set(df[col["name"]].dropna()) <= set(col["values"]), f"{name}.{col['name']}"
+            if not col.get("nullable"):
+                assert df[col["name"]].notna().all(), f"{name}.{col['name']} has empty values"
+
+
+def test_datapackage_is_valid_frictionless(tuhulu_tables):
+    """The descriptor, the keys (primary and foreign) and every cell are checked by Frictionless.
+
+    Frictionless reads Parquet through pandas, which hands it list columns as NumPy arrays that its
+    `array` type does not accept; those cells are checked with pyarrow instead."""
+    from frictionless import Package, validate
+
+    descriptor = tuhulu_tables / "datapackage.json"
+    package = Package(str(descriptor))
+    assert sorted(package.resource_names) == TABLES
+    report = validate(str(descriptor))
+    array_fields = {(r.name, f.name) for r in package.resources for f in r.schema.fields if f.type == "array"}
+    errors = report.flatten(["type", "fieldName", "note"])
+    assert errors, "expected Frictionless to report the NumPy list cells"
+    other = [e for e in errors if not (e[0] == "type-error" and any(e[1] == f for _, f in array_fields))]
+    assert other == []
+    for resource, field in array_fields:
+        arrow_type = pq.read_schema(tuhulu_tables / f"{resource}.parquet").field(field).type
+        assert str(arrow_type).startswith("list<")
+    meta = json.loads(descriptor.read_text(encoding="utf-8"))
+    fks = {r["name"]: r["schema"].get("foreignKeys", []) for r in meta["resources"]}
+    assert fks["coordination_departments"][1]["reference"]["resource"] == "departments"
+
+
+def test_tables_open_in_duckdb_and_join_on_their_keys(tuhulu_tables):
+    import duckdb
+
+    con = duckdb.connect()
+    for name in TABLES:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{tuhulu_tables / name}.parquet')")
+    top = con.execute(
+        """
+        SELECT d.name, count(*) AS items
+        FROM coordination_departments b JOIN departments d USING (department_id)
+        GROUP BY d.name ORDER BY items DESC, d.name LIMIT 1
+        """
+    ).fetchone()
+    assert top[1] > 5
+    n = con.execute(
+        "SELECT count(*) FROM basic_items JOIN townships USING (township_id) WHERE townships.township = '吐葫芦乡'"
+    ).fetchone()[0]
+    assert n == 107
+    steps = con.execute(
+        "SELECT count(*) FROM duty_steps s JOIN coordination_items c USING (item_id) WHERE NOT s.is_heading"
+    ).fetchone()[0]
+    assert steps > 500
+
+
+def test_tables_open_in_pandas_without_warnings(tuhulu_tables):
+    import warnings
+
+    import pandas as pd
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in TABLES:
+            pd.read_parquet(tuhulu_tables / f"{name}.parquet")
