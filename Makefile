@@ -26,7 +26,10 @@ export PYTHONDONTWRITEBYTECODE := 1
 BUILD := $(PROCESSED)/.build
 EXTRACTED := $(BUILD)/extract.json
 CLEANED := $(BUILD)/clean.json
-TABLES := $(PROCESSED)/basic_items.parquet
+OUTPUTS := townships basic_items coordination_items reclaimed_items departments \
+	coordination_departments reclaimed_departments duty_steps source_files
+# normalize writes all of these at once; a missing one makes it run again.
+TABLES := $(foreach t,$(OUTPUTS),$(PROCESSED)/$(t).parquet) $(PROCESSED)/CODEBOOK.md $(PROCESSED)/datapackage.json
 
 EXTRACT_CODE := pipeline/__init__.py pipeline/extract.py pipeline/geometry.py pipeline/sources.py \
 	pipeline/parallel.py pipeline/settings.py pipeline/storage.py

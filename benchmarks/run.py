@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         results["cold_seconds"] = statistics.median(s for s, _ in cold)
         results["cold_ratio"] = results["cold_seconds"] / results["bare_seconds"]
         results["noop_seconds"] = statistics.median(noop)
+        results["peak_mb_one_file"] = max(m for _, m in cold)
 
         if not args.skip_scale:
             pdfs = sorted(args.scale_dir.glob("*.pdf"))
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copy2(pdf, scale_raw / pdf.name)
             seconds, mb = timed(make_all(scale_raw, tmp / "scale-out"))
             peaks.append(mb)
+            results["peak_mb_scale"] = mb
             results["scale_files"] = len(pdfs)
             results["scale_seconds"] = seconds
             results["scale_linear_seconds"] = sum(per_file) / cores
@@ -177,7 +179,10 @@ def main(argv: list[str] | None = None) -> int:
             ("linear: Σ per-file / cores (s)", results["scale_linear_seconds"], ""),
             ("scale / linear", results["scale_ratio"], f"≤ {TARGETS['scale_ratio']}"),
         ]
-    rows.append(("peak memory, whole process tree (MB)", results["peak_mb"], f"≤ {TARGETS['peak_mb']}"))
+    rows.append(("peak memory, Tuhulu build (MB)", results["peak_mb_one_file"], ""))
+    if "peak_mb_scale" in results:
+        rows.append((f"peak memory, {results['scale_files']}-file build (MB)", results["peak_mb_scale"], ""))
+    rows.append(("peak memory, any build (MB)", results["peak_mb"], f"≤ {TARGETS['peak_mb']}"))
     for label, value, target in rows:
         print(f"{label:40s} {value:8.2f}  {target}")
     met = (

@@ -31,6 +31,7 @@ from pipeline.headers import (
     header_roles,
     list_for_roles,
     list_for_title,
+    looks_like_title,
 )
 from pipeline.identity import identity_from_title, parse_place
 from pipeline.paragraphs import Line, single_value
@@ -108,9 +109,23 @@ def cell_text(cell: dict) -> str:
 # --- tables -----------------------------------------------------------------------------------
 
 
-def _header(cells: list[dict]) -> tuple[dict[int, str], int, list] | None:
+def banner_rows(cells: list[dict]) -> tuple[str, int]:
+    """Text of the rows across the whole table at its top (a title printed inside the table),
+    and the first grid row below them."""
+    n_columns = max(c["c1"] for c in cells)
+    texts, first = [], min(c["r0"] for c in cells)
+    for r in sorted({c["r0"] for c in cells}):
+        in_row = [c for c in cells if c["r0"] == r]
+        if r != first or len(in_row) != 1 or in_row[0]["c1"] - in_row[0]["c0"] != n_columns or n_columns < 2:
+            break
+        texts.append(cell_text(in_row[0]))
+        first = in_row[0]["r1"]
+    return "".join(texts), first
+
+
+def _header(cells: list[dict], start: int) -> tuple[dict[int, str], int, list] | None:
     """Roles, first data row and header x-spans, if the table starts with a header row."""
-    rows = sorted({c["r0"] for c in cells})
+    rows = sorted({c["r0"] for c in cells if c["r0"] >= start})
     for r in rows[:2]:
         in_row = [c for c in cells if c["r0"] == r]
         roles_by_cell = header_roles([(i, cell_text(c)) for i, c in enumerate(in_row)])
@@ -162,11 +177,12 @@ def clean_document(records: list[dict], settings: CleanSettings) -> DocumentResu
             block = carried + [ln for ln in free if above_top <= ln["top"] and ln["bottom"] <= top + 1]
             carried = []
             above_top = bottom
-            title = title_of_block(block)
+            banner, start = banner_rows(table["cells"])
+            title = title_of_block(block) or (banner if banner and looks_like_title(banner) else None)
             if title:
                 last_title = title
                 last_place = identity_from_title(title) or last_place
-            ctx, first_row = _table_context(table, ctx, title, last_title, last_place, notes, page)
+            ctx, first_row = _table_context(table, start, ctx, title, last_title, last_place, notes, page)
             if ctx is None:
                 continue
             key = (tuple(sorted((ctx.place or {}).items())), ctx.kind)
@@ -179,11 +195,11 @@ def clean_document(records: list[dict], settings: CleanSettings) -> DocumentResu
     return DocumentResult(items, notes)
 
 
-def _table_context(table, ctx, title, last_title, last_place, notes, page):
+def _table_context(table, start, ctx, title, last_title, last_place, notes, page):
     """The list this table continues or starts, and its first data row; (None, 0) to skip it."""
     cells = table["cells"]
     n_columns = max(c["c1"] for c in cells)
-    header = _header(cells)
+    header = _header(cells, start)
     if header is not None:
         roles, first_row, spans = header
         return Context(
@@ -191,10 +207,10 @@ def _table_context(table, ctx, title, last_title, last_place, notes, page):
         ), first_row
     if title is None and ctx is not None:
         if n_columns == ctx.n_columns:
-            return ctx, 0
+            return ctx, start
         roles = _roles_by_position(cells, ctx.role_spans)
         if "seq" in roles.values():
-            return Context(ctx.kind, roles, n_columns, ctx.place, ctx.title, ctx.role_spans), 0
+            return Context(ctx.kind, roles, n_columns, ctx.place, ctx.title, ctx.role_spans), start
     kind = list_for_title(title) if title else None
     if kind is None and ctx is not None and title is not None:
         kind = ctx.kind
@@ -204,7 +220,7 @@ def _table_context(table, ctx, title, last_title, last_place, notes, page):
             f"page {page}: a table that is not a duty list (no header row or list title) was skipped"
         )
         return None, 0
-    return Context(kind, roles, n_columns, last_place, title or last_title or "", []), 0
+    return Context(kind, roles, n_columns, last_place, title or last_title or "", []), start
 
 
 # --- items → rows ---------------------------------------------------------------------------------
