@@ -246,6 +246,7 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
         for role in ("category", "name", "departments", *PARAGRAPH_ROLES):
             text = value(item.cells.get(role, []), role, settings) if role in roles else None
             row[role] = split_departments(text) if role == "departments" and text is not None else text
+        row["category"] = row["category"] or None  # the list has no category column or section rows
         rows.append(row)
     return rows
 

@@ -91,25 +91,26 @@ class TableWriter:
 
 
 class DepartmentRegistry:
-    """Every department seen, with its spellings and how many items name it."""
+    """Every department seen, with its spellings and how many items name it (counts, not ids,
+    so memory grows with departments, not with items)."""
 
     def __init__(self) -> None:
         self.known: dict[str, Department] = {}
         self.spellings: dict[str, set[str]] = {}
-        self.items: dict[str, dict[str, set[str]]] = {}
+        self.counts: dict[tuple[str, str], int] = {}
 
-    def see(
-        self, dept: Department, printed: str, item_id: str | None = None, table: str | None = None
-    ) -> None:
+    def see(self, dept: Department, printed: str) -> None:
         self.known.setdefault(dept.department_id, dept)
         self.spellings.setdefault(dept.department_id, set()).add(printed)
-        if item_id is not None:
-            self.items.setdefault(dept.department_id, {}).setdefault(table, set()).add(item_id)
+
+    def count_item(self, departments: list[Department], table: str) -> None:
+        """One item names these departments (each counted once per item)."""
+        for dept_id in {d.department_id for d in departments}:
+            self.counts[(dept_id, table)] = self.counts.get((dept_id, table), 0) + 1
 
     def rows(self) -> list[dict]:
         out = []
         for d in sorted(self.known.values(), key=lambda d: (d.belongs_to, d.level, d.name)):
-            used = self.items.get(d.department_id, {})
             out.append(
                 {
                     "department_id": d.department_id,
@@ -118,8 +119,8 @@ class DepartmentRegistry:
                     "kind": d.kind,
                     "belongs_to": d.belongs_to,
                     "spellings": sorted(self.spellings[d.department_id]),
-                    "n_coordination_items": len(used.get("coordination", ())),
-                    "n_reclaimed_items": len(used.get("reclaimed", ())),
+                    "n_coordination_items": self.counts.get((d.department_id, "coordination"), 0),
+                    "n_reclaimed_items": self.counts.get((d.department_id, "reclaimed"), 0),
                 }
             )
         return out
@@ -175,9 +176,10 @@ def _coordination(item: dict, r: dict, registry: DepartmentRegistry, out: dict) 
             dept = resolve(name, r["county"], r["city"])
             if dept is None:
                 continue
-            registry.see(dept, name, item["item_id"], "coordination")
+            registry.see(dept, name)
             named.append(dept)
             out["coordination_departments"].append(_bridge_row(item["item_id"], len(named), dept, name))
+    registry.count_item(named, "coordination")
     only = named[0] if len({d.department_id for d in named}) == 1 else None
     for side, paras in (("upper", r["upper_duties"]), ("township", r["township_duties"])):
         out["duty_steps"] += _step_rows(
@@ -193,8 +195,9 @@ def _reclaimed(item: dict, r: dict, registry: DepartmentRegistry, out: dict) -> 
         for printed, dept in step.departments:
             if all(d != dept for _, d in receiving):
                 receiving.append((printed, dept))
+    registry.count_item([d for _, d in receiving], "reclaimed")
     for pos, (printed, dept) in enumerate(receiving, start=1):
-        registry.see(dept, printed, item["item_id"], "reclaimed")
+        registry.see(dept, printed)
         out["reclaimed_departments"].append(_bridge_row(item["item_id"], pos, dept, printed))
     item["disposition"] = disposition(list(r["handling"]), [d for _, d in receiving])
     item["receiving_departments"] = [d.name for _, d in receiving]
@@ -270,8 +273,8 @@ def run(processed: Path, log=print) -> None:
                 rows = read_parquet(build_dir(processed) / entry["cache"]).to_pylist()
                 n_items = len(rows)
                 tables = normalize_file(rows, registry)
+                contracts.add_file(entry["source_file"], tables)
                 for table, table_rows in tables.items():
-                    contracts.add(table, table_rows)
                     writers[table].add(table_rows)
                 for kind, table in ITEM_TABLES.items():
                     for item in tables[table]:
@@ -295,7 +298,7 @@ def run(processed: Path, log=print) -> None:
             "source_files": sources,
         }
         for table, table_rows in finals.items():
-            contracts.add(table, table_rows)
+            contracts.add_table(table, table_rows)
             writers[table].add(table_rows)
         contracts.check()
         for w in writers.values():

@@ -8,6 +8,8 @@
   the next page, and that is still one value.
 - An item the document printed as two rows with （未完见下页）/（续上页） becomes one item.
 - An item whose 事项类别 cell is empty sits under a merged cell continued from above.
+- In a list without a 事项类别 column, a row across the whole table (一、党的建设) is the
+  category of the items below it.
 
 Cells become `Segment`s: the lines of one logical cell, shared by every item it belongs to.
 """
@@ -97,6 +99,7 @@ class ListReader:
         self.settings = settings
         self.items: list[Item] = []
         self._tail: dict[str, _Tail] = {}
+        self._section: Segment | None = None  # a section row (一、党的建设) in a list without 类别 column
 
     def read_table(
         self, table: dict, first_row: int, roles: dict[int, str], page: int, lines_of, notes: list
@@ -113,7 +116,9 @@ class ListReader:
             in_group = [c for c in cells if c["r0"] < end and c["r1"] > start]
             if len(in_group) == 1 and in_group[0]["c1"] - in_group[0]["c0"] == n_columns > 1:
                 text = single_value(lines_of(in_group[0]))
-                if text:
+                if text and "category" not in roles.values():
+                    self._section = Segment(lines_of(in_group[0]))  # 一、党的建设: the items' category
+                elif text:
                     notes.append(f"page {page}: a row across the whole table is not an item: {text[:40]}")
                 continue
             seq_text = single_value(lines_of(seq_cell)) if seq_cell is not None else ""
@@ -130,6 +135,8 @@ class ListReader:
             else:
                 item = Item(self.kind, self.place, self.title, seq_text)
                 self.items.append(item)
+                if self._section is not None and "category" not in roles.values():
+                    item.attach("category", self._section)
             item.pages.add(page)
             for c in sorted(in_group, key=lambda c: (c["r0"], c["c0"])):
                 role = roles.get(c["c0"])

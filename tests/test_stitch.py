@@ -203,3 +203,14 @@ def test_row_without_number_before_any_item_is_skipped():
     reader.read_table(t, 0, ROLES, 1, lambda c: cell_lines(c, EDGES), notes)
     assert [i.seq_text for i in reader.finish([])] == ["1"]
     assert notes and "序号" in notes[0]
+
+
+def test_section_rows_give_the_category_when_there_is_no_category_column():
+    roles = {0: "seq", 2: "name"}
+    banner = cell(0, 1, 0, "一、党的建设")
+    banner.update(c1=3, x1=300)
+    t = table(banner, cell(1, 2, 0, "1"), cell(1, 2, 2, "甲"), cell(2, 3, 0, "2"), cell(2, 3, 2, "乙"))
+    reader = ListReader("basic", {}, "", SETTINGS)
+    reader.read_table(t, 0, roles, 1, lambda c: cell_lines(c, EDGES), [])
+    items = reader.finish([])
+    assert [value(i.cells["category"], "category", SETTINGS) for i in items] == ["一、党的建设"] * 2
