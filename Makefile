@@ -4,7 +4,8 @@
 #   make all RAW=dir PROCESSED=dir    the same for any two folders
 #   make all JOBS=2                   limit extraction to 2 processes (default: all cores)
 #   make test                         run the tests
-#   make notebooks                    run the notebooks headless; HTML and figures in reports/
+#   make notebooks                    run the notebooks headless on $(PROCESSED); HTML and figures in
+#                                     reports/figures/ (REPORTS=dir for another folder)
 #   make lab                          open JupyterLab
 #
 # Stages (one module each, each runnable alone): extract → clean → normalize. Make redoes a
@@ -16,6 +17,7 @@ RAW ?= data/raw
 PROCESSED ?= data/processed
 JOBS ?=
 DASK_SCHEDULER ?=
+REPORTS ?= reports
 PYTHON ?= python3
 
 VENV := .venv
@@ -85,7 +87,7 @@ format: $(READY)
 	$(PY) -m ruff format pipeline tests benchmarks notebooks
 
 notebooks: $(READY)
-	$(PY) -m pipeline.notebooks --processed "$(PROCESSED)" --out reports
+	$(PY) -m pipeline.notebooks --processed "$(PROCESSED)" --out "$(REPORTS)"
 
 lab: $(READY)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

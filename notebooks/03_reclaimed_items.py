@@ -1,0 +1,358 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (duty lists)
+#     language: python
+#     name: duty-lists
+# ---
+
+# %% [markdown]
+# # 3. 上级部门收回事项（Reclaimed-item patterns）
+#
+# The duties higher departments took back from the township (上级部门收回事项清单): by category, by
+# the department that takes them over, cancelled (取消) or transferred, and by kind of power — how
+# many are penalties (行政处罚). Last, which reclaimed duties still resemble a duty the township holds
+# in its own basic list (基本履职事项清单), by a simple text similarity explained below.
+#
+# Sources: `reclaimed_items` (`disposition`: cancelled when the handling says the duty is abolished,
+# else transferred; `power_type` from keywords in the name), `reclaimed_departments` (one row per
+# item and receiving department), `departments`, `basic_items`. Department labels follow the rule
+# of notebook 2 (place prefix dropped; short place in front when several places are shown).
+
+# %%
+from collections import Counter
+import os
+from pathlib import Path
+import re
+import sys
+
+from IPython.display import display
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "pipeline" / "viz.py").is_file())
+sys.path.insert(0, str(ROOT))
+from pipeline import viz  # noqa: E402
+
+viz.setup()
+PROCESSED = Path(os.environ.get("DUTY_PROCESSED") or ROOT / "data" / "processed")
+TOP = 25  # receiving departments shown
+PENALTY = "行政处罚"  # the power_type value of penalties (pipeline/rules/power_types.toml)
+
+
+def read(table: str) -> pd.DataFrame:
+    return pd.read_parquet(PROCESSED / f"{table}.parquet")
+
+
+reclaimed = read("reclaimed_items")
+reclaimed["category"] = reclaimed["category"].fillna("（未标类别）")
+receivers = read("reclaimed_departments")
+departments = read("departments").set_index("department_id")
+basic = read("basic_items")
+townships = read("townships")
+
+tagged = departments.loc[receivers["department_id"].unique(), "belongs_to"].nunique() > 1
+departments["label"] = [
+    viz.wrap(viz.department_label(d.name, d.belongs_to, tagged), 14, 2) for d in departments.itertuples()
+]
+n = len(reclaimed)
+disposition = reclaimed["disposition"].value_counts()
+summary = {"n_reclaimed": n, "disposition": disposition.to_dict()}
+viz.reading(
+    f"{n} reclaimed items in {reclaimed['township_id'].nunique()} township(s): "
+    + ", ".join(f"{viz.DISPOSITIONS.get(k, k)} {v} ({viz.pct(v, n)})" for k, v in disposition.items())
+    + "."
+)
+
+# %% [markdown]
+# ## By category, cancelled vs transferred
+
+# %%
+by_cat = pd.crosstab(reclaimed["category"], reclaimed["disposition"])
+by_cat = by_cat.reindex(columns=[d for d in viz.DISPOSITIONS if d in by_cat.columns])
+by_cat = by_cat.loc[by_cat.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+colors = {"transferred": "#55A868", "cancelled": "#C44E52"}
+fig, ax = plt.subplots(figsize=(9, 1.5 + 0.42 * len(by_cat)))
+left = np.zeros(len(by_cat))
+for key in by_cat.columns:
+    values = by_cat[key].to_numpy()
+    ax.barh(range(len(by_cat)), values, left=left, color=colors[key], label=viz.DISPOSITIONS[key])
+    left += values
+for y, total in enumerate(left):
+    ax.text(total, y, f" {int(total)}", va="center", fontsize=8)
+ax.set_yticks(range(len(by_cat)), by_cat.index)
+ax.set_ylim(len(by_cat) - 0.5, -0.5)
+ax.set_xlabel("收回事项数（条）")
+ax.set_ylabel("事项类别")
+ax.set_title("上级部门收回事项：按类别，移交与取消")
+ax.legend(loc="lower right", frameon=False)
+ax.grid(axis="x", alpha=0.3)
+fig.tight_layout()
+viz.save_figure(fig, "03_category_disposition")
+plt.show()
+
+totals = by_cat.sum(axis=1)
+cancelled = by_cat["cancelled"] if "cancelled" in by_cat else pd.Series(0, index=by_cat.index)
+viz.reading(
+    f"**Reading.** {totals.index[0]} is the largest category ({totals.iloc[0]} items, "
+    f"{viz.pct(totals.iloc[0], n)}), followed by "
+    + ", ".join(f"{c} ({v})" for c, v in totals.iloc[1:3].items())
+    + ". "
+    + (
+        f"Cancelled duties ({cancelled.sum()}) are found in {(cancelled > 0).sum()} categories, most in "
+        f"{cancelled.idxmax()} ({cancelled.max()})."
+        if cancelled.sum()
+        else "No duty was cancelled: every reclaimed item is transferred."
+    )
+)
+summary["categories"] = totals.to_dict()
+
+# %% [markdown]
+# ## By receiving department
+#
+# Reclaimed items each department takes over (an item handed to two departments counts for both).
+
+# %%
+per_dept = receivers.groupby("department_id")["item_id"].nunique().sort_values(ascending=False, kind="stable")
+n_receivers = reclaimed["item_id"].map(receivers.groupby("item_id").size()).fillna(0).astype(int)
+shown = per_dept.head(TOP)
+if len(shown):
+    kinds = departments.loc[shown.index, "kind"]
+    kind_color = dict(zip(kinds.value_counts().index, plt.get_cmap("tab10").colors, strict=False))
+    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.34 * len(shown)))
+    ax.barh(range(len(shown)), shown.to_numpy(), color=[kind_color[k] for k in kinds])
+    for y, v in enumerate(shown):
+        ax.text(v, y, f" {v}", va="center", fontsize=8)
+    ax.set_yticks(range(len(shown)), departments.loc[shown.index, "label"], fontsize=9)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_xlabel("承接的收回事项数（条）")
+    ax.set_ylabel("承接部门")
+    more = f"（前 {len(shown)} 个，共 {len(per_dept)} 个）" if len(per_dept) > len(shown) else ""
+    ax.set_title(f"收回事项的承接部门{more}")
+    ax.legend(
+        handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in kind_color.values()],
+        labels=list(kind_color),
+        title="部门类型",
+        loc="lower right",
+        frameon=False,
+    )
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    viz.save_figure(fig, "03_receiving_departments")
+    plt.show()
+    viz.reading(
+        f"**Reading.** {len(per_dept)} departments take over reclaimed duties; "
+        f"{departments.at[per_dept.index[0], 'name']} takes the most ({per_dept.iloc[0]} items, "
+        f"{viz.pct(per_dept.iloc[0], n)} of all reclaimed items). {(n_receivers >= 2).sum()} items go to "
+        f"two or more departments; {(n_receivers == 0).sum()} name no receiving department "
+        f"({(n_receivers[reclaimed['disposition'] == 'cancelled'] == 0).sum()} of them cancelled)."
+    )
+else:
+    viz.reading("No reclaimed item names a receiving department in this folder: no chart.")
+summary["receiving_departments"] = per_dept.to_dict()
+summary["items_without_receiver"] = int((n_receivers == 0).sum())
+
+# %% [markdown]
+# ## By kind of power: how many are penalties?
+#
+# `power_type` comes from keywords in the item's name. For comparison, the same split of the basic
+# list (duties the township keeps).
+
+# %%
+power = pd.DataFrame(
+    {
+        "收回事项": reclaimed["power_type"].value_counts(),
+        "基本履职事项": basic["power_type"].value_counts(),
+    }
+).fillna(0)
+power = power.astype(int).sort_values("收回事项", ascending=False, kind="stable")
+display(power.assign(收回占比=(power["收回事项"] / max(n, 1)).map("{:.0%}".format)))
+
+power_share = 100 * power / power.sum().replace(0, np.nan)
+fig, ax = plt.subplots(figsize=(9, 1.5 + 0.55 * len(power)))
+y = np.arange(len(power))
+for offset, key, column in ((-0.2, "reclaimed", "收回事项"), (0.2, "basic", "基本履职事项")):
+    ax.barh(
+        y + offset,
+        power_share[column].fillna(0),
+        height=0.4,
+        color=viz.LIST_COLORS[key],
+        label=viz.LISTS[key],
+    )
+    for yy, share, count in zip(y, power_share[column].fillna(0), power[column], strict=True):
+        ax.text(share, yy + offset, f" {count}", va="center", fontsize=8)
+ax.set_yticks(y, power.index)
+if PENALTY in power.index:
+    ax.get_yticklabels()[power.index.get_loc(PENALTY)].set_color("#C44E52")
+ax.set_ylim(len(power) - 0.5, -0.5)
+ax.set_xlabel("占本清单事项的比例（%），条末数字为事项数")
+ax.set_ylabel("权力类型（按名称关键词）")
+ax.set_title("收回事项的权力类型（对照：基本履职事项）")
+ax.legend(loc="lower right", frameon=False)
+ax.grid(axis="x", alpha=0.3)
+fig.tight_layout()
+viz.save_figure(fig, "03_power_types")
+plt.show()
+
+n_penalty = int(power.at[PENALTY, "收回事项"]) if PENALTY in power.index else 0
+n_basic_penalty = int(power.at[PENALTY, "基本履职事项"]) if PENALTY in power.index else 0
+viz.reading(
+    f"**Reading.** {n_penalty} of the {n} reclaimed items ({viz.pct(n_penalty, n)}) are penalties "
+    f"({PENALTY}); the basic lists keep {n_basic_penalty} penalty items of {len(basic)} "
+    f"({viz.pct(n_basic_penalty, len(basic))}). The most common kind among reclaimed items is "
+    f"{power.index[0]} ({power['收回事项'].iloc[0]})."
+)
+summary["power_types"] = power["收回事项"][power["收回事项"] > 0].to_dict()
+summary["n_penalty"] = n_penalty
+
+# %% [markdown]
+# ## Reclaimed duties that resemble a duty the township still holds
+#
+# **Method.** Each name is cut into overlapping two-character pieces (character bigrams, punctuation
+# removed: 收养登记 → 收养, 养登, 登记). Bigrams found in more than 5% of all item names of this
+# folder (basic and reclaimed) are boilerplate (负责, 工作, 处罚, ...) and are dropped. For a reclaimed
+# item R and a basic item B of the **same township**, the score is the share of R's bigrams that also
+# occur in B: |R ∩ B| / |R|. This containment score suits the short reclaimed names better than
+# Jaccard |R ∩ B| / |R ∪ B| (shown too), which long basic-list sentences push towards zero. A pair
+# *resembles* when the score is at least 0.3 and the two share at least two bigrams. Each reclaimed
+# item is paired with its best-scoring basic item. Identical pairs from several townships are shown
+# once, with the number of townships; the table lists the resembling pairs first, then the next
+# best-scoring ones.
+
+# %%
+BOILERPLATE_SHARE = 0.05
+THRESHOLD = 0.3
+MIN_SHARED = 2
+
+
+def bigrams(text: str) -> set[str]:
+    chars = re.sub(r"[\W_]", "", str(text))
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
+
+
+names = pd.concat([basic["name"], reclaimed["name"]])
+frequency = Counter(g for name in names for g in bigrams(name))
+boilerplate = {g for g, c in frequency.items() if c > BOILERPLATE_SHARE * len(names)}
+basic_grams = {
+    tid: [(b.name, bigrams(b.name) - boilerplate) for b in df.itertuples()]
+    for tid, df in basic.groupby("township_id")
+}
+
+rows = []
+for r in reclaimed.itertuples():
+    grams = bigrams(r.name) - boilerplate
+    best = None
+    for name, other in basic_grams.get(r.township_id, []):
+        shared = grams & other
+        score = len(shared) / len(grams) if grams else 0.0
+        key = (score, len(shared))
+        if best is None or key > best[0]:
+            jaccard = len(shared) / len(grams | other) if grams | other else 0.0
+            best = (key, name, shared, jaccard)
+    if best:
+        (score, n_shared), name, shared, jaccard = best
+        rows.append(
+            {
+                "township_id": r.township_id,
+                "reclaimed": r.name,
+                "basic": name,
+                "score": score,
+                "jaccard": jaccard,
+                "n_shared": n_shared,
+                "shared": "、".join(sorted(shared)),
+            }
+        )
+pairs = pd.DataFrame(
+    rows, columns=["township_id", "reclaimed", "basic", "score", "jaccard", "n_shared", "shared"]
+)
+pairs["resembles"] = (pairs["score"] >= THRESHOLD) & (pairs["n_shared"] >= MIN_SHARED)
+similar = pairs[pairs["resembles"]]
+
+fig, ax = plt.subplots(figsize=(8, 4.5))
+bins = np.linspace(0, 1, 21)
+ax.hist(pairs["score"], bins=bins, color="#8172B3", edgecolor="white")
+ax.axvline(THRESHOLD, color="#C44E52", ls="--", lw=1.2)
+ax.annotate(
+    f"相似阈值 {THRESHOLD:g}",
+    (THRESHOLD, ax.get_ylim()[1] * 0.92),
+    xytext=(4, 0),
+    textcoords="offset points",
+    color="#C44E52",
+    fontsize=9,
+)
+ax.set_xlim(0, 1)
+ax.set_xlabel("与本乡镇最相似基本履职事项的得分（共同二元组 / 收回事项二元组）")
+ax.set_ylabel("收回事项数（条）")
+ax.set_title("收回事项与本乡镇基本履职事项的文字相似度")
+ax.grid(axis="y", alpha=0.3)
+fig.tight_layout()
+viz.save_figure(fig, "03_similarity")
+plt.show()
+
+if len(pairs):
+    best = pairs.loc[pairs["score"].idxmax()]
+    share = len(similar) / len(pairs)
+    viz.reading(
+        f"**Reading.** {len(boilerplate)} boilerplate bigrams were dropped. {len(similar)} of {len(pairs)} "
+        f"reclaimed items ({viz.pct(len(similar), len(pairs))}) resemble a basic duty of their own "
+        f"township (score ≥ {THRESHOLD:g}, at least {MIN_SHARED} shared bigrams); the median best score "
+        f"is {pairs['score'].median():.2f}, the highest {best['score']:.2f} ({best['reclaimed']} ↔ "
+        f"{best['basic']}). "
+        + (
+            "So most reclaimed duties have no close counterpart left in the basic list; the pairs "
+            "below are the closest ones, to be read by hand."
+            if share < 0.5
+            else "So many reclaimed duties still have a close counterpart in the basic list: the "
+            "pairs below show where the township may still be doing part of a reclaimed duty."
+        )
+    )
+else:
+    viz.reading("No township has both a basic and a reclaimed list here: nothing to compare.")
+
+# %%
+top_pairs = (
+    pairs.groupby(["reclaimed", "basic"], sort=False)
+    .agg(
+        score=("score", "max"),
+        jaccard=("jaccard", "max"),
+        shared=("shared", "first"),
+        townships=("township_id", "nunique"),
+        resembles=("resembles", "max"),
+    )
+    .reset_index()
+    .sort_values(["resembles", "score", "jaccard", "townships"], ascending=False, kind="stable")
+    .head(15)
+)
+top_pairs["resembles"] = top_pairs["resembles"].map({True: "是", False: "否"})
+display(
+    top_pairs.rename(
+        columns={
+            "reclaimed": "收回事项",
+            "basic": "最相似的基本履职事项",
+            "score": "得分",
+            "jaccard": "Jaccard",
+            "shared": "共同二元组",
+            "townships": "乡镇数",
+            "resembles": "相似",
+        }
+    )
+    .style.format({"得分": "{:.2f}", "Jaccard": "{:.2f}"})
+    .hide(axis="index")
+)
+summary["similarity"] = {
+    "threshold": THRESHOLD,
+    "n_resembling": len(similar),
+    "n_compared": len(pairs),
+    "top_score": float(pairs["score"].max()) if len(pairs) else None,
+}
+
+# %%
+viz.save_summary("summary_03", summary)

@@ -1,0 +1,320 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (duty lists)
+#     language: python
+#     name: duty-lists
+# ---
+
+# %% [markdown]
+# # 4. 语料概览（Corpus overview across townships）
+#
+# The whole processed folder at a glance, meant for a folder with many townships (it also runs on
+# one): the source files, the counties and townships, items per township and list, how the
+# category mix varies between townships, how many departments each township deals with, and the
+# kinds of power per list.
+#
+# Sources: `source_files`, `townships`, the three item tables, `departments` and the two bridges
+# (`coordination_departments`, `reclaimed_departments`). Townships are labelled as in notebook 1
+# (short county name in front when there are several counties).
+
+# %%
+import os
+from pathlib import Path
+import sys
+
+from IPython.display import display
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "pipeline" / "viz.py").is_file())
+sys.path.insert(0, str(ROOT))
+from pipeline import viz  # noqa: E402
+
+viz.setup()
+PROCESSED = Path(os.environ.get("DUTY_PROCESSED") or ROOT / "data" / "processed")
+
+
+def read(table: str) -> pd.DataFrame:
+    return pd.read_parquet(PROCESSED / f"{table}.parquet")
+
+
+sources = read("source_files")
+townships = read("townships")
+items = {key: read(f"{key}_items") for key in viz.LISTS}
+for df in items.values():
+    df["category"] = df["category"].fillna("（未标类别）")
+departments = read("departments")
+bridges = {"coordination": read("coordination_departments"), "reclaimed": read("reclaimed_departments")}
+labels = viz.township_labels(townships)
+
+status = sources["status"].value_counts()
+summary = {
+    "n_townships": len(townships),
+    "n_counties": int(townships["county"].nunique()),
+    "items": {key: len(df) for key, df in items.items()},
+    "source_files": status.to_dict(),
+    "n_departments": len(departments),
+}
+rejected = sources[sources["status"] != "ok"]
+viz.reading(
+    f"{len(sources)} raw file(s): {status.get('ok', 0)} read, {len(rejected)} rejected. They hold "
+    f"{len(townships)} township(s) in {townships['county'].nunique()} county(ies) of "
+    f"{townships['city'].nunique()} city(ies); {sum(len(df) for df in items.values())} items in all, "
+    f"naming {len(departments)} departments."
+)
+if len(rejected):
+    display(rejected[["source_file", "reason"]])
+
+# %% [markdown]
+# ## Counties and townships
+
+# %%
+n_items = pd.DataFrame({viz.LISTS[k]: df.groupby("township_id").size() for k, df in items.items()})
+n_items = n_items.reindex(townships["township_id"]).fillna(0).astype(int)
+by_county = (
+    townships.assign(total=n_items.sum(axis=1).to_numpy())
+    .groupby("county")
+    .agg(乡镇数=("township_id", "size"), 事项数=("total", "sum"))
+    .join(pd.crosstab(townships["county"], townships["township_kind"]))
+    .sort_values("事项数", ascending=False)
+)
+by_county.index.name = "县（区）"
+display(by_county)
+
+# %% [markdown]
+# ## Items per township and list
+#
+# Townships grouped by county (separated by a line), the largest first within a county.
+
+# %%
+order = (
+    townships.assign(total=n_items.sum(axis=1).to_numpy())
+    .sort_values(["county", "total"], ascending=[True, False])["township_id"]
+    .tolist()
+)
+table = n_items.loc[order]
+fig, ax = plt.subplots(figsize=(10, 2.6 + 0.36 * len(table)))
+left = np.zeros(len(table))
+for key, column in zip(viz.LISTS, table.columns, strict=True):
+    values = table[column].to_numpy()
+    ax.barh(range(len(table)), values, left=left, color=viz.LIST_COLORS[key], label=column)
+    for y, (x0, v) in enumerate(zip(left, values, strict=True)):
+        if v:
+            ax.text(x0 + v / 2, y, v, ha="center", va="center", fontsize=8, color="white")
+    left += values
+for y, total in enumerate(left):
+    ax.text(total, y, f" {int(total)}", va="center", fontsize=8)
+county = townships.set_index("township_id").loc[order, "county"].to_numpy()
+for r in np.flatnonzero(county[1:] != county[:-1]):
+    ax.axhline(r + 0.5, color="black", linewidth=0.8)
+ax.set_yticks(range(len(table)), [labels[t] for t in order], fontsize=9)
+ax.set_ylim(len(table) - 0.5, -0.5)
+ax.set_xlabel("事项数（条）")
+ax.set_ylabel("乡镇（按县排列）")
+ax.set_title("各乡镇三张清单的事项数", pad=28)
+ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False)
+ax.grid(axis="x", alpha=0.3)
+fig.tight_layout()
+viz.save_figure(fig, "04_items_per_township")
+plt.show()
+
+totals = n_items.sum(axis=1)
+ratio = (n_items[viz.LISTS["coordination"]] / n_items[viz.LISTS["basic"]].replace(0, np.nan)).dropna()
+stats = ", ".join(
+    f"{c} {n_items[c].min()}–{n_items[c].max()} (median {n_items[c].median():g})"
+    if len(n_items) > 1
+    else f"{c} {n_items[c].iloc[0]}"
+    for c in n_items.columns
+)
+viz.reading(
+    f"**Reading.** Per township: {stats}. "
+    + (
+        f"The largest township is {labels[totals.idxmax()]} ({totals.max()} items), the smallest "
+        f"{labels[totals.idxmin()]} ({totals.min()}). "
+        if len(totals) > 1
+        else f"The one township, {labels[totals.index[0]]}, has {totals.iloc[0]} items. "
+    )
+    + (
+        f"The coordination list is {ratio.median():.2f} times the basic list in the median township"
+        + (
+            f" (correlation of the two counts over townships: {n_items.iloc[:, 0].corr(n_items.iloc[:, 1]):.2f})."
+            if len(n_items) >= 3
+            else "."
+        )
+        if len(ratio)
+        else ""
+    )
+)
+summary["per_township"] = {t: {k: int(n_items.at[t, viz.LISTS[k]]) for k in viz.LISTS} for t in n_items.index}
+
+# %% [markdown]
+# ## Composition by category, and how it varies between townships
+#
+# For each list, each dot is one township's share of a category (its items in that category / all
+# its items on that list); the black bar is the share over the whole corpus. Categories are ordered
+# by their corpus share. A wide spread of dots = townships differ on that category. With a single
+# township the chart shows its shares as plain bars.
+
+# %%
+several = len(townships) > 1
+shares = {}
+for key, df in items.items():
+    grid = pd.crosstab(df["township_id"], df["category"])
+    shares[key] = grid.div(grid.sum(axis=1), axis=0).reindex(townships["township_id"]).fillna(0)
+n_rows = max(len(s.columns) for s in shares.values())
+fig, axes = plt.subplots(1, len(shares), figsize=(15, 1.6 + 0.34 * n_rows))
+rng = np.random.default_rng(0)  # vertical jitter only, so that dots of equal share stay visible
+spread = {}
+for ax, (key, share) in zip(axes, shares.items(), strict=True):
+    corpus = items[key]["category"].value_counts(normalize=True)
+    cats = corpus.index.tolist()
+    if several:
+        for y, cat in enumerate(cats):
+            x = 100 * share[cat].to_numpy()
+            ax.scatter(
+                x, y + rng.uniform(-0.18, 0.18, len(x)), s=14, alpha=0.6, color=viz.LIST_COLORS[key], lw=0
+            )
+            ax.plot([100 * corpus[cat]] * 2, [y - 0.32, y + 0.32], color="black", lw=2)
+    else:  # one township: its shares are the corpus shares, plain bars
+        ax.barh(range(len(cats)), 100 * corpus.to_numpy(), color=viz.LIST_COLORS[key], height=0.7)
+    ax.set_yticks(range(len(cats)), cats, fontsize=9)
+    ax.set_ylim(n_rows - 0.5, -0.5)
+    ax.set_xlim(left=0)
+    ax.set_xlabel("占本清单事项的比例（%）")
+    ax.set_title(viz.LISTS[key])
+    ax.grid(axis="x", alpha=0.3)
+    spread[key] = (100 * (share.max() - share.min())).sort_values(ascending=False)
+axes[0].set_ylabel("事项类别（按全体占比排列）")
+fig.suptitle(
+    "各清单的类别构成" + ("：点为各乡镇，黑线为全体" if several else "（只有一个乡镇）"), fontsize=14
+)
+fig.tight_layout()
+viz.save_figure(fig, "04_category_composition")
+plt.show()
+
+lead = {k: items[k]["category"].value_counts(normalize=True) for k in items}
+viz.reading(
+    "**Reading.** "
+    + "; ".join(
+        f"{viz.LISTS[k]}: {lead[k].index[0]} leads with {viz.pct(lead[k].iloc[0], 1)} of the corpus"
+        + (
+            f", and {spread[k].index[0]} varies most between townships "
+            f"({spread[k].iloc[0]:.0f} percentage points between the lowest and the highest)"
+            if several
+            else ""
+        )
+        for k in items
+        if len(lead[k])
+    )
+    + "."
+    + ("" if several else " With one township there is no spread between townships to show: plain bars.")
+)
+summary["categories"] = {k: items[k]["category"].value_counts().to_dict() for k in items}
+
+# %% [markdown]
+# ## Departments each township deals with
+#
+# Different departments named per township: on its coordination list (对应上级部门), on its
+# reclaimed list (receiving departments), and on either.
+
+# %%
+named = {}
+for key, bridge in bridges.items():
+    owner = bridge["item_id"].map(items[key].set_index("item_id")["township_id"])
+    named[key] = bridge.assign(township_id=owner)[["township_id", "department_id"]]
+both = pd.concat(named.values())
+dept_counts = pd.DataFrame(
+    {
+        "配合事项所列部门": named["coordination"].groupby("township_id")["department_id"].nunique(),
+        "收回事项承接部门": named["reclaimed"].groupby("township_id")["department_id"].nunique(),
+        "合计（不重复）": both.groupby("township_id")["department_id"].nunique(),
+    }
+)
+dept_counts = dept_counts.reindex(order).fillna(0).astype(int)
+fig, ax = plt.subplots(figsize=(10, 2.6 + 0.42 * len(dept_counts)))
+y = np.arange(len(dept_counts))
+colors = [viz.LIST_COLORS["coordination"], viz.LIST_COLORS["reclaimed"], "#8C8C8C"]
+for i, (column, color) in enumerate(zip(dept_counts.columns, colors, strict=True)):
+    ax.barh(y + (i - 1) * 0.27, dept_counts[column], height=0.27, color=color, label=column)
+    for yy, v in zip(y, dept_counts[column], strict=True):
+        ax.text(v, yy + (i - 1) * 0.27, f" {v}", va="center", fontsize=7)
+for r in np.flatnonzero(county[1:] != county[:-1]):
+    ax.axhline(r + 0.5, color="black", linewidth=0.8)
+ax.set_yticks(y, [labels[t] for t in dept_counts.index], fontsize=9)
+ax.set_ylim(len(dept_counts) - 0.5, -0.5)
+ax.set_xlabel("不同部门数（个）")
+ax.set_ylabel("乡镇（按县排列）")
+ax.set_title("各乡镇清单中出现的上级部门数", pad=28)
+ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False)
+ax.grid(axis="x", alpha=0.3)
+fig.tight_layout()
+viz.save_figure(fig, "04_departments_per_township")
+plt.show()
+
+by_kind = pd.crosstab(departments["kind"], departments["level"], margins=True, margins_name="合计")
+display(by_kind)
+total_col = dept_counts["合计（不重复）"]
+viz.reading(
+    f"**Reading.** A township's lists name between {total_col.min()} and {total_col.max()} different "
+    f"departments (median {total_col.median():g}). The departments table holds {len(departments)} "
+    f"departments; the most common kind is {departments['kind'].value_counts().index[0]} "
+    f"({departments['kind'].value_counts().iloc[0]}), the most common level "
+    f"{departments['level'].value_counts().index[0]} ({departments['level'].value_counts().iloc[0]}). "
+    f"{int((departments['n_coordination_items'] + departments['n_reclaimed_items'] == 0).sum())} "
+    "departments appear on no item's department cell and take over no reclaimed item."
+)
+summary["departments_per_township"] = total_col.to_dict()
+
+# %% [markdown]
+# ## Kinds of power per list
+#
+# `power_type` (from keywords in the item's name) as shares of each list.
+
+# %%
+power = pd.DataFrame({viz.LISTS[k]: df["power_type"].value_counts() for k, df in items.items()}).fillna(0)
+power = power.loc[power.sum(axis=1).sort_values(ascending=False).index].astype(int)
+power_share = 100 * power / power.sum().replace(0, np.nan)
+fig, ax = plt.subplots(figsize=(10, 3.6))
+left = np.zeros(power.shape[1])
+palette = plt.get_cmap("Set2").colors
+for i, kind in enumerate(power.index):
+    values = power_share.loc[kind].fillna(0).to_numpy()
+    ax.barh(range(power.shape[1]), values, left=left, color=palette[i % len(palette)], label=kind)
+    for y, (x0, v) in enumerate(zip(left, values, strict=True)):
+        if v >= 5:
+            ax.text(x0 + v / 2, y, f"{v:.0f}%", ha="center", va="center", fontsize=8)
+    left += values
+ax.set_yticks(range(power.shape[1]), power.columns)
+ax.set_ylim(power.shape[1] - 0.5, -0.5)
+ax.set_xlim(0, 100)
+ax.set_xlabel("占本清单事项的比例（%）")
+ax.set_ylabel("清单")
+ax.set_title("各清单事项的权力类型构成")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=len(power.index), frameon=False)
+fig.tight_layout()
+viz.save_figure(fig, "04_power_types")
+plt.show()
+
+ranked = {column: power[column].sort_values(ascending=False, kind="stable") for column in power.columns}
+viz.reading(
+    "**Reading.** "
+    + "; ".join(
+        f"{column}: " + ", ".join(f"{kind} {viz.pct(v, s.sum())}" for kind, v in s.head(2).items() if v)
+        for column, s in ranked.items()
+        if s.sum()
+    )
+    + "."
+)
+summary["power_types"] = {k: power[viz.LISTS[k]][power[viz.LISTS[k]] > 0].to_dict() for k in viz.LISTS}
+
+# %%
+viz.save_summary("summary_04", summary)

@@ -1,0 +1,189 @@
+"""Plotting plumbing shared by the notebooks: CJK font, figure saving, label shortening, readings.
+
+Only plumbing lives here; every count and every chart's content is computed in the notebooks.
+
+- setup() registers the Noto Sans CJK SC font shipped inside the mplfonts pip package with
+  matplotlib (nothing is downloaded), makes it the default, and turns matplotlib's
+  "Glyph ... missing from font" warning into an error, so a chart with a missing character fails
+  instead of silently drawing boxes.
+- save_figure(fig, name) writes NAME.png and NAME.svg into the figures folder ($DUTY_FIGURES,
+  default reports/figures in the repository).
+- save_summary(name, data) writes the headline numbers a notebook shows as JSON next to the figures.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+from pathlib import Path
+import re
+import warnings
+
+ROOT = Path(__file__).resolve().parent.parent
+FONT_FILE = "NotoSansCJKsc-Regular.otf"
+GLYPH_WARNING = r"Glyph .* missing from"
+
+# Display names of the three lists and of schema values (pipeline/schema.toml), in reading order.
+LISTS = {"basic": "基本履职事项", "coordination": "配合履职事项", "reclaimed": "上级部门收回事项"}
+LIST_COLORS = {"basic": "#4C72B0", "coordination": "#DD8452", "reclaimed": "#55A868"}
+DISPOSITIONS = {"transferred": "移交上级部门承接", "cancelled": "取消"}
+
+
+def font_path() -> Path:
+    """The CJK font file shipped in the mplfonts package (found without importing it)."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the mplfonts package is not installed (see requirements.txt)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+    if not path.is_file():
+        raise RuntimeError(f"{FONT_FILE} not found in the mplfonts package ({path})")
+    return path
+
+
+def setup() -> str:
+    """Register the CJK font, set the chart defaults and make missing glyphs an error.
+
+    Returns the font family name.
+    """
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    path = font_path()
+    font_manager.fontManager.addfont(str(path))
+    family = font_manager.FontProperties(fname=str(path)).get_name()
+    mpl.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            # DejaVu Sans (matplotlib's own) catches any symbol the CJK font lacks.
+            "font.sans-serif": [family, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "savefig.bbox": "tight",
+            "axes.titlesize": 13,
+            "axes.titleweight": "normal",  # the CJK font ships one weight only
+            "axes.labelsize": 11,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "duty-lists",  # stable ids inside the SVG files: clean diffs
+        }
+    )
+    warnings.filterwarnings("error", message=GLYPH_WARNING, category=UserWarning)
+    return family
+
+
+def figures_dir() -> Path:
+    """Where figures and summaries go: $DUTY_FIGURES, else reports/figures in the repository."""
+    path = Path(os.environ.get("DUTY_FIGURES") or ROOT / "reports" / "figures")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_figure(fig, name: str) -> list[Path]:
+    """Write FIG as NAME.png and NAME.svg into the figures folder; return both paths."""
+    out = figures_dir()
+    paths = [out / f"{name}.png", out / f"{name}.svg"]
+    # No dates or software versions inside the files: re-running gives the same bytes.
+    fig.savefig(paths[0], metadata={"Software": None})
+    fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
+    return paths
+
+
+def _plain(value):
+    """JSON-friendly values (numpy scalars and pandas containers to Python ones)."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def save_summary(name: str, data: dict) -> Path:
+    """Write the headline numbers a notebook displays as NAME.json next to its figures."""
+    path = figures_dir() / f"{name}.json"
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=_plain)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def reading(text: str) -> None:
+    """Show TEXT (Markdown built from computed numbers) below a chart."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def pct(part: float, whole: float, digits: int = 0) -> str:
+    """PART as a percentage of WHOLE, e.g. '23%' (an em dash when WHOLE is 0)."""
+    return f"{100 * part / whole:.{digits}f}%" if whole else "—"
+
+
+# --- labels --------------------------------------------------------------------------------------
+
+
+def wrap(text: str, width: int = 10, max_lines: int = 3) -> str:
+    """Break TEXT into lines of at most WIDTH characters (Chinese has no spaces to break at).
+
+    Rule: as few lines as possible, of balanced length (13 characters at width 10 give 7 + 6, not
+    10 + 3); at most MAX_LINES lines, longer text is cut and ends in '…'.
+    """
+    text = str(text)
+    if len(text) <= width:
+        return text
+    n_lines = min(math.ceil(len(text) / width), max_lines)
+    step = min(math.ceil(len(text) / n_lines), width)
+    lines = [text[i : i + step] for i in range(0, len(text), step)]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: step - 1] + "…"
+    return "\n".join(lines)
+
+
+def place_tag(place: str) -> str:
+    """A short form of a county or city name for labels.
+
+    Rule: drop a leading 中共, cut at 自治, drop a final 县/区/市/旗 when at least two characters
+    remain, and keep at most three characters (X哈萨克自治县 → X's first three characters).
+    """
+    tag = re.sub(r"^中共", "", str(place)).split("自治")[0]
+    if len(tag) > 2 and tag[-1] in "县区市旗":
+        tag = tag[:-1]
+    return tag[:3]
+
+
+def department_label(name: str, place: str, tagged: bool = False) -> str:
+    """A department's name without its county/city prefix, e.g. X县农业农村局 → 农业农村局.
+
+    Rule: when NAME starts with PLACE (its belongs_to), PLACE is removed; a party office
+    (X县委组织部) keeps the 县/区/市 of its committee (县委组织部). With TAGGED, the short place
+    (place_tag) is put in front, so that departments of several counties stay apart
+    (X·农业农村局). A name that does not start with its place is kept whole.
+    """
+    name, place = str(name), str(place)
+    if not place or not name.startswith(place) or len(name) == len(place):
+        return name
+    rest = name[len(place) :]
+    if rest.startswith("委"):
+        rest = place[-1] + rest
+    return f"{place_tag(place)}·{rest}" if tagged else rest
+
+
+def township_labels(townships, tagged: bool | None = None) -> dict[str, str]:
+    """township_id → label.
+
+    Rule: the township's name, with the short county name (place_tag) in front when the table holds
+    more than one county or a township name occurs twice; the full county name when two short
+    names would collide.
+    """
+    if tagged is None:
+        tagged = townships["county"].nunique() > 1 or townships["township"].duplicated().any()
+    if not tagged:
+        return dict(zip(townships["township_id"], townships["township"], strict=True))
+    counties = townships["county"].drop_duplicates()
+    short = counties.map(place_tag).nunique() == len(counties)
+    return {
+        row.township_id: f"{place_tag(row.county) if short else row.county}·{row.township}"
+        for row in townships.itertuples()
+    }
