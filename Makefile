@@ -23,7 +23,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.requirements-installed
-export PYTHONDONTWRITEBYTECODE := 1
 
 BUILD := $(PROCESSED)/.build
 EXTRACTED := $(BUILD)/extract.json

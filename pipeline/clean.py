@@ -23,7 +23,6 @@ from pathlib import Path
 import sys
 
 from pipeline import __version__
-from pipeline.extract import MANIFEST as EXTRACT_MANIFEST
 from pipeline.extract import load_extracted
 from pipeline.furniture import is_footer, title_of_block
 from pipeline.headers import (
@@ -38,9 +37,17 @@ from pipeline.paragraphs import Line, single_value
 from pipeline.rules import load, rules_digest
 from pipeline.settings import CleanSettings
 from pipeline.stitch import Item, ListReader, seq_number, value
-from pipeline.storage import build_dir, read_json, rows_to_arrow, write_json, write_parquet
+from pipeline.storage import (
+    CLEAN_MANIFEST,
+    EXTRACT_MANIFEST,
+    build_dir,
+    read_json,
+    rows_to_arrow,
+    write_json,
+    write_parquet,
+)
 
-MANIFEST = "clean.json"
+MANIFEST = CLEAN_MANIFEST
 PARAGRAPH_ROLES = ("upper_duties", "township_duties", "handling")
 
 

@@ -20,6 +20,7 @@ import logging
 import os
 from pathlib import Path
 import sys
+import threading
 
 from pipeline import __version__
 from pipeline.geometry import chars_to_lines, grid_from_rulings, slot_index
@@ -28,16 +29,19 @@ from pipeline.progress import progress
 from pipeline.settings import ExtractSettings
 from pipeline.sources import RejectedFile, check_pdf_bytes, file_sha256, list_sources, source_name
 from pipeline.storage import (
+    EXTRACT_MANIFEST,
     build_dir,
+    jsonl_to_arrow,
     read_json,
     read_parquet,
     remove_stale_temp_files,
     rows_to_arrow,
+    rows_to_jsonl,
     write_json,
     write_parquet,
 )
 
-MANIFEST = "extract.json"
+MANIFEST = EXTRACT_MANIFEST
 
 
 def stage_version(settings: ExtractSettings) -> str:
@@ -212,7 +216,11 @@ def run_page_task(task: PageTask) -> dict:
                 page = pdf.pages[i]
                 records.append(page_record(page, task.settings))
                 page.close()
-        return {"records": records}
+        # Encoded here, in parallel, rather than in the process that gathers the results.
+        return {
+            "rows": rows_to_jsonl(records_to_rows(records)),
+            "n_chars": sum(r["n_chars"] for r in records),
+        }
     except Exception as exc:  # any parser failure rejects the file with its reason
         return {"error": describe_pdf_error(exc)}
 
@@ -275,8 +283,13 @@ def extract_schema():
 
 
 def records_to_arrow(records: list[dict]):
-    """Page records → one Arrow table: a 'page' row per page, a 'cell' row per table cell,
-    a 'text' row per free text line."""
+    """Page records → one Arrow table (see records_to_rows)."""
+    return rows_to_arrow(records_to_rows(records), extract_schema())
+
+
+def records_to_rows(records: list[dict]) -> list[dict]:
+    """Page records → table rows: a 'page' row per page, a 'cell' row per table cell, a 'text'
+    row per free text line."""
     rows = []
     for rec in records:
         rows.append(
@@ -292,7 +305,7 @@ def records_to_arrow(records: list[dict]):
             row = {"page": rec["page"], "kind": "text", "lines": [line]}
             row.update({k: line[k] for k in ("x0", "top", "x1", "bottom")})
             rows.append(row)
-    return rows_to_arrow(rows, extract_schema())
+    return rows
 
 
 def arrow_to_records(table) -> list[dict]:
@@ -368,27 +381,27 @@ def run(
             entry.update(status="ok", pages=previous[entry["sha256"]])
             continue
         try:
-            pending.append((entry, open_for_tasks(path, settings, jobs)))
+            page_tasks = open_for_tasks(path, settings, jobs)
+            entry["_pages"] = page_tasks[-1].last
+            pending.append((entry, page_tasks))
         except RejectedFile as exc:
             entry.update(status="rejected", reason=str(exc))
     tasks = [t for _, ts in pending for t in ts]
     owners = [entry for entry, ts in pending for _ in ts]
     last_page = {id(entry): ts[-1].last for entry, ts in pending}
     results = map_ordered(run_page_task, tasks, jobs, scheduler)
+    if tasks:  # load the Parquet writer while the workers parse (they are already started)
+        threading.Thread(target=_import_arrow, daemon=True).start()
     current: dict | None = None
-    records: list[dict] = []
-    error: str | None = None
+    parts: list[dict] = []
     bar = progress(total=sum(t.last - t.first for t in tasks), desc="extract", unit="page")
     for owner, task, result in zip(owners, tasks, results, strict=True):
         if owner is not current:
-            current, records, error = owner, [], None
+            current, parts = owner, []
         bar.update(task.last - task.first)
-        if "error" in result:
-            error = error or result["error"]
-        else:
-            records.extend(result["records"])
+        parts.append(result)
         if task.last == last_page[id(owner)]:
-            _finish(owner, records, error, cache)
+            _finish(owner, parts, cache)
     bar.close()
     live = {cache / Path(e["cache"]).name for e in entries}
     for stale in cache.glob("*.parquet"):
@@ -409,6 +422,11 @@ def run(
     return manifest
 
 
+def _import_arrow() -> None:
+    import pyarrow.json  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+
 def _previous_pages(processed: Path) -> dict[str, int]:
     """Page counts of files the last run extracted, by content hash."""
     try:
@@ -418,15 +436,19 @@ def _previous_pages(processed: Path) -> dict[str, int]:
     return {e["sha256"]: e["pages"] for e in old.get("files", []) if e.get("status") == "ok"}
 
 
-def _finish(entry: dict, records: list[dict], error: str | None, cache: Path) -> None:
-    if error is None and sum(r["n_chars"] for r in records) == 0:
+def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
+    """Write one file's extracted pages (the results of its page tasks, in order), or reject it."""
+    pages = entry.pop("_pages")
+    error = next((p["error"] for p in parts if "error" in p), None)
+    if error is None and sum(p["n_chars"] for p in parts) == 0:
         error = "no text layer (the pages are images, e.g. a scan; run OCR first)"
     if error is not None:
         entry.update(status="rejected", reason=error)
         return
     entry["status"] = "ok"
-    entry["pages"] = len(records)
-    write_parquet(cache / f"{entry['sha256']}.parquet", records_to_arrow(records))
+    entry["pages"] = pages
+    table = jsonl_to_arrow(b"".join(p["rows"] for p in parts), extract_schema())
+    write_parquet(cache / f"{entry['sha256']}.parquet", table)
 
 
 def _remove_tree(path: Path) -> None:

@@ -34,10 +34,21 @@ def map_ordered(func: Callable, tasks: list, jobs: int, scheduler: str | None = 
 
 
 def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
+    """Start the worker processes now (before the caller starts any thread), yield lazily."""
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ctx.Pool(jobs) as pool:
-        yield from pool.imap(func, tasks, chunksize=1)
+    pool = ctx.Pool(jobs)
+    results = pool.imap(func, tasks, chunksize=1)
+
+    def ordered() -> Iterator:
+        try:
+            yield from results
+            pool.close()
+        finally:
+            pool.terminate()
+            pool.join()
+
+    return ordered()
 
 
 def _map_dask(func: Callable, tasks: list, address: str) -> Iterable:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 import sys
 
-from pipeline.storage import build_dir
+from pipeline.storage import CLEAN_MANIFEST, build_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--processed", type=Path, default=Path("data/processed"))
     args = ap.parse_args(argv)
     try:
-        with (build_dir(args.processed) / "clean.json").open(encoding="utf-8") as f:
+        with (build_dir(args.processed) / CLEAN_MANIFEST).open(encoding="utf-8") as f:
             files = json.load(f)["files"]
     except FileNotFoundError:
         print(f"report: no build found in {args.processed}", file=sys.stderr)

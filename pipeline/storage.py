@@ -12,6 +12,8 @@ from pathlib import Path
 import tempfile
 
 BUILD_DIR = ".build"
+EXTRACT_MANIFEST = "extract.json"  # what the extract stage read, per raw file
+CLEAN_MANIFEST = "clean.json"  # what the clean stage made of it, per raw file
 
 
 def build_dir(processed: Path) -> Path:
@@ -55,8 +57,18 @@ def read_json(path: Path):
         return json.load(f)
 
 
+def rows_to_jsonl(rows: list[dict]) -> bytes:
+    """Rows as JSON lines, the form `jsonl_to_arrow` reads."""
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+
+
 def rows_to_arrow(rows: list[dict], schema):
-    """Arrow table of `schema` from plain row dicts.
+    """Arrow table of `schema` from plain row dicts."""
+    return jsonl_to_arrow(rows_to_jsonl(rows), schema)
+
+
+def jsonl_to_arrow(data: bytes, schema):
+    """Arrow table of `schema` from JSON lines.
 
     Goes through Arrow's JSON reader: building arrays from Python lists makes pyarrow import
     pandas (0.3 s per process), which each short-lived stage process would pay.
@@ -65,9 +77,8 @@ def rows_to_arrow(rows: list[dict], schema):
 
     import pyarrow.json as pj
 
-    if not rows:
+    if not data:
         return schema.empty_table()
-    data = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode("utf-8")
     opts = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
     table = pj.read_json(
         io.BytesIO(data), parse_options=opts, read_options=pj.ReadOptions(block_size=1 << 26)
