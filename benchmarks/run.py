@@ -63,8 +63,11 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
-    """Wall seconds and peak tree memory (MB) of one command; fails loudly if it fails."""
+def timed(cmd: list[str], cwd: Path = ROOT, memory: bool = False) -> tuple[float, float]:
+    """Wall seconds and, with memory=True, peak tree memory (MB) of one command.
+
+    Memory is sampled from /proc every 20 ms, which costs CPU, so timing runs don't sample.
+    """
     peak = 0
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -77,11 +80,13 @@ def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if memory:
+        sampler.start()
     _, err = proc.communicate()
     seconds = time.perf_counter() - start
     done.set()
-    sampler.join()
+    if memory:
+        sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"benchmark: {' '.join(cmd)} failed:\n{err.decode(errors='replace')}")
     return seconds, peak / 1024
@@ -129,15 +134,18 @@ def main(argv: list[str] | None = None) -> int:
         script = tmp / "bare.py"
         script.write_text(BARE)
 
-        bare = [timed([str(PY), str(script), str(DEFAULT_PDF)]) for _ in range(args.repeat)]
-        cold = [timed(make_all(raw, tmp / f"cold{i}")) for i in range(args.repeat)]
+        # Alternate the two so that load on the machine hits both alike.
+        bare, cold = [], []
+        for i in range(args.repeat):
+            bare.append(timed([str(PY), str(script), str(DEFAULT_PDF)])[0])
+            cold.append(timed(make_all(raw, tmp / f"cold{i}"))[0])
         noop = [timed(make_all(raw, tmp / "cold0"))[0] for _ in range(max(5, args.repeat))]
-        peaks += [m for _, m in cold]
-        results["bare_seconds"] = statistics.median(s for s, _ in bare)
-        results["cold_seconds"] = statistics.median(s for s, _ in cold)
+        results["bare_seconds"] = statistics.median(bare)
+        results["cold_seconds"] = statistics.median(cold)
         results["cold_ratio"] = results["cold_seconds"] / results["bare_seconds"]
         results["noop_seconds"] = statistics.median(noop)
-        results["peak_mb_one_file"] = max(m for _, m in cold)
+        results["peak_mb_one_file"] = timed(make_all(raw, tmp / "cold-memory"), memory=True)[1]
+        peaks.append(results["peak_mb_one_file"])
 
         if not args.skip_scale:
             pdfs = sorted(args.scale_dir.glob("*.pdf"))
@@ -146,14 +154,13 @@ def main(argv: list[str] | None = None) -> int:
                 one = tmp / f"one-{pdf.stem}"
                 one.mkdir()
                 shutil.copy2(pdf, one / pdf.name)
-                seconds, mb = timed(make_all(one, tmp / f"one-out-{pdf.stem}", jobs=1))
-                per_file.append(seconds)
-                peaks.append(mb)
+                per_file.append(timed(make_all(one, tmp / f"one-out-{pdf.stem}", jobs=1))[0])
             scale_raw = tmp / "scale"
             scale_raw.mkdir()
             for pdf in pdfs:
                 shutil.copy2(pdf, scale_raw / pdf.name)
-            seconds, mb = timed(make_all(scale_raw, tmp / "scale-out"))
+            seconds = timed(make_all(scale_raw, tmp / "scale-out"))[0]
+            mb = timed(make_all(scale_raw, tmp / "scale-memory"), memory=True)[1]
             peaks.append(mb)
             results["peak_mb_scale"] = mb
             results["scale_files"] = len(pdfs)
