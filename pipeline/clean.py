@@ -198,7 +198,7 @@ def clean_document(records: list[dict], settings: CleanSettings) -> DocumentResu
             readers[key].read_table(table, first_row, ctx.roles, page, lines_of, notes)
         after = [ln for ln in free if ln["top"] >= above_top and not is_footer(ln["text"])]
         carried = after if 0 < len(after) <= 3 and title_of_block(after) else []
-    items = [item for reader in readers.values() for item in reader.finish(notes)]
+    items = [item for reader in readers.values() for item in reader.finish()]
     return DocumentResult(items, notes)
 
 

@@ -35,7 +35,6 @@ from pipeline.storage import (
     read_json,
     read_parquet,
     remove_stale_temp_files,
-    rows_to_arrow,
     rows_to_jsonl,
     write_json,
     write_parquet,
@@ -282,11 +281,6 @@ def extract_schema():
     return pa.schema(fields + [("lines", pa.list_(line))])
 
 
-def records_to_arrow(records: list[dict]):
-    """Page records → one Arrow table (see records_to_rows)."""
-    return rows_to_arrow(records_to_rows(records), extract_schema())
-
-
 def records_to_rows(records: list[dict]) -> list[dict]:
     """Page records → table rows: a 'page' row per page, a 'cell' row per table cell, a 'text'
     row per free text line."""
@@ -309,7 +303,7 @@ def records_to_rows(records: list[dict]) -> list[dict]:
 
 
 def arrow_to_records(table) -> list[dict]:
-    """Inverse of records_to_arrow: page records in page order."""
+    """Inverse of records_to_rows: page records in page order."""
     pages: dict[int, dict] = {}
     for row in table.to_pylist():
         p = row["page"]

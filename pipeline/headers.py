@@ -101,7 +101,3 @@ def looks_like_title(text: str) -> bool:
     return list_for_title(label) is not None or any(
         m in label for m in load("lists")["detection"]["title_markers"]
     )
-
-
-def list_label(kind: str) -> str:
-    return load("lists")["lists"][kind]["label"]

@@ -57,12 +57,6 @@ def remove_markers(text: str) -> str:
     return text
 
 
-def has_marker(text: str, which: str) -> bool:
-    """Whether `text` holds a continuation marker; which is 'next' or 'previous'."""
-    key = "continued_on_next" if which == "next" else "continued_from_previous"
-    return any(re.search(p, text) for p in load("text")["continuation"][key])
-
-
 def starts_step(text: str) -> bool:
     """A numbered step: 1. 1、 （1） （一） 一、 ①."""
     return any(p.match(text) for p in _patterns()["step"])

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from pipeline.paragraphs import Line, has_marker, paragraphs, single_value
+from pipeline.paragraphs import Line, paragraphs, single_value
 from pipeline.settings import CleanSettings
 
 TEXT_ROLES = ("category", "name")  # one value each; the other text roles keep paragraphs
@@ -51,9 +51,6 @@ class Item:
         segments = self.cells.setdefault(role, [])
         if not any(s is segment for s in segments):
             segments.append(segment)
-
-    def has_marker(self, which: str) -> bool:
-        return any(has_marker(ln.text, which) for segs in self.cells.values() for s in segs for ln in s.lines)
 
 
 @dataclass
@@ -189,7 +186,7 @@ class ListReader:
         expected = before + 1
         return seq_number(prev.seq_text) != expected and seq_number(prev.seq_text + seq_text) == expected
 
-    def finish(self, notes: list[str]) -> list[Item]:
+    def finish(self) -> list[Item]:
         """The list's items with two-row items joined and empty categories filled."""
         return fill_categories(merge_continued(self.items, self.settings))
 

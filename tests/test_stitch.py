@@ -50,7 +50,7 @@ def read(*tables: dict, first_row: int = 0) -> ListReader:
 
 
 def values(reader: ListReader) -> list[tuple[str, str, str]]:
-    items = reader.finish([])
+    items = reader.finish()
     return [
         (
             i.seq_text,
@@ -178,7 +178,7 @@ def test_item_printed_as_two_rows_with_markers_is_one_item():
     )  # fmt: skip
     reader = ListReader("coordination", {}, "", SETTINGS)
     reader.read_table(t, 0, roles, 1, lambda c: cell_lines(c, EDGES), [])
-    items = reader.finish([])
+    items = reader.finish()
     assert len(items) == 1
     assert value(items[0].cells["name"], "name", SETTINGS) == "污染防治"
     assert value(items[0].cells["upper_duties"], "upper_duties", SETTINGS) == [
@@ -201,7 +201,7 @@ def test_row_without_number_before_any_item_is_skipped():
     notes: list[str] = []
     reader = ListReader("basic", {}, "", SETTINGS)
     reader.read_table(t, 0, ROLES, 1, lambda c: cell_lines(c, EDGES), notes)
-    assert [i.seq_text for i in reader.finish([])] == ["1"]
+    assert [i.seq_text for i in reader.finish()] == ["1"]
     assert notes and "序号" in notes[0]
 
 
@@ -212,5 +212,5 @@ def test_section_rows_give_the_category_when_there_is_no_category_column():
     t = table(banner, cell(1, 2, 0, "1"), cell(1, 2, 2, "甲"), cell(2, 3, 0, "2"), cell(2, 3, 2, "乙"))
     reader = ListReader("basic", {}, "", SETTINGS)
     reader.read_table(t, 0, roles, 1, lambda c: cell_lines(c, EDGES), [])
-    items = reader.finish([])
+    items = reader.finish()
     assert [value(i.cells["category"], "category", SETTINGS) for i in items] == ["一、党的建设"] * 2
