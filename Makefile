@@ -7,6 +7,7 @@
 #   make notebooks                    run the notebooks headless on $(PROCESSED); HTML and figures in
 #                                     reports/figures/ (REPORTS=dir for another folder)
 #   make lab                          open JupyterLab
+#   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
 #
 # Stages (one module each, each runnable alone): extract → clean → normalize. Make redoes a
 # stage only when its inputs or its code changed; extraction also keeps a per-file cache keyed
@@ -43,7 +44,7 @@ NORMALIZE_CODE := pipeline/normalize.py pipeline/departments.py pipeline/steps.p
 # itself when its listing changed).
 RAW_CHANGED := $(shell [ -f "$(EXTRACTED)" ] && find "$(RAW)" -newer "$(EXTRACTED)" -print -quit 2>/dev/null)
 
-.PHONY: all build test lint format notebooks lab clean-processed FORCE
+.PHONY: all build test lint format notebooks lab benchmark clean-processed FORCE
 
 all: $(READY)
 	@test -d "$(RAW)" || { echo "make: raw folder $(RAW) does not exist" >&2; exit 2; }
@@ -87,6 +88,9 @@ format: $(READY)
 
 notebooks: $(READY)
 	$(PY) -m pipeline.notebooks --processed "$(PROCESSED)" --out "$(REPORTS)"
+
+benchmark: $(READY)
+	$(PY) benchmarks/run.py
 
 lab: $(READY)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
