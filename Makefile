@@ -71,6 +71,8 @@ FORCE:
 $(READY): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@# Put the project on the venv's path, so notebooks and dask workers import pipeline from anywhere.
+	$(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'duty-lists.pth').write_text('$(CURDIR)\n')"
 	$(PY) -m ipykernel install --sys-prefix --name duty-lists --display-name "Python (duty lists)" >/dev/null
 	touch $@
 

@@ -24,27 +24,17 @@
 # Figures go to `$DUTY_FIGURES` (default `reports/figures`); `make notebooks` sets both.
 
 # %%
-import os
-from pathlib import Path
-import sys
-
 from IPython.display import display
 import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "pipeline" / "viz.py").is_file())
-sys.path.insert(0, str(ROOT))
-from pipeline import viz  # noqa: E402
+from pipeline import viz
 
 viz.setup()
-PROCESSED = Path(os.environ.get("DUTY_PROCESSED") or ROOT / "data" / "processed")
-
-
-def read(table: str) -> pd.DataFrame:
-    return pd.read_parquet(PROCESSED / f"{table}.parquet")
-
+PROCESSED = viz.processed_dir()
+read = viz.read_table
 
 townships = read("townships")
 items = {key: read(f"{key}_items") for key in viz.LISTS}

@@ -31,10 +31,6 @@
 # wrap onto two lines of balanced length.
 
 # %%
-import os
-from pathlib import Path
-import sys
-
 from IPython.display import display
 import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
@@ -42,17 +38,12 @@ from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
-ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "pipeline" / "viz.py").is_file())
-sys.path.insert(0, str(ROOT))
-from pipeline import viz  # noqa: E402
+from pipeline import viz
 
 viz.setup()
-PROCESSED = Path(os.environ.get("DUTY_PROCESSED") or ROOT / "data" / "processed")
+PROCESSED = viz.processed_dir()
+read = viz.read_table
 TOP = 25  # departments shown in the bar charts and the matrix (the most items first)
-
-
-def read(table: str) -> pd.DataFrame:
-    return pd.read_parquet(PROCESSED / f"{table}.parquet")
 
 
 items = read("coordination_items")

@@ -28,28 +28,20 @@
 
 # %%
 from collections import Counter
-import os
-from pathlib import Path
 import re
-import sys
 
 from IPython.display import display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "pipeline" / "viz.py").is_file())
-sys.path.insert(0, str(ROOT))
-from pipeline import viz  # noqa: E402
+from pipeline import viz
 
 viz.setup()
-PROCESSED = Path(os.environ.get("DUTY_PROCESSED") or ROOT / "data" / "processed")
+PROCESSED = viz.processed_dir()
+read = viz.read_table
 TOP = 25  # receiving departments shown
 PENALTY = "行政处罚"  # the power_type value of penalties (pipeline/rules/power_types.toml)
-
-
-def read(table: str) -> pd.DataFrame:
-    return pd.read_parquet(PROCESSED / f"{table}.parquet")
 
 
 reclaimed = read("reclaimed_items")

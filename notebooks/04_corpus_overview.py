@@ -26,26 +26,16 @@
 # (short county name in front when there are several counties).
 
 # %%
-import os
-from pathlib import Path
-import sys
-
 from IPython.display import display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "pipeline" / "viz.py").is_file())
-sys.path.insert(0, str(ROOT))
-from pipeline import viz  # noqa: E402
+from pipeline import viz
 
 viz.setup()
-PROCESSED = Path(os.environ.get("DUTY_PROCESSED") or ROOT / "data" / "processed")
-
-
-def read(table: str) -> pd.DataFrame:
-    return pd.read_parquet(PROCESSED / f"{table}.parquet")
-
+PROCESSED = viz.processed_dir()
+read = viz.read_table
 
 sources = read("source_files")
 townships = read("townships")

@@ -74,6 +74,18 @@ def setup() -> str:
     return family
 
 
+def processed_dir() -> Path:
+    """The processed folder the notebooks read: $DUTY_PROCESSED, else the project's data/processed."""
+    return Path(os.environ.get("DUTY_PROCESSED") or ROOT / "data" / "processed")
+
+
+def read_table(table: str):
+    """One output table of the processed folder as a DataFrame."""
+    import pandas as pd
+
+    return pd.read_parquet(processed_dir() / f"{table}.parquet")
+
+
 def figures_dir() -> Path:
     """Where figures and summaries go: $DUTY_FIGURES, else reports/figures in the repository."""
     path = Path(os.environ.get("DUTY_FIGURES") or ROOT / "reports" / "figures")
