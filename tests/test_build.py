@@ -110,3 +110,26 @@ def test_extraction_on_a_dask_cluster_matches_local(tmp_path):
         extract.run(raw, remote, scheduler=cluster.scheduler_address, log=quiet)
     files = lambda p: {q.name: q.read_bytes() for q in (p / ".build" / "extract").rglob("*.parquet")}  # noqa: E731
     assert files(remote) == files(local) and len(files(local)) == 2
+
+
+def test_progress_bar_only_at_a_terminal(monkeypatch):
+    import io
+    import sys
+
+    from pipeline.progress import progress
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    quiet_bar = progress(total=83, desc="extract", unit="page")
+    quiet_bar.update(83)
+    quiet_bar.close()
+    assert sys.stderr.getvalue() == ""
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    bar = progress(total=83, desc="extract", unit="page")
+    bar.update(83)
+    bar.close()
+    assert "extract" in sys.stderr.getvalue()
