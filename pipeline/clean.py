@@ -22,7 +22,6 @@ import hashlib
 from pathlib import Path
 import sys
 
-from pipeline import __version__
 from pipeline.extract import load_extracted
 from pipeline.furniture import is_footer, title_of_block
 from pipeline.headers import (
@@ -35,14 +34,17 @@ from pipeline.headers import (
 from pipeline.identity import identity_from_title, parse_place
 from pipeline.paragraphs import Line, single_value
 from pipeline.rules import load, rules_digest
-from pipeline.settings import CleanSettings
+from pipeline.settings import CleanSettings, settings_bytes
 from pipeline.stitch import Item, ListReader, seq_number, value
 from pipeline.storage import (
     CLEAN_MANIFEST,
     EXTRACT_MANIFEST,
     build_dir,
+    prune_cache,
     read_json,
+    read_manifest,
     rows_to_arrow,
+    stage_version,
     write_json,
     write_parquet,
 )
@@ -51,13 +53,10 @@ MANIFEST = CLEAN_MANIFEST
 PARAGRAPH_ROLES = ("upper_duties", "township_duties", "handling")
 
 
-def stage_version(settings: CleanSettings) -> str:
-    h = hashlib.sha256(__version__.encode())
-    for module in ("clean.py", "stitch.py", "furniture.py", "paragraphs.py", "headers.py", "identity.py"):
-        h.update((Path(__file__).parent / module).read_bytes())
-    h.update(rules_digest(("lists", "text", "admin_units")))
-    h.update(settings.digest().encode())
-    return h.hexdigest()[:12]
+def version(settings: CleanSettings) -> str:
+    """Changes whenever this stage's code, its rules or its settings change."""
+    modules = ("clean.py", "stitch.py", "furniture.py", "paragraphs.py", "headers.py", "identity.py")
+    return stage_version(modules, rules_digest(("lists", "text", "admin_units")), settings_bytes(settings))
 
 
 # --- data shapes -----------------------------------------------------------------------------
@@ -327,10 +326,10 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
     """Clean every extracted file not yet cleaned; write the stage manifest; return it."""
     settings = settings or CleanSettings()
     extracted = read_json(build_dir(processed) / EXTRACT_MANIFEST)
-    version = stage_version(settings)
-    cache = build_dir(processed) / "clean" / version
+    stage = version(settings)
+    cache = build_dir(processed) / "clean" / stage
     cache.mkdir(parents=True, exist_ok=True)
-    previous = _previous(processed, version)
+    previous = _previous(processed, stage)
     entries = []
     done = 0
     for e in extracted["files"]:
@@ -354,28 +353,17 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
             continue
         write_parquet(target, rows_to_arrow(rows, clean_schema()))
         entry.update(status="ok", cache=target.relative_to(build_dir(processed)).as_posix(), items=len(rows))
-    live = {cache / Path(e["cache"]).name for e in entries if e.get("cache")}
-    for stale in cache.glob("*.parquet"):
-        if stale not in live:
-            stale.unlink()
-    for old_dir in cache.parent.iterdir():
-        if old_dir != cache and old_dir.is_dir():
-            for p in old_dir.glob("*"):
-                p.unlink()
-            old_dir.rmdir()
-    manifest = {"stage": "clean", "version": version, "files": entries}
+    prune_cache(cache, {Path(e["cache"]).name for e in entries if e.get("cache")})
+    manifest = {"stage": "clean", "version": stage, "files": entries}
     write_json(build_dir(processed) / MANIFEST, manifest)
     ok = sum(1 for e in entries if e["status"] == "ok")
     log(f"clean: {done} files cleaned, {ok} with duty lists")
     return manifest
 
 
-def _previous(processed: Path, version: str) -> dict:
-    try:
-        old = read_json(build_dir(processed) / MANIFEST)
-    except (OSError, ValueError):
-        return {}
-    if old.get("version") != version:
+def _previous(processed: Path, stage: str) -> dict:
+    old = read_manifest(build_dir(processed) / MANIFEST)
+    if old.get("version") != stage:
         return {}
     return {(e["sha256"], e["source_file"]): e for e in old["files"] if "sha256" in e}
 

@@ -15,27 +15,27 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-import hashlib
 import logging
 import os
 from pathlib import Path
 import sys
 import threading
 
-from pipeline import __version__
 from pipeline.geometry import chars_to_lines, grid_from_rulings, slot_index
 from pipeline.parallel import default_jobs, map_ordered
 from pipeline.progress import progress
-from pipeline.settings import ExtractSettings
+from pipeline.settings import ExtractSettings, settings_bytes
 from pipeline.sources import RejectedFile, check_pdf_bytes, file_sha256, list_sources, source_name
 from pipeline.storage import (
     EXTRACT_MANIFEST,
     build_dir,
     jsonl_to_arrow,
-    read_json,
+    prune_cache,
+    read_manifest,
     read_parquet,
     remove_stale_temp_files,
     rows_to_jsonl,
+    stage_version,
     write_json,
     write_parquet,
 )
@@ -43,13 +43,9 @@ from pipeline.storage import (
 MANIFEST = EXTRACT_MANIFEST
 
 
-def stage_version(settings: ExtractSettings) -> str:
+def version(settings: ExtractSettings) -> str:
     """Changes whenever this stage's code, its helpers or its settings change."""
-    h = hashlib.sha256(__version__.encode())
-    for module in ("extract.py", "geometry.py"):
-        h.update((Path(__file__).parent / module).read_bytes())
-    h.update(settings.digest().encode())
-    return h.hexdigest()[:12]
+    return stage_version(("extract.py", "geometry.py"), settings_bytes(settings))
 
 
 # --- one page -------------------------------------------------------------------------------
@@ -340,10 +336,6 @@ def arrow_to_records(table) -> list[dict]:
 # --- the stage ----------------------------------------------------------------------------------
 
 
-def cache_dir(processed: Path, settings: ExtractSettings) -> Path:
-    return build_dir(processed) / "extract" / stage_version(settings)
-
-
 def load_extracted(processed: Path, entry: dict) -> list[dict]:
     """Page records of one extracted source file (an entry of the extract manifest)."""
     return arrow_to_records(read_parquet(build_dir(processed) / entry["cache"]))
@@ -360,7 +352,8 @@ def run(
     """Extract every raw file not yet in the cache; write the stage manifest; return it."""
     settings = settings or ExtractSettings()
     remove_stale_temp_files(processed)
-    cache = cache_dir(processed, settings)
+    stage = version(settings)
+    cache = build_dir(processed) / "extract" / stage
     cache.mkdir(parents=True, exist_ok=True)
     jobs = jobs or default_jobs()
     previous = _previous_pages(processed)
@@ -397,17 +390,11 @@ def run(
         if task.last == last_page[id(owner)]:
             _finish(owner, parts, cache)
     bar.close()
-    live = {cache / Path(e["cache"]).name for e in entries}
-    for stale in cache.glob("*.parquet"):
-        if stale not in live:
-            stale.unlink()
-    for old in cache.parent.iterdir():
-        if old != cache and old.is_dir():
-            _remove_tree(old)
+    prune_cache(cache, {Path(e["cache"]).name for e in entries})
     for e in entries:
         if e["status"] != "ok":
             e.pop("cache", None)
-    manifest = {"stage": "extract", "version": stage_version(settings), "files": entries}
+    manifest = {"stage": "extract", "version": stage, "files": entries}
     write_json(build_dir(processed) / MANIFEST, manifest)
     read = sum(1 for e, _ in pending if e["status"] == "ok")
     cached = sum(1 for e in entries if e["status"] == "ok") - read
@@ -423,10 +410,7 @@ def _import_arrow() -> None:
 
 def _previous_pages(processed: Path) -> dict[str, int]:
     """Page counts of files the last run extracted, by content hash."""
-    try:
-        old = read_json(build_dir(processed) / MANIFEST)
-    except (OSError, ValueError):
-        return {}
+    old = read_manifest(build_dir(processed) / MANIFEST)
     return {e["sha256"]: e["pages"] for e in old.get("files", []) if e.get("status") == "ok"}
 
 
@@ -443,12 +427,6 @@ def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
     entry["pages"] = pages
     table = jsonl_to_arrow(b"".join(p["rows"] for p in parts), extract_schema())
     write_parquet(cache / f"{entry['sha256']}.parquet", table)
-
-
-def _remove_tree(path: Path) -> None:
-    for p in sorted(path.rglob("*"), reverse=True):
-        p.unlink() if p.is_file() else p.rmdir()
-    path.rmdir()
 
 
 def main(argv: list[str] | None = None) -> int:

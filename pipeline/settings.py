@@ -6,7 +6,6 @@ Geometry values are in PDF points or in multiples of the text's font size.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-import hashlib
 import json
 
 
@@ -29,9 +28,6 @@ class ExtractSettings:
     min_table_cells: int = 2  # fewer cells than this is a box, not a table
     pages_per_task: int = 16  # fewest pages one worker extracts per task
 
-    def digest(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
-
 
 @dataclass(frozen=True)
 class CleanSettings:
@@ -44,8 +40,8 @@ class CleanSettings:
     # After a finished sentence, a short line without closing punctuation (a department name)
     # stands alone as a sub-heading when it has at most this many characters.
     max_bare_heading: int = 20
-    # Title and footer lines are looked for within this distance (pt) above / below a table.
-    furniture_margin: float = 120.0
 
-    def digest(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+
+def settings_bytes(settings) -> bytes:
+    """A stage's settings as stable bytes, for its cache key."""
+    return json.dumps(asdict(settings), sort_keys=True).encode()

@@ -6,6 +6,7 @@ or interrupted run leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -19,6 +20,39 @@ CLEAN_MANIFEST = "clean.json"  # what the clean stage made of it, per raw file
 def build_dir(processed: Path) -> Path:
     """Working folder of the pipeline inside the processed folder (caches, stage manifests)."""
     return processed / BUILD_DIR
+
+
+def stage_version(modules: tuple[str, ...], *inputs: bytes) -> str:
+    """Key of a stage's cache: changes with the package version, the source of the stage's
+    modules (files in pipeline/) and any other inputs (rules, settings)."""
+    from pipeline import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    for module in modules:
+        h.update((Path(__file__).parent / module).read_bytes())
+    for data in inputs:
+        h.update(data)
+    return h.hexdigest()[:12]
+
+
+def read_manifest(path: Path) -> dict:
+    """A stage manifest from an earlier run, or {} when there is none (or it is unreadable)."""
+    try:
+        return read_json(path)
+    except (OSError, ValueError):
+        return {}
+
+
+def prune_cache(cache: Path, live: set[str]) -> None:
+    """Delete cached files not named in `live`, and caches of other stage versions beside it."""
+    for stale in cache.glob("*.parquet"):
+        if stale.name not in live:
+            stale.unlink()
+    for other in cache.parent.iterdir():
+        if other != cache and other.is_dir():
+            for p in sorted(other.rglob("*"), reverse=True):
+                p.unlink() if p.is_file() else p.rmdir()
+            other.rmdir()
 
 
 def remove_stale_temp_files(processed: Path) -> None:
