@@ -3,13 +3,14 @@
 #   make all                          set up .venv (first time), build data/processed from data/raw
 #   make all RAW=dir PROCESSED=dir    the same for any two folders
 #   make all JOBS=2                   limit extraction to 2 processes (default: all cores)
-#   make test                         run the tests
+#   make test                         run the tests (a representative part of the corpus runs)
+#   make test-all                     run every test, whole corpora included
 #   make notebooks                    run the notebooks headless on $(PROCESSED); HTML and figures in
 #                                     reports/figures/ (REPORTS=dir for another folder)
 #   make lab                          open JupyterLab
 #   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
 #
-# Stages (one module each, each runnable alone): extract → clean → normalize. Make redoes a
+# Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize. Make redoes a
 # stage only when its inputs or its code changed; extraction also keeps a per-file cache keyed
 # by content hash inside $(PROCESSED)/.build, so only new or changed PDFs are read again.
 # Paths must not contain spaces.
@@ -33,24 +34,25 @@ OUTPUTS := townships basic_items coordination_items reclaimed_items departments 
 # normalize writes all of these at once; a missing one makes it run again.
 TABLES := $(foreach t,$(OUTPUTS),$(PROCESSED)/$(t).parquet) $(PROCESSED)/CODEBOOK.md $(PROCESSED)/datapackage.json
 
-EXTRACT_CODE := pipeline/__init__.py pipeline/extract.py pipeline/geometry.py pipeline/sources.py \
-	pipeline/parallel.py pipeline/settings.py pipeline/storage.py
-CLEAN_CODE := pipeline/clean.py pipeline/stitch.py pipeline/paragraphs.py pipeline/headers.py \
-	pipeline/furniture.py pipeline/identity.py pipeline/rules.py $(wildcard pipeline/rules/*.toml)
-NORMALIZE_CODE := pipeline/normalize.py pipeline/departments.py pipeline/steps.py \
-	pipeline/contracts.py pipeline/schema.py pipeline/schema.toml
+# A stage's code is its folder plus pipeline/common (and the rules files); its cache key in
+# pipeline/common/storage.py:stage_version hashes the same folders, so the map exists once.
+stage_code = pipeline/__init__.py $(wildcard pipeline/common/*.py pipeline/$(1)/*.py pipeline/$(1)/*.toml) \
+	$(wildcard pipeline/rules/*.toml)
+EXTRACT_CODE := $(call stage_code,extract)
+CLEAN_CODE := $(call stage_code,clean)
+NORMALIZE_CODE := $(call stage_code,normalize)
 
 # Any raw file added, changed or removed since the last extraction (find also lists the folder
 # itself when its listing changed).
 RAW_CHANGED := $(shell [ -f "$(EXTRACTED)" ] && find "$(RAW)" -newer "$(EXTRACTED)" -print -quit 2>/dev/null)
 
-.PHONY: all build test lint format notebooks lab benchmark clean-processed FORCE
+.PHONY: all build test test-all lint format notebooks lab benchmark clean-processed FORCE
 
 all: $(READY)
 	@test -d "$(RAW)" || { echo "make: raw folder $(RAW) does not exist" >&2; exit 2; }
-	@$(PY) -m pipeline.lock "$(PROCESSED)" $(MAKE) --no-print-directory --silent build \
+	@$(PY) -m pipeline.common.lock "$(PROCESSED)" $(MAKE) --no-print-directory --silent build \
 		RAW="$(RAW)" PROCESSED="$(PROCESSED)" JOBS="$(JOBS)" DASK_SCHEDULER="$(DASK_SCHEDULER)"
-	@$(PY) -m pipeline.report --processed "$(PROCESSED)"
+	@$(PY) -m pipeline.common.report --processed "$(PROCESSED)"
 
 build: $(TABLES)
 
@@ -79,6 +81,9 @@ $(READY): requirements.txt
 # --- checks and analysis -----------------------------------------------------------------------
 
 test: $(READY)
+	$(PY) -m pytest -m "not slow"
+
+test-all: $(READY)
 	$(PY) -m pytest
 
 lint: $(READY)
@@ -89,7 +94,7 @@ format: $(READY)
 	$(PY) -m ruff format pipeline tests benchmarks notebooks
 
 notebooks: $(READY)
-	$(PY) -m pipeline.notebooks --processed "$(PROCESSED)" --out "$(REPORTS)"
+	$(PY) -m pipeline.analysis.notebooks --processed "$(PROCESSED)" --out "$(REPORTS)"
 
 benchmark: $(READY)
 	$(PY) benchmarks/run.py

@@ -38,7 +38,7 @@ from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
-from pipeline import viz
+from pipeline.analysis import viz
 
 viz.setup()
 PROCESSED = viz.processed_dir()

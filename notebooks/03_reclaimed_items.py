@@ -35,7 +35,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from pipeline import viz
+from pipeline.analysis import viz
 
 viz.setup()
 PROCESSED = viz.processed_dir()

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from pipeline.sources import RejectedFile, check_pdf_bytes
+from pipeline.common.sources import RejectedFile, check_pdf_bytes
 from tests.conftest import DEFAULT_PDF, FIXTURES, LAYOUTS, ROOT
 
 BAD = FIXTURES / "bad"

@@ -116,7 +116,7 @@ def test_progress_bar_only_at_a_terminal(monkeypatch):
     import io
     import sys
 
-    from pipeline.progress import progress
+    from pipeline.common.progress import progress
 
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     quiet_bar = progress(total=83, desc="extract", unit="page")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.contracts import Contracts, ContractViolation
+from pipeline.normalize.contracts import Contracts, ContractViolation
 
 
 def item(seq: int, name: str = "做好宣传", township: str = "T1", source: str = "a.pdf") -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.geometry import chars_to_lines, cluster_positions, grid_from_rulings, slot_index
+from pipeline.extract.geometry import chars_to_lines, cluster_positions, grid_from_rulings, slot_index
 
 
 def ruled_grid(xs, ys, skip_h=(), skip_v=()):

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.furniture import is_footer, title_of_block
-from pipeline.headers import column_role, default_roles, header_roles, list_for_roles, list_for_title
-from pipeline.identity import identity_from_title
+from pipeline.clean.wording import (
+    column_role,
+    default_roles,
+    header_roles,
+    identity_from_title,
+    is_footer,
+    list_for_roles,
+    list_for_title,
+    title_of_block,
+)
 
 
 @pytest.mark.parametrize(

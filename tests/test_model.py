@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.departments import place_variants, resolve, split_printed
-from pipeline.normalize import power_type
-from pipeline.steps import parse_steps, step_number
+from pipeline.normalize.departments import place_variants, resolve, split_printed
+from pipeline.normalize.stage import power_type
+from pipeline.normalize.steps import parse_steps, step_number
 
 
 def table(folder, name):
@@ -164,7 +164,7 @@ def test_scale_departments_belong_to_the_places_they_serve(scale_tables):
 
 def test_scale_no_department_is_an_alias_of_another(scale_tables):
     """After resolution no two departments of one place differ only by an alias spelling."""
-    from pipeline.rules import load
+    from pipeline.common.rules import load
 
     deps = table(scale_tables, "departments")
     aliases = load("departments")["aliases"]

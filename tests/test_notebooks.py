@@ -12,7 +12,7 @@ import jupytext
 import pandas as pd
 import pytest
 
-from pipeline import notebooks
+from pipeline.analysis import notebooks
 
 SOURCES = notebooks.sources()
 FIXTURES = ("tuhulu_tables", "multi_township_tables")
@@ -68,9 +68,11 @@ def test_notebooks_are_numbered_and_paired():
         expected = notebooks.twin(src)
         assert [(c.cell_type, c.source) for c in committed.cells] == [
             (c.cell_type, c.source) for c in expected.cells
-        ], f"{src.with_suffix('.ipynb').name} differs from {src.name}: python -m pipeline.notebooks --sync"
+        ], (
+            f"{src.with_suffix('.ipynb').name} differs from {src.name}: python -m pipeline.analysis.notebooks --sync"
+        )
         assert not any(c.get("outputs") or c.get("execution_count") for c in committed.cells), (
-            f"{src.with_suffix('.ipynb').name} has outputs: python -m pipeline.notebooks --sync"
+            f"{src.with_suffix('.ipynb').name} has outputs: python -m pipeline.analysis.notebooks --sync"
         )
         assert "read_pdf" not in src.read_text(encoding="utf-8") and ".pdf" not in src.read_text(
             encoding="utf-8"
@@ -175,7 +177,7 @@ def test_runner_fails_on_a_missing_glyph(tuhulu_tables, tmp_path, capsys):
     (folder / "02_glyph.py").write_text(
         "# %%\nimport sys\n"
         f"sys.path.insert(0, {str(notebooks.ROOT)!r})\n"
-        "from pipeline import viz\nimport matplotlib.pyplot as plt\n\n"
+        "from pipeline.analysis import viz\nimport matplotlib.pyplot as plt\n\n"
         "viz.setup()\nfig, ax = plt.subplots()\nax.set_title('\\U0001f600')\nviz.save_figure(fig, 'glyph')\n",
         encoding="utf-8",
     )

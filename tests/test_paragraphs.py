@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.paragraphs import (
+from pipeline.clean.paragraphs import (
     Line,
-    is_heading,
     join_wrapped,
     lead_unit,
     paragraphs,
     remove_markers,
     single_value,
-    starts_step,
     strip_padding,
 )
-from pipeline.settings import CleanSettings
+from pipeline.common.settings import CleanSettings
+from pipeline.common.text import is_heading, starts_step
 
 SIZE = 10.0
 RIGHT = 200.0  # the cell's right text edge; a full line of 20 CJK characters ends here

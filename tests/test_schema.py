@@ -7,7 +7,7 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.schema import codebook, spec
+from pipeline.normalize.schema import codebook, spec
 
 TABLES = sorted(spec())
 

@@ -4,9 +4,9 @@ end-to-end tests run the same rules on real PDFs."""
 
 from __future__ import annotations
 
-from pipeline.clean import cell_lines
-from pipeline.settings import CleanSettings
-from pipeline.stitch import ListReader, value
+from pipeline.clean.stage import cell_lines
+from pipeline.clean.stitch import ListReader, value
+from pipeline.common.settings import CleanSettings
 
 SIZE = 10.0
 COLS = [(0, 30), (30, 90), (90, 300)]  # 序号 | 事项类别 | 事项名称: x ranges

@@ -11,8 +11,9 @@ from dataclasses import dataclass, replace
 from functools import cache
 import re
 
-from pipeline.rules import load
-from pipeline.settings import CleanSettings
+from pipeline.common.rules import load
+from pipeline.common.settings import CleanSettings
+from pipeline.common.text import is_heading, starts_step
 
 SPACE_RUN = re.compile(r"[ \t\u3000\u00a0]{2,}")
 EDGE_SPACE = re.compile(r"^[ \t\u3000\u00a0]+|[ \t\u3000\u00a0]+$")
@@ -36,8 +37,6 @@ def _patterns() -> dict:
     para = rules["paragraph"]
     cont = rules["continuation"]
     return {
-        "step": [re.compile(p) for p in para["numbered_step"]],
-        "heading": [re.compile(p) for p in para["heading_end"]],
         "no_start": set(para["no_line_start"]),
         "no_end": set(para["no_line_end"]),
         "sentence_end": set(para["sentence_end"]),
@@ -55,16 +54,6 @@ def remove_markers(text: str) -> str:
     for p in _patterns()["markers"]:
         text = p.sub("", text)
     return text
-
-
-def starts_step(text: str) -> bool:
-    """A numbered step: 1. 1、 （1） （一） 一、 ①."""
-    return any(p.match(text) for p in _patterns()["step"])
-
-
-def is_heading(text: str) -> bool:
-    """A sub-heading line, ending in a colon."""
-    return any(p.search(text) for p in _patterns()["heading"])
 
 
 def join_wrapped(left: str, right: str) -> str:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from pipeline.paragraphs import Line, paragraphs, single_value
-from pipeline.settings import CleanSettings
+from pipeline.clean.paragraphs import Line, paragraphs, single_value
+from pipeline.common.settings import CleanSettings
 
 TEXT_ROLES = ("category", "name")  # one value each; the other text roles keep paragraphs
 

@@ -8,12 +8,11 @@ Numbering patterns come from pipeline/rules/text.toml, department rules from dep
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 import re
 
-from pipeline.departments import Department, resolve, split_printed
-from pipeline.paragraphs import is_heading
-from pipeline.rules import load
+from pipeline.common.rules import load
+from pipeline.common.text import is_heading, step_patterns
+from pipeline.normalize.departments import Department, resolve, split_printed
 
 
 @dataclass(frozen=True)
@@ -29,14 +28,9 @@ class Step:
     text: str
 
 
-@cache
-def _step_number() -> list[re.Pattern]:
-    return [re.compile(p) for p in load("text")["paragraph"]["numbered_step"]]
-
-
 def step_number(text: str) -> str | None:
     """The step's number as printed, without its separator: 1. → 1, （一） → （一）, 一、 → 一."""
-    for p in _step_number():
+    for p in step_patterns():
         m = p.match(text)
         if m:
             return re.sub(r"\s+", "", m.group(0)).rstrip(".．、")

@@ -9,7 +9,7 @@ Per source file, page by page:
   printed as two rows with （未完见下页）/（续上页） becomes one (a cell printed the same in both
   counts once, otherwise the texts follow each other); a vertically merged 事项类别 cell gives
   its value to every item it spans, also across a page break;
-- cell lines become text: wrapped lines joined, paragraphs recovered (pipeline.paragraphs).
+- cell lines become text: wrapped lines joined, paragraphs recovered (pipeline.clean.paragraphs).
 
 Run alone: python -m pipeline.clean --processed data/processed
 """
@@ -22,21 +22,23 @@ import hashlib
 from pathlib import Path
 import sys
 
-from pipeline.extract import load_extracted
-from pipeline.furniture import is_footer, title_of_block
-from pipeline.headers import (
+from pipeline.clean.paragraphs import Line, single_value
+from pipeline.clean.stitch import Item, ListReader, seq_number, value
+from pipeline.clean.wording import (
     default_roles,
     header_roles,
+    identity_from_title,
+    is_footer,
     list_for_roles,
     list_for_title,
     looks_like_title,
+    parse_place,
+    title_of_block,
 )
-from pipeline.identity import identity_from_title, parse_place
-from pipeline.paragraphs import Line, single_value
-from pipeline.rules import load, rules_digest
-from pipeline.settings import CleanSettings, settings_bytes
-from pipeline.stitch import Item, ListReader, seq_number, value
-from pipeline.storage import (
+from pipeline.common.records import load_extracted
+from pipeline.common.rules import load
+from pipeline.common.settings import CleanSettings, settings_bytes
+from pipeline.common.storage import (
     CLEAN_MANIFEST,
     EXTRACT_MANIFEST,
     build_dir,
@@ -53,10 +55,12 @@ MANIFEST = CLEAN_MANIFEST
 PARAGRAPH_ROLES = ("upper_duties", "township_duties", "handling")
 
 
+RULES = ("lists", "text", "admin_units")  # rules files (pipeline/rules/*.toml) this stage reads
+
+
 def version(settings: CleanSettings) -> str:
     """Changes whenever this stage's code, its rules or its settings change."""
-    modules = ("clean.py", "stitch.py", "furniture.py", "paragraphs.py", "headers.py", "identity.py")
-    return stage_version(modules, rules_digest(("lists", "text", "admin_units")), settings_bytes(settings))
+    return stage_version("clean", RULES, settings_bytes(settings))
 
 
 # --- data shapes -----------------------------------------------------------------------------

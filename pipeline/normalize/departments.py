@@ -14,7 +14,7 @@ from functools import cache
 import hashlib
 import re
 
-from pipeline.rules import load
+from pipeline.common.rules import load
 
 
 @dataclass(frozen=True)

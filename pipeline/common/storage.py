@@ -22,14 +22,19 @@ def build_dir(processed: Path) -> Path:
     return processed / BUILD_DIR
 
 
-def stage_version(modules: tuple[str, ...], *inputs: bytes) -> str:
-    """Key of a stage's cache: changes with the package version, the source of the stage's
-    modules (files in pipeline/) and any other inputs (rules, settings)."""
+def stage_version(stage: str, rules: tuple[str, ...], *inputs: bytes) -> str:
+    """Key of a stage's cache: changes with the package version, every module of the stage's
+    folder (pipeline/<stage>/) and of pipeline/common/, the rules files it reads and any other
+    inputs (settings). The folder is the map from stage to code; the Makefile uses the same."""
     from pipeline import __version__
+    from pipeline.common.rules import rules_digest
 
+    root = Path(__file__).resolve().parent.parent
     h = hashlib.sha256(__version__.encode())
-    for module in modules:
-        h.update((Path(__file__).parent / module).read_bytes())
+    for folder in ("common", stage):
+        for module in sorted((root / folder).glob("*.py")):
+            h.update(module.name.encode() + b"\0" + module.read_bytes())
+    h.update(rules_digest(rules))
     for data in inputs:
         h.update(data)
     return h.hexdigest()[:12]

@@ -2,7 +2,7 @@
 
 Exit status 1 when any raw file was rejected (the good files' tables are still written).
 
-Run alone: python -m pipeline.report --processed data/processed
+Run alone: python -m pipeline.common.report --processed data/processed
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 import sys
 
-from pipeline.storage import CLEAN_MANIFEST, build_dir
+from pipeline.common.storage import CLEAN_MANIFEST, build_dir
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,8 +8,8 @@ shows; this module writes the executed notebook next to them as OUT/figures/NN_n
 One line per notebook; exit status 1 when any notebook failed (an error in a cell, or a
 "Glyph ... missing from font" warning in its output), 2 when the processed folder has no tables.
 
-Run:   python -m pipeline.notebooks --processed data/processed --out reports [NN ...]
-Sync:  python -m pipeline.notebooks --sync   (rewrite the .ipynb twins from the .py files, no outputs)
+Run:   python -m pipeline.analysis.notebooks --processed data/processed --out reports [NN ...]
+Sync:  python -m pipeline.analysis.notebooks --sync   (rewrite the .ipynb twins from the .py files, no outputs)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 KERNEL = "python3"  # jupyter_client runs it with this interpreter (sys.executable)
 CELL_TIMEOUT = 600  # seconds
@@ -93,6 +93,8 @@ def run_notebook(source: Path, processed: Path, out: Path, kernel: str = KERNEL)
         **os.environ,
         "DUTY_PROCESSED": str(processed.resolve()),
         "DUTY_FIGURES": str(figures.resolve()),
+        # The kernel imports this checkout's pipeline package, whatever the venv's .pth names.
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }

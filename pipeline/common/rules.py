@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 import tomllib
 
-RULES_DIR = Path(__file__).parent / "rules"
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 
 @cache

@@ -3,7 +3,7 @@
 Two builds started at once on the same folders take turns instead of interleaving stages, so
 neither can read the other's half-finished work.
 
-Usage: python -m pipeline.lock PROCESSED_DIR COMMAND [ARGS...]
+Usage: python -m pipeline.common.lock PROCESSED_DIR COMMAND [ARGS...]
 """
 
 from __future__ import annotations

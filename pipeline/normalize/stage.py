@@ -19,12 +19,12 @@ import os
 from pathlib import Path
 import sys
 
-from pipeline.contracts import Contracts, ContractViolation
-from pipeline.departments import Department, disposition, resolve, split_printed
-from pipeline.rules import load
-from pipeline.schema import arrow_schema, spec, write_docs
-from pipeline.steps import parse_steps
-from pipeline.storage import CLEAN_MANIFEST, build_dir, read_json, read_parquet, rows_to_arrow
+from pipeline.common.rules import load
+from pipeline.common.storage import CLEAN_MANIFEST, build_dir, read_json, read_parquet, rows_to_arrow
+from pipeline.normalize.contracts import Contracts, ContractViolation
+from pipeline.normalize.departments import Department, disposition, resolve, split_printed
+from pipeline.normalize.schema import arrow_schema, spec, write_docs
+from pipeline.normalize.steps import parse_steps
 
 ITEM_TABLES = {"basic": "basic_items", "coordination": "coordination_items", "reclaimed": "reclaimed_items"}
 LIST_CODES = {"basic": "B", "coordination": "C", "reclaimed": "R"}

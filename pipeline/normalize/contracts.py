@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pipeline.schema import spec
+from pipeline.normalize.schema import spec
 
 MAX_SHOWN = 10
 ITEM_TABLES = ("basic_items", "coordination_items", "reclaimed_items")

@@ -1,0 +1,191 @@
+"""The documents' wording: header rows, list titles, page furniture and the township a title names.
+
+- Header rows and titles: what each column means and which duty list a table holds
+  (pipeline/rules/lists.toml).
+- Page furniture: page footers and list titles among the text printed outside tables
+  (pipeline/rules/text.toml).
+- Identity: the township a list title names (哈密市伊吾县吐葫芦乡基本履职事项清单); suffixes of each
+  administrative level live in pipeline/rules/admin_units.toml.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+import re
+
+from pipeline.common.rules import load
+
+_WS = re.compile(r"\s+")
+_BRACKETS = str.maketrans({"(": "（", ")": "）", ":": "："})
+
+
+def normalize_label(text: str) -> str:
+    """Header text as compared: no whitespace, full-width brackets."""
+    return _WS.sub("", text).translate(_BRACKETS)
+
+
+@cache
+def _column_rules() -> tuple[dict[str, str], list[tuple[str, str]]]:
+    rules = load("lists")
+    exact: dict[str, str] = {}
+    for role, spec in rules["columns"].items():
+        for name in spec.get("names", []):
+            exact[normalize_label(name)] = role
+    contains = [
+        (normalize_label(fragment), role)
+        for role in rules["columns_order"]["contains_order"]
+        for fragment in rules["columns"][role].get("contains", [])
+    ]
+    return exact, contains
+
+
+def column_role(text: str) -> str | None:
+    """The role (seq, category, name, departments, upper_duties, township_duties, handling) a
+    header cell names, or None."""
+    label = normalize_label(text)
+    if not label:
+        return None
+    exact, contains = _column_rules()
+    if label in exact:
+        return exact[label]
+    for fragment, role in contains:
+        if fragment in label:
+            return role
+    return None
+
+
+def header_roles(cell_texts: list[tuple[int, str]]) -> dict[int, str] | None:
+    """Column index → role, if these (column, text) cells form a header row; else None.
+
+    A header row names at least the required columns (序号 and the item name), each role
+    once. Columns it does not know (备注, …) are kept out of the roles and ignored.
+    """
+    roles: dict[int, str] = {}
+    for col, text in cell_texts:
+        role = column_role(text)
+        if role is None:
+            continue
+        if role in roles.values():
+            return None
+        roles[col] = role
+    required = load("lists")["detection"]["required_columns"]
+    if not all(r in roles.values() for r in required):
+        return None
+    return roles
+
+
+def list_for_roles(roles: dict[int, str]) -> str:
+    """Which list a header's columns describe (coordination, reclaimed or basic)."""
+    rules = load("lists")
+    present = set(roles.values())
+    for kind in rules["detection"]["order"]:
+        wanted = rules["lists"][kind]["columns_any"]
+        if not wanted or present & set(wanted):
+            return kind
+    return "basic"
+
+
+def default_roles(kind: str, n_columns: int) -> dict[int, str] | None:
+    """The usual column order of a list, if the table has that many columns."""
+    cols = load("lists")["lists"][kind]["default_columns"]
+    return dict(enumerate(cols)) if len(cols) == n_columns else None
+
+
+def list_for_title(title: str) -> str | None:
+    """Which list a title names (…基本履职事项清单 → basic), or None."""
+    label = normalize_label(title)
+    for kind, spec in load("lists")["lists"].items():
+        if any(k in label for k in spec["title_keywords"]):
+            return kind
+    return None
+
+
+def looks_like_title(text: str) -> bool:
+    """A list title: names a list, or at least says 清单 / 履职事项."""
+    label = normalize_label(text)
+    return list_for_title(label) is not None or any(
+        m in label for m in load("lists")["detection"]["title_markers"]
+    )
+
+
+# --- page furniture ---------------------------------------------------------------------------
+
+
+@cache
+def _footer_patterns() -> list[re.Pattern]:
+    return [re.compile(p, re.IGNORECASE) for p in load("text")["furniture"]["page_footer"]]
+
+
+def is_footer(text: str) -> bool:
+    """A page number line such as 第 3 页，共 83 页 or - 3 -."""
+    squashed = re.sub(r"\s+", "", text)
+    return any(p.match(squashed) for p in _footer_patterns())
+
+
+def title_of_block(lines: list[dict]) -> str | None:
+    """The list title among free text lines printed above a table, or None.
+
+    The title is the largest print of the block; a title wrapped over lines is joined.
+    """
+    lines = [ln for ln in lines if not is_footer(ln["text"])]
+    if not lines:
+        return None
+    biggest = max(ln["size"] for ln in lines)
+    text = "".join(ln["text"].strip() for ln in lines if ln["size"] >= 0.9 * biggest)
+    return text if looks_like_title(text) else None
+
+
+# --- identity ---------------------------------------------------------------------------------
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def _title_pattern() -> re.Pattern:
+    s = load("admin_units")["suffixes"]
+    return re.compile(
+        rf"^(?P<province>.+?(?:{_alternation(s['province'])}))?"
+        rf"(?P<city>.+?(?:{_alternation(s['city'])}))?"
+        rf"(?P<county>.+?(?:{_alternation(s['county'])}))"
+        rf"(?P<township>.+?(?P<suffix>{_alternation(s['township'])}))$"
+    )
+
+
+@cache
+def _prefixes() -> list[re.Pattern]:
+    return [re.compile(p) for p in load("text")["furniture"]["title_prefix"]]
+
+
+def place_part(title: str) -> str:
+    """The part of a title before the list's name, without labels like 附件1 or brackets."""
+    text = normalize_label(title)
+    for p in _prefixes():
+        text = p.sub("", text)
+    cut = len(text)
+    for word in load("admin_units")["title"]["list_words"]:
+        i = text.find(word)
+        if 0 <= i < cut:
+            cut = i
+    return re.sub(r"[《》“”\"]", "", text[:cut])
+
+
+def parse_place(text: str) -> dict | None:
+    """city, county, township and township_kind of a place name, or None if it isn't one."""
+    m = _title_pattern().match(text)
+    if not m:
+        return None
+    kinds = load("admin_units")["township_kind"]
+    return {
+        "province": m["province"],
+        "city": m["city"],
+        "county": m["county"],
+        "township": m["township"],
+        "township_kind": kinds.get(m["suffix"], m["suffix"]),
+    }
+
+
+def identity_from_title(title: str) -> dict | None:
+    """The township a list title names, or None when the title names no township."""
+    return parse_place(place_part(title))
