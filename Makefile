@@ -5,6 +5,7 @@
 #   make all JOBS=2                   limit extraction to 2 processes (default: all cores)
 #   make test                         run the tests (a representative part of the corpus runs)
 #   make test-all                     run every test, whole corpora included
+#   make lint                         ruff (style) and mypy (types) on the code
 #   make notebooks                    run the notebooks headless on $(PROCESSED); HTML and figures in
 #                                     reports/figures/ (REPORTS=dir for another folder)
 #   make lab                          open JupyterLab
@@ -89,6 +90,7 @@ test-all: $(READY)
 lint: $(READY)
 	$(PY) -m ruff check pipeline tests benchmarks notebooks
 	$(PY) -m ruff format --check pipeline tests benchmarks notebooks
+	$(PY) -m mypy
 
 format: $(READY)
 	$(PY) -m ruff format pipeline tests benchmarks notebooks

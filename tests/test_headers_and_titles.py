@@ -141,5 +141,5 @@ def test_title_block_takes_the_largest_print_and_joins_a_wrapped_title():
         {"text": "哈萨克族乡基本履职事项清单", "size": 18.0},
         {"text": "第 1 页，共 9 页", "size": 9.0},
     ]
-    assert title_of_block(block) == "哈密市巴里坤哈萨克自治县德外里都如克哈萨克族乡基本履职事项清单"
-    assert title_of_block([{"text": "第 2 页，共 9 页", "size": 9.0}]) is None
+    assert title_of_block(block, 0.9) == "哈密市巴里坤哈萨克自治县德外里都如克哈萨克族乡基本履职事项清单"
+    assert title_of_block([{"text": "第 2 页，共 9 页", "size": 9.0}], 0.9) is None

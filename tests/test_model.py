@@ -51,6 +51,26 @@ def test_levels_and_kinds():
     assert resolve("甲县水利局", "甲县", "乙市").kind == "政府部门"
 
 
+@pytest.mark.parametrize(
+    "printed, name, level",
+    [
+        ("新疆维吾尔自治区民政厅", "新疆维吾尔自治区民政厅", "省(自治区)"),
+        ("甲乙省农业农村厅", "甲乙省农业农村厅", "省(自治区)"),
+        ("自治区民政厅", "自治区民政厅", "省(自治区)"),  # the list names no region: kept as printed
+        ("市民政局", "乙市民政局", "市"),  # a bare 市 is the list's own city
+        ("丁州市民政局", "丁州市民政局", "市"),  # another city: not glued onto the county
+        ("县民政局", "甲县民政局", "县(区)"),
+        ("县委组织部", "甲县委组织部", "县(区)"),
+        ("丙丁县民政局", "丙丁县民政局", "县(区)"),  # another county keeps its own name
+        ("市场监督管理局", "甲县市场监督管理局", "县(区)"),  # 市场 is no place
+        ("民政局", "甲县民政局", "县(区)"),
+    ],
+)
+def test_levels_come_from_the_place_a_name_starts_with(printed, name, level):
+    dept = resolve(printed, "甲县", "乙市")
+    assert (dept.name, dept.level) == (name, level)
+
+
 def test_combined_cell_keeps_the_real_department_only():
     assert split_printed("甲县应急管理局以及其他负有安全监管职责的部门") == ["甲县应急管理局"]
     assert split_printed("相关部门") == []

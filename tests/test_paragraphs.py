@@ -8,6 +8,7 @@ from pipeline.clean.paragraphs import (
     Line,
     join_wrapped,
     lead_unit,
+    lead_width,
     paragraphs,
     remove_markers,
     single_value,
@@ -160,3 +161,26 @@ def test_layout_padding_is_dropped_but_single_spaces_kept():
     assert strip_padding("  伊吾县水利局  ") == "伊吾县水利局"
     assert strip_padding("1. 统计农民专业合作社") == "1. 统计农民专业合作社"
     assert strip_padding("负责\u3000\u3000宣传") == "负责宣传"
+
+
+# --- narrow characters ----------------------------------------------------------------------------
+
+
+def _mixed(text: str, narrow: float = 0.55) -> Line:
+    """A printed line whose ASCII characters are `narrow` of a CJK character wide."""
+    chars = sum(narrow if ch.isascii() else 1.0 for ch in text)
+    return line(text, width_chars=chars)
+
+
+def test_narrow_characters_count_a_little_over_half_a_cjk_character():
+    lines = [line("上一行", start=True), _mixed("12345678年度计划")]
+    # 8 digits at 0.55 each: the unit “12345678” is 4.4 CJK characters wide.
+    assert lead_width(lines, 1, SETTINGS) == pytest.approx(4.4)
+
+
+def test_a_gap_wider_than_a_run_of_digits_ends_the_paragraph():
+    """The previous line stops 6.5 characters short; “12345678” (4.4 wide, + 1.5 margin) would have
+    fitted there, so the line ended its paragraph. Counting digits as full characters (8) would
+    wrongly join the two lines."""
+    lines = [Line("一二三四五六七八九十一二三", 0.0, 135.0, RIGHT, SIZE, True), _mixed("12345678年度计划")]
+    assert paragraphs(lines, SETTINGS) == ["一二三四五六七八九十一二三", "12345678年度计划"]

@@ -24,7 +24,7 @@ def cell(r0: int, r1: int, col: int, *texts: str, full: bool = False, top: float
         right = x1 - 5 if full else x0 + 5 + len(text) * SIZE
         y = top + 3 + i * 12
         lines.append({"text": text, "x0": x0 + 5, "x1": right, "top": y, "bottom": y + SIZE, "size": SIZE})
-    bottom = r1 * 40.0 if top is None or r1 - r0 > 0 else top + 40
+    bottom = top + 40.0 * (r1 - r0)  # each grid row is 40 pt high
     return {
         "r0": r0,
         "r1": r1,

@@ -21,12 +21,14 @@ from pathlib import Path
 import re
 import warnings
 
+from pipeline.common.rules import load
+
 ROOT = Path(__file__).resolve().parents[2]
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 GLYPH_WARNING = r"Glyph .* missing from"
 
-# Display names of the three lists and of schema values (pipeline/normalize/schema.toml), in reading order.
-LISTS = {"basic": "基本履职事项", "coordination": "配合履职事项", "reclaimed": "上级部门收回事项"}
+# Display names of the three lists (pipeline/rules/lists.toml) and of schema values (pipeline/normalize/schema.toml), in reading order.
+LISTS = {k: load("lists")["lists"][k]["label"] for k in ("basic", "coordination", "reclaimed")}
 LIST_COLORS = {"basic": "#4C72B0", "coordination": "#DD8452", "reclaimed": "#55A868"}
 DISPOSITIONS = {"transferred": "移交上级部门承接", "cancelled": "取消"}
 

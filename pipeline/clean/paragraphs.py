@@ -103,7 +103,7 @@ def lead_unit(text: str) -> str:
     return text[:end]
 
 
-def lead_width(lines: list[Line], j: int) -> float:
+def lead_width(lines: list[Line], j: int, settings: CleanSettings) -> float:
     """Width, in characters, of the unbreakable unit that starts lines[j].
 
     The unit may run on over the following lines of the same cell (a long “3·15”“6·14” can
@@ -112,10 +112,10 @@ def lead_width(lines: list[Line], j: int) -> float:
     """
 
     def weight(text: str) -> float:
-        return sum(0.55 if _narrow(ch) else 1.0 for ch in text)
+        return sum(settings.narrow_width if _narrow(ch) else 1.0 for ch in text)
 
     stream = lines[j].text
-    for k in range(j + 1, min(j + 4, len(lines))):
+    for k in range(j + 1, min(j + 1 + settings.lead_unit_lines, len(lines))):
         if lines[k].cell_start:
             break
         stream += lines[k].text
@@ -138,7 +138,7 @@ def wraps(lines: list[Line], i: int, settings: CleanSettings) -> bool:
         return True
     if lines[i].text[-1:] in _patterns()["sentence_end"]:
         return False
-    return gap < lead_width(lines, i + 1) + settings.fit_margin
+    return gap < lead_width(lines, i + 1, settings) + settings.fit_margin
 
 
 def _heading_follows(lines: list[Line], start: int, settings: CleanSettings) -> bool:

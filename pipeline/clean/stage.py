@@ -35,7 +35,7 @@ from pipeline.clean.wording import (
     parse_place,
     title_of_block,
 )
-from pipeline.common.records import load_extracted
+from pipeline.common.records import Cell, PageRecord, TextLine, load_extracted
 from pipeline.common.rules import load
 from pipeline.common.settings import CleanSettings, settings_bytes
 from pipeline.common.storage import (
@@ -50,6 +50,7 @@ from pipeline.common.storage import (
     write_json,
     write_parquet,
 )
+from pipeline.common.text import split_department_list
 
 MANIFEST = CLEAN_MANIFEST
 PARAGRAPH_ROLES = ("upper_duties", "township_duties", "handling")
@@ -87,7 +88,7 @@ class DocumentResult:
 # --- geometry helpers -------------------------------------------------------------------------
 
 
-def text_edges(records: list[dict]) -> dict:
+def text_edges(records: list[PageRecord], settings: CleanSettings) -> dict:
     """Right text edge of each column, keyed by the column's rounded right border.
 
     A wrapped line fills its cell up to the edge, less than one character short. The edge is
@@ -96,14 +97,14 @@ def text_edges(records: list[dict]) -> dict:
     """
     multi = [c for rec in records for t in rec["tables"] for c in t["cells"] if len(c["lines"]) >= 2]
     pads = sorted(c["x1"] - max(line["x1"] for line in c["lines"]) for c in multi)
-    pad = max(0.0, pads[len(pads) // 10]) if pads else 5.0
+    pad = max(0.0, pads[int(len(pads) * settings.pad_quantile + 1e-9)]) if pads else settings.default_pad
     reach: dict[int, list[float]] = {}
     for c in multi:
         reach.setdefault(round(c["x1"]), []).append(max(line["x1"] for line in c["lines"]))
-    return {key: max(xs) for key, xs in reach.items() if len(xs) >= 3} | {"pad": pad}
+    return {key: max(xs) for key, xs in reach.items() if len(xs) >= settings.edge_min_cells} | {"pad": pad}
 
 
-def cell_lines(cell: dict, edges: dict) -> list[Line]:
+def cell_lines(cell: Cell, edges: dict) -> list[Line]:
     """A printed cell's lines, each knowing the cell's right text edge; the first starts a cell."""
     right = edges.get(round(cell["x1"]), cell["x1"] - edges["pad"])
     return [
@@ -112,14 +113,14 @@ def cell_lines(cell: dict, edges: dict) -> list[Line]:
     ]
 
 
-def cell_text(cell: dict) -> str:
+def cell_text(cell: Cell) -> str:
     return single_value([Line(ln["text"], ln["x0"], ln["x1"], ln["x1"], ln["size"]) for ln in cell["lines"]])
 
 
 # --- tables -----------------------------------------------------------------------------------
 
 
-def banner_rows(cells: list[dict]) -> tuple[str, int]:
+def banner_rows(cells: list[Cell]) -> tuple[str, int]:
     """Text of the rows across the whole table at its top (a title printed inside the table),
     and the first grid row below them."""
     n_columns = max(c["c1"] for c in cells)
@@ -133,7 +134,7 @@ def banner_rows(cells: list[dict]) -> tuple[str, int]:
     return "".join(texts), first
 
 
-def _header(cells: list[dict], start: int) -> tuple[dict[int, str], int, list] | None:
+def _header(cells: list[Cell], start: int) -> tuple[dict[int, str], int, list] | None:
     """Roles, first data row and header x-spans, if the table starts with a header row."""
     rows = sorted({c["r0"] for c in cells if c["r0"] >= start})
     for r in rows[:2]:
@@ -152,7 +153,7 @@ def _header(cells: list[dict], start: int) -> tuple[dict[int, str], int, list] |
     return None
 
 
-def _roles_by_position(cells: list[dict], spans: list[tuple[float, float, str]]) -> dict[int, str]:
+def _roles_by_position(cells: list[Cell], spans: list[tuple[float, float, str]]) -> dict[int, str]:
     roles: dict[int, str] = {}
     for c in cells:
         mid = (c["x0"] + c["x1"]) / 2
@@ -165,11 +166,11 @@ def _roles_by_position(cells: list[dict], spans: list[tuple[float, float, str]])
 # --- one document -------------------------------------------------------------------------------
 
 
-def clean_document(records: list[dict], settings: CleanSettings) -> DocumentResult:
+def clean_document(records: list[PageRecord], settings: CleanSettings) -> DocumentResult:
     """All items of one extracted PDF, list by list, in print order."""
-    edges = text_edges(records)
+    edges = text_edges(records, settings)
 
-    def lines_of(cell: dict) -> list[Line]:
+    def lines_of(cell: Cell) -> list[Line]:
         return cell_lines(cell, edges)
 
     notes: list[str] = []
@@ -177,7 +178,7 @@ def clean_document(records: list[dict], settings: CleanSettings) -> DocumentResu
     ctx: Context | None = None
     last_title: str | None = None
     last_place: dict | None = None
-    carried: list[dict] = []  # a title printed at the foot of the previous page
+    carried: list[TextLine] = []  # a title printed at the foot of the previous page
     for rec in records:
         page = rec["page"]
         free = sorted(rec["text"], key=lambda ln: (ln["top"], ln["x0"]))
@@ -188,7 +189,9 @@ def clean_document(records: list[dict], settings: CleanSettings) -> DocumentResu
             carried = []
             above_top = bottom
             banner, start = banner_rows(table["cells"])
-            title = title_of_block(block) or (banner if banner and looks_like_title(banner) else None)
+            title = title_of_block(block, settings.title_size_ratio) or (
+                banner if banner and looks_like_title(banner) else None
+            )
             if title:
                 last_title = title
                 last_place = identity_from_title(title) or last_place
@@ -200,7 +203,8 @@ def clean_document(records: list[dict], settings: CleanSettings) -> DocumentResu
                 readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, settings)
             readers[key].read_table(table, first_row, ctx.roles, page, lines_of, notes)
         after = [ln for ln in free if ln["top"] >= above_top and not is_footer(ln["text"])]
-        carried = after if 0 < len(after) <= 3 and title_of_block(after) else []
+        foot_title = 0 < len(after) <= settings.max_foot_title_lines
+        carried = after if foot_title and title_of_block(after, settings.title_size_ratio) else []
     items = [item for reader in readers.values() for item in reader.finish()]
     return DocumentResult(items, notes)
 
@@ -224,13 +228,13 @@ def _table_context(table, start, ctx, title, last_title, last_place, notes, page
     kind = list_for_title(title) if title else None
     if kind is None and ctx is not None and title is not None:
         kind = ctx.kind
-    roles = default_roles(kind, n_columns) if kind else None
-    if roles is None:
+    default = default_roles(kind, n_columns) if kind else None
+    if kind is None or default is None:
         notes.append(
             f"page {page}: a table that is not a duty list (no header row or list title) was skipped"
         )
         return None, 0
-    return Context(kind, roles, n_columns, last_place, title or last_title or "", []), start
+    return Context(kind, default, n_columns, last_place, title or last_title or "", []), start
 
 
 # --- items → rows ---------------------------------------------------------------------------------
@@ -266,11 +270,9 @@ def _roles_of(kind: str) -> list[str]:
 
 
 def split_departments(paras: list[str]) -> list[str]:
-    """The 对应上级部门 cell as a list: split on 、 (and on separate lines), as printed."""
-    out = []
-    for p in paras:
-        out.extend(part.strip() for part in p.split("、") if part.strip())
-    return out
+    """The 对应上级部门 cell as a list: split at the list separators (、) and at separate lines,
+    each name as printed."""
+    return [name for p in paras for name in split_department_list(p)]
 
 
 # --- the stage ----------------------------------------------------------------------------------
@@ -308,7 +310,7 @@ def clean_schema():
 
 
 def clean_file(
-    records: list[dict], source_file: str, settings: CleanSettings
+    records: list[PageRecord], source_file: str, settings: CleanSettings
 ) -> tuple[list[dict], list[str], str | None]:
     """Rows, notes and a rejection reason (None when the file holds a duty list)."""
     result = clean_document(records, settings)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pipeline.clean.paragraphs import Line, paragraphs, single_value
+from pipeline.common.records import Cell, Table
 from pipeline.common.settings import CleanSettings
 
 TEXT_ROLES = ("category", "name")  # one value each; the other text roles keep paragraphs
@@ -58,7 +59,7 @@ class _Tail:
     """A cell in the last row of a list's previous table (page), with its segment."""
 
     segment: Segment
-    cell: dict
+    cell: Cell
     line: Line | None  # its last printed line
 
 
@@ -74,12 +75,12 @@ def value(segments: list[Segment], role: str, settings: CleanSettings):
     return single_value(lines) if role in TEXT_ROLES else paragraphs(lines, settings)
 
 
-def row_groups(cells: list[dict], start: int, seq_col: int) -> list[tuple[int, int, dict | None]]:
+def row_groups(cells: list[Cell], start: int, seq_col: int) -> list[tuple[int, int, Cell | None]]:
     """(first row, end row, 序号 cell) of each item's rows at or below grid row `start`.
 
     Rows form one group when one 序号 cell spans them (an item printed in sub-rows).
     """
-    groups: list[tuple[int, int, dict | None]] = []
+    groups: list[tuple[int, int, Cell | None]] = []
     for r in sorted({c["r0"] for c in cells if c["r0"] >= start}):
         seq_cell = next((c for c in cells if c["r0"] <= r < c["r1"] and c["c0"] <= seq_col < c["c1"]), None)
         if groups and seq_cell is not None and groups[-1][2] is seq_cell:
@@ -99,7 +100,7 @@ class ListReader:
         self._section: Segment | None = None  # a section row (一、党的建设) in a list without 类别 column
 
     def read_table(
-        self, table: dict, first_row: int, roles: dict[int, str], page: int, lines_of, notes: list
+        self, table: Table, first_row: int, roles: dict[int, str], page: int, lines_of, notes: list
     ) -> None:
         """Add the items of one table (from grid row `first_row` on); `lines_of(cell)` gives a
         cell's lines with their text edge."""
@@ -166,7 +167,7 @@ class ListReader:
         carried.extend(lines)
         return carried
 
-    def _merged_cell_continues(self, tail: _Tail, cell: dict, lines: list[Line]) -> bool:
+    def _merged_cell_continues(self, tail: _Tail, cell: Cell, lines: list[Line]) -> bool:
         """A merged cell at the foot of the previous page whose text the page break cut off
         continues in the merged cell at the top of this page."""
         above, last = tail.cell, tail.line
@@ -174,7 +175,7 @@ class ListReader:
             return False
         merged = above["r1"] - above["r0"] > 1 or cell["r1"] - cell["r0"] > 1
         full = (last.right - last.x1) / max(last.size, 1.0) < self.settings.full_line
-        at_foot = above["bottom"] - above["lines"][-1]["bottom"] < 1.5 * last.size
+        at_foot = above["bottom"] - above["lines"][-1]["bottom"] < self.settings.foot_gap * last.size
         return merged and full and at_foot
 
     def _number_wrapped(self, seq_text: str) -> bool:

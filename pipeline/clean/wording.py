@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 import re
 
+from pipeline.common.records import TextLine
 from pipeline.common.rules import load
 
 _WS = re.compile(r"\s+")
@@ -122,16 +124,17 @@ def is_footer(text: str) -> bool:
     return any(p.match(squashed) for p in _footer_patterns())
 
 
-def title_of_block(lines: list[dict]) -> str | None:
+def title_of_block(lines: Sequence[TextLine], size_ratio: float) -> str | None:
     """The list title among free text lines printed above a table, or None.
 
-    The title is the largest print of the block; a title wrapped over lines is joined.
+    The title is the largest print of the block (lines at least `size_ratio` × its biggest
+    size); a title wrapped over lines is joined.
     """
     lines = [ln for ln in lines if not is_footer(ln["text"])]
     if not lines:
         return None
     biggest = max(ln["size"] for ln in lines)
-    text = "".join(ln["text"].strip() for ln in lines if ln["size"] >= 0.9 * biggest)
+    text = "".join(ln["text"].strip() for ln in lines if ln["size"] >= size_ratio * biggest)
     return text if looks_like_title(text) else None
 
 

@@ -5,7 +5,7 @@ Order is kept so that a parallel run writes exactly what a serial run writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 import multiprocessing
 import os
 
@@ -51,13 +51,13 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
     return ordered()
 
 
-def _map_dask(func: Callable, tasks: list, address: str) -> Iterable:
+def _map_dask(func: Callable, tasks: list, address: str) -> Iterator:
     from distributed import Client
 
     with Client(address, set_as_default=False) as client:
         # Submit lazily in a bounded window so results (and memory) don't pile up.
         window = max(4, 2 * sum(client.nthreads().values()))
-        futures = []
+        futures: list = []
         next_task = 0
         while next_task < len(tasks) or futures:
             while next_task < len(tasks) and len(futures) < window:

@@ -8,7 +8,7 @@ where a list came from. Coordinates are PDF points, origin at the page's top lef
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from pipeline.common.storage import build_dir, read_parquet
 
@@ -106,7 +106,7 @@ def records_to_rows(records: list[PageRecord]) -> list[dict]:
 
 def arrow_to_records(table) -> list[PageRecord]:
     """Inverse of records_to_rows: page records in page order."""
-    pages: dict[int, dict] = {}
+    pages: dict[int, Any] = {}
     for row in table.to_pylist():
         p = row["page"]
         if row["kind"] == "page":

@@ -1,23 +1,159 @@
-"""Domain rules kept as data: the TOML files in pipeline/rules/, loaded once per process.
+"""Domain rules kept as data: the TOML files in pipeline/rules/, validated and loaded once per process.
 
 Header synonyms, continuation markers, paragraph patterns, page furniture, title parsing,
-department aliases and power-type keywords live there so a person can read and extend them.
+department aliases, levels and power-type keywords live there so a person can read and extend
+them. Every file has a declared shape below (`SHAPES`); a missing or unknown key, a value of the
+wrong type or a regular expression that does not compile is an error naming the file and the key,
+raised when the file is first loaded, instead of silently reading as empty.
+
+Shape notation: "str", "int", "float", "bool", "regex" (a string that must compile); ["str"] a
+list of such values; a dict is a table with exactly those keys (a key ending in "?" may be left
+out); {"*": shape} a table with any keys, each value of that shape; [{...}] an array of tables.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+import re
 import tomllib
+from typing import Any
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+Shape = Any  # str | list | dict, see the module docstring
+
+SHAPES: dict[str, Shape] = {
+    "admin_units": {
+        "suffixes": {"province": ["str"], "city": ["str"], "county": ["str"], "township": ["str"]},
+        "township_kind": {"*": "str"},
+        "title": {"list_words": ["str"]},
+        "autonomous": {"suffixes": ["str"], "ethnic_groups": ["str"]},
+    },
+    "departments": {
+        "aliases": {"*": "str"},
+        "generic": {"patterns": ["regex"], "splitters": ["str"]},
+        "vertical": {"prefixes": ["str"]},
+        "levels": {
+            "province": "str",
+            "city": "str",
+            "county": "str",
+            "vertical": "str",
+            "not_a_place": ["str"],
+            "bare_place": {"*": "str"},
+        },
+        "names": {"endings": ["str"]},
+        "kinds": [{"kind": "str", "keywords": ["str"], "starts_with?": ["str"]}],
+        "fallback_kind": "str",
+        "disposition": {"cancelled": ["regex"]},
+        "steps": {"max_prefix_length": "int"},
+    },
+    "lists": {
+        "lists": {
+            "*": {
+                "label": "str",
+                "title_keywords": ["str"],
+                "columns_any": ["str"],
+                "default_columns": ["str"],
+            }
+        },
+        "detection": {"order": ["str"], "required_columns": ["str"], "title_markers": ["str"]},
+        "columns": {"*": {"names": ["str"], "contains?": ["str"]}},
+        "columns_order": {"contains_order": ["str"]},
+    },
+    "power_types": {
+        "fallback": "str",
+        "rules": [{"power_type": "str", "keywords": ["str"]}],
+    },
+    "text": {
+        "continuation": {"continued_on_next": ["regex"], "continued_from_previous": ["regex"]},
+        "paragraph": {
+            "numbered_step": ["regex"],
+            "heading_end": ["regex"],
+            "no_line_start": "str",
+            "no_line_end": "str",
+            "sentence_end": "str",
+        },
+        "furniture": {"page_footer": ["regex"], "title_prefix": ["regex"]},
+        "department_list": {"separators": ["str"]},
+    },
+}
+
+
+class RulesError(ValueError):
+    """A rules file that does not have its declared shape; the message names the file and key."""
+
+
+_SCALARS: dict[str, type | tuple[type, ...]] = {
+    "str": str,
+    "regex": str,
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+}
+
+
+def check(value: Any, shape: Shape, where: str) -> None:
+    """Raise RulesError unless `value` has `shape`; `where` is the key path shown in the message."""
+    if isinstance(shape, str):
+        _check_scalar(value, shape, where)
+    elif isinstance(shape, list):
+        if not isinstance(value, list):
+            raise RulesError(f"{where}: expected a list, got {type(value).__name__}")
+        for i, v in enumerate(value):
+            check(v, shape[0], f"{where}[{i}]")
+    elif not isinstance(value, dict):
+        raise RulesError(f"{where}: expected a table, got {type(value).__name__}")
+    elif "*" in shape:
+        for k, v in value.items():
+            check(v, shape["*"], f"{where}.{k}".lstrip("."))
+    else:
+        _check_table(value, shape, where)
+
+
+def _check_scalar(value: Any, shape: str, where: str) -> None:
+    numeric = shape in ("int", "float")
+    if not isinstance(value, _SCALARS[shape]) or (numeric and isinstance(value, bool)):
+        raise RulesError(f"{where}: expected {shape}, got {type(value).__name__} {value!r:.40}")
+    if shape == "regex":
+        try:
+            re.compile(str(value))
+        except re.error as exc:
+            raise RulesError(f"{where}: not a valid regular expression ({exc})") from None
+
+
+def _check_table(value: dict, shape: dict, where: str) -> None:
+    wanted = {k.rstrip("?"): k for k in shape}
+    unknown = sorted(set(value) - set(wanted))
+    if unknown:
+        raise RulesError(f"{where or '(top level)'}: unknown key {unknown[0]!r} (known: {', '.join(wanted)})")
+    for key, declared in wanted.items():
+        if key in value:
+            check(value[key], shape[declared], f"{where}.{key}".lstrip("."))
+        elif not declared.endswith("?"):
+            raise RulesError(f"{(where + '.' + key).lstrip('.')}: missing")
+
+
+def load_file(path: Path, shape: Shape) -> dict:
+    """A rules file parsed and checked against its shape (errors name the file)."""
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        check(data, shape, "")
+    except RulesError as exc:
+        raise RulesError(f"{path}: {exc}") from None
+    return data
 
 
 @cache
 def load(name: str) -> dict:
-    """The rules file `pipeline/rules/<name>.toml` as a dict."""
-    with (RULES_DIR / f"{name}.toml").open("rb") as f:
-        return tomllib.load(f)
+    """The rules file `pipeline/rules/<name>.toml` as a dict, checked against its declared shape."""
+    if name not in SHAPES:
+        raise RulesError(f"{RULES_DIR / (name + '.toml')}: no shape declared in pipeline/common/rules.py")
+    return load_file(RULES_DIR / f"{name}.toml", SHAPES[name])
 
 
 def rules_digest(names: tuple[str, ...]) -> bytes:

@@ -28,6 +28,10 @@ class ExtractSettings:
     min_table_cells: int = 2  # fewer cells than this is a box, not a table
     pages_per_task: int = 16  # fewest pages one worker extracts per task
 
+    def __post_init__(self) -> None:
+        _check_positive(self, ("grid_tolerance", "line_tolerance", "space_gap"))
+        _check_count(self, ("min_table_cells", "pages_per_task"))
+
 
 @dataclass(frozen=True)
 class CleanSettings:
@@ -40,6 +44,52 @@ class CleanSettings:
     # After a finished sentence, a short line without closing punctuation (a department name)
     # stands alone as a sub-heading when it has at most this many characters.
     max_bare_heading: int = 20
+    # Width of a narrow (ASCII) character as a share of a CJK character's, for measuring the
+    # unit that starts the next line (digits and Latin letters are a little over half as wide).
+    narrow_width: float = 0.55
+    # An unbreakable unit (“3·15”“6·14”) may run on over at most this many following lines.
+    lead_unit_lines: int = 3
+    # A merged cell's text was cut by the page break when its last line ends within this many
+    # font sizes of the cell's bottom border.
+    foot_gap: float = 1.5
+    # Cell padding: the right text edge of a column is known from its multi-line cells when it
+    # has at least `edge_min_cells` of them; otherwise it is the border minus the document's
+    # usual padding, the `pad_quantile` of all multi-line cells' gaps (`default_pad` points when
+    # the document has none).
+    edge_min_cells: int = 3
+    pad_quantile: float = 0.1
+    default_pad: float = 5.0
+    # A title's lines are the block's largest print: at least this share of its biggest size.
+    title_size_ratio: float = 0.9
+    # Text below a page's last table is a title carried to the next page's table when it is
+    # at most this many lines (a title printed at the foot of the page before its table).
+    max_foot_title_lines: int = 3
+
+    def __post_init__(self) -> None:
+        _check_positive(self, ("full_line", "fit_margin", "foot_gap", "default_pad"))
+        _check_fraction(self, ("narrow_width", "pad_quantile", "title_size_ratio"))
+        _check_count(self, ("max_bare_heading", "lead_unit_lines", "edge_min_cells", "max_foot_title_lines"))
+
+
+def _check_positive(s, names: tuple[str, ...]) -> None:
+    for n in names:
+        v = getattr(s, n)
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+            raise ValueError(f"{type(s).__name__}.{n} must be a number ≥ 0, not {v!r}")
+
+
+def _check_fraction(s, names: tuple[str, ...]) -> None:
+    for n in names:
+        v = getattr(s, n)
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 < v <= 1:
+            raise ValueError(f"{type(s).__name__}.{n} must be a number in (0, 1], not {v!r}")
+
+
+def _check_count(s, names: tuple[str, ...]) -> None:
+    for n in names:
+        v = getattr(s, n)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"{type(s).__name__}.{n} must be a whole number ≥ 1, not {v!r}")
 
 
 def settings_bytes(settings) -> bytes:

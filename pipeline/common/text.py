@@ -31,3 +31,14 @@ def starts_step(text: str) -> bool:
 def is_heading(text: str) -> bool:
     """A sub-heading line, ending in a colon."""
     return any(p.search(text) for p in heading_patterns())
+
+
+@cache
+def _list_separator() -> re.Pattern:
+    return re.compile("|".join(re.escape(s) for s in load("text")["department_list"]["separators"]))
+
+
+def split_department_list(text: str) -> list[str]:
+    """The names in a cell or heading that lists departments (县民政局、县财政局), as printed
+    between the separators of pipeline/rules/text.toml [department_list], blanks dropped."""
+    return [part.strip() for part in _list_separator().split(text) if part.strip()]

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 import logging
 from pathlib import Path
+from typing import Any, cast
 
-from pipeline.common.records import PageRecord, records_to_rows
+from pipeline.common.records import PageRecord, TextLine, records_to_rows
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.sources import RejectedFile, check_pdf_bytes
 from pipeline.common.storage import rows_to_jsonl
@@ -102,7 +103,7 @@ def page_record(page, settings: ExtractSettings) -> PageRecord:
     finder = TableFinder(page, settings.table_settings)
     h_edges = [(e["top"], e["x0"], e["x1"]) for e in finder.edges if e["orientation"] == "h"]
     v_edges = [(e["x0"], e["top"], e["bottom"]) for e in finder.edges if e["orientation"] == "v"]
-    tables = []
+    tables: list[Any] = []  # Table records, with the grid's xs and ys while characters are placed
     for t in finder.tables:
         if len(t.cells) < settings.min_table_cells:
             continue
@@ -110,7 +111,7 @@ def page_record(page, settings: ExtractSettings) -> PageRecord:
         if cells:
             tables.append({"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells})
     tables.sort(key=lambda t: (t["bbox"][1], t["bbox"][0]))
-    members: dict[tuple[int, int], list[dict]] = {}
+    members: dict[tuple[int, int, int], list[dict]] = {}
     free = []
     for ch in chars:
         cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
@@ -137,7 +138,7 @@ def page_record(page, settings: ExtractSettings) -> PageRecord:
         "height": float(page.height),
         "n_chars": len(chars),
         "tables": tables,
-        "text": chars_to_lines(free, settings.line_tolerance, settings.space_gap),
+        "text": cast(list[TextLine], chars_to_lines(free, settings.line_tolerance, settings.space_gap)),
     }
 
 
@@ -160,7 +161,7 @@ def quiet_pdfminer() -> None:
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     for name, logger in list(logging.root.manager.loggerDict.items()):
         if name.startswith("pdfminer") and isinstance(logger, logging.Logger):
-            logger.debug = _no_debug
+            logger.debug = _no_debug  # type: ignore[method-assign]
     del pdfminer
 
 

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 import sys
 import threading
+from typing import Any
 
 from pipeline.common.parallel import default_jobs, map_ordered
 from pipeline.common.progress import progress
@@ -70,7 +71,7 @@ def run(
     entries: list[dict] = []
     pending: list[tuple[dict, list[PageTask]]] = []
     for path in list_sources(raw):
-        entry = {"source_file": source_name(path, raw), "sha256": file_sha256(path)}
+        entry: dict[str, Any] = {"source_file": source_name(path, raw), "sha256": file_sha256(path)}
         entries.append(entry)
         target = cache / f"{entry['sha256']}.parquet"
         entry["cache"] = target.relative_to(build_dir(processed)).as_posix()

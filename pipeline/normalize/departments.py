@@ -69,7 +69,7 @@ def _kind(body: str) -> str:
             body.startswith(p) for p in rule.get("starts_with", [])
         ):
             return rule["kind"]
-    return "其他"
+    return _rules()["fallback_kind"]
 
 
 def _alias(body: str) -> str:
@@ -90,42 +90,84 @@ def split_printed(entry: str) -> list[str]:
     return [p for p in cleaned if p and not is_generic(p)]
 
 
+@cache
+def _place_pattern(level: str) -> re.Pattern:
+    """A name starting with a place of `level` (province, city, county): group 1 the place,
+    group 2 the body. Suffixes come from admin_units.toml; a suffix that is also a city's (市)
+    reads as a city, not as a county-level city."""
+    suffixes = load("admin_units")["suffixes"]
+    own = [x for x in suffixes[level] if level != "county" or x not in suffixes["city"]]
+    alternation = "|".join(re.escape(x) for x in sorted(own, key=len, reverse=True))
+    return re.compile(rf"^(.{{2,12}}?(?:{alternation}))(.{{2,}})$")
+
+
+def _named_place(rest: str) -> tuple[str, str, str] | None:
+    """(place, body, level key) when the name starts with a place other than the list's own."""
+    for level in ("province", "city", "county"):
+        m = _place_pattern(level).match(rest)
+        if m and m.group(1) not in _rules()["levels"]["bare_place"] and _is_department_body(m.group(2)):
+            return m.group(1), m.group(2), level
+    return None
+
+
+def _bare_place(rest: str) -> tuple[str, str] | None:
+    """(level key, body) when the name starts with a bare level word (市民政局, 县委组织部)."""
+    levels = _rules()["levels"]
+    if any(rest.startswith(w) for w in levels["not_a_place"]):
+        return None
+    for word, level in sorted(levels["bare_place"].items(), key=lambda kv: -len(kv[0])):
+        body = rest[len(word) :]
+        if rest.startswith(word) and (_is_department_body(body) or body.startswith("委")):
+            return level, body
+    return None
+
+
+def _split_place(rest: str, county: str | None, city: str | None) -> tuple[str, str, str, str]:
+    """(place, body, level key, belongs_to) of a name without its vertical prefix.
+
+    The place is the list's county or city as printed (official or short form), another place
+    the name itself names, a bare level word for the list's own area, or else the list's county.
+    """
+    for variant in place_variants(county):
+        if rest.startswith(variant):
+            return county or "", rest[len(variant) :], "county", county or ""
+    for variant in place_variants(city):
+        if rest.startswith(variant):
+            return city or "", rest[len(variant) :], "city", city or ""
+    named = _named_place(rest)
+    if named is not None:
+        place, body, key = named
+        return place, body, key, place
+    bare = _bare_place(rest)
+    if bare is not None:
+        key, body = bare
+        own = {"county": county, "city": city}.get(key)
+        if own:
+            return own, body, key, own
+        # The list does not name that place: keep the level word as printed.
+        return "", rest, key, "" if key == "province" else county or city or ""
+    return county or "", rest, "county", county or city or ""
+
+
 def resolve(printed: str, county: str | None, city: str | None) -> Department | None:
     """The department a printed name stands for, read in a list of `county`, `city`; None when
-    the name is not a department (a sub-heading like 职级等级晋升)."""
+    the name is not a department (a sub-heading like 职级等级晋升).
+
+    The level comes from the place the name starts with (pipeline/rules/departments.toml
+    [levels]); no county is glued onto a name that already names a place."""
     name = re.sub(r"\s+", "", printed).strip("：:，,。；;")
     if not name:
         return None
     vertical_prefix = next((p for p in _rules()["vertical"]["prefixes"] if name.startswith(p)), "")
-    rest = name[len(vertical_prefix) :]
-    level, belongs_to, place = None, county or city or "", ""
-    for variant in place_variants(county):
-        if rest.startswith(variant):
-            place, rest, level = county, rest[len(variant) :], "县(区)"
-            break
-    else:
-        for variant in place_variants(city):
-            if rest.startswith(variant):
-                place, rest, level, belongs_to = city, rest[len(variant) :], "市", city
-                break
-        else:
-            other = re.match(r"^(.{2,12}?(?:自治县|县|区|旗))(.{2,})$", rest)
-            if other and _is_department_body(other.group(2)):
-                place, rest, level, belongs_to = other.group(1), other.group(2), "县(区)", other.group(1)
-            elif county:
-                place, level = county, "县(区)"
-                if rest.startswith(county[-1] + "委"):  # 县委组织部 printed without the county
-                    rest = rest[1:]
-            else:
-                level = "县(区)"
+    place, rest, key, belongs_to = _split_place(name[len(vertical_prefix) :], county, city)
     body = _alias(rest)
     for variant in place_variants(county):
-        body = body.replace(variant, county) if variant != county else body
+        body = body.replace(variant, county) if county and variant != county else body
     if not _is_department_body(body):
         return None
     kind = _kind(body)
-    if vertical_prefix or kind == "垂直管理":
-        level = "中央垂直"
+    vertical = vertical_prefix or kind == "垂直管理"
+    level = _rules()["levels"]["vertical" if vertical else key]
     canonical = vertical_prefix + place + body
     return Department(department_id(canonical), canonical, level, kind, belongs_to)
 

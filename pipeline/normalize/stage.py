@@ -72,13 +72,14 @@ class TableWriter:
 
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd", store_schema=True)
-        if self._rows:
+        if self._rows and self._writer is not None:
             self._writer.write_table(rows_to_arrow(self._rows, self.schema))
             self._rows = []
 
     def close(self) -> None:
         self._flush()
-        self._writer.close()
+        if self._writer is not None:
+            self._writer.close()
 
     def discard(self) -> None:
         if self._writer is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import re
 
 from pipeline.common.rules import load
-from pipeline.common.text import is_heading, step_patterns
+from pipeline.common.text import is_heading, split_department_list, step_patterns
 from pipeline.normalize.departments import Department, resolve, split_printed
 
 
@@ -41,7 +41,7 @@ def named_departments(text: str, county: str | None, city: str | None) -> tuple[
     """(as printed, department) for each department a heading or a 'department：' prefix names
     (split on 、), in order, each department once."""
     found: list[tuple[str, Department]] = []
-    for entry in re.split(r"[、，,]", text.strip().rstrip("：:")):
+    for entry in split_department_list(text.strip().rstrip("：:")):
         for name in split_printed(entry):
             dept = resolve(name, county, city)
             if dept is not None and all(d != dept for _, d in found):
@@ -69,7 +69,7 @@ def parse_steps(paragraphs: list[str], county: str | None, city: str | None) -> 
             continue
         prefix = _prefix(text)
         own = named_departments(prefix, county, city) if prefix else ()
-        if own:
+        if own and prefix:
             steps.append(
                 Step(i, False, heading or prefix + text[len(prefix)], step_number(text), own, "step", text)
             )

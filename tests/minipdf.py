@@ -1,0 +1,61 @@
+"""A tiny ruled-table PDF writer for tests that need one particular layout (reportlab, a CJK font).
+
+Each page is a list of blocks drawn top to bottom: ("title", text) or ("table", columns, rows),
+where `columns` are widths in points and `rows` lists of cell texts (one line each).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+FONT = "SimHei"
+SIZE = 10.0
+ROW = 24.0
+LEFT = 50.0
+
+
+def _font() -> None:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        import mplfonts
+
+        pdfmetrics.registerFont(TTFont(FONT, str(Path(mplfonts.__file__).parent / "fonts" / "SimHei.ttf")))
+
+
+def write(path: Path, pages: list[list[tuple]], title_at: float | None = None) -> Path:
+    """Draw `pages`; a ("title", text, y) block with a y puts the title at that height (from the top)."""
+    _font()
+    width, height = A4
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    for blocks in pages:
+        y = 60.0  # from the top
+        for block in blocks:
+            if block[0] == "title":
+                at = block[2] if len(block) > 2 else y
+                c.setFont(FONT, 16)
+                c.drawString(LEFT, height - at - 16, block[1])
+                y = at + 40
+                continue
+            _, columns, rows = block
+            xs = [LEFT]
+            for w in columns:
+                xs.append(xs[-1] + w)
+            top = y
+            for r, row in enumerate(rows):
+                c.setFont(FONT, SIZE)
+                for x, text in zip(xs, row, strict=False):
+                    if text:
+                        c.drawString(x + 4, height - (top + r * ROW) - 8 - SIZE * 0.86, text)
+            bottom = top + len(rows) * ROW
+            for r in range(len(rows) + 1):
+                c.line(xs[0], height - (top + r * ROW), xs[-1], height - (top + r * ROW))
+            for x in xs:
+                c.line(x, height - top, x, height - bottom)
+            y = bottom + 30
+        c.showPage()
+    c.save()
+    return path

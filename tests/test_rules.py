@@ -1,0 +1,76 @@
+"""The rules files: each has a declared shape, is checked when loaded, and every key is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+
+import pytest
+
+from pipeline.common.rules import RULES_DIR, SHAPES, RulesError, load, load_file
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_rules_file_has_a_shape_and_loads():
+    files = sorted(p.stem for p in RULES_DIR.glob("*.toml"))
+    assert files == sorted(SHAPES)
+    for name in files:
+        assert load(name)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "power_types.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            'fallback = "其他"\n[[rules]]\npower_type = "行政处罚"\nkeyword = ["处罚"]\n',
+            "unknown key 'keyword'",
+        ),
+        ('[[rules]]\npower_type = "行政处罚"\nkeywords = ["处罚"]\n', "fallback: missing"),
+        ('fallback = "其他"\n[[rules]]\npower_type = "行政处罚"\nkeywords = "处罚"\n', "rules[0].keywords"),
+        ("fallback = 3\nrules = []\n", "fallback: expected str"),
+        ('fallback = "其他"\nrules = [\n', "not valid TOML"),
+    ],
+)
+def test_a_mistyped_rules_file_names_the_file_and_key(tmp_path, text, message):
+    path = _write(tmp_path, text)
+    with pytest.raises(RulesError) as err:
+        load_file(path, SHAPES["power_types"])
+    assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_a_broken_regular_expression_is_an_error(tmp_path):
+    path = tmp_path / "text.toml"
+    text = (RULES_DIR / "text.toml").read_text(encoding="utf-8")
+    path.write_text(text.replace("heading_end = ['[：:]$']", "heading_end = ['[：:$']"), encoding="utf-8")
+    with pytest.raises(RulesError, match=r"paragraph\.heading_end\[0\]: not a valid regular expression"):
+        load_file(path, SHAPES["text"])
+
+
+def _fixed_keys(shape, prefix="") -> list[str]:
+    """Every key name a shape fixes (tables with free keys contribute their value's keys)."""
+    keys: list[str] = []
+    if isinstance(shape, list) and shape and isinstance(shape[0], dict):
+        keys += _fixed_keys(shape[0], prefix)
+    elif isinstance(shape, dict):
+        for k, v in shape.items():
+            if k != "*":
+                keys.append(k.rstrip("?"))
+            keys += _fixed_keys(v, prefix)
+    return keys
+
+
+def test_every_key_of_every_rules_file_is_read_somewhere():
+    """A key no code names is dead data (it reads as nothing, whatever a person writes there)."""
+    code = "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").rglob("*.py") if p.name != "rules.py"
+    )
+    for name, shape in SHAPES.items():
+        for key in _fixed_keys(shape):
+            assert re.search(rf"""["']{re.escape(key)}["']""", code), f"{name}.toml: {key} is never read"
