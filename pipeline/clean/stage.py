@@ -12,6 +12,7 @@ Per source file, page by page:
 - cell lines become text: wrapped lines joined, paragraphs recovered (pipeline.clean.paragraphs).
 
 Run alone: python -m pipeline.clean --processed data/processed
+Explain one file: python -m pipeline.clean --explain FILE [--page N] [--picture OUT.png] (pipeline.clean.explain)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 import sys
 
 from pipeline.clean.paragraphs import Line, single_value
-from pipeline.clean.stitch import Item, ListReader, seq_number, value
+from pipeline.clean.stitch import Item, ListReader, RowDecision, seq_number, value
 from pipeline.clean.wording import (
     default_roles,
     header_roles,
@@ -166,8 +167,11 @@ def _roles_by_position(cells: list[Cell], spans: list[tuple[float, float, str]])
 # --- one document -------------------------------------------------------------------------------
 
 
-def clean_document(records: list[PageRecord], settings: CleanSettings) -> DocumentResult:
-    """All items of one extracted PDF, list by list, in print order."""
+def clean_document(
+    records: list[PageRecord], settings: CleanSettings, trace: list | None = None
+) -> DocumentResult:
+    """All items of one extracted PDF, list by list, in print order. With a `trace` list, every
+    decision about a table row is appended to it as a RowDecision (python -m pipeline.clean --explain)."""
     edges = text_edges(records, settings)
 
     def lines_of(cell: Cell) -> list[Line]:
@@ -196,11 +200,13 @@ def clean_document(records: list[PageRecord], settings: CleanSettings) -> Docume
                 last_title = title
                 last_place = identity_from_title(title) or last_place
             ctx, first_row = _table_context(table, start, ctx, title, last_title, last_place, notes, page)
+            if trace is not None:
+                trace += _table_decisions(page, table, start, first_row, ctx)
             if ctx is None:
                 continue
             key = (tuple(sorted((ctx.place or {}).items())), ctx.kind)
             if key not in readers:
-                readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, settings)
+                readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, settings, trace)
             readers[key].read_table(table, first_row, ctx.roles, page, lines_of, notes)
         after = [ln for ln in free if ln["top"] >= above_top and not is_footer(ln["text"])]
         foot_title = 0 < len(after) <= settings.max_foot_title_lines
@@ -235,6 +241,27 @@ def _table_context(table, start, ctx, title, last_title, last_place, notes, page
         )
         return None, 0
     return Context(kind, default, n_columns, last_place, title or last_title or "", []), start
+
+
+def _table_decisions(page: int, table: dict, start: int, first_row: int, ctx) -> list[RowDecision]:
+    """Decisions about a table's rows above its first data row: title and header rows (or all rows
+    of a table that is not a duty list)."""
+    out, bbox = [], tuple(table["bbox"])
+    for r in sorted({c["r0"] for c in table["cells"]}):
+        if r < start:
+            out.append(
+                RowDecision(page, bbox, r, "title row", "a row across the table's top: the list title")
+            )
+        elif ctx is None:
+            out.append(
+                RowDecision(page, bbox, r, "dropped", "the table is not a duty list (no header, no title)")
+            )
+        elif r < first_row:
+            roles = "|".join(dict.fromkeys(ctx.roles.values()))
+            out.append(
+                RowDecision(page, bbox, r, "header row", f"furniture: its wording names the columns {roles}")
+            )
+    return out
 
 
 # --- items → rows ---------------------------------------------------------------------------------
@@ -377,7 +404,18 @@ def _previous(processed: Path, stage: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap.add_argument(
+        "--explain", type=Path, metavar="FILE", help="print, row by row, how FILE (a PDF) is read"
+    )
+    ap.add_argument("--page", type=int, help="with --explain: only this page (1-based)")
+    ap.add_argument(
+        "--picture", type=Path, metavar="OUT.png", help="with --explain: draw the page into a PNG"
+    )
     args = ap.parse_args(argv)
+    if args.explain is not None:
+        from pipeline.clean.explain import main as explain_main
+
+        return explain_main(args.explain, args.page, args.picture)
     run(args.processed)
     return 0
 
