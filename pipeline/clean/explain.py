@@ -2,12 +2,12 @@
 
     python -m pipeline.clean --explain FILE [--page N] [--picture OUT.png]
 
-The file goes through the same reader and cleaning as in a build; the cleaning appends a
-RowDecision (page, table, grid row, kind, reason) for every table row it classifies: title row,
-header row (furniture), section row, page-split fragment, sub-row, new item, continued item,
-dropped. This module only prints that decision log, with each row's first words, and the free text
-of the page (titles, page footers), and draws it: the page rendered as PNG with the table grid,
-its cells and the item boundaries, as pdfplumber's debug_tablefinder and Camelot's plot do.
+The file goes through the same reader and cleaning as in a build; the cleaning keeps a
+RowDecision (page, table, grid row, kind, reason) for every table row it classifies (its
+DocumentResult.decisions). This module only prints that decision log, with each row's first
+words, and the free text of the page (titles, page footers), and draws it: the page rendered as
+PNG with the table grid, its cells and the item boundaries, as pdfplumber's debug_tablefinder and
+Camelot's plot do.
 """
 
 from __future__ import annotations
@@ -24,17 +24,19 @@ PREVIEW = 36  # characters of a row's text shown beside its decision
 SCALE = 2.0  # picture pixels per PDF point (144 dpi)
 GUTTER = 170  # pixels left of the page for the labels
 LEGEND = 48  # pixels below the page for the colour key
-# kind → (short label, label colour, band fill RGBA or None)
+# kind → (name printed, short label drawn, label colour, band fill RGBA or None)
 STYLE = {
-    "title row": ("title", (90, 90, 90), (120, 120, 120, 70)),
-    "header row": ("header", (90, 90, 90), (120, 120, 120, 70)),
-    "section row": ("section", (150, 110, 0), (255, 200, 0, 70)),
-    "new item": ("item", (200, 0, 0), None),
-    "continued item": ("continued", (130, 0, 170), (160, 60, 220, 55)),
-    "page-split fragment": ("fragment of", (215, 110, 0), (255, 150, 0, 70)),
-    "sub-row": ("sub-row of", (0, 110, 160), (0, 150, 220, 40)),
-    "dropped": ("dropped", (90, 90, 90), (0, 0, 0, 60)),
+    "title": ("title row", "title", (90, 90, 90), (120, 120, 120, 70)),
+    "header": ("header row", "header", (90, 90, 90), (120, 120, 120, 70)),
+    "section": ("section row", "section", (150, 110, 0), (255, 200, 0, 70)),
+    "new": ("new item", "item", (200, 0, 0), None),
+    "repeated": ("continued item", "continued", (130, 0, 170), (160, 60, 220, 55)),
+    "continued": ("page-split fragment", "fragment of", (215, 110, 0), (255, 150, 0, 70)),
+    "fragment": ("fragment, 序号 below", "fragment", (215, 110, 0), (255, 150, 0, 70)),
+    "sub_row": ("sub-row", "sub-row of", (0, 110, 160), (0, 150, 220, 40)),
+    "skipped": ("dropped", "dropped", (90, 90, 90), (0, 0, 0, 60)),
 }
+ITEM_STARTS = ("new", "repeated", "section", "fragment")  # rows drawn with an item boundary above
 
 
 def read_records(path: Path) -> list[PageRecord]:
@@ -56,9 +58,12 @@ def read_records(path: Path) -> list[PageRecord]:
 
 def explain(records: list[PageRecord], settings: CleanSettings | None = None):
     """The decision log of one document and what it produced."""
-    trace: list[RowDecision] = []
-    result: DocumentResult = clean_document(records, settings or CleanSettings(), trace)
-    return trace, result
+    result: DocumentResult = clean_document(records, settings or CleanSettings())
+    return result.decisions, result
+
+
+def kind_name(kind: str) -> str:
+    return STYLE[kind][0] if kind in STYLE else kind
 
 
 def _row_text(cells: list[dict], row: int) -> str:
@@ -78,7 +83,7 @@ def _free_text_kind(text: str) -> str:
 
 def describe(records: list[PageRecord], trace: list[RowDecision], page: int | None = None) -> str:
     """The decision log as text, page by page and row by row."""
-    by_table: dict[tuple, list[RowDecision]] = {}
+    by_table: dict[tuple[int, int], list[RowDecision]] = {}
     for d in trace:
         by_table.setdefault((d.page, d.table), []).append(d)
     out = []
@@ -94,13 +99,13 @@ def describe(records: list[PageRecord], trace: list[RowDecision], page: int | No
                 out.append(f"  text  {_free_text_kind(ln['text'])}: {ln['text'].strip()}")
             free = [ln for ln in free if ln["bottom"] > bbox[1] + 1]
             out.append(f"  table {ti + 1}: {n_rows} grid rows × {n_cols} columns, top {bbox[1]:.0f} pt")
-            decisions = by_table.get((rec["page"], bbox), [])
+            decisions = by_table.get((rec["page"], ti), [])
             if not decisions:
                 out.append("    (no row read: the table belongs to no list)")
             for d in decisions:
                 cells = [c for c in table["cells"] if c["r0"] == d.row]
-                out.append(f"    row {d.row:<3} {d.kind:<20} {d.reason}")
-                if d.kind not in ("title row", "header row"):
+                out.append(f"    row {d.row:<3} {kind_name(d.kind):<20} {d.reason}")
+                if d.kind not in ("title", "header"):
                     out.append(f"    {'':<28} “{_row_text(cells, d.row)}”")
         for ln in free:
             out.append(f"  text  {_free_text_kind(ln['text'])}: {ln['text'].strip()}")
@@ -137,8 +142,8 @@ def _row_bands(table: dict, decisions: list[RowDecision]) -> list[tuple[RowDecis
 def _label(d: RowDecision) -> str:
     """A few ASCII characters for the gutter: the kind and the item number it names."""
     number = next((w.strip(",()") for w in d.reason.split() if w.strip(",()").isdigit()), "")
-    word = STYLE.get(d.kind, (d.kind,))[0]
-    return f"{word} {number}" if d.kind not in ("title row", "header row", "dropped") and number else word
+    word = STYLE[d.kind][1] if d.kind in STYLE else d.kind
+    return f"{word} {number}" if d.kind not in ("title", "header", "skipped") and number else word
 
 
 def picture(path: Path, record: PageRecord, trace: list[RowDecision], out: Path) -> tuple[int, int]:
@@ -161,14 +166,14 @@ def picture(path: Path, record: PageRecord, trace: list[RowDecision], out: Path)
     def xy(x: float, y: float) -> tuple[float, float]:
         return GUTTER + x * SCALE, y * SCALE
 
-    for table in record["tables"]:
+    for index, table in enumerate(record["tables"]):
         bbox = tuple(table["bbox"])
-        decisions = [d for d in trace if d.page == record["page"] and d.table == bbox]
+        decisions = [d for d in trace if d.page == record["page"] and d.table == index]
         for d, top, bottom in _row_bands(table, decisions):
-            _, colour, fill = STYLE.get(d.kind, ("", (0, 0, 0), None))
+            _, _, colour, fill = STYLE.get(d.kind, ("", "", (0, 0, 0), None))
             if fill is not None:
                 draw.rectangle([xy(bbox[0], top), xy(bbox[2], bottom)], fill=fill)
-            if d.kind in ("new item", "continued item", "section row"):  # an item boundary
+            if d.kind in ITEM_STARTS:  # an item boundary
                 draw.line([xy(bbox[0] - 6, top), xy(bbox[2] + 4, top)], fill=colour + (255,), width=4)
             label = _label(d)
             lx = GUTTER - 10 - draw.textlength(label, font=font)
@@ -200,8 +205,8 @@ def picture(path: Path, record: PageRecord, trace: list[RowDecision], out: Path)
 def _legend(draw, y: int, font) -> None:
     """Colour key in a strip below the page: bands by decision kind, item boundaries, the grid."""
     x = 10
-    for kind, (_, colour, fill) in STYLE.items():
-        if kind == "title row":
+    for key, (kind, _, colour, fill) in STYLE.items():
+        if key in ("title", "fragment"):
             continue
         draw.rectangle(
             [x, y, x + 24, y + 20], fill=fill or (255, 255, 255, 0), outline=colour + (255,), width=2

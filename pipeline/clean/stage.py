@@ -18,7 +18,7 @@ Explain one file: python -m pipeline.clean --explain FILE [--page N] [--picture 
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import hashlib
 from pathlib import Path
 import sys
@@ -84,6 +84,7 @@ class Context:
 class DocumentResult:
     items: list[Item]
     notes: list[str]
+    decisions: list[RowDecision] = field(default_factory=list)  # per table row: kind and reason
 
 
 # --- geometry helpers -------------------------------------------------------------------------
@@ -167,11 +168,9 @@ def _roles_by_position(cells: list[Cell], spans: list[tuple[float, float, str]])
 # --- one document -------------------------------------------------------------------------------
 
 
-def clean_document(
-    records: list[PageRecord], settings: CleanSettings, trace: list | None = None
-) -> DocumentResult:
-    """All items of one extracted PDF, list by list, in print order. With a `trace` list, every
-    decision about a table row is appended to it as a RowDecision (python -m pipeline.clean --explain)."""
+def clean_document(records: list[PageRecord], settings: CleanSettings) -> DocumentResult:
+    """All items of one extracted PDF, list by list, in print order, and the decision taken about
+    every table row (python -m pipeline.clean --explain)."""
     edges = text_edges(records, settings)
 
     def lines_of(cell: Cell) -> list[Line]:
@@ -183,11 +182,12 @@ def clean_document(
     last_title: str | None = None
     last_place: dict | None = None
     carried: list[TextLine] = []  # a title printed at the foot of the previous page
+    above_data: list[RowDecision] = []  # title and header rows
     for rec in records:
         page = rec["page"]
         free = sorted(rec["text"], key=lambda ln: (ln["top"], ln["x0"]))
         above_top = -1.0
-        for table in rec["tables"]:
+        for index, table in enumerate(rec["tables"]):
             top, bottom = table["bbox"][1], table["bbox"][3]
             block = carried + [ln for ln in free if above_top <= ln["top"] and ln["bottom"] <= top + 1]
             carried = []
@@ -200,19 +200,19 @@ def clean_document(
                 last_title = title
                 last_place = identity_from_title(title) or last_place
             ctx, first_row = _table_context(table, start, ctx, title, last_title, last_place, notes, page)
-            if trace is not None:
-                trace += _table_decisions(page, table, start, first_row, ctx)
+            above_data += _table_decisions(page, index, table, start, first_row, ctx)
             if ctx is None:
                 continue
             key = (tuple(sorted((ctx.place or {}).items())), ctx.kind)
             if key not in readers:
-                readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, settings, trace)
-            readers[key].read_table(table, first_row, ctx.roles, page, lines_of, notes)
+                readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, settings)
+            readers[key].read_table(table, first_row, ctx.roles, page, lines_of, notes, index)
         after = [ln for ln in free if ln["top"] >= above_top and not is_footer(ln["text"])]
         foot_title = 0 < len(after) <= settings.max_foot_title_lines
         carried = after if foot_title and title_of_block(after, settings.title_size_ratio) else []
     items = [item for reader in readers.values() for item in reader.finish()]
-    return DocumentResult(items, notes)
+    decisions = above_data + [d for reader in readers.values() for d in reader.decisions]
+    return DocumentResult(items, notes, sorted(decisions, key=lambda d: (d.page, d.table, d.row)))
 
 
 def _table_context(table, start, ctx, title, last_title, last_place, notes, page):
@@ -243,23 +243,23 @@ def _table_context(table, start, ctx, title, last_title, last_place, notes, page
     return Context(kind, default, n_columns, last_place, title or last_title or "", []), start
 
 
-def _table_decisions(page: int, table: dict, start: int, first_row: int, ctx) -> list[RowDecision]:
+def _table_decisions(
+    page: int, index: int, table: dict, start: int, first_row: int, ctx
+) -> list[RowDecision]:
     """Decisions about a table's rows above its first data row: title and header rows (or all rows
     of a table that is not a duty list)."""
-    out, bbox = [], tuple(table["bbox"])
+    out = []
     for r in sorted({c["r0"] for c in table["cells"]}):
         if r < start:
-            out.append(
-                RowDecision(page, bbox, r, "title row", "a row across the table's top: the list title")
-            )
+            out.append(RowDecision(page, index, r, "title", "a row across the table's top: the list title"))
         elif ctx is None:
             out.append(
-                RowDecision(page, bbox, r, "dropped", "the table is not a duty list (no header, no title)")
+                RowDecision(page, index, r, "skipped", "the table is not a duty list (no header, no title)")
             )
         elif r < first_row:
             roles = "|".join(dict.fromkeys(ctx.roles.values()))
             out.append(
-                RowDecision(page, bbox, r, "header row", f"furniture: its wording names the columns {roles}")
+                RowDecision(page, index, r, "header", f"furniture: its wording names the columns {roles}")
             )
     return out
 

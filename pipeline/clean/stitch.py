@@ -56,12 +56,12 @@ class Item:
 
 @dataclass(frozen=True)
 class RowDecision:
-    """What the reader made of one table row, and why (collected for --explain)."""
+    """What the reader made of one table row, and why (for --explain)."""
 
     page: int
-    table: tuple  # the table's bbox, which names it on its page
-    row: int  # first grid row of the row group
-    kind: str
+    table: int  # index of the table on its page
+    row: int  # first grid row
+    kind: str  # title | header | section | skipped | continued | sub_row | new | repeated
     reason: str
 
 
@@ -103,19 +103,26 @@ def row_groups(cells: list[Cell], start: int, seq_col: int) -> list[tuple[int, i
 class ListReader:
     """Reads, table by table in print order, the rows of one list of one township."""
 
-    def __init__(self, kind: str, place: dict, title: str, settings: CleanSettings, trace=None):
+    def __init__(self, kind: str, place: dict, title: str, settings: CleanSettings):
         self.kind, self.place, self.title = kind, place, title
         self.settings = settings
-        self.trace: list[RowDecision] | None = trace  # decisions are appended here when given
+        self.decisions: list[RowDecision] = []
         self.items: list[Item] = []
         self._tail: dict[str, _Tail] = {}
         self._section: Segment | None = None  # a section row (一、党的建设) in a list without 类别 column
 
     def read_table(
-        self, table: Table, first_row: int, roles: dict[int, str], page: int, lines_of, notes: list
+        self,
+        table: Table,
+        first_row: int,
+        roles: dict[int, str],
+        page: int,
+        lines_of,
+        notes: list,
+        table_index: int = 0,
     ) -> None:
         """Add the items of one table (from grid row `first_row` on); `lines_of(cell)` gives a
-        cell's lines with their text edge."""
+        cell's lines with their text edge. Every row's decision is kept in `decisions`."""
         cells = table["cells"]
         seq_col = next((c for c, r in roles.items() if r == "seq"), 0)
         n_columns = max(c["c1"] for c in cells)
@@ -124,30 +131,30 @@ class ListReader:
         groups = row_groups(cells, first_row, seq_col)
         for index, (start, end, seq_cell) in enumerate(groups):
             in_group = [c for c in cells if c["r0"] < end and c["r1"] > start]
-            decide = self._decider(page, table, start)
+            decide = self._decider(page, table_index, start)
             if len(in_group) == 1 and in_group[0]["c1"] - in_group[0]["c0"] == n_columns > 1:
                 text = single_value(lines_of(in_group[0]))
                 if text and "category" not in roles.values():
                     self._section = Segment(lines_of(in_group[0]))  # 一、党的建设: the items' category
-                    decide("section row", f"a row across the table: the category of the items below: {text}")
+                    decide("section", f"a row across the table: the category of the items below: {text}")
                 elif text:
                     notes.append(f"page {page}: a row across the whole table is not an item: {text[:40]}")
-                    decide("dropped", f"a row across the table in a list with a 类别 column: {text[:40]}")
+                    decide("skipped", f"a row across the table in a list with a 类别 column: {text[:40]}")
                 continue
             seq_text = single_value(lines_of(seq_cell)) if seq_cell is not None else ""
             split = index == 0 and self.items and (not seq_text or self._number_wrapped(seq_text))
             if split:
                 item = self.items[-1]
                 item.seq_text += seq_text
-                decide("page-split fragment", _split_reason(item.seq_text, seq_text))
+                decide("continued", _split_reason(item.seq_text, seq_text))
             elif not seq_text:
                 if not self.items:
                     if any(c["lines"] for c in in_group):
                         notes.append(f"page {page}: a row without 序号 before the first item was skipped")
-                    decide("dropped", "a row without 序号 before the list's first item")
+                    decide("skipped", "a row without 序号 before the list's first item")
                     continue
                 item = self.items[-1]  # a sub-row of the item above (its 序号 cell not merged)
-                decide("sub-row", f"序号 cell empty mid-table: more rows of item {item.seq_text}")
+                decide("sub_row", f"序号 cell empty mid-table: more rows of item {item.seq_text}")
             else:
                 decide(*_item_decision(self.items, seq_text, in_group, roles))
                 item = Item(self.kind, self.place, self.title, seq_text)
@@ -171,12 +178,11 @@ class ListReader:
                 printed = lines_of(c)
                 self._tail[role] = _Tail(segment_of[id(c)], c, printed[-1] if printed else None)
 
-    def _decider(self, page: int, table: dict, row: int):
-        """Records one decision about this row, when a trace was given."""
+    def _decider(self, page: int, table_index: int, row: int):
+        """Records one decision about this row."""
 
         def decide(kind: str, reason: str) -> None:
-            if self.trace is not None:
-                self.trace.append(RowDecision(page, tuple(table["bbox"]), row, kind, reason))
+            self.decisions.append(RowDecision(page, table_index, row, kind, reason))
 
         return decide
 
@@ -234,8 +240,8 @@ def _item_decision(items: list[Item], seq_text: str, in_group: list[dict], roles
     empty = [roles[c["c0"]] for c in in_group if roles.get(c["c0"]) == "category" and not c["lines"]]
     carried = "; 事项类别 empty: the category above carries on (merged cell)" if empty else ""
     if items and seq_number(items[-1].seq_text) == seq_number(seq_text) is not None:
-        return "continued item", f"序号 {seq_text} again: the second row of item {seq_text} (joined){carried}"
-    return "new item", f"序号 {seq_text}{carried}"
+        return "repeated", f"序号 {seq_text} again: the second row of item {seq_text} (joined){carried}"
+    return "new", f"序号 {seq_text}{carried}"
 
 
 def merge_continued(items: list[Item], settings: CleanSettings) -> list[Item]:
