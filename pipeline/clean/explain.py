@@ -17,7 +17,7 @@ from pathlib import Path
 from pipeline.clean.stage import DocumentResult, clean_document
 from pipeline.clean.stitch import RowDecision
 from pipeline.clean.wording import is_footer, looks_like_title
-from pipeline.common.records import PageRecord
+from pipeline.common.records import Cell, PageRecord, Table
 from pipeline.common.settings import CleanSettings, ExtractSettings
 
 PREVIEW = 36  # characters of a row's text shown beside its decision
@@ -66,7 +66,7 @@ def kind_name(kind: str) -> str:
     return STYLE[kind][0] if kind in STYLE else kind
 
 
-def _row_text(cells: list[dict], row: int) -> str:
+def _row_text(cells: list[Cell], row: int) -> str:
     """The first words of a grid row, cell by cell."""
     texts = ["".join(ln["text"] for ln in c["lines"]) for c in sorted(cells, key=lambda c: c["c0"])]
     text = " | ".join(t for t in texts if t.strip()) if texts else ""
@@ -124,7 +124,7 @@ def summary(result: DocumentResult) -> str:
 # --- the picture ------------------------------------------------------------------------------------
 
 
-def _row_bands(table: dict, decisions: list[RowDecision]) -> list[tuple[RowDecision, float, float]]:
+def _row_bands(table: Table, decisions: list[RowDecision]) -> list[tuple[RowDecision, float, float]]:
     """Each decision with the vertical extent (pt) of its rows: from its row's top to the next
     decision's row (or the table's bottom)."""
     tops: dict[int, float] = {}

@@ -36,7 +36,7 @@ from pipeline.clean.wording import (
     parse_place,
     title_of_block,
 )
-from pipeline.common.records import Cell, PageRecord, TextLine, load_extracted
+from pipeline.common.records import Cell, PageRecord, Table, TextLine, load_extracted
 from pipeline.common.rules import load
 from pipeline.common.settings import CleanSettings, settings_bytes
 from pipeline.common.storage import (
@@ -244,7 +244,7 @@ def _table_context(table, start, ctx, title, last_title, last_place, notes, page
 
 
 def _table_decisions(
-    page: int, index: int, table: dict, start: int, first_row: int, ctx
+    page: int, index: int, table: Table, start: int, first_row: int, ctx
 ) -> list[RowDecision]:
     """Decisions about a table's rows above its first data row: title and header rows (or all rows
     of a table that is not a duty list)."""

@@ -234,7 +234,7 @@ def _split_reason(joined: str, seq_text: str) -> str:
     return f"序号 cell empty in the first row of the page: the rest of item {joined}, cut by the page break"
 
 
-def _item_decision(items: list[Item], seq_text: str, in_group: list[dict], roles: dict) -> tuple[str, str]:
+def _item_decision(items: list[Item], seq_text: str, in_group: list[Cell], roles: dict) -> tuple[str, str]:
     """Kind and reason of a row with a 序号 (for the trace): a new item, or the second row of an item
     the document printed twice (same 序号, joined by merge_continued)."""
     empty = [roles[c["c0"]] for c in in_group if roles.get(c["c0"]) == "category" and not c["lines"]]
