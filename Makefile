@@ -3,6 +3,8 @@
 #   make all                          set up .venv (first time), build data/processed from data/raw
 #   make all RAW=dir PROCESSED=dir    the same for any two folders
 #   make all JOBS=2                   limit extraction to 2 processes (default: all cores)
+#   make all STRICT=1                 stop on any list problem and publish nothing (default: write what
+#                                     was read, list the problems in the problems table, exit non-zero)
 #   make test                         run the tests (a representative part of the corpus runs)
 #   make test-all                     run every test, whole corpora included
 #   make lint                         ruff (style) and mypy (types) on the code
@@ -20,6 +22,7 @@ RAW ?= data/raw
 PROCESSED ?= data/processed
 JOBS ?=
 DASK_SCHEDULER ?=
+STRICT ?=
 REPORTS ?= reports
 PYTHON ?= python3
 
@@ -31,7 +34,7 @@ BUILD := $(PROCESSED)/.build
 EXTRACTED := $(BUILD)/extract.json
 CLEANED := $(BUILD)/clean.json
 OUTPUTS := townships basic_items coordination_items reclaimed_items departments \
-	coordination_departments reclaimed_departments duty_steps source_files
+	coordination_departments reclaimed_departments duty_steps source_files problems
 # normalize writes all of these at once; a missing one makes it run again.
 TABLES := $(foreach t,$(OUTPUTS),$(PROCESSED)/$(t).parquet) $(PROCESSED)/CODEBOOK.md $(PROCESSED)/datapackage.json
 
@@ -52,7 +55,7 @@ RAW_CHANGED := $(shell [ -f "$(EXTRACTED)" ] && find "$(RAW)" -newer "$(EXTRACTE
 all: $(READY)
 	@test -d "$(RAW)" || { echo "make: raw folder $(RAW) does not exist" >&2; exit 2; }
 	@$(PY) -m pipeline.common.lock "$(PROCESSED)" $(MAKE) --no-print-directory --silent build \
-		RAW="$(RAW)" PROCESSED="$(PROCESSED)" JOBS="$(JOBS)" DASK_SCHEDULER="$(DASK_SCHEDULER)"
+		RAW="$(RAW)" PROCESSED="$(PROCESSED)" JOBS="$(JOBS)" DASK_SCHEDULER="$(DASK_SCHEDULER)" STRICT="$(STRICT)"
 	@$(PY) -m pipeline.common.report --processed "$(PROCESSED)"
 
 build: $(TABLES)
@@ -64,8 +67,10 @@ $(EXTRACTED): $(EXTRACT_CODE) $(if $(RAW_CHANGED),FORCE) | $(READY)
 $(CLEANED): $(EXTRACTED) $(CLEAN_CODE)
 	@$(PY) -m pipeline.clean --processed "$(PROCESSED)"
 
-$(TABLES): $(CLEANED) $(NORMALIZE_CODE)
-	@$(PY) -m pipeline.normalize --processed "$(PROCESSED)"
+# A strict build always checks again: tables published by a lenient build may hold problems.
+STRICT_ON := $(filter-out 0,$(STRICT))
+$(TABLES): $(CLEANED) $(NORMALIZE_CODE) $(if $(STRICT_ON),FORCE)
+	@$(PY) -m pipeline.normalize --processed "$(PROCESSED)" $(if $(STRICT_ON),--strict)
 
 FORCE:
 

@@ -25,9 +25,18 @@ REASONS = {
 }
 
 
-def make_all(raw: Path, processed: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+def make_all(raw: Path, processed: Path, *extra: str, timeout: int = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["make", "--no-print-directory", "-s", "all", f"RAW={raw}", f"PROCESSED={processed}", "JOBS=2"],
+        [
+            "make",
+            "--no-print-directory",
+            "-s",
+            "all",
+            f"RAW={raw}",
+            f"PROCESSED={processed}",
+            "JOBS=2",
+            *extra,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -66,17 +75,17 @@ def test_byte_checks_reject_before_parsing(name):
         check_pdf_bytes(BAD / name)
 
 
-def test_a_broken_contract_stops_the_build_and_keeps_the_previous_tables(tmp_path):
-    """The same list of the same township in two files: the keys would repeat."""
+def test_a_strict_build_stops_on_a_broken_contract_and_keeps_the_previous_tables(tmp_path):
+    """STRICT=1: the same list of the same township in two files stops the build, as before."""
     raw, processed = tmp_path / "raw", tmp_path / "processed"
     raw.mkdir()
     shutil.copy2(DEFAULT_PDF, raw / "a.pdf")
     assert make_all(raw, processed).returncode == 0
     before = (processed / "basic_items.parquet").read_bytes()
     shutil.copy2(DEFAULT_PDF, raw / "b.pdf")
-    result = make_all(raw, processed)
+    result = make_all(raw, processed, "STRICT=1")
     assert result.returncode != 0
-    assert "appears twice" in result.stderr and "a.pdf" in result.stderr and "b.pdf" in result.stderr
+    assert "already read from a.pdf" in result.stderr and "b.pdf" in result.stderr
     assert "Traceback" not in result.stderr
     assert (processed / "basic_items.parquet").read_bytes() == before
     assert not list(processed.glob(".*.tmp"))

@@ -1,75 +1,134 @@
-"""Unit tests for the data contracts: each broken rule stops the build and names the rows."""
+"""Unit tests for the data contracts: each broken rule is a problem of its own list, never of another."""
 
 from __future__ import annotations
 
-import pytest
-
-from pipeline.normalize.contracts import Contracts, ContractViolation
+from pipeline.normalize.contracts import Contracts, violation
 
 
-def item(seq: int, name: str = "做好宣传", township: str = "T1", source: str = "a.pdf") -> dict:
-    return {
-        "item_id": f"{township}-B{seq:03d}",
-        "township_id": township,
-        "township": "甲乡",
-        "seq": seq,
-        "name": name,
-        "category": "党建",
-        "source_file": source,
-    }
+def row(seq: int, name: str = "做好宣传", township: str = "甲乡", kind: str = "basic", pages=(1,)) -> dict:
+    """A cleaned row, as the clean stage writes it."""
+    return {"list": kind, "township": township, "seq": seq, "name": name, "pages": list(pages)}
 
 
-def test_clean_rows_pass():
+def tid(r: dict) -> str:
+    return {"甲乡": "T1", "乙乡": "T2"}[r["township"]]
+
+
+def seqs(rows: list[dict]) -> list[tuple[str, int]]:
+    return [(r["township"], r["seq"]) for r in rows]
+
+
+def test_clean_rows_pass_untouched():
     c = Contracts()
-    c.add_file("a.pdf", {"basic_items": [item(1), item(2), item(3)]})
-    c.add_file(
-        "b.pdf",
-        {"basic_items": [item(1, township="T2", source="b.pdf"), item(2, township="T2", source="b.pdf")]},
+    a = [row(1), row(2), row(3), row(1, kind="reclaimed")]
+    assert c.screen_file("a.pdf", a, tid) == a
+    b = [row(1, township="乙乡"), row(2, township="乙乡")]
+    assert c.screen_file("b.pdf", b, tid) == b
+    assert c.finish() == []
+
+
+def test_a_gap_is_written_as_read_and_named_with_its_page():
+    c = Contracts()
+    rows = [row(1), row(2), row(4, pages=(2, 3)), row(5, pages=(3,)), row(1, township="乙乡")]
+    assert c.screen_file("a.pdf", rows, tid) == rows
+    [p] = c.finish()
+    assert (p.kind, p.source_file, p.township_id, p.list, p.seq, p.page) == (
+        "numbering_gap",
+        "a.pdf",
+        "T1",
+        "basic",
+        4,
+        2,
     )
-    c.check()
+    assert "jumps from 2 to 4: 3 missing" in p.message
 
 
-def test_the_same_list_in_two_files_names_both():
+def test_a_list_not_starting_at_one_and_a_longer_gap():
     c = Contracts()
-    c.add_file("a.pdf", {"basic_items": [item(1), item(2)]})
-    c.add_file("b.pdf", {"basic_items": [item(1, source="b.pdf"), item(2, source="b.pdf")]})
-    with pytest.raises(ContractViolation, match=r"T1-….*appears twice \(a\.pdf; b\.pdf\)"):
-        c.check()
+    c.screen_file("a.pdf", [row(3), row(4), row(9)], tid)
+    messages = [p.message for p in c.finish()]
+    assert any("starts at 3: 1..2 missing" in m for m in messages)
+    assert any("jumps from 4 to 9: 5..8 missing" in m for m in messages)
 
 
-def test_repeated_key_within_a_file():
+def test_a_repeated_number_keeps_the_first_item_so_keys_stay_unique():
     c = Contracts()
-    c.add_file("a.pdf", {"coordination_departments": [{"item_id": "T1-C001", "position": 1}] * 2})
-    with pytest.raises(ContractViolation, match=r"T1-C001.*appears twice in a\.pdf"):
-        c.check()
+    first, second = row(2, "甲事项"), row(2, "乙事项", pages=(4,))
+    kept = c.screen_file("a.pdf", [row(1), first, second, row(3)], tid)
+    assert [r["name"] for r in kept] == ["做好宣传", "甲事项", "做好宣传"]
+    [p] = c.finish()
+    assert (p.kind, p.seq, p.page) == ("numbering_repeat", 2, 4)
+    assert "乙事项" in p.message and "left out" in p.message
 
 
-def test_gap_in_numbering_names_the_township_and_the_missing_numbers():
+def test_an_empty_name_is_written_and_reported():
     c = Contracts()
-    c.add_file("a.pdf", {"basic_items": [item(1), item(2), item(4)]})
-    with pytest.raises(ContractViolation, match=r"T1 \(a\.pdf\) numbers its items 1\.\.4.*missing \[3\]"):
-        c.check()
+    rows = [row(1), row(2, name=" "), row(3)]
+    assert c.screen_file("a.pdf", rows, tid) == rows
+    [p] = c.finish()
+    assert (p.kind, p.seq) == ("empty_name", 2)
 
 
-def test_empty_name_is_a_violation():
+def test_the_same_list_in_two_files_is_kept_once_naming_both_files():
     c = Contracts()
-    c.add_file("a.pdf", {"basic_items": [item(1, name=" ")]})
-    with pytest.raises(ContractViolation, match=r"T1-B001 \(a\.pdf\) has an empty name"):
-        c.check()
+    c.screen_file("a.pdf", [row(1), row(2)], tid)
+    other = [row(1, township="乙乡")]
+    kept = c.screen_file("b.pdf", [row(1), row(2), *other, row(1, kind="coordination")], tid)
+    assert seqs(kept) == [("乙乡", 1), ("甲乡", 1)]  # b's own lists stay
+    [p] = c.finish()
+    assert (p.kind, p.source_file, p.list) == ("duplicate_list", "b.pdf", "basic")
+    assert "already read from a.pdf" in p.message
+
+
+def test_one_bad_list_costs_no_other_list():
+    c = Contracts()
+    rows = [row(1), row(3), row(1, kind="coordination"), row(2, kind="coordination"), row(1, township="乙乡")]
+    assert c.screen_file("a.pdf", rows, tid) == rows
+    assert [p.list for p in c.finish()] == ["basic"]
+
+
+def test_repeated_output_key_is_left_out():
+    c = Contracts()
+    bridge = {"item_id": "T1-C001", "position": 1, "department_id": "D1"}
+    out = c.check_file("a.pdf", {"coordination_departments": [bridge, dict(bridge)]})
+    assert out["coordination_departments"] == [bridge]
+    c.check_table("departments", [{"department_id": "D1"}])
+    [p] = c.finish()
+    assert p.kind == "duplicate_key" and "T1-C001" in p.message
 
 
 def test_bridge_row_must_point_to_a_department():
     c = Contracts()
-    c.add_file(
+    c.check_file(
         "a.pdf", {"coordination_departments": [{"item_id": "T1-C001", "position": 1, "department_id": "D2"}]}
     )
-    c.add_table("departments", [{"department_id": "D1"}])
-    with pytest.raises(ContractViolation, match="refers to department D2, which departments lacks"):
-        c.check()
+    c.check_table("departments", [{"department_id": "D1"}])
+    [p] = c.finish()
+    assert p.kind == "unknown_department" and "refers to department D2" in p.message
 
 
 def test_whole_build_tables_have_unique_keys():
     c = Contracts()
-    c.add_table("departments", [{"department_id": "D1"}, {"department_id": "D1"}])
-    with pytest.raises(ContractViolation, match="departments: key .*D1.* appears twice"):
-        c.check()
+    assert c.check_table("departments", [{"department_id": "D1"}, {"department_id": "D1"}]) == [
+        {"department_id": "D1"}
+    ]
+    [p] = c.finish()
+    assert p.source_file is None and "departments: key" in p.message
+
+
+def test_problem_keys_are_stable_and_distinct():
+    def problems():
+        c = Contracts()
+        c.screen_file("a.pdf", [row(1), row(3), row(3, pages=(2,)), row(4, name="")], tid)
+        return [p.row() for p in c.finish()]
+
+    first = problems()
+    assert first == problems()
+    assert len({p["problem_id"] for p in first}) == len(first) == 3
+
+
+def test_strict_message_names_every_problem():
+    c = Contracts()
+    c.screen_file("a.pdf", [row(1), row(3)], tid)
+    text = str(violation(c.finish()))
+    assert text.startswith("data contract broken") and "a.pdf, page 1, basic list, 序号 3" in text

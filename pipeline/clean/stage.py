@@ -12,18 +12,19 @@ Per source file, page by page:
 - cell lines become text: wrapped lines joined, paragraphs recovered (pipeline.clean.paragraphs).
 
 Run alone: python -m pipeline.clean --processed data/processed
+Explain one file: python -m pipeline.clean --explain FILE [--page N] [--picture OUT.png] (pipeline.clean.explain)
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import hashlib
 from pathlib import Path
 import sys
 
 from pipeline.clean.paragraphs import Line, single_value
-from pipeline.clean.stitch import Item, ListReader, seq_number, value
+from pipeline.clean.stitch import Item, ListReader, RowDecision, seq_number, value
 from pipeline.clean.wording import (
     default_roles,
     header_roles,
@@ -35,7 +36,7 @@ from pipeline.clean.wording import (
     parse_place,
     title_of_block,
 )
-from pipeline.common.records import Cell, PageRecord, TextLine, load_extracted
+from pipeline.common.records import Cell, PageRecord, Table, TextLine, load_extracted
 from pipeline.common.rules import load
 from pipeline.common.settings import CleanSettings, settings_bytes
 from pipeline.common.storage import (
@@ -83,6 +84,7 @@ class Context:
 class DocumentResult:
     items: list[Item]
     notes: list[str]
+    decisions: list[RowDecision] = field(default_factory=list)  # per table row: kind and reason
 
 
 # --- geometry helpers -------------------------------------------------------------------------
@@ -167,7 +169,8 @@ def _roles_by_position(cells: list[Cell], spans: list[tuple[float, float, str]])
 
 
 def clean_document(records: list[PageRecord], settings: CleanSettings) -> DocumentResult:
-    """All items of one extracted PDF, list by list, in print order."""
+    """All items of one extracted PDF, list by list, in print order, and the decision taken about
+    every table row (python -m pipeline.clean --explain)."""
     edges = text_edges(records, settings)
 
     def lines_of(cell: Cell) -> list[Line]:
@@ -179,11 +182,12 @@ def clean_document(records: list[PageRecord], settings: CleanSettings) -> Docume
     last_title: str | None = None
     last_place: dict | None = None
     carried: list[TextLine] = []  # a title printed at the foot of the previous page
+    above_data: list[RowDecision] = []  # title and header rows
     for rec in records:
         page = rec["page"]
         free = sorted(rec["text"], key=lambda ln: (ln["top"], ln["x0"]))
         above_top = -1.0
-        for table in rec["tables"]:
+        for index, table in enumerate(rec["tables"]):
             top, bottom = table["bbox"][1], table["bbox"][3]
             block = carried + [ln for ln in free if above_top <= ln["top"] and ln["bottom"] <= top + 1]
             carried = []
@@ -196,17 +200,19 @@ def clean_document(records: list[PageRecord], settings: CleanSettings) -> Docume
                 last_title = title
                 last_place = identity_from_title(title) or last_place
             ctx, first_row = _table_context(table, start, ctx, title, last_title, last_place, notes, page)
+            above_data += _table_decisions(page, index, table, start, first_row, ctx)
             if ctx is None:
                 continue
             key = (tuple(sorted((ctx.place or {}).items())), ctx.kind)
             if key not in readers:
                 readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, settings)
-            readers[key].read_table(table, first_row, ctx.roles, page, lines_of, notes)
+            readers[key].read_table(table, first_row, ctx.roles, page, lines_of, notes, index)
         after = [ln for ln in free if ln["top"] >= above_top and not is_footer(ln["text"])]
         foot_title = 0 < len(after) <= settings.max_foot_title_lines
         carried = after if foot_title and title_of_block(after, settings.title_size_ratio) else []
     items = [item for reader in readers.values() for item in reader.finish()]
-    return DocumentResult(items, notes)
+    decisions = above_data + [d for reader in readers.values() for d in reader.decisions]
+    return DocumentResult(items, notes, sorted(decisions, key=lambda d: (d.page, d.table, d.row)))
 
 
 def _table_context(table, start, ctx, title, last_title, last_place, notes, page):
@@ -235,6 +241,27 @@ def _table_context(table, start, ctx, title, last_title, last_place, notes, page
         )
         return None, 0
     return Context(kind, default, n_columns, last_place, title or last_title or "", []), start
+
+
+def _table_decisions(
+    page: int, index: int, table: Table, start: int, first_row: int, ctx
+) -> list[RowDecision]:
+    """Decisions about a table's rows above its first data row: title and header rows (or all rows
+    of a table that is not a duty list)."""
+    out = []
+    for r in sorted({c["r0"] for c in table["cells"]}):
+        if r < start:
+            out.append(RowDecision(page, index, r, "title", "a row across the table's top: the list title"))
+        elif ctx is None:
+            out.append(
+                RowDecision(page, index, r, "skipped", "the table is not a duty list (no header, no title)")
+            )
+        elif r < first_row:
+            roles = "|".join(dict.fromkeys(ctx.roles.values()))
+            out.append(
+                RowDecision(page, index, r, "header", f"furniture: its wording names the columns {roles}")
+            )
+    return out
 
 
 # --- items → rows ---------------------------------------------------------------------------------
@@ -377,7 +404,18 @@ def _previous(processed: Path, stage: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap.add_argument(
+        "--explain", type=Path, metavar="FILE", help="print, row by row, how FILE (a PDF) is read"
+    )
+    ap.add_argument("--page", type=int, help="with --explain: only this page (1-based)")
+    ap.add_argument(
+        "--picture", type=Path, metavar="OUT.png", help="with --explain: draw the page into a PNG"
+    )
     args = ap.parse_args(argv)
+    if args.explain is not None:
+        from pipeline.clean.explain import main as explain_main
+
+        return explain_main(args.explain, args.page, args.picture)
     run(args.processed)
     return 0
 

@@ -54,6 +54,17 @@ class Item:
             segments.append(segment)
 
 
+@dataclass(frozen=True)
+class RowDecision:
+    """What the reader made of one table row, and why (for --explain)."""
+
+    page: int
+    table: int  # index of the table on its page
+    row: int  # first grid row
+    kind: str  # title | header | section | skipped | continued | sub_row | new | repeated
+    reason: str
+
+
 @dataclass
 class _Tail:
     """A cell in the last row of a list's previous table (page), with its segment."""
@@ -95,15 +106,23 @@ class ListReader:
     def __init__(self, kind: str, place: dict, title: str, settings: CleanSettings):
         self.kind, self.place, self.title = kind, place, title
         self.settings = settings
+        self.decisions: list[RowDecision] = []
         self.items: list[Item] = []
         self._tail: dict[str, _Tail] = {}
         self._section: Segment | None = None  # a section row (一、党的建设) in a list without 类别 column
 
     def read_table(
-        self, table: Table, first_row: int, roles: dict[int, str], page: int, lines_of, notes: list
+        self,
+        table: Table,
+        first_row: int,
+        roles: dict[int, str],
+        page: int,
+        lines_of,
+        notes: list,
+        table_index: int = 0,
     ) -> None:
         """Add the items of one table (from grid row `first_row` on); `lines_of(cell)` gives a
-        cell's lines with their text edge."""
+        cell's lines with their text edge. Every row's decision is kept in `decisions`."""
         cells = table["cells"]
         seq_col = next((c for c, r in roles.items() if r == "seq"), 0)
         n_columns = max(c["c1"] for c in cells)
@@ -112,25 +131,32 @@ class ListReader:
         groups = row_groups(cells, first_row, seq_col)
         for index, (start, end, seq_cell) in enumerate(groups):
             in_group = [c for c in cells if c["r0"] < end and c["r1"] > start]
+            decide = self._decider(page, table_index, start)
             if len(in_group) == 1 and in_group[0]["c1"] - in_group[0]["c0"] == n_columns > 1:
                 text = single_value(lines_of(in_group[0]))
                 if text and "category" not in roles.values():
                     self._section = Segment(lines_of(in_group[0]))  # 一、党的建设: the items' category
+                    decide("section", f"a row across the table: the category of the items below: {text}")
                 elif text:
                     notes.append(f"page {page}: a row across the whole table is not an item: {text[:40]}")
+                    decide("skipped", f"a row across the table in a list with a 类别 column: {text[:40]}")
                 continue
             seq_text = single_value(lines_of(seq_cell)) if seq_cell is not None else ""
             split = index == 0 and self.items and (not seq_text or self._number_wrapped(seq_text))
             if split:
                 item = self.items[-1]
                 item.seq_text += seq_text
+                decide("continued", _split_reason(item.seq_text, seq_text))
             elif not seq_text:
                 if not self.items:
                     if any(c["lines"] for c in in_group):
                         notes.append(f"page {page}: a row without 序号 before the first item was skipped")
+                    decide("skipped", "a row without 序号 before the list's first item")
                     continue
                 item = self.items[-1]  # a sub-row of the item above (its 序号 cell not merged)
+                decide("sub_row", f"序号 cell empty mid-table: more rows of item {item.seq_text}")
             else:
+                decide(*_item_decision(self.items, seq_text, in_group, roles))
                 item = Item(self.kind, self.place, self.title, seq_text)
                 self.items.append(item)
                 if self._section is not None and "category" not in roles.values():
@@ -151,6 +177,14 @@ class ListReader:
             if c["r1"] == last_row and id(c) in segment_of and role not in (None, "seq"):
                 printed = lines_of(c)
                 self._tail[role] = _Tail(segment_of[id(c)], c, printed[-1] if printed else None)
+
+    def _decider(self, page: int, table_index: int, row: int):
+        """Records one decision about this row."""
+
+        def decide(kind: str, reason: str) -> None:
+            self.decisions.append(RowDecision(page, table_index, row, kind, reason))
+
+        return decide
 
     def _segment(self, cell, lines, role, tail, item, split, first_row) -> Segment:
         """The logical cell a printed cell belongs to: its own, or one it carries on."""
@@ -190,6 +224,24 @@ class ListReader:
     def finish(self) -> list[Item]:
         """The list's items with two-row items joined and empty categories filled."""
         return fill_categories(merge_continued(self.items, self.settings))
+
+
+def _split_reason(joined: str, seq_text: str) -> str:
+    if seq_text:
+        return (
+            f"序号 {seq_text!r} at the top of the page completes the number cut by the page break ({joined})"
+        )
+    return f"序号 cell empty in the first row of the page: the rest of item {joined}, cut by the page break"
+
+
+def _item_decision(items: list[Item], seq_text: str, in_group: list[Cell], roles: dict) -> tuple[str, str]:
+    """Kind and reason of a row with a 序号 (for the trace): a new item, or the second row of an item
+    the document printed twice (same 序号, joined by merge_continued)."""
+    empty = [roles[c["c0"]] for c in in_group if roles.get(c["c0"]) == "category" and not c["lines"]]
+    carried = "; 事项类别 empty: the category above carries on (merged cell)" if empty else ""
+    if items and seq_number(items[-1].seq_text) == seq_number(seq_text) is not None:
+        return "repeated", f"序号 {seq_text} again: the second row of item {seq_text} (joined){carried}"
+    return "new", f"序号 {seq_text}{carried}"
 
 
 def merge_continued(items: list[Item], settings: CleanSettings) -> list[Item]:

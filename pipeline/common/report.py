@@ -1,6 +1,7 @@
-"""End of a build: one line per rejected raw file, a summary, and the exit status.
+"""End of a build: one line per rejected raw file and per list problem, a summary, and the exit status.
 
-Exit status 1 when any raw file was rejected (the good files' tables are still written).
+Exit status 1 when any raw file was rejected or any list has a problem (the problems table lists
+them); the good files' and lists' tables are still written.
 
 Run alone: python -m pipeline.common.report --processed data/processed
 """
@@ -12,7 +13,9 @@ import json
 from pathlib import Path
 import sys
 
-from pipeline.common.storage import CLEAN_MANIFEST, build_dir
+from pipeline.common.storage import CLEAN_MANIFEST, PROBLEMS_SUMMARY, build_dir, read_manifest
+
+MAX_SHOWN = 20  # problem lines printed; the problems table has them all
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     rejected = [f for f in files if f["status"] != "ok"]
     for f in rejected:
         print(f"rejected {f['source_file']}: {f['reason']}", file=sys.stderr)
+    problems = read_manifest(build_dir(args.processed) / PROBLEMS_SUMMARY).get("problems", [])
+    for p in problems[:MAX_SHOWN]:
+        print(f"problem {problem_line(p)}", file=sys.stderr)
+    if len(problems) > MAX_SHOWN:
+        print(f"... and {len(problems) - MAX_SHOWN} more problems", file=sys.stderr)
     ok = len(files) - len(rejected)
     items = sum(f.get("items", 0) for f in files)
     print(f"{ok} of {len(files)} raw files read, {items} items; tables in {args.processed}")
@@ -36,8 +44,22 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(rejected)} file(s) rejected (listed above); the other files' tables were written",
             file=sys.stderr,
         )
-        return 1
-    return 0
+    if problems:
+        print(
+            f"{len(problems)} problem(s) in lists (listed above and in the problems table); "
+            "everything else was written (STRICT=1 stops instead)",
+            file=sys.stderr,
+        )
+    return 1 if rejected or problems else 0
+
+
+def problem_line(p: dict) -> str:
+    """A problems-table row as one line: file, page, list, 序号, message and kind."""
+    where = [p["source_file"] or "the build"]
+    where += [f"page {p['page']}"] if p.get("page") is not None else []
+    where += [f"{p['list']} list"] if p.get("list") else []
+    where += [f"序号 {p['seq']}"] if p.get("seq") is not None else []
+    return f"{', '.join(where)}: {p['message']} [{p['kind']}]"
 
 
 if __name__ == "__main__":

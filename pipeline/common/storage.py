@@ -15,6 +15,7 @@ import tempfile
 BUILD_DIR = ".build"
 EXTRACT_MANIFEST = "extract.json"  # what the extract stage read, per raw file
 CLEAN_MANIFEST = "clean.json"  # what the clean stage made of it, per raw file
+PROBLEMS_SUMMARY = "problems.json"  # the published problems table, for the run summary
 
 
 def build_dir(processed: Path) -> Path:

@@ -4,10 +4,12 @@ Per source file, in order, items become rows of basic_items, coordination_items 
 reclaimed_items (township identity, power type, disposition), their departments resolve to
 departments with the bridges coordination_departments and reclaimed_departments, and their
 duty paragraphs become duty_steps. Rows stream to Parquet row group by row group, so memory
-stays flat however many files there are. Data contracts are checked before anything is
-published; all tables are then moved into place together.
+stays flat however many files there are. Data contracts (pipeline.normalize.contracts) screen
+each file's lists: a broken one is written as read or left out, never costing another list, and
+every problem goes into the problems table. All tables are then moved into place together; with
+--strict (or STRICT=1) any problem stops the build before anything is published.
 
-Run alone: python -m pipeline.normalize --processed data/processed
+Run alone: python -m pipeline.normalize --processed data/processed [--strict]
 """
 
 from __future__ import annotations
@@ -20,8 +22,16 @@ from pathlib import Path
 import sys
 
 from pipeline.common.rules import load
-from pipeline.common.storage import CLEAN_MANIFEST, build_dir, read_json, read_parquet, rows_to_arrow
-from pipeline.normalize.contracts import Contracts, ContractViolation
+from pipeline.common.storage import (
+    CLEAN_MANIFEST,
+    PROBLEMS_SUMMARY,
+    build_dir,
+    read_json,
+    read_parquet,
+    rows_to_arrow,
+    write_json,
+)
+from pipeline.normalize.contracts import Contracts, ContractViolation, violation
 from pipeline.normalize.departments import Department, disposition, resolve, split_printed
 from pipeline.normalize.schema import arrow_schema, spec, write_docs
 from pipeline.normalize.steps import parse_steps
@@ -34,6 +44,11 @@ ROW_GROUP = 20_000
 def township_id(city: str | None, county: str | None, township: str) -> str:
     key = f"{city or ''}|{county or ''}|{township}"
     return "T" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
+
+
+def row_township_id(row: dict) -> str:
+    """township_id of a cleaned row."""
+    return township_id(row["city"], row["county"], row["township"])
 
 
 @cache
@@ -134,7 +149,7 @@ def normalize_file(rows: list[dict], registry: DepartmentRegistry) -> dict[str, 
     )
     for r in order:
         kind = r["list"]
-        tid = township_id(r["city"], r["county"], r["township"])
+        tid = row_township_id(r)
         item = {
             "item_id": f"{tid}-{LIST_CODES[kind]}{r['seq']:03d}",
             "township_id": tid,
@@ -143,8 +158,8 @@ def normalize_file(rows: list[dict], registry: DepartmentRegistry) -> dict[str, 
             "township": r["township"],
             "seq": r["seq"],
             "category": r["category"],
-            "name": r["name"],
-            "power_type": power_type(r["name"]),
+            "name": r["name"] or None,  # an empty name cell (a problem row says so)
+            "power_type": power_type(r["name"] or ""),
             "source_file": r["source_file"],
             "pages": r["pages"],
         }
@@ -258,8 +273,10 @@ def _township_rows(seen: dict[str, dict]) -> list[dict]:
     ]
 
 
-def run(processed: Path, log=print) -> None:
-    """Build every output table from the clean stage's results; publish all or none."""
+def run(processed: Path, strict: bool = False, log=print) -> list[dict]:
+    """Build every output table from the clean stage's results and publish them all together;
+    return the problems found (rows of the problems table). Strict: raise ContractViolation
+    on any problem and publish nothing."""
     cleaned = read_json(build_dir(processed) / CLEAN_MANIFEST)
     registry = DepartmentRegistry()
     contracts = Contracts()
@@ -270,13 +287,13 @@ def run(processed: Path, log=print) -> None:
         for entry in cleaned["files"]:
             n_items = 0
             if entry["status"] == "ok":
-                rows = read_parquet(build_dir(processed) / entry["cache"]).to_pylist()
-                n_items = len(rows)
-                tables = normalize_file(rows, registry)
-                contracts.add_file(entry["source_file"], tables)
+                read = read_parquet(build_dir(processed) / entry["cache"]).to_pylist()
+                rows = contracts.screen_file(entry["source_file"], read, row_township_id)
+                tables = contracts.check_file(entry["source_file"], normalize_file(rows, registry))
                 for table, table_rows in tables.items():
                     writers[table].add(table_rows)
                 for kind, table in ITEM_TABLES.items():
+                    n_items += len(tables[table])
                     for item in tables[table]:
                         t = townships.setdefault(item["township_id"], _new_township(item, rows))
                         t[f"n_{kind}"] += 1
@@ -298,9 +315,12 @@ def run(processed: Path, log=print) -> None:
             "source_files": sources,
         }
         for table, table_rows in finals.items():
-            contracts.add_table(table, table_rows)
-            writers[table].add(table_rows)
-        contracts.check()
+            writers[table].add(contracts.check_table(table, table_rows))
+        found = contracts.finish()
+        if strict and found:
+            raise violation(found)
+        problems = [p.row() for p in found]
+        writers["problems"].add(problems)
         for w in writers.values():
             w.close()
     except BaseException:
@@ -310,8 +330,10 @@ def run(processed: Path, log=print) -> None:
     for w in writers.values():
         w.publish()
     write_docs(processed)
+    write_json(build_dir(processed) / PROBLEMS_SUMMARY, {"problems": problems})
     counts = {t: n for t, n in ((t, w.count) for t, w in writers.items())}
     log("normalize: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    return problems
 
 
 def _new_township(item: dict, rows: list[dict]) -> dict:
@@ -333,13 +355,22 @@ def _new_township(item: dict, rows: list[dict]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap.add_argument(
+        "--strict",
+        action="store_true",
+        default=os.environ.get("STRICT", "") not in ("", "0"),
+        help="stop on any problem and publish nothing (default: write what was read, list the "
+        "problems; also set by the environment variable STRICT=1)",
+    )
     args = ap.parse_args(argv)
     try:
-        run(args.processed)
+        problems = run(args.processed, strict=args.strict)
     except ContractViolation as exc:
         print(f"normalize: {exc}", file=sys.stderr)
-        print("normalize: nothing was written; the previous tables are unchanged", file=sys.stderr)
+        print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)
         return 1
+    if problems:
+        print(f"normalize: {len(problems)} problem(s), listed in the problems table", file=sys.stderr)
     return 0
 
 
