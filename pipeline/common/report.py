@@ -1,6 +1,7 @@
-"""End of a build: one line per rejected raw file, a summary, and the exit status.
+"""End of a build: one line per rejected or skipped raw file, a summary, and the exit status.
 
-Exit status 1 when any raw file was rejected (the good files' tables are still written).
+Exit status 1 when any raw file was rejected (the good files' tables are still written); a skipped
+file (no duty-list format: a README, an image) does not fail the build.
 
 Run alone: python -m pipeline.common.report --processed data/processed
 """
@@ -25,10 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError:
         print(f"report: no build found in {args.processed}", file=sys.stderr)
         return 2
-    rejected = [f for f in files if f["status"] != "ok"]
+    rejected = [f for f in files if f["status"] == "rejected"]
     for f in rejected:
         print(f"rejected {f['source_file']}: {f['reason']}", file=sys.stderr)
-    ok = len(files) - len(rejected)
+    for f in files:
+        if f["status"] == "skipped":
+            print(f"skipped {f['source_file']}: {f['reason']}")
+    ok = sum(1 for f in files if f["status"] == "ok")
     items = sum(f.get("items", 0) for f in files)
     print(f"{ok} of {len(files)} raw files read, {items} items; tables in {args.processed}")
     if rejected:

@@ -287,6 +287,8 @@ def run(processed: Path, log=print) -> None:
                     "sha256": entry.get("sha256", ""),
                     "status": entry["status"],
                     "reason": entry.get("reason"),
+                    "format": entry.get("format"),
+                    "reader": entry.get("reader"),
                     "pages": entry.get("pages"),
                     "n_items": n_items,
                     "notes": entry.get("notes", []),
