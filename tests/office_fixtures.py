@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import re
 import sys
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
@@ -104,6 +105,8 @@ def write_docx(
     split: dict | None = None,  # kind → item index where the list goes on in a second table
     repeat_header: bool = False,  # the second table repeats the header row
     breaks: bool = False,  # a duty cell's steps as line breaks (w:br) in one paragraph
+    numbering: bool = False,  # 序号 and steps "1." "2." … as Word's automatic numbering, restarted
+    #                           for each table and each cell (w:numPr, w:num with w:startOverride)
 ) -> Path:
     """A Word document with the lists as tables, categories merged vertically (w:vMerge)."""
     from docx import Document
@@ -111,6 +114,7 @@ def write_docx(
     from docx.shared import Pt
 
     doc = Document()
+    seq = None
     for k, kind in enumerate(kinds):
         section = doc.sections[0] if k == 0 else doc.add_section(WD_SECTION.NEW_PAGE)
         if title == "header":
@@ -126,12 +130,45 @@ def write_docx(
             if n:
                 doc.add_paragraph("")
             header = n == 0 or repeat_header
-            _docx_table(doc, kind, chunk, header, title == "row" and n == 0, ident, breaks)
+            restart = (lambda: _restart(doc)) if numbering else None
+            seq = restart() if numbering and n == 0 else seq  # the 序号 count goes on in the next table
+            _docx_table(doc, kind, chunk, header, title == "row" and n == 0, ident, breaks, restart, seq)
     doc.save(path)
     return path
 
 
-def _docx_table(doc, kind, items, header, title_row, ident, breaks) -> None:
+STEP = re.compile(r"^(\d+)\.(?!\d)")
+
+
+def _restart(doc) -> str:
+    """A new numbering instance counting "1." "2." … from 1 (Word's "restart numbering")."""
+    from docx.oxml import parse_xml
+
+    numbering = doc.part.numbering_part.element
+    num_id = str(1000 + len(numbering.findall("{*}num")))
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering.append(
+        parse_xml(
+            f'<w:num {ns} w:numId="{num_id}"><w:abstractNumId w:val="0"/>'
+            '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'
+        )
+    )
+    return num_id
+
+
+def _number(paragraph, num_id: str) -> None:
+    from docx.oxml import parse_xml
+
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    ppr = paragraph._p.get_or_add_pPr()
+    ppr.append(parse_xml(f'<w:numPr {ns}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+
+def _numbered_steps(paras: list[str]) -> bool:
+    return len(paras) > 1 and all((m := STEP.match(p)) and int(m[1]) == i for i, p in enumerate(paras, 1))
+
+
+def _docx_table(doc, kind, items, header, title_row, ident, breaks, restart=None, seq_num=None) -> None:
     from docx.shared import Pt
 
     cols = len(HEADERS[kind])
@@ -145,7 +182,21 @@ def _docx_table(doc, kind, items, header, title_row, ident, breaks) -> None:
             merged.paragraphs[0].add_run(title_of(ident, kind)).font.size = Pt(16)
             continue
         values = [[v] for v in row] if isinstance(row, list) else row_values(kind, row)
+        if restart is not None and isinstance(row, dict):
+            _number(cells[0].paragraphs[0], seq_num)  # the 序号 cell holds no text of its own
+            values[0] = [""]
+            for c, paras in enumerate(values[3:], 3):
+                if _numbered_steps(paras):
+                    step_num = restart()
+                    target = cells[c]
+                    for k, p in enumerate(paras):
+                        para = target.paragraphs[0] if k == 0 else target.add_paragraph()
+                        para.add_run(STEP.sub("", p))
+                        _number(para, step_num)
+                    values[c] = None
         for c, paras in enumerate(values):
+            if paras is None:
+                continue
             if isinstance(row, dict) and c == 1 and r > 0 and _same_category(rows, r):
                 continue  # merged below
             target = cells[c]
@@ -155,7 +206,8 @@ def _docx_table(doc, kind, items, header, title_row, ident, breaks) -> None:
                     run.add_break()
                     run.add_text(p)
                 continue
-            target.paragraphs[0].add_run(paras[0])
+            if paras[0]:
+                target.paragraphs[0].add_run(paras[0])
             for p in paras[1:]:
                 target.add_paragraph(p)
     # Categories: one vertically merged cell per run of equal categories.

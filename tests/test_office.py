@@ -60,6 +60,7 @@ DOCX_CASES = {
     "other_list_order": dict(kinds=("reclaimed", "basic", "coordination")),
     "one_list_per_file": dict(kinds=("coordination",)),
     "steps_as_line_breaks": dict(breaks=True),
+    "automatic_numbering": dict(numbering=True, split={"basic": 4}),
 }
 
 

@@ -15,6 +15,7 @@ from pipeline.common.sources import RejectedFile
 from pipeline.extract.formats import open_zip, sniff
 from pipeline.extract.sheets import Sheet, cell_text, paragraphs_of, sheet_blocks
 from pipeline.extract.word import read_docx
+from pipeline.extract.word_numbering import format_number, read_numbering
 from tests.office_fixtures import lists_for, write_docx, write_xlsx
 
 OFFICE = Path(__file__).resolve().parent / "fixtures" / "office"
@@ -228,3 +229,48 @@ def test_hidden_rows_and_columns_are_not_read():
     (table,) = sheet_blocks(s)
     texts = sorted(p.text for c in table.cells for p in c.paras)
     assert texts == ["1", "事项名称", "序号", "甲"]
+
+
+# --- Word's automatic numbering --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "n, fmt, text",
+    [
+        (3, "decimal", "3"),
+        (3, "decimalZero", "03"),
+        (1, "chineseCounting", "一"),
+        (10, "chineseCounting", "十"),
+        (12, "chineseCountingThousand", "十二"),
+        (20, "chineseCounting", "二十"),
+        (105, "chineseCounting", "一百零五"),
+        (3, "decimalEnclosedCircle", "③"),
+        (4, "lowerRoman", "iv"),
+        (27, "upperLetter", "AA"),
+        (2, "ideographTraditional", "乙"),
+        (12, "decimalFullWidth", "１２"),
+        (5, "bullet", ""),
+    ],
+)
+def test_number_formats(n, fmt, text):
+    assert format_number(n, fmt) == text
+
+
+def test_numbering_instances_count_on_their_own_and_levels_restart():
+    from defusedxml import ElementTree
+
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    root = ElementTree.fromstring(
+        f'<w:numbering {ns}><w:abstractNum w:abstractNumId="0">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="（%2）"/></w:lvl>'
+        '</w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>'
+        '<w:num w:numId="2"><w:abstractNumId w:val="0"/>'
+        '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="5"/></w:lvlOverride></w:num></w:numbering>'
+    )
+    numbering = read_numbering(root)
+    labels = [
+        numbering.label(n, lvl) for n, lvl in [("1", 0), ("1", 1), ("1", 1), ("1", 0), ("1", 1), ("2", 0)]
+    ]
+    assert labels == ["一、", "（1）", "（2）", "二、", "（1）", "五、"]
+    assert numbering.label("9", 0) == ""  # an instance the document does not define

@@ -11,7 +11,7 @@ hidden text is not read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 import zipfile
 
@@ -19,6 +19,7 @@ from defusedxml import ElementTree
 
 from pipeline.common.sources import RejectedFile
 from pipeline.extract.office_layout import Block, Cell, Para, Table, page_record
+from pipeline.extract.word_numbering import Numbering, read_numbering
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -36,11 +37,14 @@ DEFAULT_SIZE = 10.0  # Word's size when no style says otherwise, pt
 
 @dataclass(frozen=True)
 class _Styles:
-    """Font sizes (pt) by style id, resolved along basedOn, and the document default."""
+    """Font sizes (pt) and automatic numbering (numId, level) by style id, resolved along
+    basedOn, the document defaults, and the numbering counts of the text being read."""
 
     sizes: dict[str, float]
     default: float
     default_paragraph: str | None
+    numbered: dict[str, tuple[str, int]]
+    numbering: Numbering
 
 
 def read_docx(path: Path, z: zipfile.ZipFile) -> list[dict]:
@@ -49,8 +53,8 @@ def read_docx(path: Path, z: zipfile.ZipFile) -> list[dict]:
     body = doc.find(W + "body")
     if body is None:
         raise RejectedFile("damaged Word document: word/document.xml has no body")
-    styles = _styles(z)
     rels = _relationships(z, "word/_rels/document.xml.rels")
+    styles = _styles(z, rels)
     pages: list[list[Block]] = []
     pending: list[Para] = []
     header: list[Para] = []
@@ -122,32 +126,54 @@ def _normpath(part: str) -> str:
     return "/".join(out)
 
 
-def _styles(z: zipfile.ZipFile) -> _Styles:
+def _styles(z: zipfile.ZipFile, rels: dict[str, str]) -> _Styles:
+    part = next((p for p in rels.values() if p.endswith("numbering.xml") and p in z.namelist()), None)
+    numbering = read_numbering(_xml(z, part) if part else None)
     if "word/styles.xml" not in z.namelist():
-        return _Styles({}, DEFAULT_SIZE, None)
+        return _Styles({}, DEFAULT_SIZE, None, {}, numbering)
     root = _xml(z, "word/styles.xml")
     default = _size_of(root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")) or DEFAULT_SIZE
     own: dict[str, float | None] = {}
+    own_number: dict[str, tuple[str, int] | None] = {}
     based: dict[str, str] = {}
     default_paragraph = None
     for st in root.iter(W + "style"):
         sid = st.get(W + "styleId", "")
         own[sid] = _size_of(st.find(W + "rPr"))
+        own_number[sid] = _num_pr(st.find(W + "pPr"))
         parent = st.find(W + "basedOn")
         if parent is not None:
             based[sid] = parent.get(W + "val", "")
         if st.get(W + "type") == "paragraph" and st.get(W + "default") in ("1", "true"):
             default_paragraph = sid
-    sizes: dict[str, float] = {}
+    return _Styles(_inherit(own, based), default, default_paragraph, _inherit(own_number, based), numbering)
+
+
+def _inherit(own: dict, based: dict[str, str]) -> dict:
+    """Each style's value, or the nearest one along its basedOn chain."""
+    out = {}
     for sid in own:
         seen, cur = set(), sid
         while cur in own and cur not in seen and own[cur] is None:
             seen.add(cur)
             cur = based.get(cur, "")
-        size = own.get(cur)
-        if size is not None:
-            sizes[sid] = size
-    return _Styles(sizes, default, default_paragraph)
+        if own.get(cur) is not None:
+            out[sid] = own[cur]
+    return out
+
+
+def _num_pr(ppr) -> tuple[str, int] | None:
+    """(numId, level) of a paragraph's or style's w:numPr; numId 0 switches numbering off."""
+    num = ppr.find(W + "numPr") if ppr is not None else None
+    if num is None:
+        return None
+    num_id = num.find(W + "numId")
+    ilvl = num.find(W + "ilvl")
+    try:
+        level = int(ilvl.get(W + "val")) if ilvl is not None else 0
+    except (TypeError, ValueError):
+        level = 0
+    return (num_id.get(W + "val", "0") if num_id is not None else "", level)
 
 
 def _size_of(rpr) -> float | None:
@@ -175,7 +201,8 @@ def _section_headers(z: zipfile.ZipFile, body, rels: dict[str, str], styles: _St
         part = rels.get(rid or "")
         if part and part in z.namelist():
             root = _xml(z, part)
-            previous = [p for kind, el in _blocks(root) for p in _block_paragraphs(kind, el, styles)]
+            own = replace(styles, numbering=styles.numbering.fresh())  # headers count on their own
+            previous = [p for kind, el in _blocks(root) for p in _block_paragraphs(kind, el, own)]
         out.append(previous)
     return out
 
@@ -207,6 +234,7 @@ def _paragraph(p, styles: _Styles) -> list[Para]:
     style_id = pstyle.get(W + "val") if pstyle is not None else styles.default_paragraph
     base = styles.sizes.get(style_id or "", styles.default)
     mark = _size_of(p.find(f"{W}pPr/{W}rPr"))
+    label = _label(p, style_id, styles)
     texts: list[list[str]] = [[]]
     sizes: list[list[float]] = [[]]
 
@@ -246,12 +274,27 @@ def _paragraph(p, styles: _Styles) -> list[Para]:
                 walk(ch, size, skip)
 
     walk(p, base, False)
+    if label:  # Word prints the number before the text, even before an empty paragraph
+        texts[0].insert(0, label)
     out = []
     for parts, part_sizes in zip(texts, sizes, strict=True):
         text = "".join(parts)
         if text.strip():
             out.append(Para(text, max(part_sizes, default=mark or base)))
     return out
+
+
+def _label(p, style_id: str | None, styles: _Styles) -> str:
+    """The automatic number Word prints before this paragraph ("" when it has none)."""
+    own = _num_pr(p.find(W + "pPr"))
+    inherited = styles.numbered.get(style_id or "")
+    if own is None:
+        own = inherited
+    elif own[0] == "" and inherited is not None:  # a level without an instance: the style's
+        own = (inherited[0], own[1])
+    if own is None or own[0] in ("", "0"):
+        return ""
+    return styles.numbering.label(*own)
 
 
 def _rows(tbl):
