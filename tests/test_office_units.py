@@ -274,3 +274,17 @@ def test_numbering_instances_count_on_their_own_and_levels_restart():
     ]
     assert labels == ["一、", "（1）", "（2）", "二、", "（1）", "五、"]
     assert numbering.label("9", 0) == ""  # an instance the document does not define
+
+
+def test_a_title_merged_over_two_rows_is_text_above_the_table():
+    rows = [
+        ["某乡基本履职事项清单", "", ""],
+        ["", "", ""],
+        ["序号", "事项类别", "事项名称"],
+        ["1", "党的建设", "甲"],
+    ]
+    blocks = sheet_blocks(sheet(rows, [(0, 2, 0, 3)]))
+    assert kinds(blocks) == ["text", "table2"]
+    rows[1][0] = "单位：某乡人民政府"  # a second one-value row below the merged title
+    blocks = sheet_blocks(sheet(rows, [(0, 1, 0, 3)]))
+    assert kinds(blocks) == ["text", "table2"] and [p.text for p in blocks[0]] == [rows[0][0], rows[1][0]]

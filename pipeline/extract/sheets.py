@@ -246,24 +246,36 @@ def _block(first: int, end: int, starting: dict[int, list[_Span]], widths: list[
     """Rows first..end-1 (no empty row among them): tables cut at header rows, the one-value
     rows at the block's top and right above each header as free text."""
 
-    def banner(r: int) -> bool:  # one value, not merged down into the row below
-        row = starting.get(r, [])
-        return sum(1 for s in row if s.text.strip()) == 1 and all(s.r1 == r + 1 for s in row)
+    def banner_end(r: int) -> int | None:
+        """The row after a banner starting at row r: one value (a title, a 单位 line), which may
+        be merged down over rows where nothing else starts; None if row r is no banner."""
+        row = [s for s in starting.get(r, []) if s.text.strip()]
+        if len(row) != 1:
+            return None
+        stop = max(s.r1 for s in starting[r])
+        if stop > end or any(k in starting for k in range(r + 1, stop)):
+            return None
+        return stop
 
     segments: list[tuple[int, int]] = []  # (first text row, first table row)
     previous = first - 1
     for h in range(first, end):
         if h in starting and _is_header(starting[h]):
             top = h
-            while top - 1 > previous and banner(top - 1):
-                top -= 1
+            r = top - 1
+            while r > previous:
+                if banner_end(r) == top:
+                    top = r
+                elif r in starting:
+                    break
+                r -= 1
             segments.append((top, h))
             previous = h
     if not segments or segments[0][0] > first:
         limit = segments[0][0] if segments else end
         top = first
-        while top < limit and banner(top):
-            top += 1
+        while top < limit and (stop := banner_end(top)) is not None and stop <= limit:
+            top = stop
         segments.insert(0, (first, top))
     out: list[Block] = []
     for k, (text_start, table_start) in enumerate(segments):
