@@ -19,9 +19,9 @@ PRODUCERS = ROOT / "tests" / "fixtures" / "corpus" / "producers"
 OFFICE = ROOT / "tests" / "fixtures" / "office"
 
 
-def exact(tmp_path: Path, expected_files: list[Path]) -> Path:
+def exact(tmp_path: Path, expected_files: list[Path], jobs: int = 1) -> Path:
     """Build tmp_path/raw and assert every expected item is exact; the processed folder."""
-    processed = build(tmp_path / "raw", tmp_path / "processed")
+    processed = build(tmp_path / "raw", tmp_path / "processed", jobs=jobs)
     n, problems = mismatches(processed, expected_files)
     assert n > 0
     assert problems == []
@@ -75,14 +75,19 @@ def test_docx_case_is_exact(case, tmp_path):
 
 
 def test_several_word_files_and_a_disguised_one(tmp_path):
-    """Lists in one file each; one of them named .pdf but really a .docx: read as Word."""
+    """Lists in one file each; one of them named .pdf but really a .docx: read as Word (in
+    worker processes, beside a real PDF)."""
     ident, lists = lists_for("mazongshan")
     raw = tmp_path / "raw"
     raw.mkdir()
     write_docx(raw / "basic.docx", ident, lists, kinds=("basic",))
     write_docx(raw / "coordination.pdf", ident, lists, kinds=("coordination",))
     write_docx(raw / "reclaimed.docx", ident, lists, kinds=("reclaimed",))
-    processed = exact(tmp_path, [write_expected(tmp_path / "expected.json", ident, lists)])
+    pdf_case = ROOT / "tests" / "fixtures" / "layouts" / "rect_borders"
+    for f in pdf_case.iterdir():
+        shutil.copy2(f, (raw if f.suffix == ".pdf" else tmp_path) / f.name)
+    expected = [write_expected(tmp_path / "expected.json", ident, lists)]
+    processed = exact(tmp_path, expected + sorted(tmp_path.glob("*.expected.json")), jobs=2)
     row = sources(processed)["coordination.pdf"]
     assert (row["status"], row["format"], row["reader"]) == ("ok", "docx", "docx-xml")
 
