@@ -288,3 +288,12 @@ def test_a_title_merged_over_two_rows_is_text_above_the_table():
     rows[1][0] = "单位：某乡人民政府"  # a second one-value row below the merged title
     blocks = sheet_blocks(sheet(rows, [(0, 1, 0, 3)]))
     assert kinds(blocks) == ["text", "table2"] and [p.text for p in blocks[0]] == [rows[0][0], rows[1][0]]
+
+
+def test_a_web_page_saved_as_xls_is_rejected_saying_so(tmp_path):
+    path = tmp_path / "清单.xls"
+    path.write_text("<html><body><table><tr><td>序号</td></tr></table></body></html>", encoding="utf-8")
+    with pytest.raises(
+        RejectedFile, match=r"not an Excel workbook \(\.xls\): the file holds HTML text \(a web page"
+    ):
+        sniff(path)

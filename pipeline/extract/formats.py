@@ -71,11 +71,13 @@ def sniff(path: Path) -> Format:
         return _ole2_format(path, ext)
     kind = _unsupported_kind(head, ext)
     if ext in SUPPORTED_EXTENSIONS:
-        what = "text" if kind.startswith(("text", "JSON", "HTML")) else kind
         if ext == ".pdf":  # the wording the PDF checks have always used
             what = "text" if _looks_like_text(head) else "binary data"
             raise RejectedFile(f"not a PDF (the file starts with {what}, not %PDF-)")
-        raise RejectedFile(f"not {SUPPORTED_EXTENSIONS[ext]}: the file holds {what}")
+        hint = " (a web page saved under this name; open it and save it as .docx or .xlsx)"
+        raise RejectedFile(
+            f"not {SUPPORTED_EXTENSIONS[ext]}: the file holds {kind}" + (hint if "HTML" in kind else "")
+        )
     return Format(ext.lstrip(".") or "unknown", None, f"not a duty list file: {kind} (nothing to read)")
 
 
