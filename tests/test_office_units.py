@@ -44,6 +44,7 @@ def samples(tmp_path_factory) -> Path:
     (d / "notes.md").write_text("# 说明\n", encoding="utf-8")
     (d / "blob.bin").write_bytes(bytes(range(256)) * 4)
     (d / "empty.docx").write_bytes(b"")
+    (d / "~$lists.docx").write_bytes(b"\x08user" + b"\0" * 150)
     return d
 
 
@@ -73,6 +74,7 @@ def test_format_comes_from_the_content(samples, name, fmt, reader):
         ("photos.zip", "a ZIP archive without a Word or Excel document"),
         ("notes.md", "not a duty list file: text"),
         ("blob.bin", "binary data of an unknown format"),
+        ("~$lists.docx", "an Office lock file"),
     ],
 )
 def test_unsupported_files_are_skipped_with_the_reason(samples, name, words):

@@ -63,6 +63,10 @@ def sniff(path: Path) -> Format:
     with path.open("rb") as f:
         head = f.read(4096)
     ext = path.suffix.lower()
+    if path.name.startswith("~$"):  # Office's owner file beside a document that was open
+        return Format(
+            "lock", None, "not a duty list file: an Office lock file (~$…) left while a document was open"
+        )
     if b"%PDF-" in head[:1024]:
         return Format("pdf", READERS["pdf"])
     if head.startswith(ZIP_MAGIC):
