@@ -27,9 +27,10 @@ class ExtractSettings:
     space_gap: float = 0.3  # gap (× size) between ASCII word chars read as a space
     min_table_cells: int = 2  # fewer cells than this is a box, not a table
     pages_per_task: int = 16  # fewest pages one worker extracts per task
-    # Word/Excel files are ZIP archives: refuse one that unpacks to more than this, or a member
+    # Word/Excel files are ZIP archives: refuse one whose XML parts unpack to more than this (a
+    # duty list's are well under 1 MiB; parsed, XML takes many times its size), or with a member
     # over 1 MiB that unpacks to more than max_zip_ratio times its packed size (a zip bomb).
-    max_unzipped_bytes: int = 512 << 20
+    max_unzipped_bytes: int = 64 << 20
     max_zip_ratio: float = 200.0
     convert_timeout: float = 120.0  # seconds LibreOffice may take to convert one .doc/.wps/.et
 

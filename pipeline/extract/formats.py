@@ -177,25 +177,27 @@ def _looks_like_text(head: bytes) -> bool:
 def open_zip(path: Path, max_unzipped: int, max_ratio: float) -> zipfile.ZipFile:
     """The ZIP container of a .docx/.xlsx, after checking it cannot blow up in memory.
 
-    Declared sizes bound what zipfile will ever inflate, so checking them is enough: the whole
-    archive may not unpack to more than `max_unzipped` bytes, nor a member over 1 MiB to more
-    than `max_ratio` times its packed size (a decompression bomb).
+    Declared sizes bound what zipfile will ever inflate, so checking them is enough: the XML
+    parts (what the readers parse, at many times their size in memory) may not unpack to more
+    than `max_unzipped` bytes, nor any member over 1 MiB to more than `max_ratio` times its
+    packed size (a decompression bomb). Pictures count only through the ratio.
     """
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise RejectedFile("damaged Office file: its ZIP container is incomplete or corrupted") from None
     infos = z.infolist()
-    total = sum(i.file_size for i in infos)
+    xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels", ".vml")))
     bomb = next(
         (i for i in infos if i.file_size > 1 << 20 and i.file_size > max_ratio * max(i.compress_size, 1)),
         None,
     )
-    if total > max_unzipped or bomb is not None:
+    if xml > max_unzipped or bomb is not None:
         z.close()
         packed = path.stat().st_size
+        unpacked = max(xml, bomb.file_size if bomb is not None else 0)
         raise RejectedFile(
-            f"suspicious ZIP container: {packed / 1e6:.1f} MB unpacks to {total / 1e6:.0f} MB "
+            f"suspicious ZIP container: {packed / 1e6:.1f} MB unpacks to {unpacked / 1e6:.0f} MB "
             "(a decompression bomb?); not read"
         )
     return z
