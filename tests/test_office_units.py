@@ -299,3 +299,22 @@ def test_a_web_page_saved_as_xls_is_rejected_saying_so(tmp_path):
         RejectedFile, match=r"not an Excel workbook \(\.xls\): the file holds HTML text \(a web page"
     ):
         sniff(path)
+
+
+def test_docx_main_part_is_found_through_the_package_relationships(tmp_path):
+    """Some producers name the main part otherwise (word/document2.xml)."""
+    ident, lists = lists_for("hongqi", 2)
+    source = write_docx(tmp_path / "a.docx", ident, lists, kinds=("basic",))
+    moved = tmp_path / "b.docx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(moved, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename in ("_rels/.rels", "[Content_Types].xml"):
+                data = data.replace(b"word/document.xml", b"word/document2.xml")
+            name = info.filename.replace("document.xml", "document2.xml")
+            zout.writestr(name, data)
+    with open_zip(moved, 1 << 30, 200) as z:
+        assert "word/document.xml" not in z.namelist()
+        pages = read_docx(moved, z)
+    with open_zip(source, 1 << 30, 200) as z:
+        assert pages == read_docx(source, z)

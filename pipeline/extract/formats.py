@@ -94,9 +94,9 @@ def _zip_format(path: Path, ext: str) -> Format:
         raise RejectedFile(
             f"damaged {label}: its ZIP container is incomplete (the file was cut short or corrupted)"
         ) from None
-    if "word/document.xml" in names:
+    if "word/document.xml" in names or any(n.startswith("word/") for n in names):
         return Format("docx", READERS["docx"])
-    if "xl/workbook.xml" in names:
+    if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
         return Format("xlsx", READERS["xlsx"])
     if ext in SUPPORTED_EXTENSIONS:
         raise RejectedFile(

@@ -49,11 +49,12 @@ class _Styles:
 
 def read_docx(path: Path, z: zipfile.ZipFile) -> list[dict]:
     """Page records of a .docx whose ZIP container `z` passed the size checks."""
-    doc = _xml(z, "word/document.xml")
-    body = doc.find(W + "body")
+    main = _main_part(z)
+    body = _xml(z, main).find(W + "body")
     if body is None:
-        raise RejectedFile("damaged Word document: word/document.xml has no body")
-    rels = _relationships(z, "word/_rels/document.xml.rels")
+        raise RejectedFile(f"damaged Word document: {main} has no body")
+    folder, name = main.rsplit("/", 1) if "/" in main else ("", main)
+    rels = _relationships(z, f"{folder}/_rels/{name}.rels".lstrip("/"))
     styles = _styles(z, rels)
     pages: list[list[Block]] = []
     pending: list[Para] = []
@@ -100,15 +101,21 @@ def _xml(z: zipfile.ZipFile, name: str):
         raise RejectedFile(f"damaged Word document: {name} is not well-formed XML ({exc})") from None
 
 
-def _relationships(z: zipfile.ZipFile, name: str) -> dict[str, str]:
-    """Relationship id → part name inside the package."""
+def _main_part(z: zipfile.ZipFile) -> str:
+    """The document's main part: where the package relationships say, usually word/document.xml."""
+    found = _relationships(z, "_rels/.rels", "/officeDocument").values()
+    return next((p for p in found if p in z.namelist()), "word/document.xml")
+
+
+def _relationships(z: zipfile.ZipFile, name: str, of_type: str = "") -> dict[str, str]:
+    """Relationship id → part name inside the package (only those whose type ends in of_type)."""
     if name not in z.namelist():
         return {}
     base = PurePosixPath(name).parent.parent
     out = {}
     for rel in _xml(z, name).iter(REL + "Relationship"):
         target = rel.get("Target", "")
-        if rel.get("TargetMode") == "External":
+        if rel.get("TargetMode") == "External" or not rel.get("Type", "").endswith(of_type):
             continue
         part = target.lstrip("/") if target.startswith("/") else str(base / target)
         out[rel.get("Id", "")] = _normpath(part)
