@@ -35,8 +35,10 @@ class ExtractSettings:
     convert_timeout: float = 120.0  # seconds LibreOffice may take to convert one .doc/.wps/.et
 
     def __post_init__(self) -> None:
-        _check_positive(self, ("grid_tolerance", "line_tolerance", "space_gap"))
-        _check_count(self, ("min_table_cells", "pages_per_task"))
+        _check_positive(
+            self, ("grid_tolerance", "line_tolerance", "space_gap", "max_zip_ratio", "convert_timeout")
+        )
+        _check_count(self, ("min_table_cells", "pages_per_task", "max_unzipped_bytes"))
 
 
 @dataclass(frozen=True)

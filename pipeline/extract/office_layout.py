@@ -11,6 +11,9 @@ stage takes paragraphs as given instead of inferring them from where lines stop.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
+
+from pipeline.common.records import PageRecord
 
 MARGIN = 36.0  # page margin, pt
 PAD = 3.0  # cell padding, pt
@@ -106,7 +109,7 @@ def _size(cell: Cell) -> float:
     return max((p.size for p in cell.paras if p.text), default=10.5)
 
 
-def page_record(number: int, blocks: list[Block]) -> dict:
+def page_record(number: int, blocks: list[Block]) -> PageRecord:
     """One page record (the PDF reader's shape) holding the blocks top to bottom."""
     y = MARGIN
     tables, text = [], []
@@ -126,7 +129,7 @@ def page_record(number: int, blocks: list[Block]) -> dict:
     n_chars = sum(len(ln["text"]) for ln in text) + sum(
         len(ln["text"]) for t in tables for c in t["cells"] for ln in c["lines"]
     )
-    return {
+    record = {
         "page": number,
         "width": width,
         "height": y + MARGIN,
@@ -134,3 +137,4 @@ def page_record(number: int, blocks: list[Block]) -> dict:
         "tables": tables,
         "text": text,
     }
+    return cast(PageRecord, record)

@@ -21,6 +21,7 @@ import datetime as dt
 from pathlib import Path
 import zipfile
 
+from pipeline.common.records import PageRecord
 from pipeline.common.sources import RejectedFile
 from pipeline.common.text import header_roles
 from pipeline.extract.office_layout import Block, Cell, Para, Table, page_record
@@ -69,7 +70,7 @@ def paragraphs_of(text: str, size: float) -> list[Para]:
 # --- readers --------------------------------------------------------------------------------------
 
 
-def read_xlsx(path: Path, z: zipfile.ZipFile) -> list[dict]:
+def read_xlsx(path: Path, z: zipfile.ZipFile) -> list[PageRecord]:
     """Page records of an .xlsx whose ZIP container `z` passed the size checks."""
     import openpyxl
     from openpyxl.utils import column_index_from_string
@@ -106,7 +107,7 @@ def read_xlsx(path: Path, z: zipfile.ZipFile) -> list[dict]:
     return sheet_pages(sheets)
 
 
-def read_xls(path: Path) -> list[dict]:
+def read_xls(path: Path) -> list[PageRecord]:
     """Page records of a legacy .xls (BIFF) workbook."""
     import xlrd
 
@@ -161,9 +162,9 @@ def _xls_size(book, xf_index: int | None) -> float:
 # --- a sheet's grid → tables and text ---------------------------------------------------------------
 
 
-def sheet_pages(sheets: list[Sheet]) -> list[dict]:
+def sheet_pages(sheets: list[Sheet]) -> list[PageRecord]:
     """One page record per visible sheet that holds anything."""
-    pages = []
+    pages: list[PageRecord] = []
     for sheet in sheets:
         blocks = sheet_blocks(sheet)
         if blocks:

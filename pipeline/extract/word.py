@@ -17,6 +17,7 @@ import zipfile
 
 from defusedxml import ElementTree
 
+from pipeline.common.records import PageRecord
 from pipeline.common.sources import RejectedFile
 from pipeline.extract.office_layout import Block, Cell, Para, Table, page_record
 from pipeline.extract.word_numbering import Numbering, read_numbering
@@ -47,7 +48,7 @@ class _Styles:
     numbering: Numbering
 
 
-def read_docx(path: Path, z: zipfile.ZipFile) -> list[dict]:
+def read_docx(path: Path, z: zipfile.ZipFile) -> list[PageRecord]:
     """Page records of a .docx whose ZIP container `z` passed the size checks."""
     main = _main_part(z)
     body = _xml(z, main).find(W + "body")
