@@ -29,6 +29,9 @@ class Line:
     right: float  # right edge of the cell's text area on this page
     size: float
     cell_start: bool = False  # first line of a new cell that is not the continuation of a split row
+    # Known paragraph boundary (office files carry real paragraphs): True when the line starts
+    # a paragraph, False when it carries one on; None (PDFs) lets the geometry decide.
+    para: bool | None = None
 
 
 @cache
@@ -162,10 +165,13 @@ def _heading_follows(lines: list[Line], start: int, settings: CleanSettings) -> 
 def ends_paragraph(lines: list[Line], i: int, settings: CleanSettings) -> bool:
     """Whether a paragraph ends between lines[i] and lines[i + 1].
 
-    A numbered step starts a paragraph and a sub-heading stands on its own; otherwise the
+    A line that knows whether it starts a paragraph (office files) says so. Otherwise a
+    numbered step starts a paragraph and a sub-heading stands on its own, and else the
     geometry decides (`wraps`).
     """
     line, nxt = lines[i], lines[i + 1]
+    if nxt.para is not None:
+        return nxt.para or nxt.cell_start
     if nxt.cell_start or starts_step(nxt.text) or is_heading(line.text):
         return True
     if line.text[-1:] in _patterns()["sentence_end"] and _heading_follows(lines, i + 1, settings):

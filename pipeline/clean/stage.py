@@ -110,7 +110,7 @@ def cell_lines(cell: Cell, edges: dict) -> list[Line]:
     """A printed cell's lines, each knowing the cell's right text edge; the first starts a cell."""
     right = edges.get(round(cell["x1"]), cell["x1"] - edges["pad"])
     return [
-        Line(ln["text"], ln["x0"], ln["x1"], right, ln["size"], cell_start=(i == 0))
+        Line(ln["text"], ln["x0"], ln["x1"], right, ln["size"], cell_start=(i == 0), para=ln.get("para"))
         for i, ln in enumerate(cell["lines"])
     ]
 
@@ -366,7 +366,7 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
     entries = []
     done = 0
     for e in extracted["files"]:
-        entry = {k: e[k] for k in ("source_file", "sha256", "status") if k in e}
+        entry = {k: e[k] for k in ("source_file", "sha256", "status", "format", "reader", "pages") if k in e}
         entries.append(entry)
         if e["status"] != "ok":
             entry["reason"] = e["reason"]
@@ -398,7 +398,9 @@ def _previous(processed: Path, stage: str) -> dict:
     old = read_manifest(build_dir(processed) / MANIFEST)
     if old.get("version") != stage:
         return {}
-    return {(e["sha256"], e["source_file"]): e for e in old["files"] if "sha256" in e}
+    # Only files this stage read ("notes" is set): one rejected or skipped at extraction may be
+    # readable now (a reader was added or fixed), and extraction does not cache rejections.
+    return {(e["sha256"], e["source_file"]): e for e in old["files"] if "sha256" in e and "notes" in e}
 
 
 def main(argv: list[str] | None = None) -> int:

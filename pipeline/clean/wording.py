@@ -16,64 +16,9 @@ import re
 
 from pipeline.common.records import TextLine
 from pipeline.common.rules import load
+from pipeline.common.text import column_role, header_roles, normalize_label
 
-_WS = re.compile(r"\s+")
-_BRACKETS = str.maketrans({"(": "（", ")": "）", ":": "："})
-
-
-def normalize_label(text: str) -> str:
-    """Header text as compared: no whitespace, full-width brackets."""
-    return _WS.sub("", text).translate(_BRACKETS)
-
-
-@cache
-def _column_rules() -> tuple[dict[str, str], list[tuple[str, str]]]:
-    rules = load("lists")
-    exact: dict[str, str] = {}
-    for role, spec in rules["columns"].items():
-        for name in spec.get("names", []):
-            exact[normalize_label(name)] = role
-    contains = [
-        (normalize_label(fragment), role)
-        for role in rules["columns_order"]["contains_order"]
-        for fragment in rules["columns"][role].get("contains", [])
-    ]
-    return exact, contains
-
-
-def column_role(text: str) -> str | None:
-    """The role (seq, category, name, departments, upper_duties, township_duties, handling) a
-    header cell names, or None."""
-    label = normalize_label(text)
-    if not label:
-        return None
-    exact, contains = _column_rules()
-    if label in exact:
-        return exact[label]
-    for fragment, role in contains:
-        if fragment in label:
-            return role
-    return None
-
-
-def header_roles(cell_texts: list[tuple[int, str]]) -> dict[int, str] | None:
-    """Column index → role, if these (column, text) cells form a header row; else None.
-
-    A header row names at least the required columns (序号 and the item name), each role
-    once. Columns it does not know (备注, …) are kept out of the roles and ignored.
-    """
-    roles: dict[int, str] = {}
-    for col, text in cell_texts:
-        role = column_role(text)
-        if role is None:
-            continue
-        if role in roles.values():
-            return None
-        roles[col] = role
-    required = load("lists")["detection"]["required_columns"]
-    if not all(r in roles.values() for r in required):
-        return None
-    return roles
+__all__ = ["column_role", "header_roles", "normalize_label"]  # also used by extract (sheet tables)
 
 
 def list_for_roles(roles: dict[int, str]) -> str:

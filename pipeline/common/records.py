@@ -8,7 +8,7 @@ where a list came from. Coordinates are PDF points, origin at the page's top lef
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from pipeline.common.storage import build_dir, read_parquet
 
@@ -24,6 +24,9 @@ class TextLine(TypedDict):
     top: float
     bottom: float
     size: float
+    # True when the line starts a real paragraph (office files carry them); absent (null in
+    # Parquet) from PDFs, whose paragraphs the clean stage infers from line geometry.
+    para: NotRequired[bool]
 
 
 class Cell(TypedDict):
@@ -78,7 +81,8 @@ EXTRACT_SCHEMA_FIELDS = (
 def extract_schema():
     import pyarrow as pa
 
-    line = pa.struct([("text", pa.string())] + [(k, pa.float64()) for k in _LINE_FIELDS[1:]])
+    floats = [(k, pa.float64()) for k in _LINE_FIELDS[1:]]
+    line = pa.struct([("text", pa.string())] + floats + [("para", pa.bool_())])
     fields = [(name, getattr(pa, kind)()) for name, kind in EXTRACT_SCHEMA_FIELDS]
     return pa.schema(fields + [("lines", pa.list_(line))])
 

@@ -1,7 +1,9 @@
-"""End of a build: one line per rejected raw file and per list problem, a summary, and the exit status.
+"""End of a build: one line per rejected or skipped raw file and per list problem, a summary, and
+the exit status.
 
 Exit status 1 when any raw file was rejected or any list has a problem (the problems table lists
-them); the good files' and lists' tables are still written.
+them); the good files' and lists' tables are still written. A skipped file (no duty-list format: a
+README, an image) does not fail the build.
 
 Run alone: python -m pipeline.common.report --processed data/processed
 """
@@ -28,15 +30,18 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError:
         print(f"report: no build found in {args.processed}", file=sys.stderr)
         return 2
-    rejected = [f for f in files if f["status"] != "ok"]
+    rejected = [f for f in files if f["status"] == "rejected"]
     for f in rejected:
         print(f"rejected {f['source_file']}: {f['reason']}", file=sys.stderr)
+    for f in files:
+        if f["status"] == "skipped":
+            print(f"skipped {f['source_file']}: {f['reason']}")
     problems = read_manifest(build_dir(args.processed) / PROBLEMS_SUMMARY).get("problems", [])
     for p in problems[:MAX_SHOWN]:
         print(f"problem {problem_line(p)}", file=sys.stderr)
     if len(problems) > MAX_SHOWN:
         print(f"... and {len(problems) - MAX_SHOWN} more problems", file=sys.stderr)
-    ok = len(files) - len(rejected)
+    ok = sum(1 for f in files if f["status"] == "ok")
     items = sum(f.get("items", 0) for f in files)
     print(f"{ok} of {len(files)} raw files read, {items} items; tables in {args.processed}")
     if rejected:

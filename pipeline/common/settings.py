@@ -27,10 +27,18 @@ class ExtractSettings:
     space_gap: float = 0.3  # gap (× size) between ASCII word chars read as a space
     min_table_cells: int = 2  # fewer cells than this is a box, not a table
     pages_per_task: int = 16  # fewest pages one worker extracts per task
+    # Word/Excel files are ZIP archives: refuse one whose XML parts unpack to more than this (a
+    # duty list's are well under 1 MiB; parsed, XML takes many times its size), or with a member
+    # over 1 MiB that unpacks to more than max_zip_ratio times its packed size (a zip bomb).
+    max_unzipped_bytes: int = 64 << 20
+    max_zip_ratio: float = 200.0
+    convert_timeout: float = 120.0  # seconds LibreOffice may take to convert one .doc/.wps/.et
 
     def __post_init__(self) -> None:
-        _check_positive(self, ("grid_tolerance", "line_tolerance", "space_gap"))
-        _check_count(self, ("min_table_cells", "pages_per_task"))
+        _check_positive(
+            self, ("grid_tolerance", "line_tolerance", "space_gap", "max_zip_ratio", "convert_timeout")
+        )
+        _check_count(self, ("min_table_cells", "pages_per_task", "max_unzipped_bytes"))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Stage 1, extract: every file in the raw folder → table cells and free text lines per page.
 
-The readers (pipeline.extract.pdf) turn each page into a page record (pipeline.common.records):
-tables as grids of cells with their text lines, and the text outside tables. Nothing is
-interpreted here.
+The readers (pipeline.extract.pdf; office.py for Word and Excel files, told apart by content in
+formats.py) turn each page into a page record (pipeline.common.records): tables as grids of
+cells with their text lines, and the text outside tables. Nothing is interpreted here; a file
+that is no duty list in any supported format (a README, an image) is skipped with the reason.
 
 Results are cached per source file under the processed folder, keyed by the file's content
 hash and this stage's version, so unchanged files are never read again. Files and pages are
@@ -36,12 +37,14 @@ from pipeline.common.storage import (
     write_json,
     write_parquet,
 )
+from pipeline.extract.formats import sniff
+from pipeline.extract.office import OfficeTask, run_office_task
 from pipeline.extract.pdf import PageTask, open_for_tasks, run_page_task
 
 MANIFEST = EXTRACT_MANIFEST
 
 
-RULES: tuple[str, ...] = ()  # rules files (pipeline/rules/*.toml) this stage reads
+RULES: tuple[str, ...] = ("lists",)  # rules files this stage reads (header wording, for sheets)
 
 
 def version(settings: ExtractSettings) -> str:
@@ -69,17 +72,25 @@ def run(
     jobs = jobs or default_jobs()
     previous = _previous_pages(processed)
     entries: list[dict] = []
-    pending: list[tuple[dict, list[PageTask]]] = []
+    pending: list[tuple[dict, list[PageTask | OfficeTask]]] = []
     for path in list_sources(raw):
         entry: dict[str, Any] = {"source_file": source_name(path, raw), "sha256": file_sha256(path)}
         entries.append(entry)
         target = cache / f"{entry['sha256']}.parquet"
         entry["cache"] = target.relative_to(build_dir(processed)).as_posix()
         if target.exists() and entry["sha256"] in previous:
-            entry.update(status="ok", pages=previous[entry["sha256"]])
+            entry.update(status="ok", **previous[entry["sha256"]])
             continue
         try:
-            page_tasks = open_for_tasks(path, settings, jobs)
+            fmt = sniff(path)
+            entry.update(format=fmt.name, reader=fmt.reader)
+            if fmt.skip is not None:
+                entry.update(status="skipped", reason=fmt.skip)
+                continue
+            if fmt.name == "pdf":
+                page_tasks: list = open_for_tasks(path, settings, jobs)
+            else:
+                page_tasks = [OfficeTask(str(path), fmt.name, settings)]
             entry["_pages"] = page_tasks[-1].last
             pending.append((entry, page_tasks))
         except RejectedFile as exc:
@@ -87,7 +98,7 @@ def run(
     tasks = [t for _, ts in pending for t in ts]
     owners = [entry for entry, ts in pending for _ in ts]
     last_page = {id(entry): ts[-1].last for entry, ts in pending}
-    results = map_ordered(run_page_task, tasks, jobs, scheduler)
+    results = map_ordered(run_task, tasks, jobs, scheduler)
     if tasks:  # load the Parquet writer while the workers parse (they are already started)
         threading.Thread(target=_import_arrow, daemon=True).start()
     current: dict | None = None
@@ -109,9 +120,18 @@ def run(
     write_json(build_dir(processed) / MANIFEST, manifest)
     read = sum(1 for e, _ in pending if e["status"] == "ok")
     cached = sum(1 for e in entries if e["status"] == "ok") - read
-    rejected = sum(1 for e in entries if e["status"] != "ok")
-    log(f"extract: {len(entries)} raw files: {read} read, {cached} unchanged (cached), {rejected} rejected")
+    rejected = sum(1 for e in entries if e["status"] == "rejected")
+    skipped = sum(1 for e in entries if e["status"] == "skipped")
+    log(
+        f"extract: {len(entries)} raw files: {read} read, {cached} unchanged (cached), {rejected} rejected"
+        + (f", {skipped} skipped (no duty-list format)" if skipped else "")
+    )
     return manifest
+
+
+def run_task(task: PageTask | OfficeTask) -> dict:
+    """Run a task of either reader (module level, so worker processes can run it)."""
+    return run_page_task(task) if isinstance(task, PageTask) else run_office_task(task)
 
 
 def _import_arrow() -> None:
@@ -119,15 +139,21 @@ def _import_arrow() -> None:
     import pyarrow.parquet  # noqa: F401
 
 
-def _previous_pages(processed: Path) -> dict[str, int]:
-    """Page counts of files the last run extracted, by content hash."""
+def _previous_pages(processed: Path) -> dict[str, dict]:
+    """Page counts, formats and readers of files the last run extracted, by content hash."""
     old = read_manifest(build_dir(processed) / MANIFEST)
-    return {e["sha256"]: e["pages"] for e in old.get("files", []) if e.get("status") == "ok"}
+    keep = ("pages", "format", "reader")
+    return {
+        e["sha256"]: {k: e[k] for k in keep if k in e}
+        for e in old.get("files", [])
+        if e.get("status") == "ok"
+    }
 
 
 def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
     """Write one file's extracted pages (the results of its page tasks, in order), or reject it."""
     pages = entry.pop("_pages")
+    pages = parts[0].get("pages", pages)  # an office file counts its pages once read
     error = next((p["error"] for p in parts if "error" in p), None)
     if error is None and sum(p["n_chars"] for p in parts) == 0:
         error = "no text layer (the pages are images, e.g. a scan; run OCR first)"

@@ -304,6 +304,8 @@ def run(processed: Path, strict: bool = False, log=print) -> list[dict]:
                     "sha256": entry.get("sha256", ""),
                     "status": entry["status"],
                     "reason": entry.get("reason"),
+                    "format": entry.get("format"),
+                    "reader": entry.get("reader"),
                     "pages": entry.get("pages"),
                     "n_items": n_items,
                     "notes": entry.get("notes", []),

@@ -1,0 +1,203 @@
+"""What a raw file is, judged from its bytes rather than its name, and which reader reads it.
+
+A PDF starts with %PDF-; a Word or Excel file (.docx, .xlsx) is a ZIP holding word/ or xl/;
+legacy Office files (.doc, .xls, .wps, .et) are OLE2 compound files, told apart by the streams
+they hold. A file of none of these kinds is no duty list the pipeline can read: it is skipped
+with the reason (a README, an image), unless its name claims a supported format, in which case
+it is rejected as damaged or mislabelled.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+import zipfile
+
+from pipeline.common.sources import RejectedFile
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+# Extensions that name a format this project reads; a file so named must be one.
+SUPPORTED_EXTENSIONS = {
+    ".pdf": "a PDF",
+    ".docx": "a Word document (.docx)",
+    ".docm": "a Word document (.docm)",
+    ".xlsx": "an Excel workbook (.xlsx)",
+    ".xlsm": "an Excel workbook (.xlsm)",
+    ".xls": "an Excel workbook (.xls)",
+    ".doc": "a Word document (.doc)",
+    ".wps": "a WPS document (.wps)",
+    ".et": "a WPS spreadsheet (.et)",
+}
+
+# Readers, by format: the module that reads it, as recorded in source_files.
+READERS = {
+    "pdf": "pdfplumber",
+    "docx": "docx-xml",
+    "xlsx": "openpyxl",
+    "xls": "xlrd",
+    "doc": "libreoffice+docx-xml",
+    "wps": "libreoffice+docx-xml",
+    "et": "libreoffice+openpyxl",
+}
+
+
+@dataclass(frozen=True)
+class Format:
+    """A raw file's format ("pdf", "docx", "xlsx", "xls", "doc", "wps", "et", or what it is
+    when unsupported), its reader, and why it is skipped (None when it is read)."""
+
+    name: str
+    reader: str | None = None
+    skip: str | None = None
+
+
+def sniff(path: Path) -> Format:
+    """The format of a raw file from its first bytes; raises RejectedFile for an empty file or
+    one whose name promises a format its content does not have."""
+    size = path.stat().st_size
+    if size == 0:
+        raise RejectedFile("empty file (0 bytes)")
+    with path.open("rb") as f:
+        head = f.read(4096)
+    ext = path.suffix.lower()
+    if path.name.startswith("~$"):  # Office's owner file beside a document that was open
+        return Format(
+            "lock", None, "not a duty list file: an Office lock file (~$…) left while a document was open"
+        )
+    if b"%PDF-" in head[:1024]:
+        return Format("pdf", READERS["pdf"])
+    if head.startswith(ZIP_MAGIC):
+        return _zip_format(path, ext)
+    if head.startswith(OLE2_MAGIC):
+        return _ole2_format(path, ext)
+    kind = _unsupported_kind(head, ext)
+    if ext in SUPPORTED_EXTENSIONS:
+        if ext == ".pdf":  # the wording the PDF checks have always used
+            what = "text" if _looks_like_text(head) else "binary data"
+            raise RejectedFile(f"not a PDF (the file starts with {what}, not %PDF-)")
+        hint = " (a web page saved under this name; open it and save it as .docx or .xlsx)"
+        raise RejectedFile(
+            f"not {SUPPORTED_EXTENSIONS[ext]}: the file holds {kind}" + (hint if "HTML" in kind else "")
+        )
+    return Format(ext.lstrip(".") or "unknown", None, f"not a duty list file: {kind} (nothing to read)")
+
+
+def _zip_format(path: Path, ext: str) -> Format:
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        label = SUPPORTED_EXTENSIONS.get(ext, "a Word or Excel file").split(" ", 1)[1]
+        raise RejectedFile(
+            f"damaged {label}: its ZIP container is incomplete (the file was cut short or corrupted)"
+        ) from None
+    if "word/document.xml" in names or any(n.startswith("word/") for n in names):
+        return Format("docx", READERS["docx"])
+    if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
+        return Format("xlsx", READERS["xlsx"])
+    if ext in SUPPORTED_EXTENSIONS:
+        raise RejectedFile(
+            f"not {SUPPORTED_EXTENSIONS[ext]}: a ZIP archive without word/document.xml or xl/workbook.xml"
+        )
+    return Format("zip", None, "not a duty list file: a ZIP archive without a Word or Excel document in it")
+
+
+def ole2_streams(path: Path) -> set[str]:
+    """Names of the streams and storages in an OLE2 compound file."""
+    from xlrd.compdoc import CompDoc
+
+    try:
+        doc = CompDoc(path.read_bytes(), logfile=_NullLog())
+    except Exception as exc:
+        raise RejectedFile(f"damaged Office file (its OLE2 container is unreadable: {exc})") from None
+    return {d.name for d in doc.dirlist}
+
+
+class _NullLog:
+    def write(self, *args) -> None:
+        pass
+
+
+def _ole2_format(path: Path, ext: str) -> Format:
+    streams = ole2_streams(path)
+    if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
+        raise RejectedFile("password-protected Office file (remove the password, save it again and rerun)")
+    if "Workbook" in streams or "Book" in streams:
+        # .xls, and .et files saved in the Excel format; xlrd reads both.
+        return Format("xls", READERS["xls"])
+    if "WordDocument" in streams:
+        name = "wps" if ext == ".wps" else "doc"
+        return Format(name, READERS[name])
+    if ext in (".wps", ".et", ".doc"):  # other WPS/Works layouts: LibreOffice decides
+        name = ext.lstrip(".")
+        return Format(name, READERS[name])
+    if ext in SUPPORTED_EXTENSIONS:
+        raise RejectedFile(f"not {SUPPORTED_EXTENSIONS[ext]}: an OLE2 file without a document or workbook")
+    return Format(
+        "ole2", None, "not a duty list file: an Office file that is neither a document nor a workbook"
+    )
+
+
+_IMAGES = {
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"II*\x00": "a TIFF image",
+    b"MM\x00*": "a TIFF image",
+    b"BM": "a BMP image",
+}
+
+
+def _unsupported_kind(head: bytes, ext: str) -> str:
+    """A few words saying what a file of no supported format holds."""
+    for magic, kind in _IMAGES.items():
+        if head.startswith(magic):
+            return kind + " (images are not read; no OCR)"
+    if not _looks_like_text(head):
+        return "binary data of an unknown format"
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n").lower()
+    if text.startswith(("{", "[")):
+        return "JSON data"
+    if text.startswith(("<!doctype html", "<html")) or ext in (".htm", ".html"):
+        return "HTML text"
+    return "text"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def open_zip(path: Path, max_unzipped: int, max_ratio: float) -> zipfile.ZipFile:
+    """The ZIP container of a .docx/.xlsx, after checking it cannot blow up in memory.
+
+    Declared sizes bound what zipfile will ever inflate, so checking them is enough: the XML
+    parts (what the readers parse, at many times their size in memory) may not unpack to more
+    than `max_unzipped` bytes, nor any member over 1 MiB to more than `max_ratio` times its
+    packed size (a decompression bomb). Pictures count only through the ratio.
+    """
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise RejectedFile("damaged Office file: its ZIP container is incomplete or corrupted") from None
+    infos = z.infolist()
+    xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels", ".vml")))
+    bomb = next(
+        (i for i in infos if i.file_size > 1 << 20 and i.file_size > max_ratio * max(i.compress_size, 1)),
+        None,
+    )
+    if xml > max_unzipped or bomb is not None:
+        z.close()
+        packed = path.stat().st_size
+        unpacked = max(xml, bomb.file_size if bomb is not None else 0)
+        raise RejectedFile(
+            f"suspicious ZIP container: {packed / 1e6:.1f} MB unpacks to {unpacked / 1e6:.0f} MB "
+            "(a decompression bomb?); not read"
+        )
+    return z

@@ -1,0 +1,73 @@
+"""Legacy binary documents (.doc, .wps, .et): converted by LibreOffice, then read as .docx/.xlsx.
+
+LibreOffice is optional: without it such a file is rejected with one line saying what to
+install. The conversion runs headless in a private, temporary user profile (so it neither
+needs nor disturbs a desktop session and two conversions never share state) and within a time
+limit, after which the whole LibreOffice process group is killed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import shutil
+import signal
+import subprocess
+import tempfile
+
+from pipeline.common.sources import RejectedFile
+
+TARGET = {"doc": "docx", "wps": "docx", "et": "xlsx"}
+INSTALL_HINT = (
+    "install LibreOffice (e.g. apt-get install libreoffice-writer-nogui libreoffice-calc-nogui) "
+    "or save the file as .docx/.xlsx"
+)
+
+
+def soffice() -> str | None:
+    """The LibreOffice command, if installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert(path: Path, fmt: str, out_dir: Path, timeout: float) -> Path:
+    """Convert a legacy file to .docx or .xlsx in `out_dir`; the converted file's path."""
+    command = soffice()
+    label = {"doc": "Word document (.doc)", "wps": "WPS document (.wps)", "et": "WPS spreadsheet (.et)"}[fmt]
+    if command is None:
+        raise RejectedFile(f"a legacy {label} needs LibreOffice to be read: {INSTALL_HINT}")
+    target = TARGET[fmt]
+    source = out_dir / f"input.{fmt}"
+    shutil.copyfile(path, source)
+    profile = Path(tempfile.mkdtemp(prefix="lo-profile-", dir=out_dir))
+    args = [
+        command,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
+        "--convert-to", target, "--outdir", str(out_dir), str(source),
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, cwd=out_dir
+    )
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise RejectedFile(f"LibreOffice did not convert this {label} within {timeout:.0f} s") from None
+    finally:
+        _kill_group(proc)  # soffice.bin may outlive the launcher script
+    converted = out_dir / f"input.{target}"
+    if not converted.exists():
+        detail = (err or b"").decode("utf-8", "replace").strip().splitlines()
+        reason = detail[-1][:120] if detail else f"exit status {proc.returncode}"
+        raise RejectedFile(
+            f"LibreOffice could not convert this {label} (damaged or password-protected? {reason})"
+        )
+    return converted
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
