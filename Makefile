@@ -31,7 +31,7 @@ BUILD := $(PROCESSED)/.build
 EXTRACTED := $(BUILD)/extract.json
 CLEANED := $(BUILD)/clean.json
 OUTPUTS := townships basic_items coordination_items reclaimed_items departments \
-	coordination_departments reclaimed_departments duty_steps source_files
+	coordination_departments reclaimed_departments duty_steps source_files duties changes
 # normalize writes all of these at once; a missing one makes it run again.
 TABLES := $(foreach t,$(OUTPUTS),$(PROCESSED)/$(t).parquet) $(PROCESSED)/CODEBOOK.md $(PROCESSED)/datapackage.json
 
@@ -65,7 +65,7 @@ $(CLEANED): $(EXTRACTED) $(CLEAN_CODE)
 	@$(PY) -m pipeline.clean --processed "$(PROCESSED)"
 
 $(TABLES): $(CLEANED) $(NORMALIZE_CODE)
-	@$(PY) -m pipeline.normalize --processed "$(PROCESSED)"
+	@$(PY) -m pipeline.normalize --processed "$(PROCESSED)" --raw "$(RAW)"
 
 FORCE:
 
