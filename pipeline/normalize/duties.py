@@ -49,6 +49,9 @@ def _replacements() -> list[tuple[str, str]]:
     return sorted(set(pairs), key=lambda p: (-len(p[0]), p[0]))
 
 
+_SELF = "本乡镇"  # what the township's own name and 本乡/本镇/… become
+
+
 @cache
 def _places(city: str | None, county: str | None, township: str | None) -> tuple[str, ...]:
     names = set(place_variants(county)) | set(place_variants(city))
@@ -61,11 +64,12 @@ def _places(city: str | None, county: str | None, township: str | None) -> tuple
 def normalise(
     name: str, city: str | None = None, county: str | None = None, township: str | None = None
 ) -> str:
-    """The wording as compared: own place names removed, self-references and department short
-    forms unified, punctuation and spaces dropped."""
+    """The wording as compared: the township's own name read as 本乡镇, its county and city names
+    removed, self-references and department short forms unified, filler words, punctuation and
+    spaces dropped."""
     text = unicodedata.normalize("NFKC", name or "")
     for place in _places(city, county, township):
-        text = text.replace(place, "")
+        text = text.replace(place, _SELF if place == township else "")
     table = dict(_replacements())
     text = _replacement_pattern().sub(lambda m: table[m.group(0)], text)
     return re.sub(r"[\W_]+", "", text)
