@@ -27,7 +27,6 @@
 # of notebook 2 (place prefix dropped; short place in front when several places are shown).
 
 # %%
-
 from IPython.display import display
 import matplotlib.pyplot as plt
 import numpy as np

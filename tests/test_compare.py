@@ -214,6 +214,7 @@ def test_department_type_is_the_same_across_counties_and_departments_stay_apart(
     assert resolve("伊吾县林草局", "伊吾县", "哈密市").type == "林业和草原局"
     assert resolve("国家税务总局伊吾县税务局", "伊吾县", "哈密市").type == "税务局"
     assert resolve("伊吾县生态环境局分局", "伊吾县", "哈密市").type == "生态环境局"  # [types] rule
+    assert resolve("哈密市生态环境局伊吾县分局", "伊吾县", "哈密市").type == "生态环境局"
 
 
 # --- revisions -----------------------------------------------------------------------------------

@@ -170,7 +170,10 @@ def resolve(printed: str, county: str | None, city: str | None) -> Department | 
     vertical = vertical_prefix or kind == "垂直管理"
     level = _rules()["levels"]["vertical" if vertical else key]
     canonical = vertical_prefix + place + body
-    return Department(department_id(canonical), canonical, level, kind, belongs_to, department_type(body))
+    placeless = body.replace(county, "") if county else body  # 生态环境局伊吾县分局 → 生态环境局分局
+    return Department(
+        department_id(canonical), canonical, level, kind, belongs_to, department_type(placeless)
+    )
 
 
 def department_type(body: str) -> str:

@@ -1,8 +1,8 @@
 """Revisions: two source files giving the same township's list are two versions of it.
 
 Lists are revised (动态调整). When two raw files hold the same township's list (same township
-identity, same list kind, different content) and the two versions share at least half of their
-items (same duty, pipeline/normalize/duties.py), they are versions of one list: the newer is
+identity, same list kind, different content) and at least half of the longer version's items are
+in the other (same duty, pipeline/normalize/duties.py), they are versions of one list: the newer is
 current (its items go into the item tables) and the older is only compared with it, item by item
 and field by field, into the `changes` table. Newer means: the later date the documents give
 themselves (pipeline/clean/dates.py), when both give one and they differ; else the later
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pipeline.normalize.duties import MatchSettings, normalise
 from pipeline.normalize.similarity import idf_weights, ngrams, scores
 
-MIN_SHARED = 0.5  # share of the smaller version's items that must be found in the other
+MIN_SHARED = 0.5  # share of the longer version's items that must be found in the other
 
 FIELDS = {
     "basic": ("category", "name"),
@@ -108,7 +108,7 @@ def are_versions(old: list[dict], new: list[dict]) -> bool:
     if not old or not new:
         return False
     both = sum(1 for a, b in pair_items(old, new) if a is not None and b is not None)
-    return both >= MIN_SHARED * min(len(old), len(new))
+    return both >= MIN_SHARED * max(len(old), len(new))
 
 
 def changes(kind: str, old: list[dict], new: list[dict]) -> list[dict]:
