@@ -60,7 +60,6 @@ def _places(city: str | None, county: str | None, township: str | None) -> tuple
     return tuple(sorted((n for n in names if n), key=lambda n: (-len(n), n)))
 
 
-@lru_cache(maxsize=1 << 16)
 def normalise(
     name: str, city: str | None = None, county: str | None = None, township: str | None = None
 ) -> str:
@@ -69,10 +68,22 @@ def normalise(
     spaces dropped."""
     text = unicodedata.normalize("NFKC", name or "")
     for place in _places(city, county, township):
-        text = text.replace(place, _SELF if place == township else "")
-    table = dict(_replacements())
+        if place in text:
+            text = text.replace(place, _SELF if place == township else "")
+    return _unify(text)
+
+
+@lru_cache(maxsize=1 << 17)
+def _unify(text: str) -> str:
+    """Place-free wording → compared wording (cached: townships of one template repeat it)."""
+    table = _replacement_table()
     text = _replacement_pattern().sub(lambda m: table[m.group(0)], text)
     return re.sub(r"[\W_]+", "", text)
+
+
+@cache
+def _replacement_table() -> dict[str, str]:
+    return dict(_replacements())
 
 
 @cache

@@ -4,7 +4,10 @@ Per source file, in order, items become rows of basic_items, coordination_items 
 reclaimed_items (township identity, power type, disposition), their departments resolve to
 departments with the bridges coordination_departments and reclaimed_departments, and their
 duty paragraphs become duty_steps. Rows stream to Parquet row group by row group, so memory
-stays flat however many files there are. Data contracts are checked before anything is
+stays flat however many files there are. Two light passes come first: one finds revisions (two
+files with the same township's list: the newer is current, `changes` says what changed), one
+gathers every item's wording so that each item gets its duty_id (the `duties` table); both keep
+distinct wordings and identities in memory, not items. Data contracts are checked before anything is
 published; all tables are then moved into place together.
 
 Run alone: python -m pipeline.normalize --processed data/processed
