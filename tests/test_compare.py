@@ -412,3 +412,26 @@ def test_resembling_pairs_pair_each_reclaimed_item_with_its_best_basic_item_of_i
     assert rows[0]["score"] == 1.0 and rows[0]["n_shared"] == 3
     assert not rows[1]["resembles"]
     assert len(rows) == 2  # T3 has no basic list: nothing to pair with
+
+
+@pytest.mark.slow
+def test_scale_corpus_built_from_pdfs_links_every_template_item_across_all_townships(scale_tables):
+    """The 24 scale PDFs through the real stages: items with the same template wording (本镇 read
+    as 本乡) share one duty_id, different template items never do, and duties counts agree."""
+    items = pd.concat(
+        [
+            pd.read_parquet(scale_tables / f"{k}_items.parquet").assign(list=k)
+            for k in ("basic", "coordination", "reclaimed")
+        ]
+    )
+    items["template"] = items["list"] + "|" + items["name"].str.replace("本镇", "本乡")
+    assert (items.groupby("template")["duty_id"].nunique() == 1).all()
+    assert (items.groupby("duty_id")["template"].nunique() == 1).all()
+    assert items["township_id"].nunique() == 24
+    duties = pd.read_parquet(scale_tables / "duties.parquet").set_index("duty_id")
+    assert duties["n_townships"].to_dict() == items.groupby("duty_id")["township_id"].nunique().to_dict()
+    assert duties["n_counties"].max() == 3
+    assert items["first_page"].le(items["last_page"]).all()
+    departments = pd.read_parquet(scale_tables / "departments.parquet")
+    civil = departments[departments["department_type"] == "民政局"]
+    assert civil["belongs_to"].nunique() == len(civil) >= 3
