@@ -179,7 +179,7 @@ def resolve(printed: str, county: str | None, city: str | None) -> Department | 
 def department_type(body: str) -> str:
     """The place-free type of a department body: the body itself (after aliases), or the type
     [types] in departments.toml gives it (生态环境局分局 → 生态环境局)."""
-    return _rules().get("types", {}).get(body, body)
+    return _rules()["types"].get(body, body)
 
 
 def disposition(handling: list[str], receiving: list[Department]) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 import hashlib
 import re
+from typing import Any
 import unicodedata
 
 from pipeline.common.rules import load
@@ -100,7 +101,13 @@ class MatchSettings:
 
     @classmethod
     def from_rules(cls) -> MatchSettings:
-        return cls(**_rules()["matching"])
+        m = _rules()["matching"]
+        return cls(
+            ngram=m["ngram"],
+            cosine_threshold=m["cosine_threshold"],
+            containment_threshold=m["containment_threshold"],
+            containment_floor=m["containment_floor"],
+        )
 
     def same(self, s: Scores) -> bool:
         """Do two wordings with these scores state the same duty?"""
@@ -165,7 +172,7 @@ class DutyMatcher:
                 d = self.assigned[(kind, normal)]
                 members.setdefault(d, []).append(e)
                 kinds[d] = kind
-        out = []
+        out: list[dict[str, Any]] = []
         for d, es in members.items():
             printed = sum((e.printed for e in es), Counter())
             categories = sum((e.categories for e in es), Counter())
