@@ -34,7 +34,7 @@ BUILD := $(PROCESSED)/.build
 EXTRACTED := $(BUILD)/extract.json
 CLEANED := $(BUILD)/clean.json
 OUTPUTS := townships basic_items coordination_items reclaimed_items departments \
-	coordination_departments reclaimed_departments duty_steps source_files problems
+	coordination_departments reclaimed_departments duty_steps source_files problems duties changes
 # normalize writes all of these at once; a missing one makes it run again.
 TABLES := $(foreach t,$(OUTPUTS),$(PROCESSED)/$(t).parquet) $(PROCESSED)/CODEBOOK.md $(PROCESSED)/datapackage.json
 
@@ -70,7 +70,7 @@ $(CLEANED): $(EXTRACTED) $(CLEAN_CODE)
 # A strict build always checks again: tables published by a lenient build may hold problems.
 STRICT_ON := $(filter-out 0,$(STRICT))
 $(TABLES): $(CLEANED) $(NORMALIZE_CODE) $(if $(STRICT_ON),FORCE)
-	@$(PY) -m pipeline.normalize --processed "$(PROCESSED)" $(if $(STRICT_ON),--strict)
+	@$(PY) -m pipeline.normalize --processed "$(PROCESSED)" --raw "$(RAW)" $(if $(STRICT_ON),--strict)
 
 FORCE:
 

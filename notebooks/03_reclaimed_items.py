@@ -27,15 +27,12 @@
 # of notebook 2 (place prefix dropped; short place in front when several places are shown).
 
 # %%
-from collections import Counter
-import re
-
 from IPython.display import display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from pipeline.analysis import viz
+from pipeline.analysis import similarity, viz
 
 viz.setup()
 PROCESSED = viz.processed_dir()
@@ -225,47 +222,14 @@ THRESHOLD = 0.3
 MIN_SHARED = 2
 
 
-def bigrams(text: str) -> set[str]:
-    chars = re.sub(r"[\W_]", "", str(text))
-    return {chars[i : i + 2] for i in range(len(chars) - 1)}
-
-
-names = pd.concat([basic["name"], reclaimed["name"]])
-frequency = Counter(g for name in names for g in bigrams(name))
-boilerplate = {g for g, c in frequency.items() if c > BOILERPLATE_SHARE * len(names)}
-basic_grams = {
-    tid: [(b.name, bigrams(b.name) - boilerplate) for b in df.itertuples()]
-    for tid, df in basic.groupby("township_id")
-}
-
-rows = []
-for r in reclaimed.itertuples():
-    grams = bigrams(r.name) - boilerplate
-    best = None
-    for name, other in basic_grams.get(r.township_id, []):
-        shared = grams & other
-        score = len(shared) / len(grams) if grams else 0.0
-        key = (score, len(shared))
-        if best is None or key > best[0]:
-            jaccard = len(shared) / len(grams | other) if grams | other else 0.0
-            best = (key, name, shared, jaccard)
-    if best:
-        (score, n_shared), name, shared, jaccard = best
-        rows.append(
-            {
-                "township_id": r.township_id,
-                "reclaimed": r.name,
-                "basic": name,
-                "score": score,
-                "jaccard": jaccard,
-                "n_shared": n_shared,
-                "shared": "、".join(sorted(shared)),
-            }
-        )
-pairs = pd.DataFrame(
-    rows, columns=["township_id", "reclaimed", "basic", "score", "jaccard", "n_shared", "shared"]
+rows, boilerplate = similarity.resembling_pairs(
+    list(zip(reclaimed["township_id"], reclaimed["name"], strict=True)),
+    list(zip(basic["township_id"], basic["name"], strict=True)),
+    threshold=THRESHOLD,
+    min_shared=MIN_SHARED,
+    boilerplate_share=BOILERPLATE_SHARE,
 )
-pairs["resembles"] = (pairs["score"] >= THRESHOLD) & (pairs["n_shared"] >= MIN_SHARED)
+pairs = pd.DataFrame(rows, columns=similarity.PAIR_COLUMNS)
 similar = pairs[pairs["resembles"]]
 
 fig, ax = plt.subplots(figsize=(8, 4.5))

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import jupytext
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -188,3 +189,31 @@ def test_runner_fails_on_a_missing_glyph(tuhulu_tables, tmp_path, capsys):
     failed = [ln for ln in captured.err.splitlines() if ln.startswith("FAILED")]
     assert len(failed) == 1 and "02_glyph" in failed[0] and "Glyph" in failed[0]
     assert notebooks.main(["--processed", str(tmp_path / "nothing")]) == 2
+
+
+def test_standardisation_numbers_match_tables(executed):
+    for fixture in FIXTURES:
+        processed = executed[(fixture, SOURCES[0].stem)][3]
+        t = tables(processed)
+        s = summary(executed, fixture, "05")
+        items = pd.concat([t[f"{k}_items"] for k in LISTS])
+        assert s["n_items"] == len(items) and s["n_duties"] == items["duty_id"].nunique()
+        spread = items.groupby("duty_id").agg(
+            towns=("township_id", "nunique"), counties=("county", "nunique")
+        )
+        towns = items["duty_id"].map(spread["towns"])
+        counties = items["duty_id"].map(spread["counties"])
+        cls = pd.Series(
+            np.select([counties > 1, towns > 1], ["common", "county"], default="unique"), index=items.index
+        )
+        assert s["classes"] == {c: int((cls == c).sum()) for c in ("common", "county", "unique")}
+        duties = pd.read_parquet(processed / "duties.parquet").set_index("duty_id")
+        assert duties["n_townships"].to_dict() == spread["towns"].to_dict()
+        for tid, shares in s["per_township"].items():
+            mine = cls[items["township_id"] == tid]
+            assert shares["unique"] == pytest.approx((mine == "unique").mean(), abs=1e-4)
+        assert s["revisions"]["n_lists"] == 0
+    # One township: the comparisons are skipped with a sentence.
+    assert "With one township nothing can be shared" in outputs_text(
+        executed[("tuhulu_tables", "05_standardisation")][1]
+    )

@@ -23,6 +23,7 @@ import hashlib
 from pathlib import Path
 import sys
 
+from pipeline.clean.dates import document_date
 from pipeline.clean.paragraphs import Line, single_value
 from pipeline.clean.stitch import Item, ListReader, RowDecision, seq_number, value
 from pipeline.clean.wording import (
@@ -378,9 +379,11 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
         if old is not None and (old["status"] != "ok" or target.exists()):
             entry.update({k: v for k, v in old.items() if k not in entry or k == "status"})
             continue
-        rows, notes, reason = clean_file(load_extracted(processed, e), e["source_file"], settings)
+        records = load_extracted(processed, e)
+        rows, notes, reason = clean_file(records, e["source_file"], settings)
         done += 1
         entry["notes"] = notes
+        entry["document_date"] = document_date(records)
         if reason:
             entry.update(status="rejected", reason=reason)
             continue

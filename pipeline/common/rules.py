@@ -47,6 +47,17 @@ SHAPES: dict[str, Shape] = {
         "fallback_kind": "str",
         "disposition": {"cancelled": ["regex"]},
         "steps": {"max_prefix_length": "int"},
+        "types": {"*": "str"},
+    },
+    "duties": {
+        "self_reference": {"*": ["str"]},
+        "filler": {"words": ["str"]},
+        "matching": {
+            "ngram": "int",
+            "cosine_threshold": "float",
+            "containment_threshold": "float",
+            "containment_floor": "float",
+        },
     },
     "lists": {
         "lists": {
@@ -76,6 +87,7 @@ SHAPES: dict[str, Shape] = {
         },
         "furniture": {"page_footer": ["regex"], "title_prefix": ["regex"]},
         "department_list": {"separators": ["str"]},
+        "document_date": {"patterns": ["regex"]},
     },
 }
 

@@ -24,6 +24,7 @@ class Department:
     level: str
     kind: str
     belongs_to: str
+    type: str = ""  # the body without its place: 民政局, 委组织部 (same type across counties)
 
 
 @cache
@@ -169,7 +170,16 @@ def resolve(printed: str, county: str | None, city: str | None) -> Department | 
     vertical = vertical_prefix or kind == "垂直管理"
     level = _rules()["levels"]["vertical" if vertical else key]
     canonical = vertical_prefix + place + body
-    return Department(department_id(canonical), canonical, level, kind, belongs_to)
+    placeless = body.replace(county, "") if county else body  # 生态环境局伊吾县分局 → 生态环境局分局
+    return Department(
+        department_id(canonical), canonical, level, kind, belongs_to, department_type(placeless)
+    )
+
+
+def department_type(body: str) -> str:
+    """The place-free type of a department body: the body itself (after aliases), or the type
+    [types] in departments.toml gives it (生态环境局分局 → 生态环境局)."""
+    return _rules()["types"].get(body, body)
 
 
 def disposition(handling: list[str], receiving: list[Department]) -> str:

@@ -4,9 +4,12 @@ Per source file, in order, items become rows of basic_items, coordination_items 
 reclaimed_items (township identity, power type, disposition), their departments resolve to
 departments with the bridges coordination_departments and reclaimed_departments, and their
 duty paragraphs become duty_steps. Rows stream to Parquet row group by row group, so memory
-stays flat however many files there are. Data contracts (pipeline.normalize.contracts) screen
-each file's lists: a broken one is written as read or left out, never costing another list, and
-every problem goes into the problems table. All tables are then moved into place together; with
+stays flat however many files there are. Two light passes come first: one finds revisions (two
+files with the same township's list: the newer is current, `changes` says what changed), one
+gathers every item's wording so that each item gets its duty_id (the `duties` table); both keep
+distinct wordings and identities in memory, not items. Data contracts (pipeline.normalize.contracts)
+screen each file's lists: a broken one is written as read or left out, never costing another list,
+and every problem goes into the problems table. All tables are then moved into place together; with
 --strict (or STRICT=1) any problem stops the build before anything is published.
 
 Run alone: python -m pipeline.normalize --processed data/processed [--strict]
@@ -33,6 +36,8 @@ from pipeline.common.storage import (
 )
 from pipeline.normalize.contracts import Contracts, ContractViolation, violation
 from pipeline.normalize.departments import Department, disposition, resolve, split_printed
+from pipeline.normalize.duties import DutyMatcher
+from pipeline.normalize.revisions import Version, are_versions, changes, newest
 from pipeline.normalize.schema import arrow_schema, spec, write_docs
 from pipeline.normalize.steps import parse_steps
 
@@ -132,6 +137,7 @@ class DepartmentRegistry:
                     "name": d.name,
                     "level": d.level,
                     "kind": d.kind,
+                    "department_type": d.type,
                     "belongs_to": d.belongs_to,
                     "spellings": sorted(self.spellings[d.department_id]),
                     "n_coordination_items": self.counts.get((d.department_id, "coordination"), 0),
@@ -141,8 +147,11 @@ class DepartmentRegistry:
         return out
 
 
-def normalize_file(rows: list[dict], registry: DepartmentRegistry) -> dict[str, list[dict]]:
-    """Output rows, by table, for the cleaned items of one source file."""
+def normalize_file(
+    rows: list[dict], registry: DepartmentRegistry, duties: DutyMatcher | None = None
+) -> dict[str, list[dict]]:
+    """Output rows, by table, for the cleaned items of one source file (with duty ids when a
+    matcher that has seen every item is given)."""
     out: dict[str, list[dict]] = {t: [] for t in FILE_TABLES}
     order = sorted(
         rows, key=lambda r: (r["city"] or "", r["county"] or "", r["township"], r["list"], r["seq"])
@@ -162,6 +171,9 @@ def normalize_file(rows: list[dict], registry: DepartmentRegistry) -> dict[str, 
             "power_type": power_type(r["name"] or ""),
             "source_file": r["source_file"],
             "pages": r["pages"],
+            "first_page": min(r["pages"]) if r["pages"] else None,
+            "last_page": max(r["pages"]) if r["pages"] else None,
+            "duty_id": duties.duty_of(kind, r | {"township_id": tid}) if duties else None,
         }
         if kind == "coordination":
             _coordination(item, r, registry, out)
@@ -273,11 +285,107 @@ def _township_rows(seen: dict[str, dict]) -> list[dict]:
     ]
 
 
-def run(processed: Path, strict: bool = False, log=print) -> list[dict]:
+LIGHT = ["city", "county", "township", "list", "seq", "name", "category"]
+
+
+def _read(processed: Path, entry: dict, columns: list[str] | None = None) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(build_dir(processed) / entry["cache"], columns=columns).to_pylist()
+
+
+def _version(entry: dict, raw: Path | None) -> Version:
+    modified = None
+    if raw is not None:
+        try:
+            modified = (raw / entry["source_file"]).stat().st_mtime
+        except OSError:
+            modified = None
+    return Version(entry["source_file"], entry.get("sha256", ""), entry.get("document_date"), modified)
+
+
+def find_revisions(processed: Path, entries: list[dict], raw: Path | None) -> tuple[set, list[dict]]:
+    """Superseded (source_file, township_id, list) keys and the changes rows (see revisions.py).
+
+    Only the township identity columns are read for every file; whole rows only for files that
+    share a township's list with another file."""
+    holders: dict[tuple[str, str], list[dict]] = {}
+    for e in entries:
+        keys = {
+            (township_id(r["city"], r["county"], r["township"]), r["list"])
+            for r in _read(processed, e, ["city", "county", "township", "list"])
+        }
+        for key in keys:
+            holders.setdefault(key, []).append(e)
+    superseded: set[tuple[str, str, str]] = set()
+    rows: list[dict] = []
+    full: dict[str, list[dict]] = {}
+    for (tid, kind), files in sorted(holders.items()):
+        if len({e.get("sha256") for e in files}) < 2:
+            continue
+        versions = {e["source_file"]: _version(e, raw) for e in files}
+        current = newest(list(versions.values()))
+
+        by_name = {e["source_file"]: e for e in files}
+
+        def items(source: str, tid: str = tid, kind: str = kind, by_name: dict = by_name) -> list[dict]:
+            if source not in full:
+                full[source] = _read(processed, by_name[source])
+            return [
+                r
+                for r in full[source]
+                if r["list"] == kind and township_id(r["city"], r["county"], r["township"]) == tid
+            ]
+
+        new = items(current.source_file)
+        for source in sorted(versions, key=lambda s: versions[s].key()):
+            if source == current.source_file or versions[source].sha256 == current.sha256:
+                continue
+            old = items(source)
+            if not are_versions(old, new):
+                continue  # not versions of one list: left to the duplicate-township check
+            superseded.add((source, tid, kind))
+            for n, change in enumerate(changes(kind, old, new), start=1):
+                rows.append(
+                    {
+                        "township_id": tid,
+                        "list": kind,
+                        "old_file": source,
+                        "change_no": n,
+                        "new_file": current.source_file,
+                        "old_date": versions[source].document_date,
+                        "new_date": current.document_date,
+                        "item_id": f"{tid}-{LIST_CODES[kind]}{change['new_seq']:03d}"
+                        if change["new_seq"] is not None
+                        else None,
+                    }
+                    | change
+                )
+    return superseded, rows
+
+
+def _current(rows: list[dict], superseded: set) -> list[dict]:
+    if not superseded:
+        return rows
+    return [
+        r
+        for r in rows
+        if (r["source_file"], township_id(r["city"], r["county"], r["township"]), r["list"]) not in superseded
+    ]
+
+
+def run(processed: Path, strict: bool = False, log=print, raw: Path | None = None) -> list[dict]:
     """Build every output table from the clean stage's results and publish them all together;
     return the problems found (rows of the problems table). Strict: raise ContractViolation
-    on any problem and publish nothing."""
+    on any problem and publish nothing. `raw` (the raw folder) dates revisions by their files."""
     cleaned = read_json(build_dir(processed) / CLEAN_MANIFEST)
+    ok = [e for e in cleaned["files"] if e["status"] == "ok"]
+    superseded, change_rows = find_revisions(processed, ok, raw)
+    duties = DutyMatcher()
+    for e in ok:
+        for r in _current(_read(processed, e, LIGHT + ["source_file"]), superseded):
+            duties.add(r["list"], r | {"township_id": township_id(r["city"], r["county"], r["township"])})
+    duties.match()
     registry = DepartmentRegistry()
     contracts = Contracts()
     writers = {t: TableWriter(processed, t) for t in spec()}
@@ -287,9 +395,10 @@ def run(processed: Path, strict: bool = False, log=print) -> list[dict]:
         for entry in cleaned["files"]:
             n_items = 0
             if entry["status"] == "ok":
-                read = read_parquet(build_dir(processed) / entry["cache"]).to_pylist()
+                read = _current(read_parquet(build_dir(processed) / entry["cache"]).to_pylist(), superseded)
                 rows = contracts.screen_file(entry["source_file"], read, row_township_id)
-                tables = contracts.check_file(entry["source_file"], normalize_file(rows, registry))
+                normalized = normalize_file(rows, registry, duties) if rows else {t: [] for t in FILE_TABLES}
+                tables = contracts.check_file(entry["source_file"], normalized)
                 for table, table_rows in tables.items():
                     writers[table].add(table_rows)
                 for kind, table in ITEM_TABLES.items():
@@ -308,10 +417,13 @@ def run(processed: Path, strict: bool = False, log=print) -> list[dict]:
                     "reader": entry.get("reader"),
                     "pages": entry.get("pages"),
                     "n_items": n_items,
-                    "notes": entry.get("notes", []),
+                    "notes": entry.get("notes", []) + _superseded_notes(entry, superseded),
+                    "document_date": entry.get("document_date"),
                 }
             )
         finals = {
+            "duties": duties.rows(),
+            "changes": change_rows,
             "departments": registry.rows(),
             "townships": _township_rows(townships),
             "source_files": sources,
@@ -335,7 +447,28 @@ def run(processed: Path, strict: bool = False, log=print) -> list[dict]:
     write_json(build_dir(processed) / PROBLEMS_SUMMARY, {"problems": problems})
     counts = {t: n for t, n in ((t, w.count) for t, w in writers.items())}
     log("normalize: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    if change_rows:
+        log(revision_line(change_rows))
     return problems
+
+
+def revision_line(rows: list[dict]) -> str:
+    """One line saying what the revisions found in the raw folder changed."""
+    lists = {(r["township_id"], r["list"]) for r in rows}
+    n = {c: sum(1 for r in rows if r["change"] == c) for c in ("added", "removed")}
+    changed = len({(r["township_id"], r["list"], r["new_seq"]) for r in rows if r["change"] == "changed"})
+    return (
+        f"revisions: {len(lists)} township list(s) given by two files, the newer kept; "
+        f"{n['added']} items added, {n['removed']} removed, {changed} changed (changes.parquet)"
+    )
+
+
+def _superseded_notes(entry: dict, superseded: set) -> list[str]:
+    return [
+        f"{kind} list of township {tid} superseded by a newer version (see changes)"
+        for source, tid, kind in sorted(superseded)
+        if source == entry["source_file"]
+    ]
 
 
 def _new_township(item: dict, rows: list[dict]) -> dict:
@@ -364,9 +497,10 @@ def main(argv: list[str] | None = None) -> int:
         help="stop on any problem and publish nothing (default: write what was read, list the "
         "problems; also set by the environment variable STRICT=1)",
     )
+    ap.add_argument("--raw", type=Path, default=None, help="raw folder (file dates tell revisions apart)")
     args = ap.parse_args(argv)
     try:
-        problems = run(args.processed, strict=args.strict)
+        problems = run(args.processed, strict=args.strict, raw=args.raw)
     except ContractViolation as exc:
         print(f"normalize: {exc}", file=sys.stderr)
         print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)

@@ -1,0 +1,130 @@
+"""Revisions: two source files giving the same township's list are two versions of it.
+
+Lists are revised (动态调整). When two raw files hold the same township's list (same township
+identity, same list kind, different content) and at least half of the longer version's items are
+in the other (same duty, pipeline/normalize/duties.py), they are versions of one list: the newer is
+current (its items go into the item tables) and the older is only compared with it, item by item
+and field by field, into the `changes` table. Newer means: the later date the documents give
+themselves (pipeline/clean/dates.py), when both give one and they differ; else the later
+modification time of the raw files; else the later file name (…_v2 after …_v1).
+
+This rule runs before any check for duplicate townships: files that are not versions of one list
+(identical files, or lists sharing too few items) are left as they are for that check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.normalize.duties import MatchSettings, normalise
+from pipeline.normalize.similarity import idf_weights, ngrams, scores
+
+MIN_SHARED = 0.5  # share of the longer version's items that must be found in the other
+
+FIELDS = {
+    "basic": ("category", "name"),
+    "coordination": ("category", "name", "departments", "upper_duties", "township_duties"),
+    "reclaimed": ("category", "name", "handling"),
+}
+
+
+@dataclass(frozen=True)
+class Version:
+    source_file: str
+    sha256: str
+    document_date: str | None
+    modified: float | None  # raw file's modification time (seconds), when the raw folder is known
+
+    def key(self) -> tuple:
+        return (self.modified or 0.0, self.source_file)
+
+
+def newest(versions: list[Version]) -> Version:
+    """The current version (see module doc)."""
+    dated = {v.document_date for v in versions}
+    if None not in dated and len(dated) == len(versions):
+        return max(versions, key=lambda v: (v.document_date, v.source_file))
+    return max(versions, key=Version.key)
+
+
+def value(row: dict, field: str) -> str | None:
+    """A cleaned row's field as the item tables print it (paragraphs joined by a newline,
+    departments by 、)."""
+    v = row.get(field)
+    if v is None:
+        return None
+    if field == "departments":
+        return "、".join(v)
+    if isinstance(v, (list, tuple)):
+        return "\n".join(v)
+    return str(v)
+
+
+def pair_items(old: list[dict], new: list[dict], settings: MatchSettings | None = None) -> list[tuple]:
+    """(old row or None, new row or None) for every item of two versions of one list: the same
+    normalised wording first, then the most alike pairs that state the same duty, in order."""
+    settings = settings or MatchSettings.from_rules()
+
+    def norm(r: dict) -> str:
+        return normalise(r["name"], r.get("city"), r.get("county"), r.get("township"))
+
+    pairs: list[tuple] = []
+    left = sorted(old, key=lambda r: r["seq"])
+    right = sorted(new, key=lambda r: r["seq"])
+    by_norm: dict[str, list[dict]] = {}
+    for r in right:
+        by_norm.setdefault(norm(r), []).append(r)
+    unmatched_old = []
+    for r in left:
+        same = by_norm.get(norm(r))
+        if same:
+            pairs.append((r, same.pop(0)))
+        else:
+            unmatched_old.append(r)
+    taken = {id(b) for _, b in pairs}
+    unmatched_new = [r for r in right if id(r) not in taken]
+    grams = {id(r): ngrams(norm(r), settings.ngram) for r in unmatched_old + unmatched_new}
+    idf = idf_weights([ngrams(norm(r), settings.ngram) for r in left + right])
+    candidates = []
+    for a in unmatched_old:
+        for b in unmatched_new:
+            s = scores(grams[id(a)], grams[id(b)], idf)
+            if settings.same(s):
+                candidates.append((-s.cosine, a["seq"], b["seq"], a, b))
+    candidates.sort(key=lambda c: c[:3])
+    used_a, used_b = set(), set()
+    for _, _, _, a, b in candidates:
+        if id(a) not in used_a and id(b) not in used_b:
+            pairs.append((a, b))
+            used_a.add(id(a))
+            used_b.add(id(b))
+    pairs += [(a, None) for a in unmatched_old if id(a) not in used_a]
+    pairs += [(None, b) for b in unmatched_new if id(b) not in used_b]
+    return sorted(pairs, key=lambda p: ((p[1] or p[0])["seq"], p[0] is not None and p[1] is None))
+
+
+def are_versions(old: list[dict], new: list[dict]) -> bool:
+    """Do two lists of one township share enough items to be versions of one list?"""
+    if not old or not new:
+        return False
+    both = sum(1 for a, b in pair_items(old, new) if a is not None and b is not None)
+    return both >= MIN_SHARED * max(len(old), len(new))
+
+
+def changes(kind: str, old: list[dict], new: list[dict]) -> list[dict]:
+    """What the newer version added, removed and changed, one row per item (added, removed) or
+    per changed field. Item numbers (序号) are not compared: they shift with every insertion;
+    both are given on every row."""
+    out = []
+    for a, b in pair_items(old, new):
+        base = {"old_seq": a["seq"] if a else None, "new_seq": b["seq"] if b else None}
+        if a is None:
+            out.append(base | {"change": "added", "field": None, "old_value": None, "new_value": b["name"]})
+        elif b is None:
+            out.append(base | {"change": "removed", "field": None, "old_value": a["name"], "new_value": None})
+        else:
+            for field in FIELDS[kind]:
+                va, vb = value(a, field), value(b, field)
+                if va != vb:
+                    out.append(base | {"change": "changed", "field": field, "old_value": va, "new_value": vb})
+    return out
