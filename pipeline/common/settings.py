@@ -8,9 +8,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 import json
 
+ENGINES = ("pdfium", "pdfplumber")
+
 
 @dataclass(frozen=True)
 class ExtractSettings:
+    # PDF reader: "pdfium" (pypdfium2, fast) or "pdfplumber" (pdfminer, the reference). Both give
+    # the same tables; the reader is part of the cache key.
+    engine: str = "pdfium"
     # pdfplumber table finder: Word tables are ruled, so cells come from lines and rectangles.
     table_settings: dict = field(
         default_factory=lambda: {
