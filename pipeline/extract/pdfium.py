@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ctypes
 
-import pypdfium2.raw as R
+import pypdfium2_raw as R  # the raw bindings alone: pypdfium2's helpers take 4x longer to import
 
 _GENERATED_CANDIDATES = frozenset(" \r\n\x02\ufffe")  # what PDFium inserts between runs
 _DIGITS = 4
@@ -27,7 +27,7 @@ _DIGITS = 4
 def _prototype(name: str, restype, *argtypes):
     """A PDFium function taking and returning handles as plain integers: pypdfium2's typed
     pointers cost more per call than the call itself, and this runs once per character."""
-    from pypdfium2_raw.bindings import _libs
+    from pypdfium2_raw.bindings import _libs  # the loaded library, to declare our own prototypes
 
     fn = _libs["pdfium"][name]
     fn.restype, fn.argtypes = restype, argtypes
@@ -77,10 +77,12 @@ _initialised = False
 
 
 def _init() -> None:
+    """Initialise PDFium once per process (as pypdfium2 does on import; PDFium ignores a second
+    initialisation, so importing pypdfium2 as well is harmless)."""
     global _initialised
     if not _initialised:
-        import pypdfium2  # noqa: F401  (initialises the library once per process)
-
+        config = R.FPDF_LIBRARY_CONFIG(version=2, m_pUserFontPaths=None, m_pIsolate=None, m_v8EmbedderSlot=0)
+        R.FPDF_InitLibraryWithConfig(config)
         _initialised = True
 
 
