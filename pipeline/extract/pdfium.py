@@ -10,8 +10,14 @@ Where PDFium and pdfminer see a page differently:
 - PDFium inserts characters of its own (spaces and line breaks between text runs); they are
   dropped, so only printed characters remain.
 - PDFium replaces a marked-content span's glyphs by its /ActualText; pdfminer does not.
-- PDFium keeps coordinates as 32-bit floats; they are rounded to 4 decimals, which restores the
-  numbers written in the file (pdfminer reads them as 64-bit floats).
+- PDFium keeps coordinates as 32-bit floats (pdfminer: 64-bit); path points are rounded to 4
+  decimals, which restores the numbers written in the file, so that rectangle and edge tests on
+  exact equality decide as pdfminer's do. Characters agree to about 0.0001 pt.
+- PDFium leaves out a text object holding only a space; it is read back (`_lone_space`), for
+  text objects on the page itself (not inside form XObjects).
+
+Not guarded here: a decompression bomb (a small file with a huge stream) makes PDFium inflate
+the whole stream in memory.
 """
 
 from __future__ import annotations
