@@ -121,5 +121,5 @@ def test_generated_line_breaks_and_spaces_are_dropped(tmp_path):
 def test_unreadable_file_gives_a_reason(tmp_path):
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.4\nnot really\n%%EOF\n")
-    with pytest.raises(PdfiumError, match="not a PDF or corrupted"):
+    with pytest.raises(PdfiumError, match=r"unreadable PDF \(PDFium: not a PDF or corrupted\)"):
         Document(str(bad))

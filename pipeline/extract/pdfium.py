@@ -71,12 +71,12 @@ class PdfiumError(Exception):
     """PDFium could not open or read a file; the message says why in a few words."""
 
 
-_LOAD_ERRORS = {
-    R.FPDF_ERR_FILE: "file not found or could not be opened",
-    R.FPDF_ERR_FORMAT: "not a PDF or corrupted",
-    R.FPDF_ERR_PASSWORD: "password required",
-    R.FPDF_ERR_SECURITY: "unsupported security scheme",
-    R.FPDF_ERR_PAGE: "page not found or content error",
+_LOAD_ERRORS = {  # PDFium's reasons, worded like the pdfplumber reader's (extract/pdf.py)
+    R.FPDF_ERR_FILE: "unreadable PDF (the file could not be opened)",
+    R.FPDF_ERR_FORMAT: "unreadable PDF (PDFium: not a PDF or corrupted)",
+    R.FPDF_ERR_PASSWORD: "encrypted PDF (a password is needed to open it)",
+    R.FPDF_ERR_SECURITY: "encrypted PDF (an unsupported security handler)",
+    R.FPDF_ERR_PAGE: "unreadable PDF (a page could not be read)",
 }
 
 _initialised = False
@@ -100,7 +100,7 @@ class Document:
         self._handle = R.FPDF_LoadDocument(path.encode("utf-8"), None)
         if not self._handle:
             code = R.FPDF_GetLastError()
-            raise PdfiumError(_LOAD_ERRORS.get(code, f"PDFium error {code}"))
+            raise PdfiumError(_LOAD_ERRORS.get(code, f"unreadable PDF (PDFium error {code})"))
 
     def __enter__(self) -> Document:
         return self
@@ -120,7 +120,7 @@ class Document:
         """Page `index` (0-based): its size and object lists, as `pdf.lean_objects` gives them."""
         page = R.FPDF_LoadPage(self._handle, index)
         if not page:
-            raise PdfiumError(f"page {index + 1} could not be loaded")
+            raise PdfiumError(f"unreadable PDF (PDFium: page {index + 1} could not be read)")
         try:
             return _page_objects(page, index + 1)
         finally:
