@@ -13,7 +13,7 @@
 #   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
 #
 # Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize, run
-# in one process by pipeline/build.py when an input or the code changed; each stage caches per
+# in one process by pipeline/build/ when an input or the code changed; each stage caches per
 # file (keyed by content hash) inside $(PROCESSED)/.build, so only new or changed PDFs are read again.
 # Paths must not contain spaces.
 
@@ -63,10 +63,10 @@ all: $(READY)
 
 build: $(BUILT)
 
-# One process runs the three stages (pipeline/build.py), so Python starts and pyarrow loads once;
+# One process runs the three stages (pipeline/build/), so Python starts and pyarrow loads once;
 # each stage skips what its cache holds (a change to clean's code re-extracts nothing). Run a
 # stage alone with python -m pipeline.<stage>.
-$(BUILT): $(EXTRACT_CODE) $(CLEAN_CODE) $(NORMALIZE_CODE) pipeline/build.py \
+$(BUILT): $(EXTRACT_CODE) $(CLEAN_CODE) $(NORMALIZE_CODE) $(wildcard pipeline/build/*.py) \
 		$(if $(RAW_CHANGED)$(ENGINE_CHANGED)$(MISSING),FORCE) | $(READY)
 	@$(PY) -m pipeline.build --raw "$(RAW)" --processed "$(PROCESSED)" \
 		$(if $(JOBS),--jobs $(JOBS)) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER)) --engine $(ENGINE)

@@ -1,8 +1,9 @@
 """The package layout: a module's folder says what it may import.
 
 pipeline/common imports no stage; a stage (extract, clean, normalize) imports pipeline.common and
-its own folder only; pipeline/analysis imports pipeline.common and itself. So the data flows one
-way through files, never through another stage's internals.
+its own folder only; pipeline/analysis imports pipeline.common and itself; pipeline/build runs the
+stages (their `run`) one after the other. So the data flows one way through files, never through
+another stage's internals.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ ALLOWED = {
     "clean": {"common", "clean"},
     "normalize": {"common", "normalize"},
     "analysis": {"common", "analysis"},
+    "build": {"common", "extract", "clean", "normalize", "build"},  # runs the stages in one process
 }
 
 

@@ -34,6 +34,10 @@ class ExtractSettings:
     pages_per_task: int = 16  # fewest pages one worker extracts per task
 
     def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(
+                f"ExtractSettings.engine must be one of {', '.join(ENGINES)}, not {self.engine!r}"
+            )
         _check_positive(self, ("grid_tolerance", "line_tolerance", "space_gap"))
         _check_count(self, ("min_table_cells", "pages_per_task"))
 

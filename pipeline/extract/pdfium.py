@@ -208,11 +208,11 @@ def _page_objects(page, page_number: int) -> dict:
         seen = _chars(textpage, space, page_number, out["char"])
         identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
         unread: list = []
-        page_handle = ctypes.cast(page, ctypes.c_void_p).value
+        page_handle = ctypes.cast(page, ctypes.c_void_p).value or 0
         _walk(
             page_handle, None, R.FPDFPage_CountObjects(page), identity, space, page_number, out, seen, unread
         )
-        tp = ctypes.cast(textpage, ctypes.c_void_p).value
+        tp = ctypes.cast(textpage, ctypes.c_void_p).value or 0
         for obj in unread:
             _lone_space(obj, tp, space, page_number, out["char"])
     finally:
@@ -234,7 +234,7 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
     text = bytes(buf)[: 2 * max(0, got - 1)].decode("utf-16-le", errors="surrogatepass")
     if len(text) != n:  # characters outside the BMP: read one by one
         text = "".join(chr(R.FPDFText_GetUnicode(textpage, i)) for i in range(n))
-    tp = ctypes.cast(textpage, ctypes.c_void_p).value
+    tp = ctypes.cast(textpage, ctypes.c_void_p).value or 0
     x, y = ctypes.c_double(), ctypes.c_double()
     px, py = ctypes.byref(x), ctypes.byref(y)
     rect = R.FS_RECTF()

@@ -33,14 +33,15 @@ def object_edges(objects: Mapping[str, Sequence[dict]]) -> list[Edge]:
     for c in objects.get("curve", ()):
         pts = c["pts"]
         for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
-            orientation = "v" if ax == bx else ("h" if ay == by else None)
-            if orientation:
-                edges.append((orientation, min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
+            along = "v" if ax == bx else ("h" if ay == by else None)
+            if along:
+                edges.append((along, min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
     return edges
 
 
 def _length(e: Edge) -> float:
-    return e[4] - e[2] if e[0] == "v" else e[3] - e[1]
+    start, end = _span(e)
+    return end - start
 
 
 def _cluster_ids(values: Iterable[float], tolerance: float) -> dict[float, int]:
@@ -56,19 +57,29 @@ def _cluster_ids(values: Iterable[float], tolerance: float) -> dict[float, int]:
     return ids
 
 
-def _snap(edges: list[Edge], pos: int, tolerance: float) -> list[Edge]:
-    """Move edges whose position (x0 for v, top for h) lies within `tolerance` of each other to
+def _position(e: Edge) -> float:
+    """Where an edge lies across its direction: x0 for a vertical edge, top for a horizontal one."""
+    return e[1] if e[0] == "v" else e[2]
+
+
+def _span(e: Edge) -> tuple[float, float]:
+    """Where an edge starts and ends along its direction."""
+    return (e[2], e[4]) if e[0] == "v" else (e[1], e[3])
+
+
+def _snap(edges: list[Edge], tolerance: float) -> list[Edge]:
+    """Move edges of one orientation whose positions lie within `tolerance` of each other to
     their mean position (pdfplumber's snap_objects)."""
     if tolerance <= 0 or not edges:
         return edges
-    ids = _cluster_ids((e[pos] for e in edges), tolerance)
-    clusters = sorted(((e, ids[e[pos]]) for e in edges), key=lambda t: t[1])
+    ids = _cluster_ids((_position(e) for e in edges), tolerance)
+    clusters = sorted(((e, ids[_position(e)]) for e in edges), key=lambda t: t[1])
     out: list[Edge] = []
     for _, group in itertools.groupby(clusters, key=lambda t: t[1]):
         members = [e for e, _ in group]
-        avg = sum(e[pos] for e in members) / len(members)
+        avg = sum(_position(e) for e in members) / len(members)
         for o, x0, top, x1, bottom in members:
-            if pos == 1:
+            if o == "v":
                 d = avg - x0
                 out.append((o, x0 + d, top, x1 + d, bottom))
             else:
@@ -79,16 +90,15 @@ def _snap(edges: list[Edge], pos: int, tolerance: float) -> list[Edge]:
 
 def _join(group: list[Edge], tolerance: float) -> list[Edge]:
     """Join collinear edges that overlap or lie within `tolerance` of each other."""
-    lo, hi = (1, 3) if group[0][0] == "h" else (2, 4)
-    ordered = sorted(group, key=lambda e: e[lo])
+    ordered = sorted(group, key=lambda e: _span(e)[0])
     joined = [ordered[0]]
     for e in ordered[1:]:
         last = joined[-1]
-        if e[lo] <= last[hi] + tolerance:
-            if e[hi] > last[hi]:
-                last = list(last)
-                last[hi] = e[hi]
-                joined[-1] = tuple(last)  # type: ignore[assignment]
+        start, end = _span(e)
+        if start <= _span(last)[1] + tolerance:
+            if end > _span(last)[1]:
+                o, x0, top, x1, bottom = last
+                joined[-1] = (o, x0, top, x1, end) if o == "v" else (o, x0, top, end, bottom)
         else:
             joined.append(e)
     return joined
@@ -102,10 +112,10 @@ def merge_edges(edges: list[Edge], settings: Mapping) -> list[Edge]:
     v = [e for e in edges if e[0] == "v" and _length(e) >= prefilter]
     h = [e for e in edges if e[0] == "h" and _length(e) >= prefilter]
     if snap > 0:
-        v, h = _snap(v, 1, snap), _snap(h, 2, snap)
-    grouped = sorted(v + h, key=lambda e: (e[0], e[2] if e[0] == "h" else e[1]))
+        v, h = _snap(v, snap), _snap(h, snap)
+    grouped = sorted(v + h, key=lambda e: (e[0], _position(e)))
     merged: list[Edge] = []
-    for _, group in itertools.groupby(grouped, key=lambda e: (e[0], e[2] if e[0] == "h" else e[1])):
+    for _, group in itertools.groupby(grouped, key=lambda e: (e[0], _position(e))):
         merged.extend(_join(list(group), join))
     min_length = settings.get("edge_min_length", 3)
     return [e for e in merged if _length(e) >= min_length]

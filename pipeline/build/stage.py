@@ -4,7 +4,7 @@ Each stage skips what its own cache already holds, so this is also the increment
 Running them in one interpreter starts Python, and imports pyarrow and the rules, once instead
 of three times: on a small folder that start-up was a third of the cold build.
 
-Run alone: python -m pipeline.build --raw data/raw --processed data/processed
+Run: python -m pipeline.build --raw data/raw --processed data/processed
 """
 
 from __future__ import annotations
