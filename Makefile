@@ -5,6 +5,7 @@
 #   make all JOBS=2                   limit extraction to 2 processes (default: all cores)
 #   make all STRICT=1                 stop on any list problem and publish nothing (default: write what
 #                                     was read, list the problems in the problems table, exit non-zero)
+#   make all ENGINE=pdfplumber        read PDFs with pdfplumber (the reference) instead of PDFium
 #   make test                         run the tests (a representative part of the corpus runs)
 #   make test-all                     run every test, whole corpora included
 #   make lint                         ruff (style) and mypy (types) on the code
@@ -13,9 +14,9 @@
 #   make lab                          open JupyterLab
 #   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
 #
-# Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize. Make redoes a
-# stage only when its inputs or its code changed; extraction also keeps a per-file cache keyed
-# by content hash inside $(PROCESSED)/.build, so only new or changed PDFs are read again.
+# Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize, run
+# in one process by pipeline/build/ when an input or the code changed; each stage caches per
+# file (keyed by content hash) inside $(PROCESSED)/.build, so only new or changed PDFs are read again.
 # Paths must not contain spaces.
 
 RAW ?= data/raw
@@ -23,6 +24,7 @@ PROCESSED ?= data/processed
 JOBS ?=
 DASK_SCHEDULER ?=
 STRICT ?=
+ENGINE ?= pdfium
 REPORTS ?= reports
 PYTHON ?= python3
 
@@ -32,11 +34,12 @@ READY := $(VENV)/.requirements-installed
 
 BUILD := $(PROCESSED)/.build
 EXTRACTED := $(BUILD)/extract.json
-CLEANED := $(BUILD)/clean.json
 OUTPUTS := townships basic_items coordination_items reclaimed_items departments \
 	coordination_departments reclaimed_departments duty_steps source_files problems duties changes
-# normalize writes all of these at once; a missing one makes it run again.
+# normalize writes all of these at once; a missing one makes the build run again.
 TABLES := $(foreach t,$(OUTPUTS),$(PROCESSED)/$(t).parquet) $(PROCESSED)/CODEBOOK.md $(PROCESSED)/datapackage.json
+MISSING := $(filter-out $(wildcard $(TABLES)),$(TABLES))
+BUILT := $(BUILD)/build.done
 
 # A stage's code is its folder plus pipeline/common (and the rules files); its cache key in
 # pipeline/common/storage.py:stage_version hashes the same folders, so the map exists once.
@@ -50,27 +53,30 @@ NORMALIZE_CODE := $(call stage_code,normalize)
 # itself when its listing changed).
 RAW_CHANGED := $(shell [ -f "$(EXTRACTED)" ] && find "$(RAW)" -newer "$(EXTRACTED)" -print -quit 2>/dev/null)
 
+# The last extraction used another PDF reader (the manifest names it).
+ENGINE_CHANGED := $(shell grep -qs '"engine": "$(ENGINE)"' "$(EXTRACTED)" || echo yes)
+
 .PHONY: all build test test-all lint format notebooks lab benchmark clean-processed FORCE
 
 all: $(READY)
 	@test -d "$(RAW)" || { echo "make: raw folder $(RAW) does not exist" >&2; exit 2; }
 	@$(PY) -m pipeline.common.lock "$(PROCESSED)" $(MAKE) --no-print-directory --silent build \
-		RAW="$(RAW)" PROCESSED="$(PROCESSED)" JOBS="$(JOBS)" DASK_SCHEDULER="$(DASK_SCHEDULER)" STRICT="$(STRICT)"
+		RAW="$(RAW)" PROCESSED="$(PROCESSED)" JOBS="$(JOBS)" DASK_SCHEDULER="$(DASK_SCHEDULER)" \
+		ENGINE="$(ENGINE)" STRICT="$(STRICT)"
 	@$(PY) -m pipeline.common.report --processed "$(PROCESSED)"
 
-build: $(TABLES)
+build: $(BUILT)
 
-$(EXTRACTED): $(EXTRACT_CODE) $(if $(RAW_CHANGED),FORCE) | $(READY)
-	@$(PY) -m pipeline.extract --raw "$(RAW)" --processed "$(PROCESSED)" \
-		$(if $(JOBS),--jobs $(JOBS)) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER))
-
-$(CLEANED): $(EXTRACTED) $(CLEAN_CODE)
-	@$(PY) -m pipeline.clean --processed "$(PROCESSED)"
-
-# A strict build always checks again: tables published by a lenient build may hold problems.
+# One process runs the three stages (pipeline/build/), so Python starts and pyarrow loads once;
+# each stage skips what its cache holds (a change to clean's code re-extracts nothing). Run a
+# stage alone with python -m pipeline.<stage>. A strict build always checks again: tables
+# published by a lenient build may hold problems.
 STRICT_ON := $(filter-out 0,$(STRICT))
-$(TABLES): $(CLEANED) $(NORMALIZE_CODE) $(if $(STRICT_ON),FORCE)
-	@$(PY) -m pipeline.normalize --processed "$(PROCESSED)" --raw "$(RAW)" $(if $(STRICT_ON),--strict)
+$(BUILT): $(EXTRACT_CODE) $(CLEAN_CODE) $(NORMALIZE_CODE) $(wildcard pipeline/build/*.py) \
+		$(if $(RAW_CHANGED)$(ENGINE_CHANGED)$(MISSING)$(STRICT_ON),FORCE) | $(READY)
+	@$(PY) -m pipeline.build --raw "$(RAW)" --processed "$(PROCESSED)" --engine $(ENGINE) \
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER)) $(if $(STRICT_ON),--strict)
+	@touch "$@"
 
 FORCE:
 

@@ -8,9 +8,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 import json
 
+ENGINES = ("pdfium", "pdfplumber")
+
 
 @dataclass(frozen=True)
 class ExtractSettings:
+    # PDF reader: "pdfium" (pypdfium2, fast) or "pdfplumber" (pdfminer, the reference). Both give
+    # the same tables; the reader is part of the cache key.
+    engine: str = "pdfium"
     # pdfplumber table finder: Word tables are ruled, so cells come from lines and rectangles.
     table_settings: dict = field(
         default_factory=lambda: {
@@ -35,6 +40,10 @@ class ExtractSettings:
     convert_timeout: float = 120.0  # seconds LibreOffice may take to convert one .doc/.wps/.et
 
     def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(
+                f"ExtractSettings.engine must be one of {', '.join(ENGINES)}, not {self.engine!r}"
+            )
         _check_positive(
             self, ("grid_tolerance", "line_tolerance", "space_gap", "max_zip_ratio", "convert_timeout")
         )

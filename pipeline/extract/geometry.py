@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 
 def cluster_positions(values: Iterable[float], tolerance: float) -> list[float]:
@@ -105,10 +106,6 @@ def slot_index(xs: Sequence[float], ys: Sequence[float], x: float, y: float) -> 
     return r, c
 
 
-def _is_ascii_word_char(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
-
-
 def chars_to_lines(chars: Sequence[dict], line_tolerance: float, space_gap: float) -> list[dict]:
     """Group characters into text lines, top to bottom, each read left to right.
 
@@ -118,36 +115,41 @@ def chars_to_lines(chars: Sequence[dict], line_tolerance: float, space_gap: floa
     (producers that position words instead of printing a space). CJK text gets no inferred
     spaces: justified CJK lines have wide gaps that are not spaces.
     """
-    ordered = sorted(chars, key=lambda c: (c["top"], c["x0"]))
     groups: list[list[dict]] = []
-    for ch in ordered:
-        if groups and ch["top"] - groups[-1][0]["top"] <= line_tolerance * max(groups[-1][0]["size"], 1.0):
+    first_top = reach = 0.0
+    for ch in sorted(chars, key=_TOP_X0):
+        if groups and ch["top"] - first_top <= reach:
             groups[-1].append(ch)
         else:
             groups.append([ch])
+            first_top, reach = ch["top"], line_tolerance * max(ch["size"], 1.0)
     lines = []
     for group in groups:
-        group.sort(key=lambda c: c["x0"])
+        group.sort(key=_X0)
         parts: list[str] = []
-        prev = None
+        inked: list[dict] = []
+        prev_last = ""  # last character of the previous character's text
+        prev_x1 = 0.0
         for ch in group:
+            text = ch["text"]
             if (
-                prev is not None
-                and _is_ascii_word_char(prev["text"][-1:])
-                and _is_ascii_word_char(ch["text"][:1])
-                and ch["x0"] - prev["x1"] > space_gap * ch["size"]
+                prev_last.isascii()
+                and prev_last.isalnum()
+                and text[:1].isascii()
+                and text[:1].isalnum()
+                and ch["x0"] - prev_x1 > space_gap * ch["size"]
             ):
                 parts.append(" ")
-            parts.append(ch["text"])
-            prev = ch
-        text = "".join(parts)
-        inked = [c for c in group if not c["text"].isspace()]
+            parts.append(text)
+            prev_last, prev_x1 = text[-1:], ch["x1"]
+            if not text.isspace():
+                inked.append(ch)
         if not inked:
             continue
         sizes = sorted(c["size"] for c in inked)
         lines.append(
             {
-                "text": text,
+                "text": "".join(parts),
                 "x0": min(c["x0"] for c in inked),
                 "x1": max(c["x1"] for c in inked),
                 "top": min(c["top"] for c in inked),
@@ -156,3 +158,7 @@ def chars_to_lines(chars: Sequence[dict], line_tolerance: float, space_gap: floa
             }
         )
     return lines
+
+
+_TOP_X0 = itemgetter("top", "x0")
+_X0 = itemgetter("x0")

@@ -1,4 +1,8 @@
-"""The PDF reader (pdfplumber): one page → its tables as grids of cells with text lines.
+"""The PDF readers: one page → its tables as grids of cells with text lines.
+
+Two readers give the same page objects: pdfplumber (`lean_objects`, the reference) and PDFium
+(`pipeline.extract.pdfium`, the default, several times faster); `pipeline.extract.page` turns
+them into the page record, so everything after reading is shared.
 
 For each page: the ruled tables pdfplumber finds, as a grid (a vertically merged cell spans
 several grid rows), every cell with its text lines and where each line starts and ends, and
@@ -11,27 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 import logging
 from pathlib import Path
-from typing import Any, cast
 
-from pipeline.common.records import PageRecord, TextLine, records_to_rows
+from pipeline.common.records import PageRecord, records_to_rows
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.sources import RejectedFile, check_pdf_bytes
 from pipeline.common.storage import rows_to_jsonl
-from pipeline.extract.geometry import chars_to_lines, grid_from_rulings, slot_index
-
-
-def unique_chars(chars: list[dict]) -> list[dict]:
-    """Upright characters with text, without the duplicates some producers print for bold."""
-    seen: set[tuple] = set()
-    out = []
-    for c in chars:
-        if not c["text"] or not c.get("upright", True):
-            continue
-        key = (c["text"], round(c["x0"]), round(c["top"]))
-        if key not in seen:
-            seen.add(key)
-            out.append(c)
-    return out
+from pipeline.extract.page import record_from_objects
 
 
 def lean_objects(page) -> dict[str, list[dict]]:
@@ -66,7 +55,7 @@ def lean_objects(page) -> dict[str, list[dict]]:
     def walk(objs) -> None:
         for obj in objs:
             if isinstance(obj, LTChar):
-                d = box(obj)
+                d = box(_BaselineBox(obj)) if obj.upright else box(obj)
                 d.update(object_type="char", text=obj.get_text(), size=obj.size, upright=obj.upright)
                 out["char"].append(d)
             elif isinstance(obj, (LTLine, LTRect, LTCurve)):
@@ -83,6 +72,17 @@ def lean_objects(page) -> dict[str, list[dict]]:
     return out
 
 
+class _BaselineBox:
+    """An upright character's box from its baseline up one font size (its font's descent left
+    out): the descent comes from the font descriptor, which producers fill inconsistently (often
+    with 0) and which PDFium does not expose, so both readers agree on this box instead."""
+
+    def __init__(self, ch) -> None:
+        f, height = ch.matrix[5], ch.y1 - ch.y0
+        self.x0, self.x1, self.width, self.height = ch.x0, ch.x1, ch.width, height
+        self.y0, self.y1 = (f, f + height) if ch.matrix[3] > 0 else (f - height, f)
+
+
 def _layout(page):
     """pdfminer's layout of a pdfplumber page, without marked-content tags (not used here;
     pdfplumber's tagging aggregator costs a tenth of the parse)."""
@@ -96,50 +96,7 @@ def _layout(page):
 
 def page_record(page, settings: ExtractSettings) -> PageRecord:
     """Tables (as grids of cells with text lines) and free text lines of one pdfplumber page."""
-    from pdfplumber.table import TableFinder
-
-    page._objects = lean_objects(page)
-    chars = unique_chars(page.chars)
-    finder = TableFinder(page, settings.table_settings)
-    h_edges = [(e["top"], e["x0"], e["x1"]) for e in finder.edges if e["orientation"] == "h"]
-    v_edges = [(e["x0"], e["top"], e["bottom"]) for e in finder.edges if e["orientation"] == "v"]
-    tables: list[Any] = []  # Table records, with the grid's xs and ys while characters are placed
-    for t in finder.tables:
-        if len(t.cells) < settings.min_table_cells:
-            continue
-        xs, ys, cells = grid_from_rulings(h_edges, v_edges, t.bbox, settings.grid_tolerance)
-        if cells:
-            tables.append({"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells})
-    tables.sort(key=lambda t: (t["bbox"][1], t["bbox"][0]))
-    members: dict[tuple[int, int, int], list[dict]] = {}
-    free = []
-    for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        for ti, t in enumerate(tables):
-            slot = slot_index(t["xs"], t["ys"], cx, cy)
-            if slot is not None:
-                members.setdefault((ti, *slot), []).append(ch)
-                break
-        else:
-            free.append(ch)
-    for ti, t in enumerate(tables):
-        for cell in t["cells"]:
-            inside = [
-                ch
-                for r in range(cell["r0"], cell["r1"])
-                for c in range(cell["c0"], cell["c1"])
-                for ch in members.get((ti, r, c), ())
-            ]
-            cell["lines"] = chars_to_lines(inside, settings.line_tolerance, settings.space_gap)
-        del t["xs"], t["ys"]
-    return {
-        "page": page.page_number,
-        "width": float(page.width),
-        "height": float(page.height),
-        "n_chars": len(chars),
-        "tables": tables,
-        "text": cast(list[TextLine], chars_to_lines(free, settings.line_tolerance, settings.space_gap)),
-    }
+    return record_from_objects(page.page_number, page.width, page.height, lean_objects(page), settings)
 
 
 @dataclass(frozen=True)
@@ -167,16 +124,11 @@ def quiet_pdfminer() -> None:
 
 def run_page_task(task: PageTask) -> dict:
     """Extract pages [first, last) of one PDF; errors come back as a reason, not an exception."""
-    import pdfplumber
-
-    quiet_pdfminer()
     try:
-        records = []
-        with pdfplumber.open(task.path) as pdf:
-            for i in range(task.first, task.last):
-                page = pdf.pages[i]
-                records.append(page_record(page, task.settings))
-                page.close()
+        if task.settings.engine == "pdfplumber":
+            records = _plumber_records(task)
+        else:
+            records = _pdfium_records(task)
         # Encoded here, in parallel, rather than in the process that gathers the results.
         return {
             "rows": rows_to_jsonl(records_to_rows(records)),
@@ -186,8 +138,38 @@ def run_page_task(task: PageTask) -> dict:
         return {"error": describe_pdf_error(exc)}
 
 
+def _plumber_records(task: PageTask) -> list[PageRecord]:
+    import pdfplumber
+
+    quiet_pdfminer()
+    records = []
+    with pdfplumber.open(task.path) as pdf:
+        for i in range(task.first, task.last):
+            page = pdf.pages[i]
+            records.append(page_record(page, task.settings))
+            page.close()
+    return records
+
+
+def _pdfium_records(task: PageTask) -> list[PageRecord]:
+    from pipeline.extract.pdfium import Document
+
+    records = []
+    with Document(task.path) as doc:
+        for i in range(task.first, task.last):
+            p = doc.page_objects(i)
+            records.append(
+                record_from_objects(p["page"], p["width"], p["height"], p["objects"], task.settings)
+            )
+    return records
+
+
 def describe_pdf_error(exc: Exception) -> str:
-    """One line saying why pdfminer/pdfplumber could not read a file."""
+    """One line saying why a reader (PDFium, or pdfminer/pdfplumber) could not read a file."""
+    from pipeline.extract.pdfium import PdfiumError
+
+    if isinstance(exc, PdfiumError):
+        return str(exc)
     inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
     name = type(inner).__name__
     if "Password" in name or "Encryption" in name:
@@ -198,12 +180,9 @@ def describe_pdf_error(exc: Exception) -> str:
 
 def open_for_tasks(path: Path, settings: ExtractSettings, jobs: int) -> list[PageTask]:
     """Check a file and split it into page tasks; raises RejectedFile with the reason."""
-    import pdfplumber
-
     check_pdf_bytes(path)
     try:
-        with pdfplumber.open(path) as pdf:
-            n = len(pdf.pages)
+        n = _page_count(path, settings.engine)
     except Exception as exc:
         raise RejectedFile(describe_pdf_error(exc)) from None
     if n == 0:
@@ -212,3 +191,15 @@ def open_for_tasks(path: Path, settings: ExtractSettings, jobs: int) -> list[Pag
     # keeps both cores busy on a single long file.
     step = max(settings.pages_per_task, -(-n // max(1, jobs)))
     return [PageTask(str(path), a, min(a + step, n), settings) for a in range(0, n, step)]
+
+
+def _page_count(path: Path, engine: str) -> int:
+    if engine == "pdfplumber":
+        import pdfplumber
+
+        with pdfplumber.open(path) as pdf:
+            return len(pdf.pages)
+    from pipeline.extract.pdfium import Document
+
+    with Document(str(path)) as doc:
+        return len(doc)

@@ -24,7 +24,7 @@ from typing import Any
 from pipeline.common.parallel import default_jobs, map_ordered
 from pipeline.common.progress import progress
 from pipeline.common.records import extract_schema
-from pipeline.common.settings import ExtractSettings, settings_bytes
+from pipeline.common.settings import ENGINES, ExtractSettings, settings_bytes
 from pipeline.common.sources import RejectedFile, file_sha256, list_sources, source_name
 from pipeline.common.storage import (
     EXTRACT_MANIFEST,
@@ -116,7 +116,7 @@ def run(
     for e in entries:
         if e["status"] != "ok":
             e.pop("cache", None)
-    manifest = {"stage": "extract", "version": stage, "files": entries}
+    manifest = {"stage": "extract", "version": stage, "engine": settings.engine, "files": entries}
     write_json(build_dir(processed) / MANIFEST, manifest)
     read = sum(1 for e, _ in pending if e["status"] == "ok")
     cached = sum(1 for e in entries if e["status"] == "ok") - read
@@ -172,11 +172,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--processed", type=Path, default=Path("data/processed"))
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 0) or None)
     ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None)
+    ap.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=os.environ.get("ENGINE") or ExtractSettings.engine,
+        help="PDF reader: pdfium (fast, the default) or pdfplumber (the reference)",
+    )
     args = ap.parse_args(argv)
     if not args.raw.is_dir():
         print(f"extract: raw folder {args.raw} does not exist", file=sys.stderr)
         return 2
-    run(args.raw, args.processed, jobs=args.jobs, scheduler=args.scheduler)
+    run(
+        args.raw,
+        args.processed,
+        ExtractSettings(engine=args.engine),
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+    )
     return 0
 
 
