@@ -37,6 +37,7 @@ PROCESSED = viz.processed_dir()
 read = viz.read_table
 
 townships = read("townships")
+viz.stop_if_empty(townships)
 items = {key: read(f"{key}_items") for key in viz.LISTS}
 for df in items.values():
     df["category"] = df["category"].fillna("（未标类别）")

@@ -44,6 +44,7 @@ viz.setup()
 PROCESSED = viz.processed_dir()
 read = viz.read_table
 TOP = 25  # departments shown in the bar charts and the matrix (the most items first)
+viz.stop_if_empty(read("townships"))
 
 
 items = read("coordination_items")

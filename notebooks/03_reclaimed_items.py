@@ -38,6 +38,7 @@ viz.setup()
 PROCESSED = viz.processed_dir()
 read = viz.read_table
 TOP = 25  # receiving departments shown
+viz.stop_if_empty(read("townships"))
 PENALTY = "行政处罚"  # the power_type value of penalties (pipeline/rules/power_types.toml)
 
 

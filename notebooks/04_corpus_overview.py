@@ -39,6 +39,7 @@ read = viz.read_table
 
 sources = read("source_files")
 townships = read("townships")
+viz.stop_if_empty(townships)
 items = {key: read(f"{key}_items") for key in viz.LISTS}
 for df in items.values():
     df["category"] = df["category"].fillna("（未标类别）")

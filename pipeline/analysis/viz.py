@@ -88,6 +88,27 @@ def read_table(table: str):
     return pd.read_parquet(processed_dir() / f"{table}.parquet")
 
 
+NOTHING = (
+    "没有可分析的乡镇：处理后的文件夹中没有读到任何乡镇的清单（nothing to analyse: no township was read）。"
+)
+
+
+class NothingToAnalyse(Exception):
+    """Raised by stop_if_empty: the notebook stops here with one sentence, not a traceback."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
+        return [str(self)]
+
+
+def stop_if_empty(townships) -> None:
+    """Stop the notebook with one sentence when the processed folder holds no township (an empty raw
+    folder, or every file rejected): each chart below needs at least one. The notebook runner counts
+    this stop as a success."""
+    if len(townships) == 0:
+        reading(f"**{NOTHING}**")
+        raise NothingToAnalyse(NOTHING)
+
+
 def figures_dir() -> Path:
     """Where figures and summaries go: $DUTY_FIGURES, else reports/figures in the repository."""
     path = Path(os.environ.get("DUTY_FIGURES") or ROOT / "reports" / "figures")
