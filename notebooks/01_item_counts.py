@@ -162,7 +162,7 @@ for key in viz.LISTS if several else []:
     ax.set_xlabel("事项类别")
     ax.set_ylabel("乡镇（按县排列）")
     ax.set_title(f"{viz.LISTS[key]}：各乡镇的类别构成（数字为事项数，颜色为占比）")
-    fig.colorbar(im, ax=ax, label="占比（%）", shrink=0.8)
+    fig.colorbar(im, ax=ax, label="占比（%，平方根色阶：浅色差别也看得出）", shrink=0.8)
     fig.tight_layout()
     viz.save_figure(fig, f"01_township_category_{key}")
     plt.show()

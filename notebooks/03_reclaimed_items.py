@@ -39,7 +39,8 @@ PROCESSED = viz.processed_dir()
 read = viz.read_table
 TOP = 25  # receiving departments shown
 viz.stop_if_empty(read("townships"))
-PENALTY = "行政处罚"  # the power_type value of penalties (pipeline/rules/power_types.toml)
+PENALTY = viz.power_type_for("处罚")  # the power_type of penalties, from pipeline/rules/power_types.toml
+OTHER = viz.power_type_fallback()  # items whose name holds no power keyword
 
 
 reclaimed = read("reclaimed_items")
@@ -154,7 +155,8 @@ summary["items_without_receiver"] = int((n_receivers == 0).sum())
 # ## By kind of power: how many are penalties?
 #
 # `power_type` comes from keywords in the item's name. For comparison, the same split of the basic
-# list (duties the township keeps).
+# list (duties the township keeps). Most basic duties are services and organising work, not an
+# administrative power: their bar 其他 is grey, so the kinds of power stand out.
 
 # %%
 power = pd.DataFrame(
@@ -170,16 +172,11 @@ power_share = 100 * power / power.sum().replace(0, np.nan)
 fig, ax = plt.subplots(figsize=(9, 1.5 + 0.55 * len(power)))
 y = np.arange(len(power))
 for offset, key, column in ((-0.2, "reclaimed", "收回事项"), (0.2, "basic", "基本履职事项")):
-    ax.barh(
-        y + offset,
-        power_share[column].fillna(0),
-        height=0.4,
-        color=viz.LIST_COLORS[key],
-        label=viz.LISTS[key],
-    )
+    colors = ["#BBBBBB" if kind == OTHER else viz.LIST_COLORS[key] for kind in power.index]
+    ax.barh(y + offset, power_share[column].fillna(0), height=0.4, color=colors, label=viz.LISTS[key])
     for yy, share, count in zip(y, power_share[column].fillna(0), power[column], strict=True):
         ax.text(share, yy + offset, f" {count}", va="center", fontsize=8)
-ax.set_yticks(y, power.index)
+ax.set_yticks(y, [f"{k}（名称无权力关键词）" if k == OTHER else k for k in power.index])
 if PENALTY in power.index:
     ax.get_yticklabels()[power.index.get_loc(PENALTY)].set_color("#C44E52")
 ax.set_ylim(len(power) - 0.5, -0.5)
@@ -194,11 +191,14 @@ plt.show()
 
 n_penalty = int(power.at[PENALTY, "收回事项"]) if PENALTY in power.index else 0
 n_basic_penalty = int(power.at[PENALTY, "基本履职事项"]) if PENALTY in power.index else 0
+n_basic_other = int(power.at[OTHER, "基本履职事项"]) if OTHER in power.index else 0
 viz.reading(
     f"**Reading.** {n_penalty} of the {n} reclaimed items ({viz.pct(n_penalty, n)}) are penalties "
     f"({PENALTY}); the basic lists keep {n_basic_penalty} penalty items of {len(basic)} "
     f"({viz.pct(n_basic_penalty, len(basic))}). The most common kind among reclaimed items is "
-    f"{power.index[0]} ({power['收回事项'].iloc[0]})."
+    f"{power.index[0]} ({power['收回事项'].iloc[0]}). {n_basic_other} of the {len(basic)} basic items "
+    f"({viz.pct(n_basic_other, len(basic))}) name no kind of power ({OTHER}): they are services and "
+    "organising work the township keeps."
 )
 summary["power_types"] = power["收回事项"][power["收回事项"] > 0].to_dict()
 summary["n_penalty"] = n_penalty

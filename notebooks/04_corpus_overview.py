@@ -152,11 +152,13 @@ summary["per_township"] = {t: {k: int(n_items.at[t, viz.LISTS[k]]) for k in viz.
 #
 # For each list, each dot is one township's share of a category (its items in that category / all
 # its items on that list); the black bar is the share over the whole corpus. Categories are ordered
-# by their corpus share. A wide spread of dots = townships differ on that category. With a single
-# township the chart shows its shares as plain bars.
+# by their corpus share. A wide spread of dots = townships differ on that category. In each category
+# the township farthest from the corpus share is named when it lies at least OUTLIER percentage points
+# away. With a single township the chart shows its shares as plain bars.
 
 # %%
 several = len(townships) > 1
+OUTLIER = 10  # percentage points from the corpus share before a township is named in the chart
 shares = {}
 for key, df in items.items():
     grid = pd.crosstab(df["township_id"], df["category"])
@@ -171,10 +173,19 @@ for ax, (key, share) in zip(axes, shares.items(), strict=True):
     if several:
         for y, cat in enumerate(cats):
             x = 100 * share[cat].to_numpy()
-            ax.scatter(
-                x, y + rng.uniform(-0.18, 0.18, len(x)), s=14, alpha=0.6, color=viz.LIST_COLORS[key], lw=0
-            )
+            jitter = y + rng.uniform(-0.18, 0.18, len(x))
+            ax.scatter(x, jitter, s=14, alpha=0.6, color=viz.LIST_COLORS[key], lw=0)
             ax.plot([100 * corpus[cat]] * 2, [y - 0.32, y + 0.32], color="black", lw=2)
+            far = int(np.argmax(np.abs(x - 100 * corpus[cat])))
+            if abs(x[far] - 100 * corpus[cat]) >= OUTLIER:
+                ax.annotate(
+                    labels[share.index[far]],
+                    (x[far], jitter[far]),
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color="#333333",
+                )
     else:  # one township: its shares are the corpus shares, plain bars
         ax.barh(range(len(cats)), 100 * corpus.to_numpy(), color=viz.LIST_COLORS[key], height=0.7)
     ax.set_yticks(range(len(cats)), cats, fontsize=9)
@@ -186,7 +197,11 @@ for ax, (key, share) in zip(axes, shares.items(), strict=True):
     spread[key] = (100 * (share.max() - share.min())).sort_values(ascending=False)
 axes[0].set_ylabel("事项类别（按全体占比排列）")
 fig.suptitle(
-    "各清单的类别构成" + ("：点为各乡镇，黑线为全体" if several else "（只有一个乡镇）"), fontsize=14
+    "各清单的类别构成"
+    + (
+        f"：点为各乡镇，黑线为全体；偏离全体 ≥{OUTLIER} 个百分点最远者标名" if several else "（只有一个乡镇）"
+    ),
+    fontsize=14,
 )
 fig.tight_layout()
 viz.save_figure(fig, "04_category_composition")
@@ -268,18 +283,24 @@ summary["departments_per_township"] = total_col.to_dict()
 # %% [markdown]
 # ## Kinds of power per list
 #
-# `power_type` (from keywords in the item's name) as shares of each list.
+# `power_type` (from keywords in the item's name) as shares of each list. Most duties of the basic and
+# coordination lists are services and organising work that name no kind of power: that part (其他) is
+# grey and drawn last, so the kinds of power compare.
 
 # %%
+OTHER = viz.power_type_fallback()
 power = pd.DataFrame({viz.LISTS[k]: df["power_type"].value_counts() for k, df in items.items()}).fillna(0)
 power = power.loc[power.sum(axis=1).sort_values(ascending=False).index].astype(int)
+power = power.loc[[k for k in power.index if k != OTHER] + [k for k in power.index if k == OTHER]]
 power_share = 100 * power / power.sum().replace(0, np.nan)
 fig, ax = plt.subplots(figsize=(10, 3.6))
 left = np.zeros(power.shape[1])
-palette = plt.get_cmap("Set2").colors
+palette = [*plt.get_cmap("Set2").colors[:7], *plt.get_cmap("Pastel1").colors[:8]]  # no grey: grey is 其他
 for i, kind in enumerate(power.index):
     values = power_share.loc[kind].fillna(0).to_numpy()
-    ax.barh(range(power.shape[1]), values, left=left, color=palette[i % len(palette)], label=kind)
+    color = "#CCCCCC" if kind == OTHER else palette[i % len(palette)]
+    label = f"{kind}（名称无权力关键词）" if kind == OTHER else kind
+    ax.barh(range(power.shape[1]), values, left=left, color=color, label=label)
     for y, (x0, v) in enumerate(zip(left, values, strict=True)):
         if v >= 5:
             ax.text(x0 + v / 2, y, f"{v:.0f}%", ha="center", va="center", fontsize=8)
@@ -290,7 +311,7 @@ ax.set_xlim(0, 100)
 ax.set_xlabel("占本清单事项的比例（%）")
 ax.set_ylabel("清单")
 ax.set_title("各清单事项的权力类型构成")
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=len(power.index), frameon=False)
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=min(len(power.index), 5), frameon=False)
 fig.tight_layout()
 viz.save_figure(fig, "04_power_types")
 plt.show()

@@ -59,24 +59,6 @@ FIGURES = {
 }
 
 
-def township_names(townships: pd.DataFrame) -> str:
-    """All townships, grouped by county: 伊吾县：吐葫芦乡、下马崖乡；伊州区：……"""
-    if townships.empty:
-        return "无"
-    parts = []
-    for (city, county), group in townships.sort_values(["county", "township"]).groupby(
-        [townships["city"].fillna(""), "county"], sort=True
-    ):
-        parts.append(f"{city}{county}：{'、'.join(group.sort_values('township')['township'])}")
-    return "；".join(parts)
-
-
-def source_names(sources: pd.DataFrame) -> str:
-    ok = sources[sources["status"] == "ok"]["source_file"].tolist()
-    shown = "、".join(ok[:6]) + (f" 等 {len(ok)} 个文件" if len(ok) > 6 else "")
-    return f"{shown}（乡镇履职事项清单，经本项目读成数据表）" if ok else "无"
-
-
 def figure_order(figures: Path) -> list[Path]:
     """The PNG figures in the folder: known ones in the order of FIGURES, then the rest by name."""
     pngs = sorted(figures.glob("[0-9][0-9]_*.png"))
@@ -142,7 +124,8 @@ def build(processed: Path, figures: Path) -> str:
         out += [f"<p><b>{html.escape(viz.NOTHING)}</b></p>"]
         out.append(f"<p>原始文件 {len(sources)} 个，读取 {n_ok} 个。</p></body></html>")
         return "\n".join(out)
-    places, source = township_names(townships), source_names(sources)
+    places = viz.township_names(townships)
+    source = viz.source_names(sources) + "（乡镇履职事项清单，经本项目读成数据表）"
     counts = "，".join(f"{viz.LISTS[k]} {len(df)} 条" for k, df in items.items())
     out += [
         "<h2>概况</h2>",

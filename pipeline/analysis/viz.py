@@ -33,6 +33,20 @@ LIST_COLORS = {"basic": "#4C72B0", "coordination": "#DD8452", "reclaimed": "#55A
 DISPOSITIONS = {"transferred": "移交上级部门承接", "cancelled": "取消"}
 
 
+def power_type_for(keyword: str) -> str:
+    """The power_type whose rule lists KEYWORD (pipeline/rules/power_types.toml), e.g. 处罚 → 行政处罚."""
+    from pipeline.common.rules import load
+
+    return next(r["power_type"] for r in load("power_types")["rules"] if keyword in r["keywords"])
+
+
+def power_type_fallback() -> str:
+    """The power_type of a name that matches no rule (其他)."""
+    from pipeline.common.rules import load
+
+    return load("power_types")["fallback"]
+
+
 def font_path() -> Path:
     """The CJK font file shipped in the mplfonts package (found without importing it)."""
     spec = importlib.util.find_spec("mplfonts")
@@ -116,9 +130,44 @@ def figures_dir() -> Path:
     return path
 
 
+def township_names(townships) -> str:
+    """All townships, grouped by city and county: 哈密市伊吾县：吐葫芦乡、下马崖乡；…"""
+    if len(townships) == 0:
+        return "无"
+    parts = []
+    places = townships.assign(city=townships["city"].fillna(""))
+    for (city, county), group in places.groupby(["city", "county"], sort=True):
+        parts.append(f"{city}{county}：{'、'.join(sorted(group['township']))}")
+    return "；".join(parts)
+
+
+def source_names(sources) -> str:
+    """The raw files the tables were read from (the first six, then how many)."""
+    ok = sorted(sources[sources["status"] == "ok"]["source_file"])
+    if not ok:
+        return "无"
+    return "、".join(ok[:6]) + (f" 等 {len(ok)} 个文件" if len(ok) > 6 else "")
+
+
+def source_note(width: int = 110) -> str:
+    """The footnote every saved figure carries: its townships and its source files."""
+    import textwrap
+
+    text = (
+        f"乡镇：{township_names(read_table('townships'))}。"
+        f"来源：{source_names(read_table('source_files'))}（乡镇履职事项清单，本项目读成的数据表）。"
+    )
+    return "\n".join(textwrap.wrap(text, width))
+
+
 def save_figure(fig, name: str) -> list[Path]:
-    """Write FIG as NAME.png and NAME.svg into the figures folder; return both paths."""
+    """Write FIG as NAME.png and NAME.svg into the figures folder, with the footnote naming its
+    townships and source (source_note) under it; return both paths."""
     out = figures_dir()
+    width_in = fig.get_size_inches()[0]
+    fig.text(
+        0.01, -0.01, source_note(max(40, int(width_in * 9))), ha="left", va="top", fontsize=7, color="#555555"
+    )
     paths = [out / f"{name}.png", out / f"{name}.svg"]
     # No dates or software versions inside the files: re-running gives the same bytes.
     fig.savefig(paths[0], metadata={"Software": None})

@@ -14,6 +14,7 @@ from datetime import datetime
 import io
 import os
 from pathlib import Path
+import re
 import unicodedata
 import zipfile
 
@@ -187,20 +188,26 @@ def write_workbook(processed: Path) -> Path:
     target = processed / WORKBOOK
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(_fixed_zip(buffer.getvalue()))
+        tmp.write_bytes(_fixed_zip(buffer.getvalue(), stamp))
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return target
 
 
-def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every member's timestamp fixed, so equal workbooks are equal bytes."""
+def _fixed_zip(data: bytes, stamp: datetime) -> bytes:
+    """The same zip with every member's timestamp fixed and the document's modified time set to the
+    build date (openpyxl writes the time of saving), so equal workbooks are equal bytes."""
     out = io.BytesIO()
+    modified = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = modified.sub(rb"\g<1>" + when + rb"\g<2>", body)
+            dst.writestr(fixed, body)
     return out.getvalue()
