@@ -156,9 +156,7 @@ for key in viz.LISTS if several else []:
     ax.set_xticks(range(grid.shape[1]), grid.columns, fontsize=9, rotation=45, ha="right")
     ax.tick_params(axis="x", pad=2)
     ax.set_yticks(range(grid.shape[0]), [labels[t] for t in grid.index], fontsize=9)
-    county = townships.set_index("township_id").loc[grid.index, "county"].to_numpy()
-    for r in np.flatnonzero(county[1:] != county[:-1]):  # a line between two counties
-        ax.axhline(r + 0.5, color="black", linewidth=1)
+    viz.county_separators(ax, townships.set_index("township_id").loc[grid.index, "county"], linewidth=1)
     ax.set_xlabel("事项类别")
     ax.set_ylabel("乡镇（按县排列）")
     ax.set_title(f"{viz.LISTS[key]}：各乡镇的类别构成（数字为事项数，颜色为占比）")

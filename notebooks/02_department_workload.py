@@ -55,9 +55,7 @@ steps = steps[(steps["list"] == "coordination") & ~steps["is_heading"]]
 
 links = links.join(departments[["level", "kind", "belongs_to"]], on="department_id")
 tagged = links["belongs_to"].nunique() > 1
-departments["label"] = [
-    viz.wrap(viz.department_label(d.name, d.belongs_to, tagged), 14, 2) for d in departments.itertuples()
-]
+departments["label"] = viz.department_labels(departments, tagged)
 per_department = (
     links.groupby("department_id")["item_id"].nunique().sort_values(ascending=False, kind="stable")
 )
@@ -92,30 +90,23 @@ kinds = links["kind"].value_counts().index.tolist()
 kind_color = dict(zip(kinds, plt.get_cmap("tab10").colors, strict=False))
 shown = per_town.head(TOP)
 several = links["township_id"].nunique() > 1
+shown_kinds = [k for k in kinds if k in set(departments.loc[shown.index, "kind"])]
 fig, ax = plt.subplots(figsize=(9, 1.4 + 0.34 * len(shown)))
-ax.barh(
-    range(len(shown)),
+viz.ranked_bars(
+    ax,
     shown.to_numpy(),
-    color=[kind_color[departments.at[d, "kind"]] for d in shown.index],
+    departments.loc[shown.index, "label"],
+    [kind_color[departments.at[d, "kind"]] for d in shown.index],
+    legend={k: kind_color[k] for k in shown_kinds},
+    texts=[
+        f"{shown[d]:.1f}（共 {per_department[d]} 条）" if several else f"{per_department[d]}"
+        for d in shown.index
+    ],
 )
-for y, d in enumerate(shown.index):
-    text = f" {shown[d]:.1f}（共 {per_department[d]} 条）" if several else f" {per_department[d]}"
-    ax.text(shown[d], y, text, va="center", fontsize=8)
-ax.set_yticks(range(len(shown)), departments.loc[shown.index, "label"], fontsize=9)
-ax.set_ylim(len(shown) - 0.5, -0.5)
 ax.set_xlabel("平均每个乡镇的配合事项数（条）" if several else "配合事项数（条）")
 ax.set_ylabel("上级部门")
 more = f"（前 {len(shown)} 个，共 {len(per_department)} 个）" if len(per_department) > len(shown) else ""
 ax.set_title(f"各上级部门对应的配合事项数{'（每个乡镇平均）' if several else ''}{more}")
-shown_kinds = [k for k in kinds if k in set(departments.loc[shown.index, "kind"])]
-ax.legend(
-    handles=[plt.Rectangle((0, 0), 1, 1, color=kind_color[k]) for k in shown_kinds],
-    labels=shown_kinds,
-    title="部门类型",
-    loc="lower right",
-    frameon=False,
-)
-ax.grid(axis="x", alpha=0.3)
 fig.tight_layout()
 viz.save_figure(fig, "02_items_per_department")
 plt.show()
@@ -164,7 +155,7 @@ for i, level in enumerate(by_kind.columns):
             ax.text(x0 + v / 2, y, v, ha="center", va="center", fontsize=8)
     left += values
 ax.set_yticks(range(len(by_kind)), by_kind.index)
-ax.set_ylim(len(by_kind) - 0.5, -0.5)
+viz.top_down(ax, len(by_kind))
 ax.set_xlabel("部门-事项关联数（一个事项列出几个部门就计几次）")
 ax.set_ylabel("部门类型")
 ax.set_title("配合事项按部门类型与层级")
@@ -259,7 +250,7 @@ y = np.arange(len(shown))
 ax.barh(y - 0.2, shown["部门步骤"], height=0.4, color="#DD8452", label="部门做的步骤（上级部门职责）")
 ax.barh(y + 0.2, shown["乡镇步骤"], height=0.4, color="#4C72B0", label="乡镇做的步骤（乡镇配合职责）")
 ax.set_yticks(y, departments.loc[shown.index, "label"], fontsize=9)
-ax.set_ylim(len(shown) - 0.5, -0.5)
+viz.top_down(ax, len(shown))
 ax.set_xlabel("步骤数")
 ax.set_ylabel("上级部门（按配合事项数排列）")
 ax.set_title("各部门的配合事项：部门步骤与乡镇步骤")

@@ -51,9 +51,7 @@ basic = read("basic_items")
 townships = read("townships")
 
 tagged = departments.loc[receivers["department_id"].unique(), "belongs_to"].nunique() > 1
-departments["label"] = [
-    viz.wrap(viz.department_label(d.name, d.belongs_to, tagged), 14, 2) for d in departments.itertuples()
-]
+departments["label"] = viz.department_labels(departments, tagged)
 n = len(reclaimed)
 disposition = reclaimed["disposition"].value_counts()
 summary = {"n_reclaimed": n, "disposition": disposition.to_dict()}
@@ -80,7 +78,7 @@ for key in by_cat.columns:
 for y, total in enumerate(left):
     ax.text(total, y, f" {int(total)}", va="center", fontsize=8)
 ax.set_yticks(range(len(by_cat)), by_cat.index)
-ax.set_ylim(len(by_cat) - 0.5, -0.5)
+viz.top_down(ax, len(by_cat))
 ax.set_xlabel("收回事项数（条）")
 ax.set_ylabel("事项类别")
 ax.set_title("上级部门收回事项：按类别，移交与取消")
@@ -119,23 +117,17 @@ if len(shown):
     kinds = departments.loc[shown.index, "kind"]
     kind_color = dict(zip(kinds.value_counts().index, plt.get_cmap("tab10").colors, strict=False))
     fig, ax = plt.subplots(figsize=(9, 1.4 + 0.34 * len(shown)))
-    ax.barh(range(len(shown)), shown.to_numpy(), color=[kind_color[k] for k in kinds])
-    for y, v in enumerate(shown):
-        ax.text(v, y, f" {v}", va="center", fontsize=8)
-    ax.set_yticks(range(len(shown)), departments.loc[shown.index, "label"], fontsize=9)
-    ax.set_ylim(len(shown) - 0.5, -0.5)
+    viz.ranked_bars(
+        ax,
+        shown.to_numpy(),
+        departments.loc[shown.index, "label"],
+        [kind_color[k] for k in kinds],
+        legend=kind_color,
+    )
     ax.set_xlabel("承接的收回事项数（条）")
     ax.set_ylabel("承接部门")
     more = f"（前 {len(shown)} 个，共 {len(per_dept)} 个）" if len(per_dept) > len(shown) else ""
     ax.set_title(f"收回事项的承接部门{more}")
-    ax.legend(
-        handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in kind_color.values()],
-        labels=list(kind_color),
-        title="部门类型",
-        loc="lower right",
-        frameon=False,
-    )
-    ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     viz.save_figure(fig, "03_receiving_departments")
     plt.show()
@@ -179,7 +171,7 @@ for offset, key, column in ((-0.2, "reclaimed", "收回事项"), (0.2, "basic", 
 ax.set_yticks(y, [f"{k}（名称无权力关键词）" if k == OTHER else k for k in power.index])
 if PENALTY in power.index:
     ax.get_yticklabels()[power.index.get_loc(PENALTY)].set_color("#C44E52")
-ax.set_ylim(len(power) - 0.5, -0.5)
+viz.top_down(ax, len(power))
 ax.set_xlabel("占本清单事项的比例（%），条末数字为事项数")
 ax.set_ylabel("权力类型（按名称关键词）")
 ax.set_title("收回事项的权力类型（对照：基本履职事项）")

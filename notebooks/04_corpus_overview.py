@@ -104,11 +104,9 @@ for key, column in zip(viz.LISTS, table.columns, strict=True):
     left += values
 for y, total in enumerate(left):
     ax.text(total, y, f" {int(total)}", va="center", fontsize=8)
-county = townships.set_index("township_id").loc[order, "county"].to_numpy()
-for r in np.flatnonzero(county[1:] != county[:-1]):
-    ax.axhline(r + 0.5, color="black", linewidth=0.8)
+viz.county_separators(ax, townships.set_index("township_id").loc[order, "county"])
 ax.set_yticks(range(len(table)), [labels[t] for t in order], fontsize=9)
-ax.set_ylim(len(table) - 0.5, -0.5)
+viz.top_down(ax, len(table))
 ax.set_xlabel("事项数（条）")
 ax.set_ylabel("乡镇（按县排列）")
 ax.set_title("各乡镇三张清单的事项数", pad=28)
@@ -253,10 +251,9 @@ for i, (column, color) in enumerate(zip(dept_counts.columns, colors, strict=True
     ax.barh(y + (i - 1) * 0.27, dept_counts[column], height=0.27, color=color, label=column)
     for yy, v in zip(y, dept_counts[column], strict=True):
         ax.text(v, yy + (i - 1) * 0.27, f" {v}", va="center", fontsize=7)
-for r in np.flatnonzero(county[1:] != county[:-1]):
-    ax.axhline(r + 0.5, color="black", linewidth=0.8)
+viz.county_separators(ax, townships.set_index("township_id").loc[dept_counts.index, "county"])
 ax.set_yticks(y, [labels[t] for t in dept_counts.index], fontsize=9)
-ax.set_ylim(len(dept_counts) - 0.5, -0.5)
+viz.top_down(ax, len(dept_counts))
 ax.set_xlabel("不同部门数（个）")
 ax.set_ylabel("乡镇（按县排列）")
 ax.set_title("各乡镇清单中出现的上级部门数", pad=28)

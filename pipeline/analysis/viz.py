@@ -271,3 +271,51 @@ def township_labels(townships, tagged: bool | None = None) -> dict[str, str]:
         row.township_id: f"{place_tag(row.county) if short else row.county}·{row.township}"
         for row in townships.itertuples()
     }
+
+
+def department_labels(departments, tagged: bool, width: int = 14, lines: int = 2) -> list[str]:
+    """Chart labels of a departments table (indexed by department_id, with name and belongs_to): the
+    name without its place (department_label), wrapped."""
+    return [
+        wrap(department_label(d.name, d.belongs_to, tagged), width, lines) for d in departments.itertuples()
+    ]
+
+
+# --- chart pieces --------------------------------------------------------------------------------
+
+
+def top_down(ax, n: int) -> None:
+    """Put row 0 of a horizontal chart with N rows at the top."""
+    ax.set_ylim(n - 0.5, -0.5)
+
+
+def county_separators(ax, counties, linewidth: float = 0.8) -> None:
+    """A horizontal line between two rows of different counties (rows ordered by county)."""
+    import numpy as np
+
+    counties = np.asarray(counties)
+    for r in np.flatnonzero(counties[1:] != counties[:-1]):
+        ax.axhline(r + 0.5, color="black", linewidth=linewidth)
+
+
+def ranked_bars(ax, values, labels, colors, legend: dict | None = None, texts=None) -> None:
+    """The ranked horizontal bar chart of the notebooks: one bar per row from the top, the value (or
+    TEXTS) at the end of each bar, row labels, an x grid and, with LEGEND ({label: colour}), a legend
+    of the colours (e.g. kinds of department)."""
+    import matplotlib.pyplot as plt
+
+    values = list(values)
+    ax.barh(range(len(values)), values, color=colors)
+    for y, (v, text) in enumerate(zip(values, texts or [f"{v}" for v in values], strict=True)):
+        ax.text(v, y, f" {text}", va="center", fontsize=8)
+    ax.set_yticks(range(len(values)), labels, fontsize=9)
+    top_down(ax, len(values))
+    if legend:
+        ax.legend(
+            handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in legend.values()],
+            labels=list(legend),
+            title="部门类型",
+            loc="lower right",
+            frameon=False,
+        )
+    ax.grid(axis="x", alpha=0.3)
