@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 import io
+import math
 import os
 from pathlib import Path
 import re
@@ -28,6 +29,8 @@ EXCEL_ROWS = 1_048_576
 EXCEL_CELL = 32_767
 HEADER_ROWS = 2
 WIDTH_SAMPLE = 5_000  # rows looked at to size a column
+LINE_HEIGHT = 16  # points per line of a wrapped cell (CJK glyphs are taller than Latin ones)
+MAX_HEIGHT = 409  # Excel's largest row height, in points
 
 
 def display_width(text: str) -> int:
@@ -56,6 +59,12 @@ def sheet_columns(table_spec: dict) -> list[dict]:
                 }
             )
     return out
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines TEXT takes in a wrapped cell WIDTH characters wide (each paragraph starts a line)."""
+    usable = max(1.0, width - 1)
+    return sum(max(1, math.ceil(display_width(par) / usable)) for par in text.split("\n"))
 
 
 def cell_value(value, column: dict):
@@ -120,13 +129,18 @@ def _write_sheet(wb, title: str, parquet: Path, table_spec: dict, styles: dict) 
         if written == limit:
             break
         values = []
-        for c, w in zip(columns, wrap, strict=True):
+        lines = 1
+        for c, w, width in zip(columns, wrap, widths, strict=True):
             v = cell_value(row[c["source"]["name"]], c)
             if w and isinstance(v, str):
+                lines = max(lines, wrapped_lines(v, width))
                 cell = WriteOnlyCell(ws, value=v)
                 cell.alignment = styles["wrap"]
                 v = cell
             values.append(v)
+        if lines > 1:  # spreadsheet programs do not all grow a row to its wrapped text on opening
+            height = min(MAX_HEIGHT, LINE_HEIGHT * lines)
+            ws.row_dimensions[HEADER_ROWS + written + 1] = {"ht": str(height), "customHeight": "1"}
         ws.append(values)
         written += 1
     return n, written
