@@ -150,13 +150,14 @@ summary["per_township"] = {t: {k: int(n_items.at[t, viz.LISTS[k]]) for k in viz.
 #
 # For each list, each dot is one township's share of a category (its items in that category / all
 # its items on that list); the black bar is the share over the whole corpus. Categories are ordered
-# by their corpus share. A wide spread of dots = townships differ on that category. In each category
-# the township farthest from the corpus share is named when it lies at least OUTLIER percentage points
-# away. With a single township the chart shows its shares as plain bars.
+# by their corpus share. A wide spread of dots = townships differ on that category. Outliers are named:
+# in each category, up to two townships outside the Tukey fences (more than 1.5 × the interquartile
+# range beyond the quartiles) and at least OUTLIER percentage points from the corpus share, the
+# farthest first. With a single township the chart shows its shares as plain bars.
 
 # %%
 several = len(townships) > 1
-OUTLIER = 10  # percentage points from the corpus share before a township is named in the chart
+OUTLIER = 2  # percentage points from the corpus share, at least, before a township is named
 shares = {}
 for key, df in items.items():
     grid = pd.crosstab(df["township_id"], df["category"])
@@ -174,11 +175,14 @@ for ax, (key, share) in zip(axes, shares.items(), strict=True):
             jitter = y + rng.uniform(-0.18, 0.18, len(x))
             ax.scatter(x, jitter, s=14, alpha=0.6, color=viz.LIST_COLORS[key], lw=0)
             ax.plot([100 * corpus[cat]] * 2, [y - 0.32, y + 0.32], color="black", lw=2)
-            far = int(np.argmax(np.abs(x - 100 * corpus[cat])))
-            if abs(x[far] - 100 * corpus[cat]) >= OUTLIER:
+            q1, q3 = np.percentile(x, [25, 75])
+            fence = 1.5 * (q3 - q1)
+            away = np.abs(x - 100 * corpus[cat])
+            out = (x < q1 - fence) | (x > q3 + fence)
+            for i in [i for i in np.argsort(-away, kind="stable") if out[i] and away[i] >= OUTLIER][:2]:
                 ax.annotate(
-                    labels[share.index[far]],
-                    (x[far], jitter[far]),
+                    labels[share.index[i]],
+                    (x[i], jitter[i]),
                     xytext=(3, 3),
                     textcoords="offset points",
                     fontsize=7,
@@ -195,10 +199,7 @@ for ax, (key, share) in zip(axes, shares.items(), strict=True):
     spread[key] = (100 * (share.max() - share.min())).sort_values(ascending=False)
 axes[0].set_ylabel("事项类别（按全体占比排列）")
 fig.suptitle(
-    "各清单的类别构成"
-    + (
-        f"：点为各乡镇，黑线为全体；偏离全体 ≥{OUTLIER} 个百分点最远者标名" if several else "（只有一个乡镇）"
-    ),
+    "各清单的类别构成" + ("：点为各乡镇，黑线为全体，离群的乡镇标出名称" if several else "（只有一个乡镇）"),
     fontsize=14,
 )
 fig.tight_layout()
