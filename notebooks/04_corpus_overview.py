@@ -151,13 +151,13 @@ summary["per_township"] = {t: {k: int(n_items.at[t, viz.LISTS[k]]) for k in viz.
 # For each list, each dot is one township's share of a category (its items in that category / all
 # its items on that list); the black bar is the share over the whole corpus. Categories are ordered
 # by their corpus share. A wide spread of dots = townships differ on that category. Outliers are named:
-# in each category, up to two townships outside the Tukey fences (more than 1.5 × the interquartile
-# range beyond the quartiles) and at least OUTLIER percentage points from the corpus share, the
-# farthest first. With a single township the chart shows its shares as plain bars.
+# in each category, the farthest township outside the Tukey fences (more than 1.5 × the interquartile
+# range beyond the quartiles) and at least OUTLIER percentage points from the corpus share, when
+# there is one. With a single township the chart shows its shares as plain bars.
 
 # %%
 several = len(townships) > 1
-OUTLIER = 2  # percentage points from the corpus share, at least, before a township is named
+OUTLIER = 4  # percentage points from the corpus share, at least, before a township is named
 shares = {}
 for key, df in items.items():
     grid = pd.crosstab(df["township_id"], df["category"])
@@ -179,7 +179,7 @@ for ax, (key, share) in zip(axes, shares.items(), strict=True):
             fence = 1.5 * (q3 - q1)
             away = np.abs(x - 100 * corpus[cat])
             out = (x < q1 - fence) | (x > q3 + fence)
-            for i in [i for i in np.argsort(-away, kind="stable") if out[i] and away[i] >= OUTLIER][:2]:
+            for i in [i for i in np.argsort(-away, kind="stable") if out[i] and away[i] >= OUTLIER][:1]:
                 ax.annotate(
                     labels[share.index[i]],
                     (x[i], jitter[i]),
