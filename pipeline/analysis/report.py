@@ -87,7 +87,7 @@ def _figure(n: int, png: Path, places: str, source: str) -> str:
         f' · <a href="figures/{svg.name}">SVG</a>' if svg.exists() else ""
     )
     return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(title)}">'
+        f'<figure><img width="100%" src="data:image/png;base64,{data}" alt="{html.escape(title)}">'
         f"<figcaption><b>图 {n}　{html.escape(title)}。</b>{html.escape(what)}<br>"
         f"<span class=src>乡镇：{html.escape(places)}。数据来源：{html.escape(source)}。"
         f"图片文件：{links}</span></figcaption></figure>"
