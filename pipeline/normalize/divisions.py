@@ -25,9 +25,9 @@ class Division:
     county_code: str
 
 
-def code6(code: str | None) -> str | None:
+def code6(code: str) -> str:
     """The package's short codes (65, 6505, 650522) as the 6-digit codes statistics use."""
-    return code.ljust(6, "0") if code else None
+    return code.ljust(6, "0")
 
 
 @cache
@@ -57,4 +57,5 @@ def lookup(county: str | None, city: str | None = None, province: str | None = N
     if len({r.district_code for r in candidates}) != 1:
         return None
     r = candidates[0]
-    return Division(r.province_name, code6(r.province_code), code6(r.city_code), code6(r.district_code))
+    city_code = code6(r.city_code) if r.city_code else None
+    return Division(r.province_name, code6(r.province_code), city_code, code6(r.district_code or ""))
