@@ -37,6 +37,7 @@ PROCESSED = viz.processed_dir()
 read = viz.read_table
 
 townships = read("townships")
+viz.stop_if_empty(townships)
 items = {key: read(f"{key}_items") for key in viz.LISTS}
 for df in items.values():
     df["category"] = df["category"].fillna("（未标类别）")
@@ -155,13 +156,11 @@ for key in viz.LISTS if several else []:
     ax.set_xticks(range(grid.shape[1]), grid.columns, fontsize=9, rotation=45, ha="right")
     ax.tick_params(axis="x", pad=2)
     ax.set_yticks(range(grid.shape[0]), [labels[t] for t in grid.index], fontsize=9)
-    county = townships.set_index("township_id").loc[grid.index, "county"].to_numpy()
-    for r in np.flatnonzero(county[1:] != county[:-1]):  # a line between two counties
-        ax.axhline(r + 0.5, color="black", linewidth=1)
+    viz.county_separators(ax, townships.set_index("township_id").loc[grid.index, "county"], linewidth=1)
     ax.set_xlabel("事项类别")
     ax.set_ylabel("乡镇（按县排列）")
     ax.set_title(f"{viz.LISTS[key]}：各乡镇的类别构成（数字为事项数，颜色为占比）")
-    fig.colorbar(im, ax=ax, label="占比（%）", shrink=0.8)
+    fig.colorbar(im, ax=ax, label="占比（%，平方根色阶：浅色差别也看得出）", shrink=0.8)
     fig.tight_layout()
     viz.save_figure(fig, f"01_township_category_{key}")
     plt.show()

@@ -44,6 +44,7 @@ viz.setup()
 PROCESSED = viz.processed_dir()
 read = viz.read_table
 TOP = 25  # departments shown in the bar charts and the matrix (the most items first)
+viz.stop_if_empty(read("townships"))
 
 
 items = read("coordination_items")
@@ -54,9 +55,7 @@ steps = steps[(steps["list"] == "coordination") & ~steps["is_heading"]]
 
 links = links.join(departments[["level", "kind", "belongs_to"]], on="department_id")
 tagged = links["belongs_to"].nunique() > 1
-departments["label"] = [
-    viz.wrap(viz.department_label(d.name, d.belongs_to, tagged), 14, 2) for d in departments.itertuples()
-]
+departments["label"] = viz.department_labels(departments, tagged)
 per_department = (
     links.groupby("department_id")["item_id"].nunique().sort_values(ascending=False, kind="stable")
 )
@@ -75,49 +74,58 @@ viz.reading(
 # %% [markdown]
 # ## Coordination items per department
 #
-# Number of coordination items whose 对应上级部门 cell names the department; colour = kind of body.
+# Coordination items whose 对应上级部门 cell names the department, **per township** of the county (or
+# city) the department belongs to: a county department can only be named by its county's townships,
+# so raw counts would rank the departments of the county with most townships first. The number at
+# the end of a bar is the total; colour = kind of body.
 
 # %%
+item_township = items.set_index("item_id")["township_id"]
+links["township_id"] = links["item_id"].map(item_township)
+# Townships whose lists name any department of that county or city: the ones that could name it.
+n_places = links.groupby("belongs_to")["township_id"].nunique()
+n_towns = departments.loc[per_department.index, "belongs_to"].map(n_places).to_numpy()
+per_town = (per_department / n_towns).sort_values(ascending=False, kind="stable")
 kinds = links["kind"].value_counts().index.tolist()
 kind_color = dict(zip(kinds, plt.get_cmap("tab10").colors, strict=False))
-shown = per_department.head(TOP)
+shown = per_town.head(TOP)
+several = links["township_id"].nunique() > 1
+shown_kinds = [k for k in kinds if k in set(departments.loc[shown.index, "kind"])]
 fig, ax = plt.subplots(figsize=(9, 1.4 + 0.34 * len(shown)))
-ax.barh(
-    range(len(shown)),
+viz.ranked_bars(
+    ax,
     shown.to_numpy(),
-    color=[kind_color[departments.at[d, "kind"]] for d in shown.index],
+    departments.loc[shown.index, "label"],
+    [kind_color[departments.at[d, "kind"]] for d in shown.index],
+    legend={k: kind_color[k] for k in shown_kinds},
+    texts=[
+        f"{shown[d]:.1f}（共 {per_department[d]} 条）" if several else f"{per_department[d]}"
+        for d in shown.index
+    ],
 )
-for y, n in enumerate(shown):
-    ax.text(n, y, f" {n}", va="center", fontsize=8)
-ax.set_yticks(range(len(shown)), departments.loc[shown.index, "label"], fontsize=9)
-ax.set_ylim(len(shown) - 0.5, -0.5)
-ax.set_xlabel("配合事项数（条）")
+ax.set_xlabel("平均每个乡镇的配合事项数（条）" if several else "配合事项数（条）")
 ax.set_ylabel("上级部门")
 more = f"（前 {len(shown)} 个，共 {len(per_department)} 个）" if len(per_department) > len(shown) else ""
-ax.set_title(f"各上级部门对应的配合事项数{more}")
-shown_kinds = [k for k in kinds if k in set(departments.loc[shown.index, "kind"])]
-ax.legend(
-    handles=[plt.Rectangle((0, 0), 1, 1, color=kind_color[k]) for k in shown_kinds],
-    labels=shown_kinds,
-    title="部门类型",
-    loc="lower right",
-    frameon=False,
-)
-ax.grid(axis="x", alpha=0.3)
+ax.set_title(f"各上级部门对应的配合事项数{'（每个乡镇平均）' if several else ''}{more}")
 fig.tight_layout()
 viz.save_figure(fig, "02_items_per_department")
 plt.show()
 
-top_id = per_department.index[0]
-top5 = per_department.head(5).sum()
+top_id = per_town.index[0]
+top5 = per_department[per_town.index[:5]].sum()
 viz.reading(
-    f"**Reading.** The department named on most coordination items is "
-    f"{departments.at[top_id, 'name']} ({per_department.iloc[0]} items, "
-    f"{viz.pct(per_department.iloc[0], len(items))} of the list). The five busiest departments "
+    f"**Reading.** The department named on most coordination items per township is "
+    f"{departments.at[top_id, 'name']} ({per_town.iloc[0]:.1f} items per township of "
+    f"{departments.at[top_id, 'belongs_to']}, {per_department[top_id]} in all, "
+    f"{viz.pct(per_department[top_id], len(items))} of the list). The five busiest departments "
     f"account for {top5} of {len(links)} department links ({viz.pct(top5, len(links))}); "
     f"{(per_department == 1).sum()} of {len(per_department)} departments are named on a single item."
 )
-summary["top_department"] = {"department_id": top_id, "n_items": int(per_department.iloc[0])}
+summary["top_department"] = {
+    "department_id": top_id,
+    "n_items": int(per_department[top_id]),
+    "per_township": round(float(per_town.iloc[0]), 2),
+}
 
 # %% [markdown]
 # ## By kind and level of department
@@ -147,7 +155,7 @@ for i, level in enumerate(by_kind.columns):
             ax.text(x0 + v / 2, y, v, ha="center", va="center", fontsize=8)
     left += values
 ax.set_yticks(range(len(by_kind)), by_kind.index)
-ax.set_ylim(len(by_kind) - 0.5, -0.5)
+viz.top_down(ax, len(by_kind))
 ax.set_xlabel("部门-事项关联数（一个事项列出几个部门就计几次）")
 ax.set_ylabel("部门类型")
 ax.set_title("配合事项按部门类型与层级")
@@ -198,7 +206,7 @@ ax.set_xlabel("上级部门职责的步骤数（每个事项）")
 ax.set_ylabel("乡镇配合职责的步骤数（每个事项）")
 ax.set_title("每个配合事项：部门做几步，乡镇做几步")
 ax.spines[["top", "right"]].set_visible(True)
-fig.colorbar(im, ax=ax, label="事项数（条）", shrink=0.8).ax.yaxis.set_major_locator(
+fig.colorbar(im, ax=ax, label="事项数（条，平方根色阶）", shrink=0.8).ax.yaxis.set_major_locator(
     MaxNLocator(integer=True)
 )
 fig.tight_layout()
@@ -242,7 +250,7 @@ y = np.arange(len(shown))
 ax.barh(y - 0.2, shown["部门步骤"], height=0.4, color="#DD8452", label="部门做的步骤（上级部门职责）")
 ax.barh(y + 0.2, shown["乡镇步骤"], height=0.4, color="#4C72B0", label="乡镇做的步骤（乡镇配合职责）")
 ax.set_yticks(y, departments.loc[shown.index, "label"], fontsize=9)
-ax.set_ylim(len(shown) - 0.5, -0.5)
+viz.top_down(ax, len(shown))
 ax.set_xlabel("步骤数")
 ax.set_ylabel("上级部门（按配合事项数排列）")
 ax.set_title("各部门的配合事项：部门步骤与乡镇步骤")
@@ -292,7 +300,7 @@ ax.set_xlabel("事项类别")
 ax.set_ylabel("上级部门")
 more = f"（前 {len(matrix)} 个部门）" if len(per_department) > len(matrix) else ""
 ax.set_title(f"部门 × 类别：配合事项数{more}")
-fig.colorbar(im, ax=ax, label="配合事项数（条）", shrink=0.8).ax.yaxis.set_major_locator(
+fig.colorbar(im, ax=ax, label="配合事项数（条，平方根色阶）", shrink=0.8).ax.yaxis.set_major_locator(
     MaxNLocator(integer=True)
 )
 fig.tight_layout()

@@ -38,7 +38,9 @@ viz.setup()
 PROCESSED = viz.processed_dir()
 read = viz.read_table
 TOP = 25  # receiving departments shown
-PENALTY = "行政处罚"  # the power_type value of penalties (pipeline/rules/power_types.toml)
+viz.stop_if_empty(read("townships"))
+PENALTY = viz.power_type_for("处罚")  # the power_type of penalties, from pipeline/rules/power_types.toml
+OTHER = viz.power_type_fallback()  # items whose name holds no power keyword
 
 
 reclaimed = read("reclaimed_items")
@@ -49,9 +51,7 @@ basic = read("basic_items")
 townships = read("townships")
 
 tagged = departments.loc[receivers["department_id"].unique(), "belongs_to"].nunique() > 1
-departments["label"] = [
-    viz.wrap(viz.department_label(d.name, d.belongs_to, tagged), 14, 2) for d in departments.itertuples()
-]
+departments["label"] = viz.department_labels(departments, tagged)
 n = len(reclaimed)
 disposition = reclaimed["disposition"].value_counts()
 summary = {"n_reclaimed": n, "disposition": disposition.to_dict()}
@@ -78,7 +78,7 @@ for key in by_cat.columns:
 for y, total in enumerate(left):
     ax.text(total, y, f" {int(total)}", va="center", fontsize=8)
 ax.set_yticks(range(len(by_cat)), by_cat.index)
-ax.set_ylim(len(by_cat) - 0.5, -0.5)
+viz.top_down(ax, len(by_cat))
 ax.set_xlabel("收回事项数（条）")
 ax.set_ylabel("事项类别")
 ax.set_title("上级部门收回事项：按类别，移交与取消")
@@ -117,23 +117,17 @@ if len(shown):
     kinds = departments.loc[shown.index, "kind"]
     kind_color = dict(zip(kinds.value_counts().index, plt.get_cmap("tab10").colors, strict=False))
     fig, ax = plt.subplots(figsize=(9, 1.4 + 0.34 * len(shown)))
-    ax.barh(range(len(shown)), shown.to_numpy(), color=[kind_color[k] for k in kinds])
-    for y, v in enumerate(shown):
-        ax.text(v, y, f" {v}", va="center", fontsize=8)
-    ax.set_yticks(range(len(shown)), departments.loc[shown.index, "label"], fontsize=9)
-    ax.set_ylim(len(shown) - 0.5, -0.5)
+    viz.ranked_bars(
+        ax,
+        shown.to_numpy(),
+        departments.loc[shown.index, "label"],
+        [kind_color[k] for k in kinds],
+        legend=kind_color,
+    )
     ax.set_xlabel("承接的收回事项数（条）")
     ax.set_ylabel("承接部门")
     more = f"（前 {len(shown)} 个，共 {len(per_dept)} 个）" if len(per_dept) > len(shown) else ""
     ax.set_title(f"收回事项的承接部门{more}")
-    ax.legend(
-        handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in kind_color.values()],
-        labels=list(kind_color),
-        title="部门类型",
-        loc="lower right",
-        frameon=False,
-    )
-    ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     viz.save_figure(fig, "03_receiving_departments")
     plt.show()
@@ -153,7 +147,8 @@ summary["items_without_receiver"] = int((n_receivers == 0).sum())
 # ## By kind of power: how many are penalties?
 #
 # `power_type` comes from keywords in the item's name. For comparison, the same split of the basic
-# list (duties the township keeps).
+# list (duties the township keeps). Most basic duties are services and organising work, not an
+# administrative power: their bar 其他 is grey, so the kinds of power stand out.
 
 # %%
 power = pd.DataFrame(
@@ -169,19 +164,14 @@ power_share = 100 * power / power.sum().replace(0, np.nan)
 fig, ax = plt.subplots(figsize=(9, 1.5 + 0.55 * len(power)))
 y = np.arange(len(power))
 for offset, key, column in ((-0.2, "reclaimed", "收回事项"), (0.2, "basic", "基本履职事项")):
-    ax.barh(
-        y + offset,
-        power_share[column].fillna(0),
-        height=0.4,
-        color=viz.LIST_COLORS[key],
-        label=viz.LISTS[key],
-    )
+    colors = ["#BBBBBB" if kind == OTHER else viz.LIST_COLORS[key] for kind in power.index]
+    ax.barh(y + offset, power_share[column].fillna(0), height=0.4, color=colors, label=viz.LISTS[key])
     for yy, share, count in zip(y, power_share[column].fillna(0), power[column], strict=True):
         ax.text(share, yy + offset, f" {count}", va="center", fontsize=8)
-ax.set_yticks(y, power.index)
+ax.set_yticks(y, [f"{k}（名称无权力关键词）" if k == OTHER else k for k in power.index])
 if PENALTY in power.index:
     ax.get_yticklabels()[power.index.get_loc(PENALTY)].set_color("#C44E52")
-ax.set_ylim(len(power) - 0.5, -0.5)
+viz.top_down(ax, len(power))
 ax.set_xlabel("占本清单事项的比例（%），条末数字为事项数")
 ax.set_ylabel("权力类型（按名称关键词）")
 ax.set_title("收回事项的权力类型（对照：基本履职事项）")
@@ -193,11 +183,14 @@ plt.show()
 
 n_penalty = int(power.at[PENALTY, "收回事项"]) if PENALTY in power.index else 0
 n_basic_penalty = int(power.at[PENALTY, "基本履职事项"]) if PENALTY in power.index else 0
+n_basic_other = int(power.at[OTHER, "基本履职事项"]) if OTHER in power.index else 0
 viz.reading(
     f"**Reading.** {n_penalty} of the {n} reclaimed items ({viz.pct(n_penalty, n)}) are penalties "
     f"({PENALTY}); the basic lists keep {n_basic_penalty} penalty items of {len(basic)} "
     f"({viz.pct(n_basic_penalty, len(basic))}). The most common kind among reclaimed items is "
-    f"{power.index[0]} ({power['收回事项'].iloc[0]})."
+    f"{power.index[0]} ({power['收回事项'].iloc[0]}). {n_basic_other} of the {len(basic)} basic items "
+    f"({viz.pct(n_basic_other, len(basic))}) name no kind of power ({OTHER}): they are services and "
+    "organising work the township keeps."
 )
 summary["power_types"] = power["收回事项"][power["收回事项"] > 0].to_dict()
 summary["n_penalty"] = n_penalty

@@ -39,6 +39,7 @@ read = viz.read_table
 
 sources = read("source_files")
 townships = read("townships")
+viz.stop_if_empty(townships)
 items = {key: read(f"{key}_items") for key in viz.LISTS}
 for df in items.values():
     df["category"] = df["category"].fillna("（未标类别）")
@@ -103,11 +104,9 @@ for key, column in zip(viz.LISTS, table.columns, strict=True):
     left += values
 for y, total in enumerate(left):
     ax.text(total, y, f" {int(total)}", va="center", fontsize=8)
-county = townships.set_index("township_id").loc[order, "county"].to_numpy()
-for r in np.flatnonzero(county[1:] != county[:-1]):
-    ax.axhline(r + 0.5, color="black", linewidth=0.8)
+viz.county_separators(ax, townships.set_index("township_id").loc[order, "county"])
 ax.set_yticks(range(len(table)), [labels[t] for t in order], fontsize=9)
-ax.set_ylim(len(table) - 0.5, -0.5)
+viz.top_down(ax, len(table))
 ax.set_xlabel("事项数（条）")
 ax.set_ylabel("乡镇（按县排列）")
 ax.set_title("各乡镇三张清单的事项数", pad=28)
@@ -151,11 +150,14 @@ summary["per_township"] = {t: {k: int(n_items.at[t, viz.LISTS[k]]) for k in viz.
 #
 # For each list, each dot is one township's share of a category (its items in that category / all
 # its items on that list); the black bar is the share over the whole corpus. Categories are ordered
-# by their corpus share. A wide spread of dots = townships differ on that category. With a single
-# township the chart shows its shares as plain bars.
+# by their corpus share. A wide spread of dots = townships differ on that category. Outliers are named:
+# in each category, the farthest township outside the Tukey fences (more than 1.5 × the interquartile
+# range beyond the quartiles) and at least OUTLIER percentage points from the corpus share, when
+# there is one. With a single township the chart shows its shares as plain bars.
 
 # %%
 several = len(townships) > 1
+OUTLIER = 4  # percentage points from the corpus share, at least, before a township is named
 shares = {}
 for key, df in items.items():
     grid = pd.crosstab(df["township_id"], df["category"])
@@ -170,10 +172,22 @@ for ax, (key, share) in zip(axes, shares.items(), strict=True):
     if several:
         for y, cat in enumerate(cats):
             x = 100 * share[cat].to_numpy()
-            ax.scatter(
-                x, y + rng.uniform(-0.18, 0.18, len(x)), s=14, alpha=0.6, color=viz.LIST_COLORS[key], lw=0
-            )
+            jitter = y + rng.uniform(-0.18, 0.18, len(x))
+            ax.scatter(x, jitter, s=14, alpha=0.6, color=viz.LIST_COLORS[key], lw=0)
             ax.plot([100 * corpus[cat]] * 2, [y - 0.32, y + 0.32], color="black", lw=2)
+            q1, q3 = np.percentile(x, [25, 75])
+            fence = 1.5 * (q3 - q1)
+            away = np.abs(x - 100 * corpus[cat])
+            out = (x < q1 - fence) | (x > q3 + fence)
+            for i in [i for i in np.argsort(-away, kind="stable") if out[i] and away[i] >= OUTLIER][:1]:
+                ax.annotate(
+                    labels[share.index[i]],
+                    (x[i], jitter[i]),
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color="#333333",
+                )
     else:  # one township: its shares are the corpus shares, plain bars
         ax.barh(range(len(cats)), 100 * corpus.to_numpy(), color=viz.LIST_COLORS[key], height=0.7)
     ax.set_yticks(range(len(cats)), cats, fontsize=9)
@@ -185,7 +199,8 @@ for ax, (key, share) in zip(axes, shares.items(), strict=True):
     spread[key] = (100 * (share.max() - share.min())).sort_values(ascending=False)
 axes[0].set_ylabel("事项类别（按全体占比排列）")
 fig.suptitle(
-    "各清单的类别构成" + ("：点为各乡镇，黑线为全体" if several else "（只有一个乡镇）"), fontsize=14
+    "各清单的类别构成" + ("：点为各乡镇，黑线为全体，离群的乡镇标出名称" if several else "（只有一个乡镇）"),
+    fontsize=14,
 )
 fig.tight_layout()
 viz.save_figure(fig, "04_category_composition")
@@ -237,10 +252,9 @@ for i, (column, color) in enumerate(zip(dept_counts.columns, colors, strict=True
     ax.barh(y + (i - 1) * 0.27, dept_counts[column], height=0.27, color=color, label=column)
     for yy, v in zip(y, dept_counts[column], strict=True):
         ax.text(v, yy + (i - 1) * 0.27, f" {v}", va="center", fontsize=7)
-for r in np.flatnonzero(county[1:] != county[:-1]):
-    ax.axhline(r + 0.5, color="black", linewidth=0.8)
+viz.county_separators(ax, townships.set_index("township_id").loc[dept_counts.index, "county"])
 ax.set_yticks(y, [labels[t] for t in dept_counts.index], fontsize=9)
-ax.set_ylim(len(dept_counts) - 0.5, -0.5)
+viz.top_down(ax, len(dept_counts))
 ax.set_xlabel("不同部门数（个）")
 ax.set_ylabel("乡镇（按县排列）")
 ax.set_title("各乡镇清单中出现的上级部门数", pad=28)
@@ -267,18 +281,24 @@ summary["departments_per_township"] = total_col.to_dict()
 # %% [markdown]
 # ## Kinds of power per list
 #
-# `power_type` (from keywords in the item's name) as shares of each list.
+# `power_type` (from keywords in the item's name) as shares of each list. Most duties of the basic and
+# coordination lists are services and organising work that name no kind of power: that part (其他) is
+# grey and drawn last, so the kinds of power compare.
 
 # %%
+OTHER = viz.power_type_fallback()
 power = pd.DataFrame({viz.LISTS[k]: df["power_type"].value_counts() for k, df in items.items()}).fillna(0)
 power = power.loc[power.sum(axis=1).sort_values(ascending=False).index].astype(int)
+power = power.loc[[k for k in power.index if k != OTHER] + [k for k in power.index if k == OTHER]]
 power_share = 100 * power / power.sum().replace(0, np.nan)
 fig, ax = plt.subplots(figsize=(10, 3.6))
 left = np.zeros(power.shape[1])
-palette = plt.get_cmap("Set2").colors
+palette = [*plt.get_cmap("Set2").colors[:7], *plt.get_cmap("Pastel1").colors[:8]]  # no grey: grey is 其他
 for i, kind in enumerate(power.index):
     values = power_share.loc[kind].fillna(0).to_numpy()
-    ax.barh(range(power.shape[1]), values, left=left, color=palette[i % len(palette)], label=kind)
+    color = "#CCCCCC" if kind == OTHER else palette[i % len(palette)]
+    label = f"{kind}（名称无权力关键词）" if kind == OTHER else kind
+    ax.barh(range(power.shape[1]), values, left=left, color=color, label=label)
     for y, (x0, v) in enumerate(zip(left, values, strict=True)):
         if v >= 5:
             ax.text(x0 + v / 2, y, f"{v:.0f}%", ha="center", va="center", fontsize=8)
@@ -289,7 +309,7 @@ ax.set_xlim(0, 100)
 ax.set_xlabel("占本清单事项的比例（%）")
 ax.set_ylabel("清单")
 ax.set_title("各清单事项的权力类型构成")
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=len(power.index), frameon=False)
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=min(len(power.index), 5), frameon=False)
 fig.tight_layout()
 viz.save_figure(fig, "04_power_types")
 plt.show()

@@ -46,6 +46,7 @@ PROCESSED = viz.processed_dir()
 read = viz.read_table
 
 townships = read("townships")
+viz.stop_if_empty(townships)
 items = pd.concat([read(f"{key}_items").assign(list=key) for key in viz.LISTS], ignore_index=True)
 items["category"] = items["category"].fillna("（未标类别）")
 duties = read("duties")

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from pipeline import clean, extract, normalize
+from pipeline import clean, extract, normalize, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -24,10 +24,11 @@ def quiet(*args, **kwargs) -> None:
 
 
 def build(raw: Path, processed: Path, jobs: int = 1) -> Path:
-    """Run extract → clean → normalize on a raw folder; return the processed folder."""
+    """Run extract → clean → normalize → publish on a raw folder; return the processed folder."""
     extract.run(raw, processed, jobs=jobs, log=quiet)
     clean.run(processed, log=quiet)
     normalize.run(processed, log=quiet)
+    publish.run(processed, log=quiet)
     return processed
 
 
@@ -60,3 +61,11 @@ def scale_tables(tmp_path_factory) -> Path:
     return build(
         copy_pdfs(sorted((CORPUS / "scale").glob("*.pdf")), base / "raw"), base / "processed", jobs=2
     )
+
+
+@pytest.fixture(scope="session")
+def empty_tables(tmp_path_factory) -> Path:
+    """An empty raw folder built: every table with 0 rows."""
+    base = tmp_path_factory.mktemp("empty")
+    (base / "raw").mkdir()
+    return build(base / "raw", base / "processed")

@@ -217,3 +217,15 @@ def test_standardisation_numbers_match_tables(executed):
     assert "With one township nothing can be shared" in outputs_text(
         executed[("tuhulu_tables", "05_standardisation")][1]
     )
+
+
+def test_notebooks_say_nothing_to_analyse_on_no_township(empty_tables, tmp_path):
+    """0 townships (an empty raw folder): each notebook stops after its first cell with one sentence,
+    and the runner counts that as done, not failed."""
+    for source in SOURCES:
+        result, nb = notebooks.run_notebook(source, empty_tables, tmp_path)
+        assert result.ok, result.error
+        assert result.note.startswith("nothing to analyse")
+        assert "没有可分析的乡镇" in outputs_text(nb)
+        html = result.html.read_text(encoding="utf-8")
+        assert "没有可分析的乡镇" in html and "<script" not in html and "viz.setup()" not in html

@@ -26,6 +26,7 @@ import time
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 KERNEL = "python3"  # jupyter_client runs it with this interpreter (sys.executable)
 CELL_TIMEOUT = 600  # seconds
 GLYPH = re.compile(r"Glyph .* missing from")
@@ -39,6 +40,7 @@ class Result:
     seconds: float
     html: Path
     error: str = ""
+    note: str = ""
 
 
 def sources(folder: Path = NOTEBOOKS, only: list[str] | None = None) -> list[Path]:
@@ -75,7 +77,6 @@ def run_notebook(source: Path, processed: Path, out: Path, kernel: str = KERNEL)
     """Execute one notebook; write OUT/figures/NAME.html. Returns (Result, executed notebook)."""
     import jupytext
     from nbclient import NotebookClient
-    from nbconvert import HTMLExporter
 
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
@@ -106,14 +107,17 @@ def run_notebook(source: Path, processed: Path, out: Path, kernel: str = KERNEL)
         resources={"metadata": {"path": str(source.parent)}},
     )
     start = time.perf_counter()
-    error = ""
+    error = note = ""
     # The kernel process's own stderr (start-up notices) goes to a scratch file, shown only when
     # the kernel itself failed; what cells print is in the notebook's outputs.
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
         try:
             client.execute(env=env, stderr=log)
         except Exception as exc:  # a failing cell, a dead kernel, a timeout: report and go on
-            error = _describe(exc)
+            if getattr(exc, "ename", None) == "NothingToAnalyse":  # viz.stop_if_empty: no township
+                note = "nothing to analyse (no township in the processed folder)"
+            else:
+                error = _describe(exc)
             if not getattr(exc, "ename", None):
                 log.seek(0)
                 last = [ln for ln in log.read().splitlines() if ln.strip()][-1:]
@@ -122,9 +126,23 @@ def run_notebook(source: Path, processed: Path, out: Path, kernel: str = KERNEL)
     glyphs = glyph_problems(nb)
     if glyphs and not error:
         error = f"missing glyph: {glyphs[0].strip()}"
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    body, _ = html_exporter().from_notebook_node(nb)
     html.write_text(body, encoding="utf-8")
-    return Result(source.stem, not error, seconds, html, error), nb
+    return Result(source.stem, not error, seconds, html, error, note), nb
+
+
+def html_exporter():
+    """nbconvert's lab look without code cells and without anything loaded from the network
+    (templates/offline): the HTML opens the same offline, behind a firewall, anywhere."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="offline",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
 
 
 def stable_ids(nb) -> None:
@@ -186,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         result, _ = run_notebook(source, args.processed, args.out)
         line = f"{result.name:<28} {result.seconds:6.1f} s  {result.html}"
         if result.ok:
-            print(f"ok      {line}", flush=True)
+            print(f"ok      {line}" + (f"  {result.note}" if result.note else ""), flush=True)
         else:
             failed += 1
             print(f"FAILED  {line}  {result.error}", file=sys.stderr, flush=True)

@@ -33,6 +33,20 @@ LIST_COLORS = {"basic": "#4C72B0", "coordination": "#DD8452", "reclaimed": "#55A
 DISPOSITIONS = {"transferred": "移交上级部门承接", "cancelled": "取消"}
 
 
+def power_type_for(keyword: str) -> str:
+    """The power_type whose rule lists KEYWORD (pipeline/rules/power_types.toml), e.g. 处罚 → 行政处罚."""
+    from pipeline.common.rules import load
+
+    return next(r["power_type"] for r in load("power_types")["rules"] if keyword in r["keywords"])
+
+
+def power_type_fallback() -> str:
+    """The power_type of a name that matches no rule (其他)."""
+    from pipeline.common.rules import load
+
+    return load("power_types")["fallback"]
+
+
 def font_path() -> Path:
     """The CJK font file shipped in the mplfonts package (found without importing it)."""
     spec = importlib.util.find_spec("mplfonts")
@@ -88,6 +102,27 @@ def read_table(table: str):
     return pd.read_parquet(processed_dir() / f"{table}.parquet")
 
 
+NOTHING = (
+    "没有可分析的乡镇：处理后的文件夹中没有读到任何乡镇的清单（nothing to analyse: no township was read）。"
+)
+
+
+class NothingToAnalyse(Exception):
+    """Raised by stop_if_empty: the notebook stops here with one sentence, not a traceback."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
+        return [str(self)]
+
+
+def stop_if_empty(townships) -> None:
+    """Stop the notebook with one sentence when the processed folder holds no township (an empty raw
+    folder, or every file rejected): each chart below needs at least one. The notebook runner counts
+    this stop as a success."""
+    if len(townships) == 0:
+        reading(f"**{NOTHING}**")
+        raise NothingToAnalyse(NOTHING)
+
+
 def figures_dir() -> Path:
     """Where figures and summaries go: $DUTY_FIGURES, else reports/figures in the repository."""
     path = Path(os.environ.get("DUTY_FIGURES") or ROOT / "reports" / "figures")
@@ -95,9 +130,44 @@ def figures_dir() -> Path:
     return path
 
 
+def township_names(townships) -> str:
+    """All townships, grouped by city and county: 哈密市伊吾县：吐葫芦乡、下马崖乡；…"""
+    if len(townships) == 0:
+        return "无"
+    parts = []
+    places = townships.assign(city=townships["city"].fillna(""))
+    for (city, county), group in places.groupby(["city", "county"], sort=True):
+        parts.append(f"{city}{county}：{'、'.join(sorted(group['township']))}")
+    return "；".join(parts)
+
+
+def source_names(sources) -> str:
+    """The raw files the tables were read from (the first six, then how many)."""
+    ok = sorted(sources[sources["status"] == "ok"]["source_file"])
+    if not ok:
+        return "无"
+    return "、".join(ok[:6]) + (f" 等 {len(ok)} 个文件" if len(ok) > 6 else "")
+
+
+def source_note(width: int = 110) -> str:
+    """The footnote every saved figure carries: its townships and its source files."""
+    import textwrap
+
+    text = (
+        f"乡镇：{township_names(read_table('townships'))}。"
+        f"来源：{source_names(read_table('source_files'))}（乡镇履职事项清单，本项目读成的数据表）。"
+    )
+    return "\n".join(textwrap.wrap(text, width))
+
+
 def save_figure(fig, name: str) -> list[Path]:
-    """Write FIG as NAME.png and NAME.svg into the figures folder; return both paths."""
+    """Write FIG as NAME.png and NAME.svg into the figures folder, with the footnote naming its
+    townships and source (source_note) under it; return both paths."""
     out = figures_dir()
+    width_in = fig.get_size_inches()[0]
+    fig.text(
+        0.01, -0.01, source_note(max(40, int(width_in * 9))), ha="left", va="top", fontsize=7, color="#555555"
+    )
     paths = [out / f"{name}.png", out / f"{name}.svg"]
     # No dates or software versions inside the files: re-running gives the same bytes.
     fig.savefig(paths[0], metadata={"Software": None})
@@ -201,3 +271,51 @@ def township_labels(townships, tagged: bool | None = None) -> dict[str, str]:
         row.township_id: f"{place_tag(row.county) if short else row.county}·{row.township}"
         for row in townships.itertuples()
     }
+
+
+def department_labels(departments, tagged: bool, width: int = 14, lines: int = 2) -> list[str]:
+    """Chart labels of a departments table (indexed by department_id, with name and belongs_to): the
+    name without its place (department_label), wrapped."""
+    return [
+        wrap(department_label(d.name, d.belongs_to, tagged), width, lines) for d in departments.itertuples()
+    ]
+
+
+# --- chart pieces --------------------------------------------------------------------------------
+
+
+def top_down(ax, n: int) -> None:
+    """Put row 0 of a horizontal chart with N rows at the top."""
+    ax.set_ylim(n - 0.5, -0.5)
+
+
+def county_separators(ax, counties, linewidth: float = 0.8) -> None:
+    """A horizontal line between two rows of different counties (rows ordered by county)."""
+    import numpy as np
+
+    counties = np.asarray(counties)
+    for r in np.flatnonzero(counties[1:] != counties[:-1]):
+        ax.axhline(r + 0.5, color="black", linewidth=linewidth)
+
+
+def ranked_bars(ax, values, labels, colors, legend: dict | None = None, texts=None) -> None:
+    """The ranked horizontal bar chart of the notebooks: one bar per row from the top, the value (or
+    TEXTS) at the end of each bar, row labels, an x grid and, with LEGEND ({label: colour}), a legend
+    of the colours (e.g. kinds of department)."""
+    import matplotlib.pyplot as plt
+
+    values = list(values)
+    ax.barh(range(len(values)), values, color=colors)
+    for y, (v, text) in enumerate(zip(values, texts or [f"{v}" for v in values], strict=True)):
+        ax.text(v, y, f" {text}", va="center", fontsize=8)
+    ax.set_yticks(range(len(values)), labels, fontsize=9)
+    top_down(ax, len(values))
+    if legend:
+        ax.legend(
+            handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in legend.values()],
+            labels=list(legend),
+            title="部门类型",
+            loc="lower right",
+            frameon=False,
+        )
+    ax.grid(axis="x", alpha=0.3)

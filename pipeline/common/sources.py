@@ -15,12 +15,16 @@ class RejectedFile(Exception):
     """A raw file that cannot be used; the message is the reason shown to the user."""
 
 
-def list_sources(raw: Path) -> list[Path]:
-    """Input files of the raw folder (recursively), in a stable order."""
+def list_sources(raw: Path, exclude: Path | None = None) -> list[Path]:
+    """Input files of the raw folder (recursively), in a stable order. EXCLUDE (the processed folder,
+    when it lies inside the raw folder) is left out, so the build's own outputs are never inputs."""
+    skip = exclude.resolve() if exclude is not None else None
     files = [
         p
         for p in raw.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw).parts)
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(raw).parts)
+        and not (skip is not None and p.resolve().is_relative_to(skip))
     ]
     return sorted(files, key=lambda p: p.relative_to(raw).as_posix())
 

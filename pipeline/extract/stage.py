@@ -73,7 +73,10 @@ def run(
     previous = _previous_pages(processed)
     entries: list[dict] = []
     pending: list[tuple[dict, list[PageTask | OfficeTask]]] = []
-    for path in list_sources(raw):
+    inputs = list_sources(raw, exclude=processed)
+    if not inputs:
+        log(f"warning: the raw folder {raw} holds no files; the tables will have no rows")
+    for path in inputs:
         entry: dict[str, Any] = {"source_file": source_name(path, raw), "sha256": file_sha256(path)}
         entries.append(entry)
         target = cache / f"{entry['sha256']}.parquet"

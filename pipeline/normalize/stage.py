@@ -36,6 +36,7 @@ from pipeline.common.storage import (
 )
 from pipeline.normalize.contracts import Contracts, ContractViolation, violation
 from pipeline.normalize.departments import Department, disposition, resolve, split_printed
+from pipeline.normalize.divisions import lookup as lookup_division
 from pipeline.normalize.duties import DutyMatcher
 from pipeline.normalize.revisions import Version, are_versions, changes, newest
 from pipeline.normalize.schema import arrow_schema, spec, write_docs
@@ -473,11 +474,15 @@ def _superseded_notes(entry: dict, superseded: set) -> list[str]:
 
 def _new_township(item: dict, rows: list[dict]) -> dict:
     first = next(r for r in rows if r["township"] == item["township"] and r["county"] == item["county"])
+    division = lookup_division(item["county"], item["city"], first.get("province"))
     return {
         "township_id": item["township_id"],
-        "province": first.get("province"),
+        "province": first.get("province") or (division.province if division else None),
         "city": item["city"],
         "county": item["county"],
+        "province_code": division.province_code if division else None,
+        "city_code": division.city_code if division else None,
+        "county_code": division.county_code if division else None,
         "township": item["township"],
         "township_kind": first.get("township_kind"),
         "n_basic": 0,

@@ -1,0 +1,192 @@
+"""One self-contained HTML report in Chinese on a processed folder: REPORTS/report.html.
+
+It shows the figures the notebooks drew (REPORTS/figures/NN_*.png, the PNG and SVG files stay beside
+it) embedded in the page, each with a Chinese caption naming what it shows, its townships and its
+source, and headline numbers computed from the tables. Nothing is loaded from the network and no code
+is shown, so the file can be mailed or opened offline. With no township it says there is nothing to
+analyse.
+
+Run: python -m pipeline.analysis.report --processed data/processed --out reports
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+from pathlib import Path
+import sys
+
+import pandas as pd
+
+from pipeline.analysis import viz
+
+REPORT = "report.html"
+
+# What each figure shows, in reading order (name prefix → title, what it shows). A figure not listed
+# here (a new notebook's) still appears, under its file name.
+FIGURES = {
+    "01_category_counts": ("三张清单的事项类别构成", "各事项类别的事项数及其占本清单的比例，三张清单并列。"),
+    "01_township_category": (
+        "各乡镇的类别构成",
+        "行为乡镇、列为事项类别；格中数字为事项数，颜色为该类别占该乡镇本清单事项的比例（见色标）。",
+    ),
+    "02_items_per_department": (
+        "各部门对应的配合事项数",
+        "配合履职事项清单“对应上级部门”栏点名各部门的事项数（每个乡镇的平均数，乡镇多的县不因此居前）。",
+    ),
+    "02_department_category": ("部门 × 事项类别", "各部门对应的配合事项按事项类别分布。"),
+    "02_kind_level": ("部门类型与层级", "点名部门的类型（党委、政府、群团等）与层级。"),
+    "02_steps_per_department": ("各部门的职责步骤数", "“上级部门职责”中归于各部门的步骤（段落）数。"),
+    "02_steps_per_item": ("每个事项的职责步骤数", "每个配合事项的上级部门与乡镇职责各分几步。"),
+    "03_category_disposition": (
+        "收回事项：取消还是移交",
+        "上级部门收回事项按类别，取消与移交上级部门承接各多少。",
+    ),
+    "03_power_types": (
+        "收回事项的权力类型",
+        "收回事项名称中的权力类型（按关键词判断），对照基本履职事项；灰色为名称中无权力关键词的事项。",
+    ),
+    "03_receiving_departments": ("承接收回事项的部门", "承接收回事项最多的部门。"),
+    "03_similarity": ("收回事项与基本履职事项的相似度", "收回事项与同一乡镇基本履职事项的文字相似程度。"),
+    "04_items_per_township": ("各乡镇的事项数", "每个乡镇三张清单的事项数。"),
+    "04_category_composition": (
+        "各乡镇的类别构成分布",
+        "每个点是一个乡镇某类别事项占其清单的比例；偏离最远的乡镇标出名称。",
+    ),
+    "04_departments_per_township": ("各乡镇点名的部门数", "每个乡镇的清单点名多少个不同部门。"),
+    "04_power_types": (
+        "各清单的权力类型构成",
+        "三张清单事项名称中的权力类型；灰色为名称中没有权力类型关键词的事项（多为服务、组织类工作）。",
+    ),
+}
+
+
+def figure_order(figures: Path) -> list[Path]:
+    """The PNG figures in the folder: known ones in the order of FIGURES, then the rest by name."""
+    pngs = sorted(figures.glob("[0-9][0-9]_*.png"))
+    rank = {prefix: i for i, prefix in enumerate(FIGURES)}
+
+    def key(p: Path) -> tuple:
+        known = [i for prefix, i in rank.items() if p.stem.startswith(prefix)]
+        return (known[0] if known else len(rank), p.stem)
+
+    return sorted(pngs, key=key)
+
+
+def _figure(n: int, png: Path, places: str, source: str) -> str:
+    title, what = next(
+        ((t, w) for prefix, (t, w) in FIGURES.items() if png.stem.startswith(prefix)), (png.stem, "")
+    )
+    suffix = png.stem.rsplit("_", 1)[-1]
+    if png.stem.startswith("01_township_category_") and suffix in viz.LISTS:
+        title = f"{viz.LISTS[suffix]}：{title}"
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    svg = png.with_suffix(".svg")
+    links = f'<a href="figures/{png.name}">PNG</a>' + (
+        f' · <a href="figures/{svg.name}">SVG</a>' if svg.exists() else ""
+    )
+    return (
+        f'<figure><img width="100%" src="data:image/png;base64,{data}" alt="{html.escape(title)}">'
+        f"<figcaption><b>图 {n}　{html.escape(title)}。</b>{html.escape(what)}<br>"
+        f"<span class=src>乡镇：{html.escape(places)}。数据来源：{html.escape(source)}。"
+        f"图片文件：{links}</span></figcaption></figure>"
+    )
+
+
+STYLE = """
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+       max-width: 1000px; margin: 2em auto; padding: 0 1em; line-height: 1.7; color: #222; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; border-bottom: 1px solid #ddd; margin-top: 2em; }
+figure { margin: 2em 0; } img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 0.95em; } .src { color: #555; font-size: 0.9em; }
+table { border-collapse: collapse; font-size: 0.9em; } td, th { border: 1px solid #ccc; padding: 2px 8px; }
+th { background: #f2f2f2; } .meta { color: #555; }
+"""
+
+
+def build(processed: Path, figures: Path) -> str:
+    """The report's HTML."""
+    from pipeline.normalize.schema import build_info
+
+    tables = {t: pd.read_parquet(processed / f"{t}.parquet") for t in ("townships", "source_files")}
+    items = {k: pd.read_parquet(processed / f"{k}_items.parquet") for k in viz.LISTS}
+    townships, sources = tables["townships"], tables["source_files"]
+    info = build_info()
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>乡镇履职事项清单分析报告</title><style>{STYLE}</style></head><body>",
+        "<h1>乡镇履职事项清单分析报告</h1>",
+        f"<p class=meta>数据文件夹：{html.escape(str(processed))}；版本 {info['version']}，"
+        f"报告生成日期 {info['build_date']}。各数字均由数据表计算得出。</p>",
+    ]
+    n_ok = int((sources["status"] == "ok").sum())
+    if townships.empty:
+        out += [f"<p><b>{html.escape(viz.NOTHING)}</b></p>"]
+        out.append(f"<p>原始文件 {len(sources)} 个，读取 {n_ok} 个。</p></body></html>")
+        return "\n".join(out)
+    places = viz.township_names(townships)
+    source = viz.source_names(sources) + "（乡镇履职事项清单，经本项目读成数据表）"
+    counts = "，".join(f"{viz.LISTS[k]} {len(df)} 条" for k, df in items.items())
+    out += [
+        "<h2>概况</h2>",
+        f"<p>共读取原始文件 {len(sources)} 个中的 {n_ok} 个，涉及 {townships['county'].nunique()} 个县（区）的 "
+        f"{len(townships)} 个乡镇（{html.escape(places)}）。{counts}。</p>",
+    ]
+    rejected = sources[sources["status"] != "ok"]
+    if len(rejected):
+        out.append(
+            "<p>未能读取的文件："
+            + "；".join(html.escape(f"{r.source_file}（{r.reason}）") for r in rejected.itertuples())
+            + "。</p>"
+        )
+    pngs = figure_order(figures)
+    out.append("<h2>图表</h2>")
+    if not pngs:
+        out.append("<p>还没有图：先运行 <code>make notebooks</code>。</p>")
+    for n, png in enumerate(pngs, start=1):
+        out.append(_figure(n, png, places, source))
+    out += [
+        "<h2>附表：乡镇</h2>",
+        "<table><tr><th>省（自治区）</th><th>市</th><th>县（区）</th><th>乡镇</th>"
+        "<th>县级行政区划代码</th><th>基本</th><th>配合</th><th>收回</th></tr>",
+    ]
+    for t in townships.itertuples():
+        cells = [
+            t.province,
+            t.city,
+            t.county,
+            t.township,
+            t.county_code,
+            t.n_basic,
+            t.n_coordination,
+            t.n_reclaimed,
+        ]
+        out.append(
+            "<tr>" + "".join(f"<td>{html.escape('' if c is None else str(c))}</td>" for c in cells) + "</tr>"
+        )
+    out += ["</table>", "</body></html>"]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap.add_argument(
+        "--out", type=Path, default=Path("reports"), help="report.html goes here, figures in OUT/figures"
+    )
+    args = ap.parse_args(argv)
+    if not (args.processed / "townships.parquet").is_file():
+        print(f"report: {args.processed} has no townships.parquet (run make all first)", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    target = args.out / REPORT
+    target.write_text(build(args.processed, args.out / "figures"), encoding="utf-8")
+    print(f"report: {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from pipeline.publish.stage import main
+
+sys.exit(main())

@@ -1,0 +1,29 @@
+"""Table values as text for people: lists joined by their separator, booleans, empty for null."""
+
+from __future__ import annotations
+
+from pipeline.normalize.schema import separator
+
+
+def columns(table_spec: dict) -> list[dict]:
+    return table_spec["columns"]
+
+
+def as_text(value, col: dict) -> str:
+    """A cell as the CSV files write it (the form datapackage.json declares)."""
+    if value is None:
+        return ""
+    if col["type"].startswith("list"):
+        return separator(col).join(str(v) for v in value)
+    if col["type"] == "bool":
+        return "true" if value else "false"
+    return str(value)
+
+
+def batches(path, size: int = 10_000):
+    """The Parquet table's rows as dicts, a record batch at a time (memory stays flat)."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as f:
+        for batch in f.iter_batches(batch_size=size):
+            yield from batch.to_pylist()

@@ -1,0 +1,42 @@
+"""Write the exports of a processed folder: csv/TABLE.csv, duty_lists.xlsx, datapackage.json.
+
+Called after the tables are written (make all runs it after normalize); it only reads the published
+Parquet tables, so it can run inside any publication step that has them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+import sys
+
+from pipeline.normalize.schema import spec, write_datapackage
+from pipeline.publish.csv_files import write_csvs
+from pipeline.publish.workbook import WORKBOOK, write_workbook
+
+
+def run(processed: Path, log=print) -> None:
+    """Write every export from the Parquet tables in PROCESSED."""
+    missing = [t for t in spec() if not (processed / f"{t}.parquet").is_file()]
+    if missing:
+        raise FileNotFoundError(f"{processed} has no {missing[0]}.parquet (run normalize first)")
+    write_csvs(processed)
+    write_workbook(processed)
+    write_datapackage(processed)
+    log(f"publish: {WORKBOOK} (open it in Excel or WPS), csv/ (UTF-8 with BOM), datapackage.json")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    args = ap.parse_args(argv)
+    try:
+        run(args.processed)
+    except FileNotFoundError as exc:
+        print(f"publish: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""Exports for people and other programs: BOM CSVs, the Excel workbook, division codes, labels,
+version; the raw folder's forgiving behaviour; the self-contained report."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+import subprocess
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.analysis import report
+from pipeline.common.sources import list_sources
+from pipeline.extract import stage as extract_stage
+from pipeline.normalize.divisions import lookup
+from pipeline.normalize.schema import build_info, spec
+from pipeline.publish.workbook import WORKBOOK, display_width, write_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+LISTS = {"basic_items": 107, "coordination_items": 108, "reclaimed_items": 48}
+
+
+# --- division codes ---------------------------------------------------------------------------
+
+
+def test_county_codes_from_official_and_short_names():
+    yiwu = lookup("伊吾县", "哈密市")
+    assert (yiwu.province, yiwu.province_code, yiwu.city_code, yiwu.county_code) == (
+        "新疆维吾尔自治区",
+        "650000",
+        "650500",
+        "650522",
+    )
+    assert lookup("巴里坤县", "哈密市").county_code == "650521"  # short form of 巴里坤哈萨克自治县
+    assert lookup("东城区", "北京市").city_code is None  # a municipality has no city level
+
+
+def test_ambiguous_or_unknown_county_gets_no_code():
+    assert lookup("朝阳区") is None  # 北京市 and 长春市 both have one
+    assert lookup("朝阳区", "长春市").county_code.startswith("2201")
+    assert lookup("不存在县", "哈密市") is None
+
+
+def test_tuhulu_township_row_has_province_codes_and_pages(tuhulu_tables):
+    t = pd.read_parquet(tuhulu_tables / "townships.parquet").iloc[0]
+    assert (t["province"], t["county_code"], t["city_code"]) == ("新疆维吾尔自治区", "650522", "650500")
+    sources = pd.read_parquet(tuhulu_tables / "source_files.parquet")
+    assert sources["pages"].tolist() == [83]
+
+
+def test_parquet_metadata_and_codebook_carry_version_and_date(tuhulu_tables):
+    info = build_info()
+    meta = pq.read_schema(tuhulu_tables / "basic_items.parquet").metadata
+    assert meta[b"version"].decode() == info["version"] and meta[b"build_date"].decode() == info["build_date"]
+    codebook = (tuhulu_tables / "CODEBOOK.md").read_text(encoding="utf-8")
+    assert f"Version {info['version']}, built {info['build_date']}" in codebook
+    assert "cancelled (取消)" in codebook  # coded values have Chinese labels
+
+
+def test_every_english_code_has_a_chinese_label():
+    for name, t in spec().items():
+        for col in t["columns"]:
+            assert col.get("zh"), f"{name}.{col['name']} has no Chinese name"
+            for value in col.get("values", []):
+                if value.isascii():
+                    assert value in col.get("labels", {}), f"{name}.{col['name']}={value} has no label"
+
+
+# --- CSV files --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", sorted(spec()))
+def test_csv_has_a_byte_order_mark_and_reads_back_as_the_table(tuhulu_tables, table):
+    path = tuhulu_tables / "csv" / f"{table}.csv"
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
+    csv = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    parquet = pd.read_parquet(tuhulu_tables / f"{table}.parquet")
+    assert list(csv.columns) == list(parquet.columns)
+    assert len(csv) == len(parquet)
+    for col in spec()[table]["columns"]:
+        if col["type"] == "string":
+            assert csv[col["name"]].tolist() == parquet[col["name"]].fillna("").tolist(), col["name"]
+
+
+def test_csv_lists_are_joined_with_the_enumeration_comma(tuhulu_tables):
+    csv = pd.read_csv(tuhulu_tables / "csv" / "coordination_items.csv", encoding="utf-8-sig", dtype=str)
+    parquet = pd.read_parquet(tuhulu_tables / "coordination_items.parquet")
+    several = parquet[parquet["departments"].map(len) > 1].index[0]
+    assert csv.at[several, "departments"] == "、".join(parquet.at[several, "departments"])
+    assert "[" not in "".join(csv["departments"].dropna())
+    assert (csv["upper_duties"].str.contains("\n")).any()  # paragraphs keep their line breaks
+    for table, n in LISTS.items():
+        assert len(pd.read_csv(tuhulu_tables / "csv" / f"{table}.csv", encoding="utf-8-sig")) == n
+
+
+# --- workbook ---------------------------------------------------------------------------------
+
+
+def test_workbook_has_a_sheet_per_table_with_chinese_and_english_headers(tuhulu_tables):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tuhulu_tables / WORKBOOK)
+    assert wb.sheetnames == ["说明", *(t["zh"] for t in spec().values())]
+    for table, n in LISTS.items():
+        ws = wb[spec()[table]["zh"]]
+        assert ws.max_row == n + 2
+        assert ws.freeze_panes == "A3"
+        zh = [c.value for c in ws[1]]
+        en = [c.value for c in ws[2]]
+        assert zh[:2] == ["事项编号", "乡镇编号"] and en[:2] == ["item_id", "township_id"]
+        assert ws.column_dimensions["A"].width >= len("T0123456789-B001")
+    ws = wb[spec()["coordination_items"]["zh"]]
+    header = [c.value for c in ws[2]]
+    departments = [r[header.index("departments")] for r in ws.iter_rows(min_row=3, values_only=True)]
+    assert any("、" in d for d in departments)
+    duties = [r[header.index("upper_duties")] for r in ws.iter_rows(min_row=3, values_only=True)]
+    assert any("\n" in d for d in duties)
+    cell = ws.cell(row=3, column=header.index("upper_duties") + 1)
+    assert cell.alignment.wrap_text
+    ws = wb[spec()["reclaimed_items"]["zh"]]
+    header = [c.value for c in ws[2]]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    labels = {r[header.index("disposition")]: r[header.index("disposition_label")] for r in rows}
+    assert labels == {"transferred": "移交上级部门承接", "cancelled": "取消"}
+
+
+def test_workbook_bytes_are_the_same_on_a_rerun(tuhulu_tables, tmp_path):
+    for name in spec():
+        (tmp_path / f"{name}.parquet").write_bytes((tuhulu_tables / f"{name}.parquet").read_bytes())
+    first = write_workbook(tmp_path).read_bytes()
+    assert write_workbook(tmp_path).read_bytes() == first
+    assert first == (tuhulu_tables / WORKBOOK).read_bytes()
+
+
+def test_display_width_counts_chinese_double():
+    assert display_width("ab") == 2
+    assert display_width("伊吾县") == 6
+    assert display_width("短\n长一点的行") == 10
+
+
+# --- a forgiving raw folder -------------------------------------------------------------------
+
+
+def test_processed_folder_inside_raw_is_not_input(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "out" / "csv").mkdir(parents=True)
+    (raw / "a.pdf").write_bytes(b"%PDF-1.4")
+    (raw / "out" / "csv" / "basic_items.csv").write_text("x")
+    (raw / "out" / "basic_items.parquet").write_bytes(b"x")
+    assert [p.name for p in list_sources(raw, exclude=raw / "out")] == ["a.pdf"]
+    assert len(list_sources(raw)) == 3
+
+
+def test_empty_raw_folder_warns(tmp_path):
+    (tmp_path / "raw").mkdir()
+    lines = []
+    extract_stage.run(tmp_path / "raw", tmp_path / "processed", jobs=1, log=lines.append)
+    assert lines[0].startswith("warning: the raw folder") and "holds no files" in lines[0]
+
+
+def test_make_refuses_paths_with_spaces_in_one_line(tmp_path):
+    done = subprocess.run(
+        ["make", "-n", "all", f"PROCESSED={tmp_path}/with space"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert done.stderr.count("\n") == 1 and "paths with spaces are not supported" in done.stderr
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def _no_network(text: str) -> None:
+    import re
+
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)
+    assert "<script" not in text
+
+
+def test_report_embeds_figures_names_townships_and_loads_nothing(tuhulu_tables, tmp_path):
+    from PIL import Image
+
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    (figures / "01_category_counts.png").write_bytes(buffer.getvalue())
+    html = report.build(tuhulu_tables, figures)
+    _no_network(html)
+    assert 'lang="zh-CN"' in html and "data:image/png;base64," in html
+    assert "图 1　三张清单的事项类别构成" in html
+    assert "哈密市伊吾县：吐葫芦乡" in html and "hami_yiwu_tuhulu.pdf" in html
+    assert "650522" in html
+
+
+def test_report_on_no_township_says_nothing_to_analyse(empty_tables, tmp_path):
+    html = report.build(empty_tables, tmp_path)
+    _no_network(html)
+    assert "没有可分析的乡镇" in html
