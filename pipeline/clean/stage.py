@@ -37,6 +37,7 @@ from pipeline.clean.wording import (
     parse_place,
     title_of_block,
 )
+from pipeline.common.lookalikes import fold_records
 from pipeline.common.records import Cell, PageRecord, Table, TextLine, load_extracted
 from pipeline.common.rules import load
 from pipeline.common.settings import CleanSettings, settings_bytes
@@ -58,7 +59,7 @@ MANIFEST = CLEAN_MANIFEST
 PARAGRAPH_ROLES = ("upper_duties", "township_duties", "handling")
 
 
-RULES = ("lists", "text", "admin_units")  # rules files (pipeline/rules/*.toml) this stage reads
+RULES = ("lists", "text", "admin_units", "lookalikes")  # rules files (pipeline/rules/*.toml) this stage reads
 
 
 def version(settings: CleanSettings) -> str:
@@ -380,6 +381,7 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
             entry.update({k: v for k, v in old.items() if k not in entry or k == "status"})
             continue
         records = load_extracted(processed, e)
+        entry["folded"] = fold_records(records)  # look-alikes → standard characters, before any reading
         rows, notes, reason = clean_file(records, e["source_file"], settings)
         done += 1
         entry["notes"] = notes
