@@ -96,6 +96,28 @@ def grid_from_rulings(
     return xs, ys, cells
 
 
+def close_open_bottom(
+    bbox: tuple[float, float, float, float],
+    v_edges: Sequence[tuple[float, float, float]],
+    tolerance: float,
+) -> tuple[float, float, float, float]:
+    """The table's box reaching down to where its vertical rulings end.
+
+    A row split by a page break may be printed without a bottom border (Chromium always,
+    reportlab when it splits a row): the fragment is bounded by the table's vertical rulings
+    alone, which run on below the last horizontal one. Only rulings inside the table and
+    touching its box count, so a table further down the page is not swallowed.
+    """
+    x0, top, x1, bottom = bbox
+    ends = [
+        b
+        for x, t, b in v_edges
+        if x0 - tolerance <= x <= x1 + tolerance and top - tolerance <= t <= bottom + tolerance
+    ]
+    reach = max(ends, default=bottom)
+    return (x0, top, x1, reach) if reach > bottom + tolerance else bbox
+
+
 def slot_index(xs: Sequence[float], ys: Sequence[float], x: float, y: float) -> tuple[int, int] | None:
     """Grid slot (row, column) holding the point, or None outside the grid."""
     if not (xs[0] <= x <= xs[-1] and ys[0] <= y <= ys[-1]):
@@ -103,6 +125,21 @@ def slot_index(xs: Sequence[float], ys: Sequence[float], x: float, y: float) -> 
     c = min(bisect.bisect_right(xs, x) - 1, len(xs) - 2)
     r = min(bisect.bisect_right(ys, y) - 1, len(ys) - 2)
     return r, c
+
+
+def char_slot(xs: Sequence[float], ys: Sequence[float], ch: dict) -> tuple[int, int] | None:
+    """Grid slot of a character: the one its centre falls in.
+
+    A character that straddles the table's left or right border (CJK punctuation such as 、。
+    hangs past the right border in reportlab's layout) belongs to the column it overlaps, so it
+    is never cropped out of its cell.
+    """
+    cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+    if ch["x0"] < xs[-1] < cx:
+        cx = xs[-1]
+    elif cx < xs[0] < ch["x1"]:
+        cx = xs[0]
+    return slot_index(xs, ys, cx, cy)
 
 
 def _is_ascii_word_char(ch: str) -> bool:

@@ -17,7 +17,7 @@ from pipeline.common.records import PageRecord, TextLine, records_to_rows
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.sources import RejectedFile, check_pdf_bytes
 from pipeline.common.storage import rows_to_jsonl
-from pipeline.extract.geometry import chars_to_lines, grid_from_rulings, slot_index
+from pipeline.extract.geometry import char_slot, chars_to_lines, close_open_bottom, grid_from_rulings
 
 
 def unique_chars(chars: list[dict]) -> list[dict]:
@@ -107,16 +107,16 @@ def page_record(page, settings: ExtractSettings) -> PageRecord:
     for t in finder.tables:
         if len(t.cells) < settings.min_table_cells:
             continue
-        xs, ys, cells = grid_from_rulings(h_edges, v_edges, t.bbox, settings.grid_tolerance)
+        bbox = close_open_bottom(t.bbox, v_edges, settings.grid_tolerance)
+        xs, ys, cells = grid_from_rulings(h_edges, v_edges, bbox, settings.grid_tolerance)
         if cells:
             tables.append({"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells})
     tables.sort(key=lambda t: (t["bbox"][1], t["bbox"][0]))
     members: dict[tuple[int, int, int], list[dict]] = {}
     free = []
     for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
         for ti, t in enumerate(tables):
-            slot = slot_index(t["xs"], t["ys"], cx, cy)
+            slot = char_slot(t["xs"], t["ys"], ch)
             if slot is not None:
                 members.setdefault((ti, *slot), []).append(ch)
                 break
