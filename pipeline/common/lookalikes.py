@@ -34,8 +34,6 @@ def validate(table: dict[str, str]) -> dict[int, str]:
             raise LookalikeTableError(f"lookalikes.toml: {src!r} is not a radical or compatibility ideograph")
         if not _in(TARGET_RANGES, dst):
             raise LookalikeTableError(f"lookalikes.toml: {src!r} folds to {dst!r}, not one CJK ideograph")
-        if dst in table:
-            raise LookalikeTableError(f"lookalikes.toml: {src!r} folds to {dst!r}, itself a look-alike")
         out[ord(src)] = dst
     return out
 

@@ -9,6 +9,7 @@ A file is split into page tasks so that a long file keeps every core busy.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 import logging
 from pathlib import Path
 from typing import Any, cast
@@ -17,7 +18,13 @@ from pipeline.common.records import PageRecord, TextLine, records_to_rows
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.sources import RejectedFile, check_pdf_bytes
 from pipeline.common.storage import rows_to_jsonl
-from pipeline.extract.geometry import char_slot, chars_to_lines, close_open_bottom, grid_from_rulings
+from pipeline.extract.geometry import (
+    char_slot,
+    chars_to_lines,
+    close_open_bottom,
+    grid_from_rulings,
+    unrotate_objects,
+)
 
 
 def unique_chars(chars: list[dict]) -> list[dict]:
@@ -84,21 +91,63 @@ def lean_objects(page) -> dict[str, list[dict]]:
 
 
 def _layout(page):
-    """pdfminer's layout of a pdfplumber page, without marked-content tags (not used here;
-    pdfplumber's tagging aggregator costs a tenth of the parse)."""
-    from pdfminer.converter import PDFPageAggregator
+    """pdfminer's layout of a pdfplumber page, with /ActualText honoured and without
+    pdfplumber's marked-content tagging (not used here; it costs a tenth of the parse)."""
     from pdfminer.pdfinterp import PDFPageInterpreter
 
-    device = PDFPageAggregator(page.pdf.rsrcmgr, pageno=page.page_number, laparams=None)
+    device = _actual_text_aggregator()(page.pdf.rsrcmgr, pageno=page.page_number, laparams=None)
     PDFPageInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
     return device.get_result()
+
+
+@cache
+def _actual_text_aggregator():
+    """A pdfminer aggregator whose characters inside a marked-content span with /ActualText
+    (BDC … EMC) read as that text: the span's first character carries it, the others none.
+
+    Chromium writes glyphs shared with Kangxi radicals as the radicals and puts the right
+    character in /ActualText; pdfminer alone ignores it.
+    """
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.utils import decode_text
+
+    class ActualTextAggregator(PDFPageAggregator):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._spans: list[list] = []  # [actual text or None, already given to a char]
+
+        def begin_tag(self, tag, props=None) -> None:
+            text = None
+            if isinstance(props, dict) and "ActualText" in props:
+                raw = resolve1(props["ActualText"])
+                if isinstance(raw, bytes):
+                    text = decode_text(raw)
+                elif isinstance(raw, str):
+                    text = raw
+            self._spans.append([text, False])
+
+        def end_tag(self) -> None:
+            if self._spans:
+                self._spans.pop()
+
+        def render_char(self, *args, **kwargs):
+            adv = super().render_char(*args, **kwargs)
+            span = next((s for s in reversed(self._spans) if s[0] is not None), None)
+            if span is not None:
+                self.cur_item._objs[-1]._text = "" if span[1] else span[0]
+                span[1] = True
+            return adv
+
+    return ActualTextAggregator
 
 
 def page_record(page, settings: ExtractSettings) -> PageRecord:
     """Tables (as grids of cells with text lines) and free text lines of one pdfplumber page."""
     from pdfplumber.table import TableFinder
 
-    page._objects = lean_objects(page)
+    width, height = float(page.width), float(page.height)
+    page._objects, width, height = unrotate_objects(lean_objects(page), page.rotation, width, height)
     chars = unique_chars(page.chars)
     finder = TableFinder(page, settings.table_settings)
     h_edges = [(e["top"], e["x0"], e["x1"]) for e in finder.edges if e["orientation"] == "h"]
@@ -134,8 +183,8 @@ def page_record(page, settings: ExtractSettings) -> PageRecord:
         del t["xs"], t["ys"]
     return {
         "page": page.page_number,
-        "width": float(page.width),
-        "height": float(page.height),
+        "width": width,
+        "height": height,
         "n_chars": len(chars),
         "tables": tables,
         "text": cast(list[TextLine], chars_to_lines(free, settings.line_tolerance, settings.space_gap)),
