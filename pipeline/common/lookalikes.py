@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from pipeline.common.records import PageRecord
 from pipeline.common.rules import load
 
 # Where look-alikes live; a table entry outside these ranges is a mistake in the rules file.
@@ -50,7 +51,7 @@ def fold(text: str) -> tuple[str, int]:
     return (text.translate(table), n) if n else (text, 0)
 
 
-def fold_records(records: list[dict]) -> int:
+def fold_records(records: list[PageRecord]) -> int:
     """Fold every text line of page records in place (cells and free text); the number folded."""
     n = 0
     for rec in records:

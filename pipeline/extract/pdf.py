@@ -135,7 +135,8 @@ def _actual_text_aggregator():
             adv = super().render_char(*args, **kwargs)
             span = next((s for s in reversed(self._spans) if s[0] is not None), None)
             if span is not None:
-                self.cur_item._objs[-1]._text = "" if span[1] else span[0]
+                char = self.cur_item._objs[-1]
+                char._text = "" if span[1] else span[0]  # type: ignore[attr-defined]
                 span[1] = True
             return adv
 
