@@ -105,7 +105,7 @@ def facts(**kw) -> RowFacts:
         has_text=True,
         after_header=False,
         has_items=True,
-        pending=False,
+        last_seq="2",
         number_wrapped=False,
         category_column=True,
     )
@@ -121,7 +121,8 @@ def facts(**kw) -> RowFacts:
         ({"across": True, "text": "一、党的建设"}, "skipped"),
         ({"seq_text": "", "after_break": True}, "continued"),
         ({"seq_text": "7", "after_break": True, "number_wrapped": True}, "continued"),
-        ({"seq_text": "9", "after_break": True, "pending": True}, "continued"),
+        ({"seq_text": "9", "after_break": True, "last_seq": ""}, "continued"),
+        ({"seq_text": "2"}, "repeated"),
         ({"seq_text": "9", "after_break": True}, "new"),
         ({"seq_text": "", "after_header": True}, "fragment"),
         ({"seq_text": ""}, "sub_row"),

@@ -174,25 +174,6 @@ def _classify_after_break(f: RowFacts) -> tuple[str, str] | None:
     return None
 
 
-def _classify_across(f: RowFacts) -> tuple[str, str]:
-    if not f.text:
-        return "skipped", "an empty row across the whole table"
-    if not f.category_column:
-        return "section", "a row across the whole table in a list without 事项类别 column"
-    return "skipped", "a row across the whole table is not an item"
-
-
-def _classify_after_break(f: RowFacts) -> tuple[str, str] | None:
-    """The first row after a page break carries on the last item, when it does."""
-    if f.pending and f.seq_text:
-        return "continued", "first row after a page break gives the 序号 of the fragment above it"
-    if not f.seq_text:
-        return "continued", "first row after a page break without 序号: the break split the item"
-    if f.number_wrapped:
-        return "continued", "first row after a page break holds the rest of a cut 序号"
-    return None
-
-
 class ListReader:
     """Reads, table by table in print order, the rows of one list of one township."""
 
