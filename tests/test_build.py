@@ -40,7 +40,9 @@ def test_parallel_extraction_equals_serial_and_reruns_are_byte_identical(tmp_pat
     serial = outputs(build(raw, tmp_path / "serial", jobs=1))
     parallel = outputs(build(raw, tmp_path / "parallel", jobs=2))
     again = outputs(build(raw, tmp_path / "again", jobs=2))
-    assert {f"{t}.parquet" for t in spec()} | {"CODEBOOK.md", "datapackage.json", "duty_lists.xlsx"} <= set(serial)
+    assert {f"{t}.parquet" for t in spec()} | {"CODEBOOK.md", "datapackage.json", "duty_lists.xlsx"} <= set(
+        serial
+    )
     assert parallel == serial
     assert again == serial
 

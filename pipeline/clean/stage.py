@@ -18,6 +18,7 @@ Explain one file: python -m pipeline.clean --explain FILE [--page N] [--picture 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 import hashlib
 from pathlib import Path
@@ -37,6 +38,7 @@ from pipeline.clean.wording import (
     parse_place,
     title_of_block,
 )
+from pipeline.common.lookalikes import fold_records
 from pipeline.common.records import Cell, PageRecord, Table, TextLine, load_extracted
 from pipeline.common.rules import load
 from pipeline.common.settings import CleanSettings, settings_bytes
@@ -58,7 +60,7 @@ MANIFEST = CLEAN_MANIFEST
 PARAGRAPH_ROLES = ("upper_duties", "township_duties", "handling")
 
 
-RULES = ("lists", "text", "admin_units")  # rules files (pipeline/rules/*.toml) this stage reads
+RULES = ("lists", "text", "admin_units", "lookalikes")  # rules files (pipeline/rules/*.toml) this stage reads
 
 
 def version(settings: CleanSettings) -> str:
@@ -169,51 +171,69 @@ def _roles_by_position(cells: list[Cell], spans: list[tuple[float, float, str]])
 # --- one document -------------------------------------------------------------------------------
 
 
+@dataclass
+class _Reading:
+    """Where reading a document stands: the list being read and the last title seen."""
+
+    settings: CleanSettings
+    lines_of: Callable[[Cell], list[Line]]
+    notes: list[str] = field(default_factory=list)
+    readers: dict[tuple, ListReader] = field(default_factory=dict)
+    ctx: Context | None = None
+    last_title: str | None = None
+    last_place: dict | None = None
+    carried: list[TextLine] = field(default_factory=list)  # a title printed at the foot of the previous page
+    above_data: list[RowDecision] = field(default_factory=list)  # title and header rows
+
+
 def clean_document(records: list[PageRecord], settings: CleanSettings) -> DocumentResult:
     """All items of one extracted PDF, list by list, in print order, and the decision taken about
     every table row (python -m pipeline.clean --explain)."""
     edges = text_edges(records, settings)
-
-    def lines_of(cell: Cell) -> list[Line]:
-        return cell_lines(cell, edges)
-
-    notes: list[str] = []
-    readers: dict[tuple, ListReader] = {}
-    ctx: Context | None = None
-    last_title: str | None = None
-    last_place: dict | None = None
-    carried: list[TextLine] = []  # a title printed at the foot of the previous page
-    above_data: list[RowDecision] = []  # title and header rows
+    state = _Reading(settings, lambda cell: cell_lines(cell, edges))
     for rec in records:
-        page = rec["page"]
-        free = sorted(rec["text"], key=lambda ln: (ln["top"], ln["x0"]))
-        above_top = -1.0
-        for index, table in enumerate(rec["tables"]):
-            top, bottom = table["bbox"][1], table["bbox"][3]
-            block = carried + [ln for ln in free if above_top <= ln["top"] and ln["bottom"] <= top + 1]
-            carried = []
-            above_top = bottom
-            banner, start = banner_rows(table["cells"])
-            title = title_of_block(block, settings.title_size_ratio) or (
-                banner if banner and looks_like_title(banner) else None
-            )
-            if title:
-                last_title = title
-                last_place = identity_from_title(title) or last_place
-            ctx, first_row = _table_context(table, start, ctx, title, last_title, last_place, notes, page)
-            above_data += _table_decisions(page, index, table, start, first_row, ctx)
-            if ctx is None:
-                continue
-            key = (tuple(sorted((ctx.place or {}).items())), ctx.kind)
-            if key not in readers:
-                readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, settings)
-            readers[key].read_table(table, first_row, ctx.roles, page, lines_of, notes, index)
-        after = [ln for ln in free if ln["top"] >= above_top and not is_footer(ln["text"])]
-        foot_title = 0 < len(after) <= settings.max_foot_title_lines
-        carried = after if foot_title and title_of_block(after, settings.title_size_ratio) else []
-    items = [item for reader in readers.values() for item in reader.finish()]
-    decisions = above_data + [d for reader in readers.values() for d in reader.decisions]
-    return DocumentResult(items, notes, sorted(decisions, key=lambda d: (d.page, d.table, d.row)))
+        _read_page(rec, state)
+    readers = state.readers.values()
+    items = [item for reader in readers for item in reader.finish()]
+    decisions = state.above_data + [d for reader in readers for d in reader.decisions]
+    return DocumentResult(items, state.notes, sorted(decisions, key=lambda d: (d.page, d.table, d.row)))
+
+
+def _read_page(rec: PageRecord, state: _Reading) -> None:
+    """The tables of one page, each with the free text above it (where a list title sits)."""
+    free = sorted(rec["text"], key=lambda ln: (ln["top"], ln["x0"]))
+    above_top = -1.0
+    for index, table in enumerate(rec["tables"]):
+        top, bottom = table["bbox"][1], table["bbox"][3]
+        block = state.carried + [ln for ln in free if above_top <= ln["top"] and ln["bottom"] <= top + 1]
+        state.carried = []
+        above_top = bottom
+        _read_table(table, index, block, rec["page"], state)
+    after = [ln for ln in free if ln["top"] >= above_top and not is_footer(ln["text"])]
+    foot_title = 0 < len(after) <= state.settings.max_foot_title_lines
+    state.carried = after if foot_title and title_of_block(after, state.settings.title_size_ratio) else []
+
+
+def _read_table(table: Table, index: int, block: list[TextLine], page: int, state: _Reading) -> None:
+    """One table: the list it belongs to (by header, title or the table before), then its rows."""
+    banner, start = banner_rows(table["cells"])
+    title = title_of_block(block, state.settings.title_size_ratio) or (
+        banner if banner and looks_like_title(banner) else None
+    )
+    if title:
+        state.last_title = title
+        state.last_place = identity_from_title(title) or state.last_place
+    state.ctx, first_row = _table_context(
+        table, start, state.ctx, title, state.last_title, state.last_place, state.notes, page
+    )
+    ctx = state.ctx
+    state.above_data += _table_decisions(page, index, table, start, first_row, ctx)
+    if ctx is None:
+        return
+    key = (tuple(sorted((ctx.place or {}).items())), ctx.kind)
+    if key not in state.readers:
+        state.readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, state.settings)
+    state.readers[key].read_table(table, first_row, ctx.roles, page, state.lines_of, state.notes, index)
 
 
 def _table_context(table, start, ctx, title, last_title, last_place, notes, page):
@@ -380,6 +400,7 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
             entry.update({k: v for k, v in old.items() if k not in entry or k == "status"})
             continue
         records = load_extracted(processed, e)
+        entry["folded"] = fold_records(records)  # look-alikes → standard characters, before any reading
         rows, notes, reason = clean_file(records, e["source_file"], settings)
         done += 1
         entry["notes"] = notes

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pipeline.clean.paragraphs import Line, paragraphs, single_value
+from pipeline.clean.wording import header_roles
 from pipeline.common.records import Cell, Table
 from pipeline.common.settings import CleanSettings
 
@@ -61,7 +62,7 @@ class RowDecision:
     page: int
     table: int  # index of the table on its page
     row: int  # first grid row
-    kind: str  # title | header | section | skipped | continued | sub_row | new | repeated
+    kind: str  # title | header | section | skipped | continued | sub_row | fragment | new | repeated
     reason: str
 
 
@@ -100,6 +101,79 @@ def row_groups(cells: list[Cell], start: int, seq_col: int) -> list[tuple[int, i
     return groups
 
 
+@dataclass(frozen=True)
+class RowFacts:
+    """What the classifier needs to know about one row (an item's grid rows) of a table."""
+
+    after_break: bool  # the first data row after a page break (of the page's first table)
+    across: bool  # one cell across the whole table
+    text: str  # that cell's text, when `across`
+    seq_text: str  # the 序号 cell's text ("" when empty or absent)
+    is_header: bool  # its cells' wording is a header row (序号, 事项名称, …)
+    has_text: bool
+    after_header: bool  # the row above is a header row printed inside the table
+    has_items: bool  # the list has an item already
+    last_seq: str  # the last item's 序号 as read so far ("" when none, or not yet printed)
+    number_wrapped: bool  # the last item's 序号 was cut by the page break (5 | 7 for 57)
+    category_column: bool  # the list has a 事项类别 column
+    category_empty: bool = False  # its 事项类别 cell is empty (a merged cell above carries on)
+
+
+def classify_row(f: RowFacts) -> tuple[str, str]:
+    """The kind of a table row and the reason, from its facts alone.
+
+    header: page furniture; section: a category row (一、党的建设); continued: carries on the
+    last item across a page break; sub_row: more of the item above; fragment: an item whose
+    序号 is printed after the page break; repeated: the second row of an item printed twice;
+    new: an item of its own; skipped: nothing to read.
+    """
+    if f.is_header:
+        return "header", "furniture: a header row repeated inside the table (its wording names the columns)"
+    if f.across:
+        return _classify_across(f)
+    if f.after_break and f.has_items:
+        decision = _classify_after_break(f)
+        if decision is not None:
+            return decision
+    if not f.seq_text:
+        if not f.has_items:
+            return "skipped", "a row without 序号 before the list's first item"
+        if f.after_header:
+            return "fragment", "a row without 序号 under a repeated header: its 序号 follows the page break"
+        return "sub_row", f"序号 cell empty mid-table: more rows of item {f.last_seq}"
+    carried = "; 事项类别 empty: the category above carries on (merged cell)" if f.category_empty else ""
+    if f.has_items and seq_number(f.last_seq) == seq_number(f.seq_text) is not None:
+        return "repeated", f"序号 {f.seq_text} again: the second row of item {f.seq_text} (joined){carried}"
+    return "new", f"序号 {f.seq_text}{carried}"
+
+
+def _classify_across(f: RowFacts) -> tuple[str, str]:
+    if not f.text:
+        return "skipped", "an empty row across the whole table"
+    if not f.category_column:
+        return "section", f"a row across the table: the category of the items below: {f.text}"
+    return "skipped", f"a row across the table in a list with a 类别 column: {f.text[:40]}"
+
+
+def _classify_after_break(f: RowFacts) -> tuple[str, str] | None:
+    """The first row after a page break carries on the last item, when it does."""
+    if not f.last_seq and f.seq_text:
+        return (
+            "continued",
+            f"序号 {f.seq_text!r} at the top of the page belongs to the fragment above the break",
+        )
+    if not f.seq_text:
+        return "continued", (
+            f"序号 cell empty in the first row of the page: the rest of item {f.last_seq}, cut by the page break"
+        )
+    if f.number_wrapped:
+        joined = f.last_seq + f.seq_text
+        return "continued", (
+            f"序号 {f.seq_text!r} at the top of the page completes the number cut by the page break ({joined})"
+        )
+    return None
+
+
 class ListReader:
     """Reads, table by table in print order, the rows of one list of one township."""
 
@@ -122,46 +196,27 @@ class ListReader:
         table_index: int = 0,
     ) -> None:
         """Add the items of one table (from grid row `first_row` on); `lines_of(cell)` gives a
-        cell's lines with their text edge. Every row's decision is kept in `decisions`."""
+        cell's lines with their text edge. Every row is classified (classify_row) and the reader
+        acts on the class; each decision is kept in `decisions`."""
         cells = table["cells"]
         seq_col = next((c for c, r in roles.items() if r == "seq"), 0)
         n_columns = max(c["c1"] for c in cells)
         segment_of: dict[int, Segment] = {}
         tail, self._tail = self._tail, {}
-        groups = row_groups(cells, first_row, seq_col)
-        for index, (start, end, seq_cell) in enumerate(groups):
+        # A table further down a page whose header row was dropped: like a header inside a table.
+        after_header = table_index > 0 and first_row > min(c["r0"] for c in cells)
+        for index, (start, end, seq_cell) in enumerate(row_groups(cells, first_row, seq_col)):
             in_group = [c for c in cells if c["r0"] < end and c["r1"] > start]
-            decide = self._decider(page, table_index, start)
-            if len(in_group) == 1 and in_group[0]["c1"] - in_group[0]["c0"] == n_columns > 1:
-                text = single_value(lines_of(in_group[0]))
-                if text and "category" not in roles.values():
-                    self._section = Segment(lines_of(in_group[0]))  # 一、党的建设: the items' category
-                    decide("section", f"a row across the table: the category of the items below: {text}")
-                elif text:
-                    notes.append(f"page {page}: a row across the whole table is not an item: {text[:40]}")
-                    decide("skipped", f"a row across the table in a list with a 类别 column: {text[:40]}")
+            after_break = index == 0 and table_index == 0
+            facts = self._facts(in_group, seq_cell, after_break, after_header, n_columns, roles, lines_of)
+            kind, reason = classify_row(facts)
+            self.decisions.append(RowDecision(page, table_index, start, kind, reason))
+            after_header = kind == "header"
+            item = self._act(kind, facts, in_group, page, lines_of, notes)
+            if item is None:
                 continue
-            seq_text = single_value(lines_of(seq_cell)) if seq_cell is not None else ""
-            split = index == 0 and self.items and (not seq_text or self._number_wrapped(seq_text))
-            if split:
-                item = self.items[-1]
-                item.seq_text += seq_text
-                decide("continued", _split_reason(item.seq_text, seq_text))
-            elif not seq_text:
-                if not self.items:
-                    if any(c["lines"] for c in in_group):
-                        notes.append(f"page {page}: a row without 序号 before the first item was skipped")
-                    decide("skipped", "a row without 序号 before the list's first item")
-                    continue
-                item = self.items[-1]  # a sub-row of the item above (its 序号 cell not merged)
-                decide("sub_row", f"序号 cell empty mid-table: more rows of item {item.seq_text}")
-            else:
-                decide(*_item_decision(self.items, seq_text, in_group, roles))
-                item = Item(self.kind, self.place, self.title, seq_text)
-                self.items.append(item)
-                if self._section is not None and "category" not in roles.values():
-                    item.attach("category", self._section)
             item.pages.add(page)
+            split = kind == "continued"
             for c in sorted(in_group, key=lambda c: (c["r0"], c["c0"])):
                 role = roles.get(c["c0"])
                 if role is None or role == "seq":
@@ -171,20 +226,57 @@ class ListReader:
                         c, lines_of(c), role, tail, item, split, index == 0 and c["r0"] == start
                     )
                 item.attach(role, segment_of[id(c)])
+        self._remember_tail(cells, roles, segment_of, lines_of)
+
+    def _facts(self, in_group, seq_cell, after_break, after_header, n_columns, roles, lines_of) -> RowFacts:
+        across = len(in_group) == 1 and in_group[0]["c1"] - in_group[0]["c0"] == n_columns > 1
+        texts = [(i, single_value(lines_of(c))) for i, c in enumerate(in_group)]
+        seq_text = single_value(lines_of(seq_cell)) if seq_cell is not None else ""
+        return RowFacts(
+            after_break=after_break,
+            across=across,
+            text=texts[0][1] if across else "",
+            seq_text=seq_text,
+            is_header=len(in_group) > 1 and header_roles(texts) is not None,
+            has_text=any(c["lines"] for c in in_group),
+            after_header=after_header,
+            has_items=bool(self.items),
+            last_seq=self.items[-1].seq_text if self.items else "",
+            number_wrapped=bool(self.items) and bool(seq_text) and self._number_wrapped(seq_text),
+            category_column="category" in roles.values(),
+            category_empty=any(roles.get(c["c0"]) == "category" and not c["lines"] for c in in_group),
+        )
+
+    def _act(self, kind: str, facts: RowFacts, in_group, page: int, lines_of, notes: list) -> Item | None:
+        """Carry out a row's decision; the item its cells go to, or None."""
+        if kind == "section":
+            self._section = Segment(lines_of(in_group[0]))  # 一、党的建设: the items' category
+        elif kind == "skipped" and facts.has_text:
+            if facts.across:
+                notes.append(f"page {page}: a row across the whole table is not an item: {facts.text[:40]}")
+            else:
+                notes.append(f"page {page}: a row without 序号 before the first item was skipped")
+        elif kind == "continued":
+            self.items[-1].seq_text += facts.seq_text
+            return self.items[-1]
+        elif kind == "sub_row":
+            return self.items[-1]  # a sub-row of the item above (its 序号 cell not merged)
+        elif kind in ("new", "repeated", "fragment"):
+            item = Item(self.kind, self.place, self.title, facts.seq_text)
+            self.items.append(item)
+            if self._section is not None and not facts.category_column:
+                item.attach("category", self._section)
+            return item
+        return None
+
+    def _remember_tail(self, cells, roles, segment_of, lines_of) -> None:
+        """The cells of the table's last row, which the next table (page) may carry on."""
         last_row = max(c["r1"] for c in cells)
         for c in cells:
             role = roles.get(c["c0"])
             if c["r1"] == last_row and id(c) in segment_of and role not in (None, "seq"):
                 printed = lines_of(c)
                 self._tail[role] = _Tail(segment_of[id(c)], c, printed[-1] if printed else None)
-
-    def _decider(self, page: int, table_index: int, row: int):
-        """Records one decision about this row."""
-
-        def decide(kind: str, reason: str) -> None:
-            self.decisions.append(RowDecision(page, table_index, row, kind, reason))
-
-        return decide
 
     def _segment(self, cell, lines, role, tail, item, split, first_row) -> Segment:
         """The logical cell a printed cell belongs to: its own, or one it carries on."""
@@ -224,24 +316,6 @@ class ListReader:
     def finish(self) -> list[Item]:
         """The list's items with two-row items joined and empty categories filled."""
         return fill_categories(merge_continued(self.items, self.settings))
-
-
-def _split_reason(joined: str, seq_text: str) -> str:
-    if seq_text:
-        return (
-            f"序号 {seq_text!r} at the top of the page completes the number cut by the page break ({joined})"
-        )
-    return f"序号 cell empty in the first row of the page: the rest of item {joined}, cut by the page break"
-
-
-def _item_decision(items: list[Item], seq_text: str, in_group: list[Cell], roles: dict) -> tuple[str, str]:
-    """Kind and reason of a row with a 序号 (for the trace): a new item, or the second row of an item
-    the document printed twice (same 序号, joined by merge_continued)."""
-    empty = [roles[c["c0"]] for c in in_group if roles.get(c["c0"]) == "category" and not c["lines"]]
-    carried = "; 事项类别 empty: the category above carries on (merged cell)" if empty else ""
-    if items and seq_number(items[-1].seq_text) == seq_number(seq_text) is not None:
-        return "repeated", f"序号 {seq_text} again: the second row of item {seq_text} (joined){carried}"
-    return "new", f"序号 {seq_text}{carried}"
 
 
 def merge_continued(items: list[Item], settings: CleanSettings) -> list[Item]:

@@ -72,6 +72,7 @@ SHAPES: dict[str, Shape] = {
         "columns": {"*": {"names": ["str"], "contains?": ["str"]}},
         "columns_order": {"contains_order": ["str"]},
     },
+    "lookalikes": {"fold": {"*": "str"}},  # look-alike → standard character (checked in lookalikes.py)
     "power_types": {
         "fallback": "str",
         "rules": [{"power_type": "str", "keywords": ["str"]}],

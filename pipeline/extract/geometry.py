@@ -97,6 +97,72 @@ def grid_from_rulings(
     return xs, ys, cells
 
 
+def close_open_bottom(
+    bbox: tuple[float, float, float, float],
+    v_edges: Sequence[tuple[float, float, float]],
+    tolerance: float,
+) -> tuple[float, float, float, float]:
+    """The table's box reaching down to where its vertical rulings end.
+
+    A row split by a page break may be printed without a bottom border (Chromium always,
+    reportlab when it splits a row): the fragment is bounded by the table's vertical rulings
+    alone, which run on below the last horizontal one. Only rulings inside the table and
+    touching its box count, so a table further down the page is not swallowed.
+    """
+    x0, top, x1, bottom = bbox
+    ends = [
+        b
+        for x, t, b in v_edges
+        if x0 - tolerance <= x <= x1 + tolerance and top - tolerance <= t <= bottom + tolerance
+    ]
+    reach = max(ends, default=bottom)
+    return (x0, top, x1, reach) if reach > bottom + tolerance else bbox
+
+
+def _unrotate_point(x: float, y: float, rotation: int, width: float, height: float) -> tuple[float, float]:
+    """A point of the displayed page (top-left origin, `width` × `height`) in the page's own
+    frame, before /Rotate `rotation` (90, 180, 270; clockwise) turned it for display."""
+    if rotation == 90:
+        return y, width - x
+    if rotation == 180:
+        return width - x, height - y
+    return height - y, x  # 270
+
+
+def unrotate_objects(
+    objects: dict[str, list[dict]], rotation: int, width: float, height: float
+) -> tuple[dict[str, list[dict]], float, float]:
+    """Objects of a page shown with /Rotate 90/180/270, in the page's own upright frame.
+
+    The same page rotated must read the same: a producer (or a scanner, a printer driver) that
+    sets /Rotate turns the display, not the content, so tables and text are read in the frame
+    they were drawn in. Characters turned by the rotation become upright; their size is their
+    new height. Returns the objects and the frame's width and height.
+    """
+    rotation %= 360
+    if rotation not in (90, 180, 270):
+        return objects, width, height
+    new_w, new_h = (height, width) if rotation in (90, 270) else (width, height)
+    out: dict[str, list[dict]] = {}
+    for kind, objs in objects.items():
+        out[kind] = []
+        for obj in objs:
+            (ax, at), (bx, bt) = (
+                _unrotate_point(obj["x0"], obj["top"], rotation, width, height),
+                _unrotate_point(obj["x1"], obj["bottom"], rotation, width, height),
+            )
+            x0, x1, top, bottom = min(ax, bx), max(ax, bx), min(at, bt), max(at, bt)
+            d = dict(obj, x0=x0, x1=x1, top=top, bottom=bottom, width=x1 - x0, height=bottom - top)
+            d.update(y0=new_h - bottom, y1=new_h - top, doctop=obj["doctop"] - obj["top"] + top)
+            if "pts" in obj:
+                d["pts"] = [_unrotate_point(x, y, rotation, width, height) for x, y in obj["pts"]]
+            if kind == "char" and rotation in (90, 270):
+                d["upright"] = not obj.get("upright", True)
+                d["size"] = bottom - top
+            out[kind].append(d)
+    return out, new_w, new_h
+
+
 def slot_index(xs: Sequence[float], ys: Sequence[float], x: float, y: float) -> tuple[int, int] | None:
     """Grid slot (row, column) holding the point, or None outside the grid."""
     if not (xs[0] <= x <= xs[-1] and ys[0] <= y <= ys[-1]):
@@ -104,6 +170,21 @@ def slot_index(xs: Sequence[float], ys: Sequence[float], x: float, y: float) -> 
     c = min(bisect.bisect_right(xs, x) - 1, len(xs) - 2)
     r = min(bisect.bisect_right(ys, y) - 1, len(ys) - 2)
     return r, c
+
+
+def char_slot(xs: Sequence[float], ys: Sequence[float], ch: dict) -> tuple[int, int] | None:
+    """Grid slot of a character: the one its centre falls in.
+
+    A character that straddles the table's left or right border (CJK punctuation such as 、。
+    hangs past the right border in reportlab's layout) belongs to the column it overlaps, so it
+    is never cropped out of its cell.
+    """
+    cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+    if ch["x0"] < xs[-1] < cx:
+        cx = xs[-1]
+    elif cx < xs[0] < ch["x1"]:
+        cx = xs[0]
+    return slot_index(xs, ys, cx, cy)
 
 
 def chars_to_lines(chars: Sequence[dict], line_tolerance: float, space_gap: float) -> list[dict]:

@@ -10,7 +10,13 @@ from typing import Any, cast
 
 from pipeline.common.records import PageRecord, TextLine
 from pipeline.common.settings import ExtractSettings
-from pipeline.extract.geometry import chars_to_lines, grid_from_rulings, slot_index
+from pipeline.extract.geometry import (
+    char_slot,
+    chars_to_lines,
+    close_open_bottom,
+    grid_from_rulings,
+    unrotate_objects,
+)
 from pipeline.extract.rulings import find_tables
 
 
@@ -29,9 +35,20 @@ def unique_chars(chars: list[dict]) -> list[dict]:
 
 
 def record_from_objects(
-    page_number: int, width: float, height: float, objects: dict[str, list[dict]], settings: ExtractSettings
+    page_number: int,
+    width: float,
+    height: float,
+    objects: dict[str, list[dict]],
+    settings: ExtractSettings,
+    rotation: int = 0,
 ) -> PageRecord:
-    """Tables (as grids of cells with text lines) and free text lines of one page."""
+    """Tables (as grids of cells with text lines) and free text lines of one page.
+
+    A page shown with /Rotate is read in the frame it was drawn in; a table fragment at the foot of
+    a page without a closing border ends where its vertical rulings end; a character belongs to
+    the cell its centre falls in, and one hanging past the table's side border to the column it
+    overlaps (never cropped)."""
+    objects, width, height = unrotate_objects(objects, rotation, float(width), float(height))
     chars = unique_chars(objects["char"])
     edges, found = find_tables(objects, settings.table_settings)
     h_edges = [(e[2], e[1], e[3]) for e in edges if e[0] == "h"]
@@ -40,6 +57,7 @@ def record_from_objects(
     for bbox, n_cells in found:
         if n_cells < settings.min_table_cells:
             continue
+        bbox = close_open_bottom(bbox, v_edges, settings.grid_tolerance)
         xs, ys, cells = grid_from_rulings(h_edges, v_edges, bbox, settings.grid_tolerance)
         if cells:
             tables.append({"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells})
@@ -47,9 +65,8 @@ def record_from_objects(
     members: dict[tuple[int, int, int], list[dict]] = {}
     free = []
     for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
         for ti, t in enumerate(tables):
-            slot = slot_index(t["xs"], t["ys"], cx, cy)
+            slot = char_slot(t["xs"], t["ys"], ch)
             if slot is not None:
                 members.setdefault((ti, *slot), []).append(ch)
                 break

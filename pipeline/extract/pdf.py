@@ -13,6 +13,7 @@ A file is split into page tasks so that a long file keeps every core busy.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 import logging
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def lean_objects(page) -> dict[str, list[dict]]:
     def walk(objs) -> None:
         for obj in objs:
             if isinstance(obj, LTChar):
-                d = box(_BaselineBox(obj)) if obj.upright else box(obj)
+                d = box(_BaselineBox(obj))
                 d.update(object_type="char", text=obj.get_text(), size=obj.size, upright=obj.upright)
                 out["char"].append(d)
             elif isinstance(obj, (LTLine, LTRect, LTCurve)):
@@ -78,25 +79,73 @@ class _BaselineBox:
     with 0) and which PDFium does not expose, so both readers agree on this box instead."""
 
     def __init__(self, ch) -> None:
-        f, height = ch.matrix[5], ch.y1 - ch.y0
-        self.x0, self.x1, self.width, self.height = ch.x0, ch.x1, ch.width, height
-        self.y0, self.y1 = (f, f + height) if ch.matrix[3] > 0 else (f - height, f)
+        a, b, c, d, e, f = ch.matrix
+        self.x0, self.x1, self.y0, self.y1 = ch.x0, ch.x1, ch.y0, ch.y1
+        self.width, self.height = ch.width, ch.y1 - ch.y0
+        if d != 0 and b == 0:  # upright (or upside down): the baseline is horizontal
+            self.y0, self.y1 = (f, f + self.height) if d > 0 else (f - self.height, f)
+        elif a == 0 and d == 0 and c != 0:  # turned a quarter (a page with /Rotate 90 or 270)
+            self.x0, self.x1 = (e, e + self.width) if c > 0 else (e - self.width, e)
 
 
 def _layout(page):
-    """pdfminer's layout of a pdfplumber page, without marked-content tags (not used here;
-    pdfplumber's tagging aggregator costs a tenth of the parse)."""
-    from pdfminer.converter import PDFPageAggregator
+    """pdfminer's layout of a pdfplumber page, with /ActualText honoured and without
+    pdfplumber's marked-content tagging (not used here; it costs a tenth of the parse)."""
     from pdfminer.pdfinterp import PDFPageInterpreter
 
-    device = PDFPageAggregator(page.pdf.rsrcmgr, pageno=page.page_number, laparams=None)
+    device = _actual_text_aggregator()(page.pdf.rsrcmgr, pageno=page.page_number, laparams=None)
     PDFPageInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
     return device.get_result()
 
 
+@cache
+def _actual_text_aggregator():
+    """A pdfminer aggregator whose characters inside a marked-content span with /ActualText
+    (BDC … EMC) read as that text: the span's first character carries it, the others none.
+
+    Chromium writes glyphs shared with Kangxi radicals as the radicals and puts the right
+    character in /ActualText; pdfminer alone ignores it.
+    """
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.utils import decode_text
+
+    class ActualTextAggregator(PDFPageAggregator):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._spans: list[list] = []  # [actual text or None, already given to a char]
+
+        def begin_tag(self, tag, props=None) -> None:
+            text = None
+            if isinstance(props, dict) and "ActualText" in props:
+                raw = resolve1(props["ActualText"])
+                if isinstance(raw, bytes):
+                    text = decode_text(raw)
+                elif isinstance(raw, str):
+                    text = raw
+            self._spans.append([text, False])
+
+        def end_tag(self) -> None:
+            if self._spans:
+                self._spans.pop()
+
+        def render_char(self, *args, **kwargs):
+            adv = super().render_char(*args, **kwargs)
+            span = next((s for s in reversed(self._spans) if s[0] is not None), None)
+            if span is not None:
+                char = self.cur_item._objs[-1]
+                char._text = "" if span[1] else span[0]  # type: ignore[attr-defined]
+                span[1] = True
+            return adv
+
+    return ActualTextAggregator
+
+
 def page_record(page, settings: ExtractSettings) -> PageRecord:
     """Tables (as grids of cells with text lines) and free text lines of one pdfplumber page."""
-    return record_from_objects(page.page_number, page.width, page.height, lean_objects(page), settings)
+    return record_from_objects(
+        page.page_number, page.width, page.height, lean_objects(page), settings, page.rotation
+    )
 
 
 @dataclass(frozen=True)
@@ -159,7 +208,9 @@ def _pdfium_records(task: PageTask) -> list[PageRecord]:
         for i in range(task.first, task.last):
             p = doc.page_objects(i)
             records.append(
-                record_from_objects(p["page"], p["width"], p["height"], p["objects"], task.settings)
+                record_from_objects(
+                    p["page"], p["width"], p["height"], p["objects"], task.settings, p["rotation"]
+                )
             )
     return records
 

@@ -218,7 +218,14 @@ def _page_objects(page, page_number: int) -> dict:
     finally:
         if textpage:
             R.FPDFText_ClosePage(textpage)
-    return {"page": page_number, "width": space.width, "height": space.height, "objects": out}
+    rotation = (R.FPDFPage_GetRotation(page) % 4) * 90
+    return {
+        "page": page_number,
+        "width": space.width,
+        "height": space.height,
+        "objects": out,
+        "rotation": rotation,
+    }
 
 
 # --- characters ------------------------------------------------------------------------------

@@ -418,6 +418,7 @@ def run(processed: Path, strict: bool = False, log=print, raw: Path | None = Non
                     "reader": entry.get("reader"),
                     "pages": entry.get("pages"),
                     "n_items": n_items,
+                    "n_folded_chars": entry.get("folded", 0),
                     "notes": entry.get("notes", []) + _superseded_notes(entry, superseded),
                     "document_date": entry.get("document_date"),
                 }
