@@ -29,6 +29,7 @@ class Line:
     right: float  # right edge of the cell's text area on this page
     size: float
     cell_start: bool = False  # first line of a new cell that is not the continuation of a split row
+    conf: float | None = None  # OCR: lowest character probability of the line; None when born-digital
 
 
 @cache

@@ -8,7 +8,7 @@ where a list came from. Coordinates are PDF points, origin at the page's top lef
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from pipeline.common.storage import build_dir, read_parquet
 
@@ -24,6 +24,7 @@ class TextLine(TypedDict):
     top: float
     bottom: float
     size: float
+    conf: NotRequired[float | None]  # OCR: lowest character probability (0-1); absent or None if born-digital
 
 
 class Cell(TypedDict):
@@ -56,7 +57,7 @@ class PageRecord(TypedDict):
     text: list[TextLine]
 
 
-_LINE_FIELDS = ("text", "x0", "x1", "top", "bottom", "size")
+_LINE_FIELDS = ("text", "x0", "x1", "top", "bottom", "size", "conf")  # conf: OCR only, else null
 
 
 EXTRACT_SCHEMA_FIELDS = (

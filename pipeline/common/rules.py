@@ -61,6 +61,16 @@ SHAPES: dict[str, Shape] = {
         "columns": {"*": {"names": ["str"], "contains?": ["str"]}},
         "columns_order": {"contains_order": ["str"]},
     },
+    "ocr": {
+        "punctuation": {"cjk_context": {"*": "str"}},
+        "digits": {"lookalikes": {"*": "str"}, "max_length": "int"},
+        "vocabulary": {
+            "max_edits": "int",
+            "min_length": "int",
+            "below_confidence": "float",
+            "free_line_edits": "float",
+        },
+    },
     "power_types": {
         "fallback": "str",
         "rules": [{"power_type": "str", "keywords": ["str"]}],
@@ -74,7 +84,7 @@ SHAPES: dict[str, Shape] = {
             "no_line_end": "str",
             "sentence_end": "str",
         },
-        "furniture": {"page_footer": ["regex"], "title_prefix": ["regex"]},
+        "furniture": {"page_footer": ["regex"], "title_prefix": ["regex"], "page_of": ["regex"]},
         "department_list": {"separators": ["str"]},
     },
 }

@@ -41,12 +41,12 @@ def lean_objects(page) -> dict[str, list[dict]]:
     applied), built straight from pdfminer's layout: pdfplumber's generic attribute copying
     costs a fifth of the extraction time and none of its extra keys are needed here.
     """
-    from pdfminer.layout import LTChar, LTContainer, LTCurve, LTLine, LTRect
+    from pdfminer.layout import LTChar, LTContainer, LTCurve, LTImage, LTLine, LTRect
 
     height = page.height
     mb_x0, mb_top = page.mediabox[0], page.mediabox[1]
     doctop0 = page.initial_doctop
-    out: dict[str, list[dict]] = {"char": [], "line": [], "rect": [], "curve": []}
+    out: dict[str, list[dict]] = {"char": [], "line": [], "rect": [], "curve": [], "image": []}
 
     def box(obj) -> dict:
         top = height - obj.y1 + mb_top
@@ -76,6 +76,8 @@ def lean_objects(page) -> dict[str, list[dict]]:
                 if kind == "curve":
                     d["pts"] = [(x + mb_x0, mb_top + height - y) for x, y in obj.pts]
                 out[kind].append(d)
+            elif isinstance(obj, LTImage):
+                out["image"].append(box(obj))
             elif isinstance(obj, LTContainer):
                 walk(obj._objs)
 
@@ -171,19 +173,32 @@ def run_page_task(task: PageTask) -> dict:
 
     quiet_pdfminer()
     try:
-        records = []
+        records, scanned = [], []
         with pdfplumber.open(task.path) as pdf:
             for i in range(task.first, task.last):
                 page = pdf.pages[i]
-                records.append(page_record(page, task.settings))
+                record = page_record(page, task.settings)
+                if is_scan(record, page._objects["image"], task.settings.ocr.min_image_cover):
+                    scanned.append(i)  # read by OCR (pipeline.extract.ocr) in a task of its own
+                else:
+                    records.append(record)
                 page.close()
         # Encoded here, in parallel, rather than in the process that gathers the results.
         return {
             "rows": rows_to_jsonl(records_to_rows(records)),
             "n_chars": sum(r["n_chars"] for r in records),
+            "scanned": scanned,
         }
     except Exception as exc:  # any parser failure rejects the file with its reason
         return {"error": describe_pdf_error(exc)}
+
+
+def is_scan(record: PageRecord, images: list[dict], min_cover: float) -> bool:
+    """A page without a text layer whose images cover most of it: a scan, to be OCRed."""
+    if record["n_chars"] > 0 or not images:
+        return False
+    area = sum(max(0.0, im["x1"] - im["x0"]) * max(0.0, im["bottom"] - im["top"]) for im in images)
+    return area >= min_cover * record["width"] * record["height"]
 
 
 def describe_pdf_error(exc: Exception) -> str:

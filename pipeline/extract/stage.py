@@ -36,12 +36,13 @@ from pipeline.common.storage import (
     write_json,
     write_parquet,
 )
+from pipeline.extract.ocr import OcrTask, image_frames, is_image_file, run_ocr_task
 from pipeline.extract.pdf import PageTask, open_for_tasks, run_page_task
 
 MANIFEST = EXTRACT_MANIFEST
 
 
-RULES: tuple[str, ...] = ()  # rules files (pipeline/rules/*.toml) this stage reads
+RULES: tuple[str, ...] = ("ocr",)  # rules files (pipeline/rules/*.toml) this stage reads
 
 
 def version(settings: ExtractSettings) -> str:
@@ -70,6 +71,7 @@ def run(
     previous = _previous_pages(processed)
     entries: list[dict] = []
     pending: list[tuple[dict, list[PageTask]]] = []
+    scans: list[tuple[dict, list[dict], list[OcrTask]]] = []  # (entry, text-layer parts, OCR tasks)
     for path in list_sources(raw):
         entry: dict[str, Any] = {"source_file": source_name(path, raw), "sha256": file_sha256(path)}
         entries.append(entry)
@@ -77,6 +79,15 @@ def run(
         entry["cache"] = target.relative_to(build_dir(processed)).as_posix()
         if target.exists() and entry["sha256"] in previous:
             entry.update(status="ok", pages=previous[entry["sha256"]])
+            continue
+        if is_image_file(path):
+            try:
+                frames = image_frames(path)
+            except ValueError as exc:
+                entry.update(status="rejected", reason=str(exc))
+                continue
+            entry["_pages"] = frames
+            scans.append((entry, [], [OcrTask(str(path), i, True, settings.ocr) for i in range(frames)]))
             continue
         try:
             page_tasks = open_for_tasks(path, settings, jobs)
@@ -99,8 +110,13 @@ def run(
         bar.update(task.last - task.first)
         parts.append(result)
         if task.last == last_page[id(owner)]:
-            _finish(owner, parts, cache)
+            scanned = [i for p in parts for i in p.get("scanned", ())]
+            if scanned and not any("error" in p for p in parts):
+                scans.append((owner, parts, [OcrTask(task.path, i, False, settings.ocr) for i in scanned]))
+            else:
+                _finish(owner, parts, cache)
     bar.close()
+    _read_scans(scans, cache, jobs, scheduler)
     prune_cache(cache, {Path(e["cache"]).name for e in entries})
     for e in entries:
         if e["status"] != "ok":
@@ -112,6 +128,21 @@ def run(
     rejected = sum(1 for e in entries if e["status"] != "ok")
     log(f"extract: {len(entries)} raw files: {read} read, {cached} unchanged (cached), {rejected} rejected")
     return manifest
+
+
+def _read_scans(scans: list, cache: Path, jobs: int, scheduler: str | None) -> None:
+    """Second round: OCR every scanned page (one task each, so one file's pages spread over
+    all workers), then write those files."""
+    tasks = [t for _, _, ts in scans for t in ts]
+    results = iter(map_ordered(run_ocr_task, tasks, jobs, scheduler))
+    bar = progress(total=len(tasks), desc="ocr", unit="page")
+    for entry, parts, ts in scans:
+        ocr_parts = []
+        for _ in ts:
+            ocr_parts.append(next(results))
+            bar.update(1)
+        _finish(entry, parts + ocr_parts, cache)
+    bar.close()
 
 
 def _import_arrow() -> None:
@@ -129,14 +160,25 @@ def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
     """Write one file's extracted pages (the results of its page tasks, in order), or reject it."""
     pages = entry.pop("_pages")
     error = next((p["error"] for p in parts if "error" in p), None)
+    ocr_pages = sorted(n for p in parts for n in p.get("ocr", ()))
     if error is None and sum(p["n_chars"] for p in parts) == 0:
-        error = "no text layer (the pages are images, e.g. a scan; run OCR first)"
+        error = (
+            "no text found (OCR read nothing on the scanned pages)"
+            if ocr_pages
+            else "no text layer and no scanned page images (nothing to read)"
+        )
     if error is not None:
         entry.update(status="rejected", reason=error)
         return
     entry["status"] = "ok"
     entry["pages"] = pages
+    if ocr_pages:
+        entry["ocr_pages"] = ocr_pages
     table = jsonl_to_arrow(b"".join(p["rows"] for p in parts), extract_schema())
+    if ocr_pages:  # OCRed pages were appended after the text-layer pages: page order again
+        import pyarrow.compute as pc
+
+        table = table.take(pc.sort_indices(table, sort_keys=[("page", "ascending")]))
     write_parquet(cache / f"{entry['sha256']}.parquet", table)
 
 

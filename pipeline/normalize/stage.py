@@ -147,6 +147,7 @@ def normalize_file(rows: list[dict], registry: DepartmentRegistry) -> dict[str, 
             "power_type": power_type(r["name"]),
             "source_file": r["source_file"],
             "pages": r["pages"],
+            "ocr_confidence": r.get("ocr_confidence"),
         }
         if kind == "coordination":
             _coordination(item, r, registry, out)
@@ -288,6 +289,7 @@ def run(processed: Path, log=print) -> None:
                     "status": entry["status"],
                     "reason": entry.get("reason"),
                     "pages": entry.get("pages"),
+                    "ocr_pages": entry.get("ocr_pages", []),
                     "n_items": n_items,
                     "notes": entry.get("notes", []),
                 }
