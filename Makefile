@@ -10,6 +10,7 @@
 #                                     reports/figures/ (REPORTS=dir for another folder)
 #   make lab                          open JupyterLab
 #   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
+#   make benchmark-ocr                pages per minute and peak memory of OCR on scans (benchmarks/ocr.py)
 #
 # Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize. Make redoes a
 # stage only when its inputs or its code changed; extraction also keeps a per-file cache keyed
@@ -47,7 +48,7 @@ NORMALIZE_CODE := $(call stage_code,normalize)
 # itself when its listing changed).
 RAW_CHANGED := $(shell [ -f "$(EXTRACTED)" ] && find "$(RAW)" -newer "$(EXTRACTED)" -print -quit 2>/dev/null)
 
-.PHONY: all build test test-all lint format notebooks lab benchmark clean-processed FORCE
+.PHONY: all build test test-all lint format notebooks lab benchmark clean-processed FORCE benchmark-ocr
 
 all: $(READY)
 	@test -d "$(RAW)" || { echo "make: raw folder $(RAW) does not exist" >&2; exit 2; }
@@ -100,6 +101,9 @@ notebooks: $(READY)
 
 benchmark: $(READY)
 	$(PY) benchmarks/run.py
+
+benchmark-ocr: $(READY)
+	$(PY) benchmarks/ocr.py
 
 lab: $(READY)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
