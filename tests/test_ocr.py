@@ -215,6 +215,20 @@ def test_mixed_pdf_ocrs_only_its_scanned_page(tmp_path, born_digital) -> None:
     notes = " ".join(sources["notes"][0])
     for seq in scanned.index[~same]:
         assert f"basic item {seq} " in notes and "low_confidence" in notes
+    # OCR results are cached per page: a new PDF-reader version re-reads the text page only
+    from pipeline.common.settings import ExtractSettings
+    from pipeline.extract import run as extract_run
+
+    cached = sorted((out / ".build" / "ocr").rglob("*.json"))
+    assert len(cached) == 1
+    stamp = cached[0].stat().st_mtime_ns
+    manifest = extract_run(raw, out, settings=ExtractSettings(pages_per_task=15), jobs=1, log=lambda *a: None)
+    assert manifest["files"][0]["ocr_pages"] == [2]
+    assert (
+        sorted((out / ".build" / "ocr").rglob("*.json")) == cached and cached[0].stat().st_mtime_ns == stamp
+    )
+    manifest = extract_run(raw, out, settings=ExtractSettings(pages_per_task=15), jobs=1, log=lambda *a: None)
+    assert manifest["files"][0]["ocr_pages"] == [2]  # kept by a run that reads nothing
 
 
 def test_an_image_file_page_record_matches_the_text_layer(tmp_path) -> None:

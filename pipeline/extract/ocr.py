@@ -324,6 +324,28 @@ def read_page(task: OcrTask) -> dict:
     return page_record_from_image(rgb, dpi, task.index + 1, task.settings)
 
 
+def ocr_version(settings: OcrSettings) -> str:
+    """Key of the page-level OCR cache: the OCR code, its rules, its settings and the engine.
+
+    Narrower than the extract stage's version, so a change to the PDF reader does not OCR every
+    scan again.
+    """
+    from dataclasses import asdict
+    import hashlib
+    import json
+
+    import onnxruntime
+
+    here = Path(__file__).resolve().parent
+    common = here.parent / "common"
+    h = hashlib.sha256(onnxruntime.__version__.encode() + model_path().read_bytes()[: 1 << 16])
+    for path in (here / "ocr.py", here / "raster.py", here / "geometry.py", common / "ocr_fix.py",
+                 common / "records.py", common / "rules.py", common.parent / "rules" / "ocr.toml"):  # fmt: skip
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    h.update(json.dumps(asdict(settings), sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
 def run_ocr_task(task: OcrTask) -> dict:
     """OCR one scanned page or image; errors come back as a reason, not an exception."""
     try:

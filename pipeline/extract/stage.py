@@ -30,13 +30,14 @@ from pipeline.common.storage import (
     build_dir,
     jsonl_to_arrow,
     prune_cache,
+    read_json,
     read_manifest,
     remove_stale_temp_files,
     stage_version,
     write_json,
     write_parquet,
 )
-from pipeline.extract.ocr import OcrTask, image_frames, is_image_file, run_ocr_task
+from pipeline.extract.ocr import OcrTask, image_frames, is_image_file, ocr_version, run_ocr_task
 from pipeline.extract.pdf import PageTask, open_for_tasks, run_page_task
 
 MANIFEST = EXTRACT_MANIFEST
@@ -78,7 +79,7 @@ def run(
         target = cache / f"{entry['sha256']}.parquet"
         entry["cache"] = target.relative_to(build_dir(processed)).as_posix()
         if target.exists() and entry["sha256"] in previous:
-            entry.update(status="ok", pages=previous[entry["sha256"]])
+            entry.update(status="ok", **previous[entry["sha256"]])
             continue
         if is_image_file(path):
             try:
@@ -116,7 +117,9 @@ def run(
             else:
                 _finish(owner, parts, cache)
     bar.close()
-    _read_scans(scans, cache, jobs, scheduler)
+    _read_scans(scans, cache, jobs, scheduler, settings)
+    if scans or any(e.get("ocr_pages") for e in entries):
+        _prune_ocr_cache(processed, settings, {e["sha256"] for e in entries})
     prune_cache(cache, {Path(e["cache"]).name for e in entries})
     for e in entries:
         if e["status"] != "ok":
@@ -130,19 +133,56 @@ def run(
     return manifest
 
 
-def _read_scans(scans: list, cache: Path, jobs: int, scheduler: str | None) -> None:
+def _read_scans(
+    scans: list, cache: Path, jobs: int, scheduler: str | None, settings: ExtractSettings
+) -> None:
     """Second round: OCR every scanned page (one task each, so one file's pages spread over
-    all workers), then write those files."""
-    tasks = [t for _, _, ts in scans for t in ts]
-    results = iter(map_ordered(run_ocr_task, tasks, jobs, scheduler))
-    bar = progress(total=len(tasks), desc="ocr", unit="page")
-    for entry, parts, ts in scans:
-        ocr_parts = []
-        for _ in ts:
-            ocr_parts.append(next(results))
-            bar.update(1)
-        _finish(entry, parts + ocr_parts, cache)
+    all workers), then write those files.
+
+    Each page's result is also kept in a page-level cache keyed by the file's content hash, the
+    page and the OCR code's own version (.build/ocr/VERSION/), so a change elsewhere in the
+    extract stage (the PDF reader) re-reads text pages but does not OCR the scans again.
+    """
+    ocr_dir = cache.parent.parent / "ocr" / ocr_version(settings.ocr)
+    ocr_dir.mkdir(parents=True, exist_ok=True)
+    keyed = [(entry, t, ocr_dir / f"{entry['sha256']}-{t.index}.json") for entry, _, ts in scans for t in ts]
+    todo = [t for _, t, path in keyed if not path.exists()]
+    results = iter(map_ordered(run_ocr_task, todo, jobs, scheduler))
+    bar = progress(total=len(todo), desc="ocr", unit="page")
+    done: dict[Path, dict] = {}
+    for _, _, path in keyed:
+        if path.exists():
+            saved = read_json(path)
+            done[path] = {
+                "rows": saved["rows"].encode("utf-8"),
+                "n_chars": saved["n_chars"],
+                "ocr": saved["ocr"],
+            }
+            continue
+        result = next(results)
+        bar.update(1)
+        if "error" not in result:
+            write_json(
+                path,
+                {"rows": result["rows"].decode("utf-8"), "n_chars": result["n_chars"], "ocr": result["ocr"]},
+            )
+        done[path] = result
     bar.close()
+    for entry, parts, ts in scans:
+        ocr_parts = [done[ocr_dir / f"{entry['sha256']}-{t.index}.json"] for t in ts]
+        _finish(entry, parts + ocr_parts, cache)
+
+
+def _prune_ocr_cache(processed: Path, settings: ExtractSettings, live: set[str]) -> None:
+    """Drop OCR results of files no longer in the raw folder and of other OCR code versions."""
+    root = build_dir(processed) / "ocr"
+    keep = root / ocr_version(settings.ocr)
+    for folder in root.iterdir() if root.is_dir() else ():
+        for path in folder.glob("*.json"):
+            if folder != keep or path.name.rsplit("-", 1)[0] not in live:
+                path.unlink()
+        if folder != keep:
+            folder.rmdir()
 
 
 def _import_arrow() -> None:
@@ -150,10 +190,14 @@ def _import_arrow() -> None:
     import pyarrow.parquet  # noqa: F401
 
 
-def _previous_pages(processed: Path) -> dict[str, int]:
-    """Page counts of files the last run extracted, by content hash."""
+def _previous_pages(processed: Path) -> dict[str, dict]:
+    """Page counts (and OCRed pages) of files the last run extracted, by content hash."""
     old = read_manifest(build_dir(processed) / MANIFEST)
-    return {e["sha256"]: e["pages"] for e in old.get("files", []) if e.get("status") == "ok"}
+    return {
+        e["sha256"]: {k: e[k] for k in ("pages", "ocr_pages") if k in e}
+        for e in old.get("files", [])
+        if e.get("status") == "ok"
+    }
 
 
 def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
