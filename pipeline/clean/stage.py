@@ -278,6 +278,7 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
             result.notes.append(f"{item.kind} item with 序号 {item.seq_text!r} is not numbered; left out")
             continue
         roles = _roles_of(item.kind)
+        confidence = item_confidence(item)
         row = {
             "source_file": source_file,
             "list": item.kind,
@@ -285,16 +286,16 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
             **{k: item.place.get(k) for k in ("province", "city", "county", "township", "township_kind")},
             "seq": seq,
             "pages": sorted(item.pages),
-            "ocr_confidence": item_confidence(item),
+            "ocr_confidence": confidence,
         }
         for role in ("category", "name", "departments", *PARAGRAPH_ROLES):
             text = value(item.cells.get(role, []), role, settings) if role in roles else None
             row[role] = split_departments(text) if role == "departments" and text is not None else text
         row["category"] = row["category"] or None  # the list has no category column or section rows
-        if row["ocr_confidence"] is not None and row["ocr_confidence"] < settings.ocr_review_below:
+        if confidence is not None and confidence < settings.ocr_review_below:
             result.notes.append(
-                f"low_confidence: {item.kind} item {seq} (pages {', '.join(map(str, row['pages']))}) was read "
-                f"by OCR with confidence {row['ocr_confidence']:.2f}; proof-read it"
+                f"low_confidence: {item.kind} item {seq} (pages {', '.join(map(str, sorted(item.pages)))}) was "
+                f"read by OCR with confidence {confidence:.2f}; proof-read it"
             )
         rows.append(row)
     return rows

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import cache
 import re
 
-from pipeline.common.records import TextLine
+from pipeline.common.records import PageRecord, TextLine
 from pipeline.common.rules import load
 
 _WS = re.compile(r"\s+")

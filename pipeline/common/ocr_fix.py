@@ -11,9 +11,11 @@ lines that carry an OCR confidence (`conf`) are touched.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from functools import cache
 import re
 
+from pipeline.common.records import PageRecord
 from pipeline.common.rules import load
 
 
@@ -92,7 +94,7 @@ def fix_line(text: str) -> str:
     return fix_punctuation(text)
 
 
-def _fix_free_lines(records: list[dict]) -> None:
+def _fix_free_lines(records: Sequence[PageRecord]) -> None:
     """Unsure OCR lines outside tables (titles) take the wording the document prints elsewhere
     with more certainty."""
     rules = _rules()["vocabulary"]
@@ -105,14 +107,14 @@ def _fix_free_lines(records: list[dict]) -> None:
             {
                 o["text"]
                 for o in lines
-                if o["text"] != line["text"] and (o.get("conf") is None or o["conf"] > conf)
+                if o["text"] != line["text"] and ((other := o.get("conf")) is None or other > conf)
             }
         )
         limit = max(rules["max_edits"], int(rules["free_line_edits"] * len(line["text"])))
         line["text"] = snap(line["text"], surer, limit)
 
 
-def fix_document(records: list[dict]) -> None:
+def fix_document(records: Sequence[PageRecord]) -> None:
     """Corrections that need the whole document, in place on its OCRed page records.
 
     A one-line cell read with low confidence whose text differs by one edit from header wording,

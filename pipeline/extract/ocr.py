@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
 from pipeline.common.ocr_fix import fix_line
-from pipeline.common.records import records_to_rows
+from pipeline.common.records import PageRecord, records_to_rows
 from pipeline.common.rules import load
 from pipeline.common.settings import OcrSettings
 from pipeline.common.storage import rows_to_jsonl
@@ -34,7 +35,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 class Recognizer:
     """PP-OCRv4 text-line recognition (CTC) on onnxruntime."""
 
-    session: object
+    session: Any  # onnxruntime.InferenceSession
     charset: list[str] = field(repr=False)
     twins: dict[int, int] = field(default_factory=dict, repr=False)  # class → its other-width shape
 
@@ -135,7 +136,7 @@ def recognizer(threads: int) -> Recognizer:
 # --- one page -------------------------------------------------------------------------------------
 
 
-def page_record_from_image(rgb: np.ndarray, dpi: float, page_no: int, settings: OcrSettings) -> dict:
+def page_record_from_image(rgb: np.ndarray, dpi: float, page_no: int, settings: OcrSettings) -> PageRecord:
     """The page record (PDF points, top-left origin) of one page image (H×W×3 RGB uint8)."""
     scale = dpi / 72.0  # pixels per point
     gray = raster.drop_red(rgb, settings.red_margin)
@@ -151,7 +152,8 @@ def page_record_from_image(rgb: np.ndarray, dpi: float, page_no: int, settings: 
     h_pt = [(y / scale, a / scale, b / scale) for y, a, b in h_px]
     v_pt = [(x / scale, a / scale, b / scale) for x, a, b in v_px]
     min_table = round(settings.min_table * scale)
-    tables, jobs = [], []  # jobs: (line dict, pixel box) to recognise
+    tables: list[dict[str, Any]] = []
+    jobs: list[tuple[dict, raster.Box]] = []  # (line dict, pixel box) to recognise
     covered = np.zeros_like(ink, dtype=bool)
     for box in raster.table_boxes(ruled, min_table, min_table):
         bbox = (box.x0 / scale, box.top / scale, (box.x1 - 1) / scale, (box.bottom - 1) / scale)
@@ -176,7 +178,7 @@ def page_record_from_image(rgb: np.ndarray, dpi: float, page_no: int, settings: 
     free_ink = text_ink.copy()
     free_ink[covered] = 0
     page_box = raster.Box(0, 0, ink.shape[1], ink.shape[0])
-    text = []
+    text: list[dict] = []
     for line_box in _lines_in(free_ink, page_box, scale, settings):
         line = _line_dict(line_box, scale, settings)
         text.append(line)
@@ -187,7 +189,7 @@ def page_record_from_image(rgb: np.ndarray, dpi: float, page_no: int, settings: 
             cell["lines"] = [ln for ln in cell["lines"] if ln["text"].strip()]
     text = [ln for ln in text if ln["text"].strip()]
     n_chars = sum(len(ln["text"]) for t in tables for c in t["cells"] for ln in c["lines"])
-    return {
+    record = {
         "page": page_no,
         "width": rgb.shape[1] / scale,
         "height": rgb.shape[0] / scale,
@@ -195,6 +197,7 @@ def page_record_from_image(rgb: np.ndarray, dpi: float, page_no: int, settings: 
         "tables": tables,
         "text": text,
     }
+    return cast(PageRecord, record)
 
 
 def _lines_in(ink: np.ndarray, region: raster.Box, scale: float, settings: OcrSettings) -> list[raster.Box]:
@@ -318,7 +321,7 @@ def _native_dpi(page) -> float | None:
     return round(best[1]) if best else None
 
 
-def read_page(task: OcrTask) -> dict:
+def read_page(task: OcrTask) -> PageRecord:
     """The page record of one scanned page (page numbers are 1-based)."""
     rgb, dpi = load_image(task)
     return page_record_from_image(rgb, dpi, task.index + 1, task.settings)
