@@ -14,6 +14,7 @@
 #   make report                       one self-contained HTML report in Chinese: $(REPORTS)/report.html
 #   make lab                          open JupyterLab
 #   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
+#   make benchmark-ocr                pages per minute and peak memory of OCR on scans (benchmarks/ocr.py)
 #
 # Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize, run
 # in one process by pipeline/build/ when an input or the code changed; each stage caches per
@@ -68,7 +69,7 @@ RAW_CHANGED := $(shell [ -f "$(EXTRACTED)" ] && find "$(abspath $(RAW))" -path "
 # The last extraction used another PDF reader (the manifest names it).
 ENGINE_CHANGED := $(shell grep -qs '"engine": "$(ENGINE)"' "$(EXTRACTED)" || echo yes)
 
-.PHONY: all build test test-all lint format notebooks report lab benchmark clean-processed FORCE
+.PHONY: all build test test-all lint format notebooks report lab benchmark clean-processed FORCE benchmark-ocr
 
 all: $(READY)
 	@test -d "$(RAW)" || { echo "make: raw folder $(RAW) does not exist" >&2; exit 2; }
@@ -131,6 +132,9 @@ report: $(READY)
 
 benchmark: $(READY)
 	$(PY) benchmarks/run.py
+
+benchmark-ocr: $(READY)
+	$(PY) benchmarks/ocr.py
 
 lab: $(READY)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

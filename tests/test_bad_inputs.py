@@ -20,7 +20,6 @@ REASONS = {
     "truncated.pdf": "truncated PDF",
     "encrypted.pdf": "encrypted PDF",
     "not_a_pdf.pdf": "not a PDF",
-    "scanned.pdf": "no text layer",
     "no_duty_list.pdf": "no duty list",
 }
 

@@ -95,17 +95,17 @@ def test_files_that_are_no_list_are_skipped_and_do_not_fail_the_build(tmp_path, 
     write_docx(raw / "lists.docx", ident, lists)
     (raw / "README.txt").write_text("这些是乡镇履职事项清单。\n", encoding="utf-8")
     (raw / "meta.json").write_text('{"source": "county website"}', encoding="utf-8")
-    Image.new("RGB", (20, 20), "white").save(raw / "scan.jpg")
+    Image.new("RGB", (20, 20), "white").save(raw / "logo.gif")  # JPEG, PNG, TIFF are read by OCR
     processed = build(raw, tmp_path / "processed")
     got = statuses(processed)
     assert got["lists.docx"] == ("ok", None)
-    for name, words in {"README.txt": "text", "meta.json": "JSON", "scan.jpg": "JPEG image"}.items():
+    for name, words in {"README.txt": "text", "meta.json": "JSON", "logo.gif": "GIF image"}.items():
         status, reason = got[name]
         assert status == "skipped"
         assert reason.startswith("not a duty list file") and words in reason
     df = pd.read_parquet(processed / "source_files.parquet").set_index("source_file")
-    assert df.loc["lists.docx", "format"] == "docx" and df.loc["scan.jpg", "format"] == "jpg"
-    assert pd.isna(df.loc["scan.jpg", "reader"])
+    assert df.loc["lists.docx", "format"] == "docx" and df.loc["logo.gif", "format"] == "gif"
+    assert pd.isna(df.loc["logo.gif", "reader"])
     assert report.main(["--processed", str(processed)]) == 0
     out = capsys.readouterr().out
     assert "skipped README.txt: not a duty list file: text" in out

@@ -32,6 +32,7 @@ class Line:
     # Known paragraph boundary (office files carry real paragraphs): True when the line starts
     # a paragraph, False when it carries one on; None (PDFs) lets the geometry decide.
     para: bool | None = None
+    conf: float | None = None  # OCR: lowest character probability of the line; None when born-digital
 
 
 @cache

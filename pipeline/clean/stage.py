@@ -26,8 +26,9 @@ import sys
 
 from pipeline.clean.dates import document_date
 from pipeline.clean.paragraphs import Line, single_value
-from pipeline.clean.stitch import Item, ListReader, RowDecision, seq_number, value
+from pipeline.clean.stitch import Item, ListReader, RowDecision, item_confidence, seq_number, value
 from pipeline.clean.wording import (
+    cut_off_pages,
     default_roles,
     header_roles,
     identity_from_title,
@@ -39,6 +40,7 @@ from pipeline.clean.wording import (
     title_of_block,
 )
 from pipeline.common.lookalikes import fold_records
+from pipeline.common.ocr_fix import fix_document
 from pipeline.common.records import Cell, PageRecord, Table, TextLine, load_extracted
 from pipeline.common.rules import load
 from pipeline.common.settings import CleanSettings, settings_bytes
@@ -60,7 +62,13 @@ MANIFEST = CLEAN_MANIFEST
 PARAGRAPH_ROLES = ("upper_duties", "township_duties", "handling")
 
 
-RULES = ("lists", "text", "admin_units", "lookalikes")  # rules files (pipeline/rules/*.toml) this stage reads
+RULES = (
+    "lists",
+    "text",
+    "admin_units",
+    "lookalikes",
+    "ocr",
+)  # rules files (pipeline/rules/*.toml) this stage reads
 
 
 def version(settings: CleanSettings) -> str:
@@ -113,7 +121,16 @@ def cell_lines(cell: Cell, edges: dict) -> list[Line]:
     """A printed cell's lines, each knowing the cell's right text edge; the first starts a cell."""
     right = edges.get(round(cell["x1"]), cell["x1"] - edges["pad"])
     return [
-        Line(ln["text"], ln["x0"], ln["x1"], right, ln["size"], cell_start=(i == 0), para=ln.get("para"))
+        Line(
+            ln["text"],
+            ln["x0"],
+            ln["x1"],
+            right,
+            ln["size"],
+            cell_start=(i == 0),
+            para=ln.get("para"),
+            conf=ln.get("conf"),
+        )
         for i, ln in enumerate(cell["lines"])
     ]
 
@@ -189,12 +206,30 @@ class _Reading:
 def clean_document(records: list[PageRecord], settings: CleanSettings) -> DocumentResult:
     """All items of one extracted PDF, list by list, in print order, and the decision taken about
     every table row (python -m pipeline.clean --explain)."""
+    if any(ln.get("conf") is not None for rec in records for ln in rec["text"]) or any(
+        ln.get("conf") is not None
+        for rec in records
+        for t in rec["tables"]
+        for c in t["cells"]
+        for ln in c["lines"]
+    ):
+        fix_document(records)  # a scan: correct OCR from what the document itself prints
     edges = text_edges(records, settings)
     state = _Reading(settings, lambda cell: cell_lines(cell, edges))
     for rec in records:
         _read_page(rec, state)
     readers = state.readers.values()
-    items = [item for reader in readers for item in reader.finish()]
+    cut = cut_off_pages(records)
+    items = []
+    for reader in readers:
+        finished = reader.finish()
+        if finished and max(finished[-1].pages) in cut and _runs_on(finished[-1], state.settings):
+            last = finished.pop()
+            state.notes.append(
+                f"{last.kind} item {last.seq_text.strip()} runs on past the foot of page {max(last.pages)}, "
+                "whose next page is not in this file (an excerpt): left out, its text is incomplete"
+            )
+        items += finished
     decisions = state.above_data + [d for reader in readers for d in reader.decisions]
     return DocumentResult(items, state.notes, sorted(decisions, key=lambda d: (d.page, d.table, d.row)))
 
@@ -234,6 +269,15 @@ def _read_table(table: Table, index: int, block: list[TextLine], page: int, stat
     if key not in state.readers:
         state.readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, state.settings)
     state.readers[key].read_table(table, first_row, ctx.roles, page, state.lines_of, state.notes, index)
+
+
+def _runs_on(item: Item, settings: CleanSettings) -> bool:
+    """Whether a cell of the item ends with a full line: its text wraps on to the next page."""
+    for segments in item.cells.values():
+        last = segments[-1].lines[-1] if segments and segments[-1].lines else None
+        if last is not None and (last.right - last.x1) / max(last.size, 1.0) < settings.full_line:
+            return True
+    return False
 
 
 def _table_context(table, start, ctx, title, last_title, last_place, notes, page):
@@ -297,6 +341,7 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
             result.notes.append(f"{item.kind} item with 序号 {item.seq_text!r} is not numbered; left out")
             continue
         roles = _roles_of(item.kind)
+        confidence = item_confidence(item)
         row = {
             "source_file": source_file,
             "list": item.kind,
@@ -304,11 +349,17 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
             **{k: item.place.get(k) for k in ("province", "city", "county", "township", "township_kind")},
             "seq": seq,
             "pages": sorted(item.pages),
+            "ocr_confidence": confidence,
         }
         for role in ("category", "name", "departments", *PARAGRAPH_ROLES):
             text = value(item.cells.get(role, []), role, settings) if role in roles else None
             row[role] = split_departments(text) if role == "departments" and text is not None else text
         row["category"] = row["category"] or None  # the list has no category column or section rows
+        if confidence is not None and confidence < settings.ocr_review_below:
+            result.notes.append(
+                f"low_confidence: {item.kind} item {seq} (pages {', '.join(map(str, sorted(item.pages)))}) was "
+                f"read by OCR with confidence {confidence:.2f}; proof-read it"
+            )
         rows.append(row)
     return rows
 
@@ -342,6 +393,7 @@ CLEAN_FIELDS = (
     ("township_duties", "list"),
     ("handling", "list"),
     ("pages", "list_int"),
+    ("ocr_confidence", "float64"),
 )
 
 
@@ -353,6 +405,7 @@ def clean_schema():
         "int32": pa.int32(),
         "list": pa.list_(pa.string()),
         "list_int": pa.list_(pa.int32()),
+        "float64": pa.float64(),
     }
     return pa.schema([(n, types[t]) for n, t in CLEAN_FIELDS])
 
@@ -383,11 +436,15 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
     stage = version(settings)
     cache = build_dir(processed) / "clean" / stage
     cache.mkdir(parents=True, exist_ok=True)
-    previous = _previous(processed, stage)
+    previous = _previous(processed, stage, extracted.get("version"))
     entries = []
     done = 0
     for e in extracted["files"]:
-        entry = {k: e[k] for k in ("source_file", "sha256", "status", "format", "reader", "pages") if k in e}
+        entry = {
+            k: e[k]
+            for k in ("source_file", "sha256", "status", "format", "reader", "pages", "ocr_pages")
+            if k in e
+        }
         entries.append(entry)
         if e["status"] != "ok":
             entry["reason"] = e["reason"]
@@ -411,16 +468,21 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
         write_parquet(target, rows_to_arrow(rows, clean_schema()))
         entry.update(status="ok", cache=target.relative_to(build_dir(processed)).as_posix(), items=len(rows))
     prune_cache(cache, {Path(e["cache"]).name for e in entries if e.get("cache")})
-    manifest = {"stage": "clean", "version": stage, "files": entries}
+    manifest = {
+        "stage": "clean",
+        "version": stage,
+        "extract_version": extracted.get("version"),
+        "files": entries,
+    }
     write_json(build_dir(processed) / MANIFEST, manifest)
     ok = sum(1 for e in entries if e["status"] == "ok")
     log(f"clean: {done} files cleaned, {ok} with duty lists")
     return manifest
 
 
-def _previous(processed: Path, stage: str) -> dict:
+def _previous(processed: Path, stage: str, extract_version: str | None) -> dict:
     old = read_manifest(build_dir(processed) / MANIFEST)
-    if old.get("version") != stage:
+    if old.get("version") != stage or old.get("extract_version") != extract_version:
         return {}
     # Only files this stage read ("notes" is set): one rejected or skipped at extraction may be
     # readable now (a reader was added or fixed), and extraction does not cache rejections.

@@ -48,6 +48,7 @@ class Item:
     seq_text: str
     cells: dict[str, list[Segment]] = field(default_factory=dict)
     pages: set[int] = field(default_factory=set)
+    seq_confs: list[float] = field(default_factory=list)  # OCR confidence of its 序号 lines
 
     def attach(self, role: str, segment: Segment) -> None:
         segments = self.cells.setdefault(role, [])
@@ -79,6 +80,15 @@ def seq_number(text: str) -> int | None:
     """The item number of a 序号 cell (1, 1., 1、), or None."""
     t = text.strip().rstrip(".．、").strip()
     return int(t) if t.isdigit() and t.isascii() else None
+
+
+def item_confidence(item: Item) -> float | None:
+    """Lowest OCR confidence over every line of the item's cells; None when nothing was OCRed."""
+    confs = list(item.seq_confs)
+    confs += [
+        ln.conf for segments in item.cells.values() for s in segments for ln in s.lines if ln.conf is not None
+    ]
+    return round(min(confs), 4) if confs else None
 
 
 def value(segments: list[Segment], role: str, settings: CleanSettings):
@@ -217,6 +227,8 @@ class ListReader:
                 continue
             item.pages.add(page)
             split = kind == "continued"
+            if seq_cell is not None:
+                item.seq_confs.extend(ln.conf for ln in lines_of(seq_cell) if ln.conf is not None)
             for c in sorted(in_group, key=lambda c: (c["r0"], c["c0"])):
                 role = roles.get(c["c0"])
                 if role is None or role == "seq":
@@ -339,6 +351,7 @@ def merge_continued(items: list[Item], settings: CleanSettings) -> list[Item]:
                 follow[0].lines[0] = replace(follow[0].lines[0], cell_start=False)
             prev.cells[role] = mine + follow
         prev.pages |= item.pages
+        prev.seq_confs += item.seq_confs
     return out
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import cache
 import re
 
-from pipeline.common.records import TextLine
+from pipeline.common.records import PageRecord, TextLine
 from pipeline.common.rules import load
 from pipeline.common.text import column_role, header_roles, normalize_label
 
@@ -67,6 +67,38 @@ def is_footer(text: str) -> bool:
     """A page number line such as 第 3 页，共 83 页 or - 3 -."""
     squashed = re.sub(r"\s+", "", text)
     return any(p.match(squashed) for p in _footer_patterns())
+
+
+def page_of(text: str) -> tuple[int, int] | None:
+    """(page number, page count) of a footer such as 第 3 页，共 83 页, else None."""
+    squashed = re.sub(r"\s+", "", text)
+    for i, pattern in enumerate(load("text")["furniture"]["page_of"]):
+        m = re.match(pattern, squashed)
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            return (a, b) if i == 0 else (b, a)
+    return None
+
+
+def cut_off_pages(records: Sequence[PageRecord]) -> set[int]:
+    """Pages whose next document page is missing from the file (by their 第N页，共M页 footers):
+    whatever runs to their foot continues where this file cannot show it."""
+    numbers: dict[int, tuple[int, int]] = {}
+    for rec in records:
+        found = [n for n in (page_of(ln["text"]) for ln in rec["text"]) if n is not None]
+        if found:
+            numbers[rec["page"]] = found[-1]
+    pages = [rec["page"] for rec in records]
+    cut: set[int] = set()
+    for i, page in enumerate(pages):
+        if page not in numbers or numbers[page][0] >= numbers[page][1]:
+            continue
+        n, m = numbers[page]
+        if i + 1 == len(pages):
+            cut.add(page)
+        elif pages[i + 1] in numbers and numbers[pages[i + 1]] != (n + 1, m):
+            cut.add(page)
+    return cut
 
 
 def title_of_block(lines: Sequence[TextLine], size_ratio: float) -> str | None:

@@ -27,6 +27,7 @@ class TextLine(TypedDict):
     # True when the line starts a real paragraph (office files carry them); absent (null in
     # Parquet) from PDFs, whose paragraphs the clean stage infers from line geometry.
     para: NotRequired[bool]
+    conf: NotRequired[float | None]  # OCR: lowest character probability (0-1); absent or None if born-digital
 
 
 class Cell(TypedDict):
@@ -59,7 +60,7 @@ class PageRecord(TypedDict):
     text: list[TextLine]
 
 
-_LINE_FIELDS = ("text", "x0", "x1", "top", "bottom", "size")
+_LINE_FIELDS = ("text", "x0", "x1", "top", "bottom", "size", "conf")  # conf: OCR only, else null
 
 
 EXTRACT_SCHEMA_FIELDS = (

@@ -73,6 +73,16 @@ SHAPES: dict[str, Shape] = {
         "columns_order": {"contains_order": ["str"]},
     },
     "lookalikes": {"fold": {"*": "str"}},  # look-alike → standard character (checked in lookalikes.py)
+    "ocr": {
+        "punctuation": {"cjk_context": {"*": "str"}},
+        "digits": {"lookalikes": {"*": "str"}, "max_length": "int"},
+        "vocabulary": {
+            "max_edits": "int",
+            "min_length": "int",
+            "below_confidence": "float",
+            "free_line_edits": "float",
+        },
+    },
     "power_types": {
         "fallback": "str",
         "rules": [{"power_type": "str", "keywords": ["str"]}],
@@ -86,7 +96,7 @@ SHAPES: dict[str, Shape] = {
             "no_line_end": "str",
             "sentence_end": "str",
         },
-        "furniture": {"page_footer": ["regex"], "title_prefix": ["regex"]},
+        "furniture": {"page_footer": ["regex"], "title_prefix": ["regex"], "page_of": ["regex"]},
         "department_list": {"separators": ["str"]},
         "document_date": {"patterns": ["regex"]},
     },

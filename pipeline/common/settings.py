@@ -12,6 +12,46 @@ ENGINES = ("pdfium", "pdfplumber")
 
 
 @dataclass(frozen=True)
+class OcrSettings:
+    """How scans are read. Lengths in points are converted with the page's resolution."""
+
+    dpi: int = 200  # rendering resolution of a scanned PDF page when its image's own is unknown
+    min_dpi: int = 150  # a page image's own resolution is used, within these bounds
+    max_dpi: int = 300
+    red_margin: int = 60  # red exceeds green and blue by this much: seal ink, removed
+    max_skew: float = 3.0  # degrees searched for deskewing
+    skew_step: float = 0.05
+    line_lift: int = 20  # rulings are found with a threshold this much lighter than the text's
+    min_ruling: float = 20.0  # pt: shorter straight ink is a character stroke, not a ruling
+    min_table: float = 60.0  # pt: a ruling structure narrower or lower than this is no table
+    grid_tolerance: float = 3.0  # pt: rulings closer than this are one grid line
+    cell_inset: float = 1.5  # pt kept clear inside a cell's rulings
+    min_line: float = 4.0  # pt: ink rows lower than this are noise, not text
+    word_gap: float = 24.0  # pt: a wider blank splits free text into separate lines
+    line_pad: float = 2.0  # pt of paper around a text line handed to the recogniser
+    rec_height: int = 48  # the recognition model's input height (px)
+    batch: int = 8  # lines recognised per model call
+    threads: int = 1  # onnxruntime threads per process (processes run in parallel)
+    glyph_ratio: float = 0.92  # ink height of a CJK line ÷ its font size
+    min_image_cover: float = 0.5  # a page without text whose images cover this share is a scan
+
+    def __post_init__(self) -> None:
+        if not 72 <= self.min_dpi <= self.dpi <= self.max_dpi <= 600:
+            raise ValueError("OcrSettings: need 72 <= min_dpi <= dpi <= max_dpi <= 600")
+        if not 0 <= self.red_margin <= 255:
+            raise ValueError("OcrSettings: red_margin must be within 0..255")
+        if not (0 < self.skew_step <= self.max_skew <= 10):
+            raise ValueError("OcrSettings: need 0 < skew_step <= max_skew <= 10")
+        if not 0 < self.min_image_cover <= 1:
+            raise ValueError("OcrSettings: min_image_cover must be within (0, 1]")
+        for name in ("min_ruling", "min_table", "grid_tolerance", "min_line", "word_gap", "glyph_ratio"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"OcrSettings: {name} must be positive")
+        if self.batch < 1 or self.threads < 1 or self.rec_height < 16:
+            raise ValueError("OcrSettings: batch and threads must be >= 1, rec_height >= 16")
+
+
+@dataclass(frozen=True)
 class ExtractSettings:
     # PDF reader: "pdfplumber" (pdfminer, the reference and the default) or "pdfium" (pypdfium2,
     # faster; gives the same tables on every LibreOffice/Word-style PDF in the tests, but still drops
@@ -40,6 +80,7 @@ class ExtractSettings:
     max_unzipped_bytes: int = 64 << 20
     max_zip_ratio: float = 200.0
     convert_timeout: float = 120.0  # seconds LibreOffice may take to convert one .doc/.wps/.et
+    ocr: OcrSettings = field(default_factory=OcrSettings)  # pages without a text layer
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -83,10 +124,13 @@ class CleanSettings:
     # Text below a page's last table is a title carried to the next page's table when it is
     # at most this many lines (a title printed at the foot of the page before its table).
     max_foot_title_lines: int = 3
+    # An item read by OCR whose least certain character has a lower probability than this is
+    # listed for proof-reading (a low_confidence note on its source file).
+    ocr_review_below: float = 0.9
 
     def __post_init__(self) -> None:
         _check_positive(self, ("full_line", "fit_margin", "foot_gap", "default_pad"))
-        _check_fraction(self, ("narrow_width", "pad_quantile", "title_size_ratio"))
+        _check_fraction(self, ("narrow_width", "pad_quantile", "title_size_ratio", "ocr_review_below"))
         _check_count(self, ("max_bare_heading", "lead_unit_lines", "edge_min_cells", "max_foot_title_lines"))
 
 

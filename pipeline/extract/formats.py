@@ -2,8 +2,8 @@
 
 A PDF starts with %PDF-; a Word or Excel file (.docx, .xlsx) is a ZIP holding word/ or xl/;
 legacy Office files (.doc, .xls, .wps, .et) are OLE2 compound files, told apart by the streams
-they hold. A file of none of these kinds is no duty list the pipeline can read: it is skipped
-with the reason (a README, an image), unless its name claims a supported format, in which case
+they hold; a JPEG, PNG or TIFF image is a scan or photo, read by OCR. A file of none of these kinds is no duty list the pipeline can read: it is skipped
+with the reason (a README, a GIF image), unless its name claims a supported format, in which case
 it is rejected as damaged or mislabelled.
 """
 
@@ -41,7 +41,11 @@ READERS = {
     "doc": "libreoffice+docx-xml",
     "wps": "libreoffice+docx-xml",
     "et": "libreoffice+openpyxl",
+    "image": "rapidocr",  # JPEG, PNG and TIFF scans and photos, read by OCR (pipeline.extract.ocr)
 }
+
+# Image formats read by OCR, by their first bytes (other images, e.g. GIF or BMP, are skipped).
+_SCANS = {b"\xff\xd8\xff": "jpeg", b"\x89PNG": "png", b"II*\x00": "tiff", b"MM\x00*": "tiff"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,9 @@ def sniff(path: Path) -> Format:
         return _zip_format(path, ext)
     if head.startswith(OLE2_MAGIC):
         return _ole2_format(path, ext)
+    for magic, name in _SCANS.items():
+        if head.startswith(magic):
+            return Format(name, READERS["image"])
     kind = _unsupported_kind(head, ext)
     if ext in SUPPORTED_EXTENSIONS:
         if ext == ".pdf":  # the wording the PDF checks have always used
@@ -155,7 +162,7 @@ def _unsupported_kind(head: bytes, ext: str) -> str:
     """A few words saying what a file of no supported format holds."""
     for magic, kind in _IMAGES.items():
         if head.startswith(magic):
-            return kind + " (images are not read; no OCR)"
+            return kind + " (only JPEG, PNG and TIFF images are read, by OCR)"
     if not _looks_like_text(head):
         return "binary data of an unknown format"
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n").lower()

@@ -31,12 +31,12 @@ def lean_objects(page) -> dict[str, list[dict]]:
     applied), built straight from pdfminer's layout: pdfplumber's generic attribute copying
     costs a fifth of the extraction time and none of its extra keys are needed here.
     """
-    from pdfminer.layout import LTChar, LTContainer, LTCurve, LTLine, LTRect
+    from pdfminer.layout import LTChar, LTContainer, LTCurve, LTImage, LTLine, LTRect
 
     height = page.height
     mb_x0, mb_top = page.mediabox[0], page.mediabox[1]
     doctop0 = page.initial_doctop
-    out: dict[str, list[dict]] = {"char": [], "line": [], "rect": [], "curve": []}
+    out: dict[str, list[dict]] = {"char": [], "line": [], "rect": [], "curve": [], "image": []}
 
     def box(obj) -> dict:
         top = height - obj.y1 + mb_top
@@ -66,6 +66,8 @@ def lean_objects(page) -> dict[str, list[dict]]:
                 if kind == "curve":
                     d["pts"] = [(x + mb_x0, mb_top + height - y) for x, y in obj.pts]
                 out[kind].append(d)
+            elif isinstance(obj, LTImage):
+                out["image"].append(box(obj))
             elif isinstance(obj, LTContainer):
                 walk(obj._objs)
 
@@ -175,44 +177,64 @@ def run_page_task(task: PageTask) -> dict:
     """Extract pages [first, last) of one PDF; errors come back as a reason, not an exception."""
     try:
         if task.settings.engine == "pdfplumber":
-            records = _plumber_records(task)
+            pages = _plumber_pages(task)
         else:
-            records = _pdfium_records(task)
+            pages = _pdfium_pages(task)
+        records, scanned = [], []
+        for i, (record, images) in zip(range(task.first, task.last), pages, strict=True):
+            if is_scan(record, images, task.settings.ocr.min_image_cover):
+                scanned.append(i)  # read by OCR (pipeline.extract.ocr) in a task of its own
+            else:
+                records.append(record)
         # Encoded here, in parallel, rather than in the process that gathers the results.
         return {
             "rows": rows_to_jsonl(records_to_rows(records)),
             "n_chars": sum(r["n_chars"] for r in records),
+            "scanned": scanned,
         }
     except Exception as exc:  # any parser failure rejects the file with its reason
         return {"error": describe_pdf_error(exc)}
 
 
-def _plumber_records(task: PageTask) -> list[PageRecord]:
+def _plumber_pages(task: PageTask) -> list[tuple[PageRecord, list[dict]]]:
+    """Each page's record and its images (where a scan is told from a text page)."""
     import pdfplumber
 
     quiet_pdfminer()
-    records = []
+    pages = []
     with pdfplumber.open(task.path) as pdf:
         for i in range(task.first, task.last):
             page = pdf.pages[i]
-            records.append(page_record(page, task.settings))
+            objects = lean_objects(page)
+            record = record_from_objects(
+                page.page_number, page.width, page.height, objects, task.settings, page.rotation
+            )
+            pages.append((record, objects["image"]))
             page.close()
-    return records
+    return pages
 
 
-def _pdfium_records(task: PageTask) -> list[PageRecord]:
+def _pdfium_pages(task: PageTask) -> list[tuple[PageRecord, list[dict]]]:
+    """As `_plumber_pages`, read by PDFium."""
     from pipeline.extract.pdfium import Document
 
-    records = []
+    pages = []
     with Document(task.path) as doc:
         for i in range(task.first, task.last):
             p = doc.page_objects(i)
-            records.append(
-                record_from_objects(
-                    p["page"], p["width"], p["height"], p["objects"], task.settings, p["rotation"]
-                )
+            record = record_from_objects(
+                p["page"], p["width"], p["height"], p["objects"], task.settings, p["rotation"]
             )
-    return records
+            pages.append((record, p["objects"]["image"]))
+    return pages
+
+
+def is_scan(record: PageRecord, images: list[dict], min_cover: float) -> bool:
+    """A page without a text layer whose images cover most of it: a scan, to be OCRed."""
+    if record["n_chars"] > 0 or not images:
+        return False
+    area = sum(max(0.0, im["x1"] - im["x0"]) * max(0.0, im["bottom"] - im["top"]) for im in images)
+    return area >= min_cover * record["width"] * record["height"]
 
 
 def describe_pdf_error(exc: Exception) -> str:

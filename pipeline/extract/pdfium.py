@@ -202,7 +202,7 @@ def _box(space: _Space, x0: float, y0: float, x1: float, y1: float, page_number:
 
 def _page_objects(page, page_number: int) -> dict:
     space = _Space(page)
-    out: dict[str, list[dict]] = {"char": [], "line": [], "rect": [], "curve": []}
+    out: dict[str, list[dict]] = {"char": [], "line": [], "rect": [], "curve": [], "image": []}
     textpage = R.FPDFText_LoadPage(page)
     try:
         seen = _chars(textpage, space, page_number, out["char"])
@@ -434,17 +434,32 @@ def _walk(
             if form is None and obj not in seen:
                 unread.append(obj)
             continue
-        if kind != _PATH and kind != _FORM:
+        if kind != _PATH and kind != _FORM and kind != _IMAGE:
             continue
         _object_matrix(obj, matrix)
         m = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), parent)
-        if kind == _FORM:
+        if kind == _IMAGE:
+            _image(_mul(m, space.ctm), space, page_number, out)
+        elif kind == _FORM:
             _walk(page, obj, _form_count(obj), m, space, page_number, out, seen, unread)
         else:
             _path(obj, _mul(m, space.ctm), space, page_number, out)
 
 
 _TEXT, _PATH, _FORM = R.FPDF_PAGEOBJ_TEXT, R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_FORM
+_IMAGE = R.FPDF_PAGEOBJ_IMAGE
+
+
+def _image(m: tuple, space: _Space, page_number: int, out: dict) -> None:
+    """An image object: the unit square its matrix maps onto the page (as pdfminer's LTImage)."""
+    a, b, c, d, e, f = m
+    xs = [round(a * x + c * y + e, _DIGITS) for x, y in ((0, 0), (1, 0), (0, 1), (1, 1))]
+    ys = [round(b * x + d * y + f, _DIGITS) for x, y in ((0, 0), (1, 0), (0, 1), (1, 1))]
+    box = _box(space, min(xs), min(ys), max(xs), max(ys), page_number)
+    box["object_type"] = "image"
+    out["image"].append(box)
+
+
 _MOVETO, _BEZIERTO = R.FPDF_SEGMENT_MOVETO, R.FPDF_SEGMENT_BEZIERTO
 
 

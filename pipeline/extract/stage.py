@@ -31,20 +31,22 @@ from pipeline.common.storage import (
     build_dir,
     jsonl_to_arrow,
     prune_cache,
+    read_json,
     read_manifest,
     remove_stale_temp_files,
     stage_version,
     write_json,
     write_parquet,
 )
-from pipeline.extract.formats import sniff
+from pipeline.extract.formats import READERS, sniff
+from pipeline.extract.ocr import OcrTask, image_frames, ocr_version, run_ocr_task
 from pipeline.extract.office import OfficeTask, run_office_task
 from pipeline.extract.pdf import PageTask, open_for_tasks, run_page_task
 
 MANIFEST = EXTRACT_MANIFEST
 
 
-RULES: tuple[str, ...] = ("lists",)  # rules files this stage reads (header wording, for sheets)
+RULES: tuple[str, ...] = ("lists", "ocr")  # rules files this stage reads (header wording for sheets; OCR)
 
 
 def version(settings: ExtractSettings) -> str:
@@ -76,6 +78,7 @@ def run(
     inputs = list_sources(raw, exclude=processed)
     if not inputs:
         log(f"warning: the raw folder {raw} holds no files; the tables will have no rows")
+    scans: list[tuple[dict, list[dict], list[OcrTask]]] = []  # (entry, text-layer parts, OCR tasks)
     for path in inputs:
         entry: dict[str, Any] = {"source_file": source_name(path, raw), "sha256": file_sha256(path)}
         entries.append(entry)
@@ -89,6 +92,14 @@ def run(
             entry.update(format=fmt.name, reader=fmt.reader)
             if fmt.skip is not None:
                 entry.update(status="skipped", reason=fmt.skip)
+                continue
+            if fmt.reader == READERS["image"]:  # a scan or photo: every frame read by OCR
+                try:
+                    frames = image_frames(path)
+                except ValueError as exc:
+                    raise RejectedFile(str(exc)) from None
+                entry["_pages"] = frames
+                scans.append((entry, [], [OcrTask(str(path), i, True, settings.ocr) for i in range(frames)]))
                 continue
             if fmt.name == "pdf":
                 page_tasks: list = open_for_tasks(path, settings, jobs)
@@ -113,15 +124,23 @@ def run(
         bar.update(task.last - task.first)
         parts.append(result)
         if task.last == last_page[id(owner)]:
-            _finish(owner, parts, cache)
+            scanned = [i for p in parts for i in p.get("scanned", ())]
+            if scanned and not any("error" in p for p in parts):
+                scans.append((owner, parts, [OcrTask(task.path, i, False, settings.ocr) for i in scanned]))
+            else:
+                _finish(owner, parts, cache)
     bar.close()
+    _read_scans(scans, cache, jobs, scheduler, settings)
+    if scans or any(e.get("ocr_pages") for e in entries):
+        _prune_ocr_cache(processed, settings, {e["sha256"] for e in entries})
     prune_cache(cache, {Path(e["cache"]).name for e in entries})
     for e in entries:
         if e["status"] != "ok":
             e.pop("cache", None)
     manifest = {"stage": "extract", "version": stage, "engine": settings.engine, "files": entries}
     write_json(build_dir(processed) / MANIFEST, manifest)
-    read = sum(1 for e, _ in pending if e["status"] == "ok")
+    images = [e for e, parts, _ in scans if not parts]  # image files (PDFs with scans are in pending)
+    read = sum(1 for e in [e for e, _ in pending] + images if e["status"] == "ok")
     cached = sum(1 for e in entries if e["status"] == "ok") - read
     rejected = sum(1 for e in entries if e["status"] == "rejected")
     skipped = sum(1 for e in entries if e["status"] == "skipped")
@@ -137,15 +156,67 @@ def run_task(task: PageTask | OfficeTask) -> dict:
     return run_page_task(task) if isinstance(task, PageTask) else run_office_task(task)
 
 
+def _read_scans(
+    scans: list, cache: Path, jobs: int, scheduler: str | None, settings: ExtractSettings
+) -> None:
+    """Second round: OCR every scanned page (one task each, so one file's pages spread over
+    all workers), then write those files.
+
+    Each page's result is also kept in a page-level cache keyed by the file's content hash, the
+    page and the OCR code's own version (.build/ocr/VERSION/), so a change elsewhere in the
+    extract stage (the PDF reader) re-reads text pages but does not OCR the scans again.
+    """
+    ocr_dir = cache.parent.parent / "ocr" / ocr_version(settings.ocr)
+    ocr_dir.mkdir(parents=True, exist_ok=True)
+    keyed = [(entry, t, ocr_dir / f"{entry['sha256']}-{t.index}.json") for entry, _, ts in scans for t in ts]
+    todo = [t for _, t, path in keyed if not path.exists()]
+    results = iter(map_ordered(run_ocr_task, todo, jobs, scheduler))
+    bar = progress(total=len(todo), desc="ocr", unit="page")
+    done: dict[Path, dict] = {}
+    for _, _, path in keyed:
+        if path.exists():
+            saved = read_json(path)
+            done[path] = {
+                "rows": saved["rows"].encode("utf-8"),
+                "n_chars": saved["n_chars"],
+                "ocr": saved["ocr"],
+            }
+            continue
+        result = next(results)
+        bar.update(1)
+        if "error" not in result:
+            write_json(
+                path,
+                {"rows": result["rows"].decode("utf-8"), "n_chars": result["n_chars"], "ocr": result["ocr"]},
+            )
+        done[path] = result
+    bar.close()
+    for entry, parts, ts in scans:
+        ocr_parts = [done[ocr_dir / f"{entry['sha256']}-{t.index}.json"] for t in ts]
+        _finish(entry, parts + ocr_parts, cache)
+
+
+def _prune_ocr_cache(processed: Path, settings: ExtractSettings, live: set[str]) -> None:
+    """Drop OCR results of files no longer in the raw folder and of other OCR code versions."""
+    root = build_dir(processed) / "ocr"
+    keep = root / ocr_version(settings.ocr)
+    for folder in root.iterdir() if root.is_dir() else ():
+        for path in folder.glob("*.json"):
+            if folder != keep or path.name.rsplit("-", 1)[0] not in live:
+                path.unlink()
+        if folder != keep:
+            folder.rmdir()
+
+
 def _import_arrow() -> None:
     import pyarrow.json  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
 
 def _previous_pages(processed: Path) -> dict[str, dict]:
-    """Page counts, formats and readers of files the last run extracted, by content hash."""
+    """Page counts, formats, readers (and OCRed pages) of files the last run extracted, by content hash."""
     old = read_manifest(build_dir(processed) / MANIFEST)
-    keep = ("pages", "format", "reader")
+    keep = ("pages", "format", "reader", "ocr_pages")
     return {
         e["sha256"]: {k: e[k] for k in keep if k in e}
         for e in old.get("files", [])
@@ -158,14 +229,25 @@ def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
     pages = entry.pop("_pages")
     pages = parts[0].get("pages", pages)  # an office file counts its pages once read
     error = next((p["error"] for p in parts if "error" in p), None)
+    ocr_pages = sorted(n for p in parts for n in p.get("ocr", ()))
     if error is None and sum(p["n_chars"] for p in parts) == 0:
-        error = "no text layer (the pages are images, e.g. a scan; run OCR first)"
+        error = (
+            "no text found (OCR read nothing on the scanned pages)"
+            if ocr_pages
+            else "no text layer and no scanned page images (nothing to read)"
+        )
     if error is not None:
         entry.update(status="rejected", reason=error)
         return
     entry["status"] = "ok"
     entry["pages"] = pages
+    if ocr_pages:
+        entry["ocr_pages"] = ocr_pages
     table = jsonl_to_arrow(b"".join(p["rows"] for p in parts), extract_schema())
+    if ocr_pages:  # OCRed pages were appended after the text-layer pages: page order again
+        import pyarrow.compute as pc
+
+        table = table.take(pc.sort_indices(table, sort_keys=[("page", "ascending")]))
     write_parquet(cache / f"{entry['sha256']}.parquet", table)
 
 

@@ -55,6 +55,7 @@ def _arrow_type(name: str):
         "bool": pa.bool_(),
         "list<string>": pa.list_(pa.string()),
         "list<int32>": pa.list_(pa.int32()),
+        "float64": pa.float64(),
     }[name]
 
 
@@ -90,6 +91,8 @@ def _frictionless_field(col: dict) -> dict:
         field["type"] = "integer"
     elif kind == "bool":
         field["type"] = "boolean"
+    elif kind == "float64":
+        field["type"] = "number"
     else:
         field["type"] = "list"
         field["delimiter"] = separator(col)

@@ -175,6 +175,7 @@ def normalize_file(
             "first_page": min(r["pages"]) if r["pages"] else None,
             "last_page": max(r["pages"]) if r["pages"] else None,
             "duty_id": duties.duty_of(kind, r | {"township_id": tid}) if duties else None,
+            "ocr_confidence": r.get("ocr_confidence"),
         }
         if kind == "coordination":
             _coordination(item, r, registry, out)
@@ -417,6 +418,7 @@ def run(processed: Path, strict: bool = False, log=print, raw: Path | None = Non
                     "format": entry.get("format"),
                     "reader": entry.get("reader"),
                     "pages": entry.get("pages"),
+                    "ocr_pages": entry.get("ocr_pages", []),
                     "n_items": n_items,
                     "n_folded_chars": entry.get("folded", 0),
                     "notes": entry.get("notes", []) + _superseded_notes(entry, superseded),
