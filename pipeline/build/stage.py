@@ -15,6 +15,7 @@ from pathlib import Path
 import sys
 
 from pipeline.common.settings import ENGINES, ExtractSettings
+from pipeline.normalize.stage import add_strict_option, run_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,31 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 0) or None)
     ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None)
     ap.add_argument("--engine", choices=ENGINES, default=os.environ.get("ENGINE") or ExtractSettings.engine)
-    ap.add_argument(
-        "--strict",
-        action="store_true",
-        default=os.environ.get("STRICT", "") not in ("", "0"),
-        help="stop on any list problem and publish nothing (also STRICT=1 in the environment)",
-    )
+    add_strict_option(ap)
     args = ap.parse_args(argv)
     if not args.raw.is_dir():
         print(f"build: raw folder {args.raw} does not exist", file=sys.stderr)
         return 2
-    from pipeline import clean, extract, normalize
-    from pipeline.normalize.contracts import ContractViolation
+    from pipeline import clean, extract
 
     settings = ExtractSettings(engine=args.engine)
     extract.run(args.raw, args.processed, settings, jobs=args.jobs, scheduler=args.scheduler)
     clean.run(args.processed)
-    try:
-        problems = normalize.run(args.processed, strict=args.strict, raw=args.raw)
-    except ContractViolation as exc:
-        print(f"normalize: {exc}", file=sys.stderr)
-        print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)
-        return 1
-    if problems:
-        print(f"normalize: {len(problems)} problem(s), listed in the problems table", file=sys.stderr)
-    return 0
+    return run_command(args.processed, args.strict, args.raw)
 
 
 if __name__ == "__main__":

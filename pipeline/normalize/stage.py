@@ -495,9 +495,8 @@ def _new_township(item: dict, rows: list[dict]) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+def add_strict_option(ap: argparse.ArgumentParser) -> None:
+    """The --strict option, shared by this stage's command and the one-process build."""
     ap.add_argument(
         "--strict",
         action="store_true",
@@ -505,10 +504,12 @@ def main(argv: list[str] | None = None) -> int:
         help="stop on any problem and publish nothing (default: write what was read, list the "
         "problems; also set by the environment variable STRICT=1)",
     )
-    ap.add_argument("--raw", type=Path, default=None, help="raw folder (file dates tell revisions apart)")
-    args = ap.parse_args(argv)
+
+
+def run_command(processed: Path, strict: bool, raw: Path | None) -> int:
+    """Run the stage as a command does: one line on a strict stop or on problems; the exit status."""
     try:
-        problems = run(args.processed, strict=args.strict, raw=args.raw)
+        problems = run(processed, strict=strict, raw=raw)
     except ContractViolation as exc:
         print(f"normalize: {exc}", file=sys.stderr)
         print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)
@@ -516,6 +517,15 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print(f"normalize: {len(problems)} problem(s), listed in the problems table", file=sys.stderr)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    add_strict_option(ap)
+    ap.add_argument("--raw", type=Path, default=None, help="raw folder (file dates tell revisions apart)")
+    args = ap.parse_args(argv)
+    return run_command(args.processed, args.strict, args.raw)
 
 
 if __name__ == "__main__":
