@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 import shutil
+import subprocess
 
 import pytest
 
@@ -30,6 +31,15 @@ def build(raw: Path, processed: Path, jobs: int = 1) -> Path:
     normalize.run(processed, log=quiet)
     publish.run(processed, log=quiet)
     return processed
+
+
+def make_all(
+    raw: Path, processed: Path, *extra: str, jobs: int | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess:
+    """`make all` on a raw folder as a user runs it (quiet), with extra Make variables."""
+    cmd = ["make", "--no-print-directory", "-s", "all", f"RAW={raw}", f"PROCESSED={processed}"]
+    cmd += [f"JOBS={jobs}"] if jobs else []
+    return subprocess.run([*cmd, *extra], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
 def copy_pdfs(sources: list[Path], raw: Path) -> Path:

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.common.sources import RejectedFile, check_pdf_bytes
 from tests.conftest import DEFAULT_PDF, FIXTURES, LAYOUTS, ROOT
+from tests.conftest import make_all as make
 
 BAD = FIXTURES / "bad"
 REASONS = {
@@ -24,23 +25,8 @@ REASONS = {
 }
 
 
-def make_all(raw: Path, processed: Path, *extra: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-s",
-            "all",
-            f"RAW={raw}",
-            f"PROCESSED={processed}",
-            "JOBS=2",
-            *extra,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def make_all(raw: Path, processed: Path, *extra: str, timeout: int = 300):
+    return make(raw, processed, *extra, jobs=2, timeout=timeout)
 
 
 def test_each_bad_file_gets_one_line_and_the_good_ones_are_written(tmp_path):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipeline import extract
 from pipeline.normalize.schema import spec
-from tests.conftest import DEFAULT_PDF, LAYOUTS, ROOT, build, copy_pdfs, quiet
+from tests.conftest import DEFAULT_PDF, LAYOUTS, ROOT, build, copy_pdfs, make_all, quiet
 
 TWO_PDFS = [DEFAULT_PDF, next((LAYOUTS / "rect_borders").glob("*.pdf"))]
 
@@ -23,16 +23,6 @@ def outputs(processed: Path) -> dict[str, bytes]:
         for p in sorted(processed.iterdir())
         if p.is_file() and not p.name.startswith(".")
     }
-
-
-def make_all(raw: Path, processed: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["make", "--no-print-directory", "-s", "all", f"RAW={raw}", f"PROCESSED={processed}", *extra],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def test_parallel_extraction_equals_serial_and_reruns_are_byte_identical(tmp_path):

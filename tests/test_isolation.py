@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 import shutil
-import subprocess
 
 import pandas as pd
 import pytest
 
 from pipeline import clean, extract, normalize
 from pipeline.normalize.contracts import ContractViolation
-from tests.conftest import CORPUS, FIXTURES, LAYOUTS, ROOT, build, copy_pdfs, quiet
+from tests.conftest import CORPUS, FIXTURES, LAYOUTS, build, copy_pdfs, quiet
+from tests.conftest import make_all as make
 from tests.expected import mismatches
 
 PROBLEMS = FIXTURES / "problems"
@@ -25,23 +25,8 @@ ITEM_TABLES = ("basic_items", "coordination_items", "reclaimed_items")
 DAMAGED = CORPUS / "damaged"  # copies of the shared corpus's damaged/ (the bomb is not copied)
 
 
-def make_all(raw: Path, processed: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-s",
-            "all",
-            f"RAW={raw}",
-            f"PROCESSED={processed}",
-            "JOBS=2",
-            *extra,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def make_all(raw: Path, processed: Path, *extra: str):
+    return make(raw, processed, *extra, jobs=2)
 
 
 def rows_of(processed: Path, table: str, source_file: str) -> list[dict]:
