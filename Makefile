@@ -16,10 +16,10 @@
 #   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
 #   make benchmark-ocr                pages per minute and peak memory of OCR on scans (benchmarks/ocr.py)
 #
-# Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize, run
-# in one process by pipeline/build/ when an input or the code changed; each stage caches per
-# file (keyed by content hash) inside $(PROCESSED)/.build, so only new or changed PDFs are read again.
-# pipeline/publish then writes the workbook, CSVs and datapackage from the tables.
+# Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize →
+# publish, run in one process by pipeline/build/ when a raw file's content or the code changed;
+# each stage caches per file (keyed by content hash) inside $(PROCESSED)/.build, so only new or
+# changed files are read again.
 # Paths must not contain spaces (refused up front with one line).
 
 RAW ?= data/raw
@@ -40,61 +40,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.requirements-installed
 
-BUILD := $(PROCESSED)/.build
-EXTRACTED := $(BUILD)/extract.json
-OUTPUTS := townships basic_items coordination_items reclaimed_items departments \
-	coordination_departments reclaimed_departments duty_steps source_files problems duties changes
-# normalize writes all of these at once; a missing one makes the build run again.
-TABLES := $(foreach t,$(OUTPUTS),$(PROCESSED)/$(t).parquet) $(PROCESSED)/CODEBOOK.md
-MISSING := $(filter-out $(wildcard $(TABLES)),$(TABLES))
-BUILT := $(BUILD)/build.done
-# pipeline/publish writes these from the tables: workbook, BOM CSVs, the datapackage describing the CSVs.
-EXPORTS := $(PROCESSED)/duty_lists.xlsx $(PROCESSED)/datapackage.json \
-	$(foreach t,$(OUTPUTS),$(PROCESSED)/csv/$(t).csv)
+.PHONY: all test test-all lint format notebooks report lab benchmark clean-processed benchmark-ocr
 
-# A stage's code is its folder plus pipeline/common (and the rules files); its cache key in
-# pipeline/common/storage.py:stage_version hashes the same folders, so the map exists once.
-stage_code = pipeline/__init__.py $(wildcard pipeline/common/*.py pipeline/$(1)/*.py pipeline/$(1)/*.toml) \
-	$(wildcard pipeline/rules/*.toml)
-EXTRACT_CODE := $(call stage_code,extract)
-CLEAN_CODE := $(call stage_code,clean)
-NORMALIZE_CODE := $(call stage_code,normalize)
-PUBLISH_CODE := $(NORMALIZE_CODE) $(wildcard pipeline/publish/*.py)
-
-# Any raw file added, changed or removed since the last extraction (find also lists the folder
-# itself when its listing changed). A processed folder inside the raw folder is not input.
-RAW_CHANGED := $(shell [ -f "$(EXTRACTED)" ] && find "$(abspath $(RAW))" -path "$(abspath $(PROCESSED))" -prune \
-	-o -newer "$(EXTRACTED)" -print -quit 2>/dev/null)
-
-# The last extraction used another PDF reader (the manifest names it).
-ENGINE_CHANGED := $(shell grep -qs '"engine": "$(ENGINE)"' "$(EXTRACTED)" || echo yes)
-
-.PHONY: all build test test-all lint format notebooks report lab benchmark clean-processed FORCE benchmark-ocr
-
+# One process (pipeline/build/) holds the processed folder's lock, finishes a publication a crash
+# interrupted, decides from the raw files' content and the code whether anything changed (a no-op
+# reads no PDF), runs extract → clean → normalize → publish, each skipping what its cache holds,
+# and publishes the tables, codebook and exports as one set. Run a stage alone with
+# python -m pipeline.<stage>.
 all: $(READY)
-	@test -d "$(RAW)" || { echo "make: raw folder $(RAW) does not exist" >&2; exit 2; }
-	@$(PY) -m pipeline.common.lock "$(PROCESSED)" $(MAKE) --no-print-directory --silent build \
-		RAW="$(RAW)" PROCESSED="$(PROCESSED)" JOBS="$(JOBS)" DASK_SCHEDULER="$(DASK_SCHEDULER)" \
-		ENGINE="$(ENGINE)" STRICT="$(STRICT)"
-	@$(PY) -m pipeline.common.report --processed "$(PROCESSED)"
-
-build: $(BUILT) $(EXPORTS)
-
-# One process runs the three stages (pipeline/build/), so Python starts and pyarrow loads once;
-# each stage skips what its cache holds (a change to clean's code re-extracts nothing). Run a
-# stage alone with python -m pipeline.<stage>. A strict build always checks again: tables
-# published by a lenient build may hold problems.
-STRICT_ON := $(filter-out 0,$(STRICT))
-$(BUILT): $(EXTRACT_CODE) $(CLEAN_CODE) $(NORMALIZE_CODE) $(wildcard pipeline/build/*.py) \
-		$(if $(RAW_CHANGED)$(ENGINE_CHANGED)$(MISSING)$(STRICT_ON),FORCE) | $(READY)
 	@$(PY) -m pipeline.build --raw "$(RAW)" --processed "$(PROCESSED)" --engine $(ENGINE) \
-		$(if $(JOBS),--jobs $(JOBS)) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER)) $(if $(STRICT_ON),--strict)
-	@touch "$@"
-
-$(EXPORTS): $(BUILT) $(PUBLISH_CODE)
-	@$(PY) -m pipeline.publish --processed "$(PROCESSED)"
-
-FORCE:
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER)) \
+		$(if $(filter-out 0,$(STRICT)),--strict)
 
 # --- environment -----------------------------------------------------------------------------
 
@@ -141,4 +97,4 @@ lab: $(READY)
 
 clean-processed:
 	rm -rf "$(PROCESSED)"/*.parquet "$(PROCESSED)"/CODEBOOK.md "$(PROCESSED)"/datapackage.json \
-		"$(PROCESSED)"/duty_lists.xlsx "$(PROCESSED)"/csv "$(BUILD)"
+		"$(PROCESSED)"/duty_lists.xlsx "$(PROCESSED)"/csv "$(PROCESSED)"/.build

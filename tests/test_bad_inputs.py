@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 import shutil
-import signal
-import subprocess
-import time
 
 import pytest
 
 from pipeline.common.sources import RejectedFile, check_pdf_bytes
-from tests.conftest import DEFAULT_PDF, FIXTURES, LAYOUTS, ROOT
+from tests.conftest import DEFAULT_PDF, FIXTURES, LAYOUTS
 from tests.conftest import make_all as make
 
 BAD = FIXTURES / "bad"
@@ -74,33 +71,3 @@ def test_a_strict_build_stops_on_a_broken_contract_and_keeps_the_previous_tables
     assert "Traceback" not in result.stderr
     assert (processed / "basic_items.parquet").read_bytes() == before
     assert not list(processed.glob(".*.tmp"))
-
-
-def test_an_interrupted_build_leaves_the_previous_tables_whole(tmp_path):
-    raw, processed = tmp_path / "raw", tmp_path / "processed"
-    raw.mkdir()
-    shutil.copy2(DEFAULT_PDF, raw / DEFAULT_PDF.name)
-    assert make_all(raw, processed).returncode == 0
-    before = {p.name: p.read_bytes() for p in processed.glob("*.parquet")}
-    for pdf in sorted((FIXTURES / "corpus" / "scale").glob("*.pdf"))[:3]:
-        shutil.copy2(pdf, raw / pdf.name)
-    proc = subprocess.Popen(
-        ["make", "-s", "all", f"RAW={raw}", f"PROCESSED={processed}"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    time.sleep(2.0)  # in the middle of extracting the new files
-    import os
-
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    after = {p.name: p.read_bytes() for p in processed.glob("*.parquet")}
-    assert after == before
-    result = make_all(raw, processed)
-    assert result.returncode == 0, result.stderr
-    import pandas as pd
-
-    assert pd.read_parquet(processed / "townships.parquet").shape[0] == 4
-    assert not list(processed.rglob(".*.tmp"))

@@ -19,8 +19,10 @@ import math
 import os
 from pathlib import Path
 import re
+import time
 import warnings
 
+from pipeline.common.publication import build_id_of
 from pipeline.common.rules import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,10 +98,28 @@ def processed_dir() -> Path:
 
 
 def read_table(table: str):
-    """One output table of the processed folder as a DataFrame."""
+    """One output table of the processed folder as a DataFrame, checked to come from the same
+    build as source_files (a build publishes its tables one rename after another: a reader in
+    that instant, or after a crash the next build has not yet mended, would mix two builds)."""
     import pandas as pd
 
-    return pd.read_parquet(processed_dir() / f"{table}.parquet")
+    path = processed_dir() / f"{table}.parquet"
+    for _ in range(MIXED_RETRIES):
+        ours, theirs = build_id_of(path), build_id_of(processed_dir() / "source_files.parquet")
+        if ours == theirs:
+            return pd.read_parquet(path)
+        time.sleep(0.1)  # a publication in progress takes milliseconds
+    raise MixedBuilds(
+        f"{path} comes from build {ours}, source_files.parquet from build {theirs}: the tables are "
+        "from two builds (one was interrupted); run make all to finish publishing them"
+    )
+
+
+MIXED_RETRIES = 20
+
+
+class MixedBuilds(Exception):
+    """The tables of a processed folder come from two builds."""
 
 
 NOTHING = (

@@ -1,8 +1,15 @@
-"""The three stages in one process, as `make all` runs them: extract → clean → normalize.
+"""The build, as `make all` runs it: one process, holding the processed folder's lock.
 
-Each stage skips what its own cache already holds, so this is also the incremental build.
-Running them in one interpreter starts Python, and imports pyarrow and the rules, once instead
-of three times: on a small folder that start-up was a third of the cold build.
+1. Finish a publication an earlier crash interrupted (pipeline.common.publication).
+2. Decide from content whether anything changed (pipeline.common.freshness): if not, say so
+   and stop (the no-op build reads no PDF and imports no stage).
+3. extract → clean → normalize, each skipping what its own cache already holds; normalize and
+   publish write into a staging folder, which is then published as one set.
+4. Record the state, print one line per rejected file and per problem, and the summary.
+
+Any failure of the environment (a full disk, a read-only or missing folder, no permission) ends
+the build with one line naming the folder and the cause; the published set is the previous one,
+whole, and no temporary file is left.
 
 Run: python -m pipeline.build --raw data/raw --processed data/processed
 """
@@ -10,12 +17,16 @@ Run: python -m pipeline.build --raw data/raw --processed data/processed
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 from pathlib import Path
 import sys
 
-from pipeline.common.settings import ENGINES, ExtractSettings
-from pipeline.normalize.stage import add_strict_option, run_command
+from pipeline.common import faults, freshness, publication
+from pipeline.common.lock import hold
+from pipeline.common.report import summarize
+from pipeline.common.settings import ENGINES, ExtractSettings, add_strict_option
+from pipeline.common.sources import list_sources
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,16 +38,94 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", choices=ENGINES, default=os.environ.get("ENGINE") or ExtractSettings.engine)
     add_strict_option(ap)
     args = ap.parse_args(argv)
-    if not args.raw.is_dir():
-        print(f"build: raw folder {args.raw} does not exist", file=sys.stderr)
+    try:
+        faults.check()
+    except ValueError as exc:
+        print(f"build: {exc}", file=sys.stderr)
         return 2
-    from pipeline import clean, extract
+    problem = folder_problem(args.raw, args.processed)
+    if problem:
+        print(f"build: {problem}", file=sys.stderr)
+        return 2
+    try:
+        with hold(args.processed):
+            return build(args)
+    except OSError as exc:
+        publication.discard(args.processed)
+        print(f"build: {describe_os_error(exc, args.processed)}", file=sys.stderr)
+        return 2
+
+
+def build(args: argparse.Namespace) -> int:
+    """The build under the lock; returns the exit status."""
+    raw, processed = args.raw, args.processed
+    if publication.recover(processed):
+        print("build: finished publishing the tables of a build that was interrupted")
+    inputs = list_sources(raw, exclude=processed)
+    fresh = freshness.check(processed, inputs, raw, args.engine, args.strict)
+    if fresh.up_to_date:
+        fresh.refresh()
+        return summarize(processed)
+    faults.point("hashed")
+    from pipeline import clean, extract, normalize, publish
+    from pipeline.normalize.contracts import ContractViolation
 
     settings = ExtractSettings(engine=args.engine)
-    extract.run(args.raw, args.processed, settings, jobs=args.jobs, scheduler=args.scheduler)
-    clean.run(args.processed)
-    return run_command(args.processed, args.strict, args.raw)
+    extract.run(raw, processed, settings, jobs=args.jobs, scheduler=args.scheduler, files=fresh.files)
+    faults.point("extracted")
+    clean.run(processed)
+    faults.point("cleaned")
+    staging = publication.new_staging(processed)
+    try:
+        problems = normalize.run(processed, strict=args.strict, raw=raw, out=staging)
+        faults.point("staged")
+        publish.run(staging)
+        faults.point("exported")
+    except ContractViolation as exc:
+        publication.discard(processed)
+        print(f"normalize: {exc}", file=sys.stderr)
+        print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)
+        return 1
+    except BaseException:
+        publication.discard(processed)
+        raise
+    published = publication.commit(processed, staging)
+    fresh.save(published)
+    if problems:
+        print(f"normalize: {len(problems)} problem(s), listed in the problems table", file=sys.stderr)
+    return summarize(processed)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def folder_problem(raw: Path, processed: Path) -> str | None:
+    """What makes the two folders unusable before anything starts, as one sentence (or None)."""
+    if not raw.exists():
+        return f"raw folder {raw} does not exist"
+    if not raw.is_dir():
+        return f"raw folder {raw} is a file, not a folder"
+    for folder in [processed, *processed.parents]:
+        if folder.exists():
+            if not folder.is_dir():
+                return f"processed folder {processed}: {folder} is a file, not a folder"
+            break
+    return None
+
+
+WHY = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the folder is on a read-only file system",
+    errno.EACCES: "no permission to write there",
+    errno.EPERM: "no permission to write there",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "a part of the path is a file, not a folder",
+}
+
+
+def describe_os_error(exc: OSError, processed: Path) -> str:
+    """One line for a failure of the disk or the file system during a build."""
+    why = WHY.get(exc.errno or 0) or (exc.strerror or type(exc).__name__).lower()
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (
+        f"cannot write the tables to {processed}: {why}{where}; "
+        "the previous tables are unchanged and nothing half-written was left"
+    )

@@ -24,11 +24,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--processed", type=Path, default=Path("data/processed"))
     args = ap.parse_args(argv)
+    return summarize(args.processed)
+
+
+def summarize(processed: Path) -> int:
+    """Print the end-of-build lines for PROCESSED; return the exit status (see the module doc)."""
     try:
-        with (build_dir(args.processed) / CLEAN_MANIFEST).open(encoding="utf-8") as f:
+        with (build_dir(processed) / CLEAN_MANIFEST).open(encoding="utf-8") as f:
             files = json.load(f)["files"]
     except FileNotFoundError:
-        print(f"report: no build found in {args.processed}", file=sys.stderr)
+        print(f"report: no build found in {processed}", file=sys.stderr)
         return 2
     rejected = [f for f in files if f["status"] == "rejected"]
     for f in rejected:
@@ -36,14 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     for f in files:
         if f["status"] == "skipped":
             print(f"skipped {f['source_file']}: {f['reason']}")
-    problems = read_manifest(build_dir(args.processed) / PROBLEMS_SUMMARY).get("problems", [])
+    problems = read_manifest(build_dir(processed) / PROBLEMS_SUMMARY).get("problems", [])
     for p in problems[:MAX_SHOWN]:
         print(f"problem {problem_line(p)}", file=sys.stderr)
     if len(problems) > MAX_SHOWN:
         print(f"... and {len(problems) - MAX_SHOWN} more problems", file=sys.stderr)
     ok = sum(1 for f in files if f["status"] == "ok")
     items = sum(f.get("items", 0) for f in files)
-    print(f"{ok} of {len(files)} raw files read, {items} items; tables in {args.processed}")
+    print(f"{ok} of {len(files)} raw files read, {items} items; tables in {processed}")
     if rejected:
         print(
             f"{len(rejected)} file(s) rejected (listed above); the other files' tables were written",

@@ -5,8 +5,10 @@ Geometry values are in PDF points or in multiples of the text's font size.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import asdict, dataclass, field
 import json
+import os
 
 ENGINES = ("pdfium", "pdfplumber")
 
@@ -158,3 +160,14 @@ def _check_count(s, names: tuple[str, ...]) -> None:
 def settings_bytes(settings) -> bytes:
     """A stage's settings as stable bytes, for its cache key."""
     return json.dumps(asdict(settings), sort_keys=True).encode()
+
+
+def add_strict_option(ap: argparse.ArgumentParser) -> None:
+    """The --strict option, shared by the normalize command and the build."""
+    ap.add_argument(
+        "--strict",
+        action="store_true",
+        default=os.environ.get("STRICT", "") not in ("", "0"),
+        help="stop on any problem and publish nothing (default: write what was read, list the "
+        "problems; also set by the environment variable STRICT=1)",
+    )

@@ -21,11 +21,12 @@ import sys
 import threading
 from typing import Any
 
+from pipeline.common.freshness import RawFile, changed_while_read, raw_files
 from pipeline.common.parallel import default_jobs, map_ordered
 from pipeline.common.progress import progress
 from pipeline.common.records import extract_schema
 from pipeline.common.settings import ENGINES, ExtractSettings, settings_bytes
-from pipeline.common.sources import RejectedFile, file_sha256, list_sources, source_name
+from pipeline.common.sources import RejectedFile, list_sources
 from pipeline.common.storage import (
     EXTRACT_MANIFEST,
     build_dir,
@@ -64,8 +65,13 @@ def run(
     jobs: int | None = None,
     scheduler: str | None = None,
     log=print,
+    files: list[RawFile] | None = None,
 ) -> dict:
-    """Extract every raw file not yet in the cache; write the stage manifest; return it."""
+    """Extract every raw file not yet in the cache; write the stage manifest; return it.
+
+    FILES: the raw files as the build's freshness check saw them (content hash and stat key);
+    without it they are listed and hashed here. A file read now that changed while it was read
+    is rejected, so its stale content never reaches the tables."""
     settings = settings or ExtractSettings()
     remove_stale_temp_files(processed)
     stage = version(settings)
@@ -74,19 +80,24 @@ def run(
     jobs = jobs or default_jobs()
     previous = _previous_pages(processed)
     entries: list[dict] = []
+    read_now: list[tuple[RawFile, dict]] = []  # files read in this run (not cached), to check afterwards
     pending: list[tuple[dict, list[PageTask | OfficeTask]]] = []
-    inputs = list_sources(raw, exclude=processed)
+    if files is None:
+        files = raw_files(list_sources(raw, exclude=processed), raw)
+    inputs = [f.path for f in files]
     if not inputs:
         log(f"warning: the raw folder {raw} holds no files; the tables will have no rows")
     scans: list[tuple[dict, list[dict], list[OcrTask]]] = []  # (entry, text-layer parts, OCR tasks)
-    for path in inputs:
-        entry: dict[str, Any] = {"source_file": source_name(path, raw), "sha256": file_sha256(path)}
+    for f in files:
+        path = f.path
+        entry: dict[str, Any] = {"source_file": f.name, "sha256": f.sha256}
         entries.append(entry)
         target = cache / f"{entry['sha256']}.parquet"
         entry["cache"] = target.relative_to(build_dir(processed)).as_posix()
         if target.exists() and entry["sha256"] in previous:
             entry.update(status="ok", **previous[entry["sha256"]])
             continue
+        read_now.append((f, entry))
         try:
             fmt = sniff(path)
             entry.update(format=fmt.name, reader=fmt.reader)
@@ -131,6 +142,7 @@ def run(
                 _finish(owner, parts, cache)
     bar.close()
     _read_scans(scans, cache, jobs, scheduler, settings)
+    _reject_changed(read_now, cache)
     if scans or any(e.get("ocr_pages") for e in entries):
         _prune_ocr_cache(processed, settings, {e["sha256"] for e in entries})
     prune_cache(cache, {Path(e["cache"]).name for e in entries})
@@ -149,6 +161,18 @@ def run(
         + (f", {skipped} skipped (no duty-list format)" if skipped else "")
     )
     return manifest
+
+
+def _reject_changed(files: list[tuple[RawFile, dict]], cache: Path) -> None:
+    """Reject each file read in this run whose content changed since it was hashed."""
+    for f, entry in files:
+        if entry["status"] == "ok" and changed_while_read(f):
+            (cache / f"{entry['sha256']}.parquet").unlink(missing_ok=True)
+            entry.update(
+                status="rejected",
+                reason="the file changed while it was being read (still being copied or saved?); "
+                "run make all again when it is complete",
+            )
 
 
 def run_task(task: PageTask | OfficeTask) -> dict:

@@ -9,8 +9,9 @@ files with the same township's list: the newer is current, `changes` says what c
 gathers every item's wording so that each item gets its duty_id (the `duties` table); both keep
 distinct wordings and identities in memory, not items. Data contracts (pipeline.normalize.contracts)
 screen each file's lists: a broken one is written as read or left out, never costing another list,
-and every problem goes into the problems table. All tables are then moved into place together; with
---strict (or STRICT=1) any problem stops the build before anything is published.
+and every problem goes into the problems table. All tables are written into a staging folder and published
+together (pipeline.common.publication); with --strict (or STRICT=1) any problem stops the build
+before anything is published.
 
 Run alone: python -m pipeline.normalize --processed data/processed [--strict]
 """
@@ -20,11 +21,12 @@ from __future__ import annotations
 import argparse
 from functools import cache
 import hashlib
-import os
 from pathlib import Path
 import sys
 
+from pipeline.common.publication import commit, discard, new_staging
 from pipeline.common.rules import load
+from pipeline.common.settings import add_strict_option
 from pipeline.common.storage import (
     CLEAN_MANIFEST,
     PROBLEMS_SUMMARY,
@@ -32,6 +34,7 @@ from pipeline.common.storage import (
     read_json,
     read_parquet,
     rows_to_arrow,
+    stage_version,
     write_json,
 )
 from pipeline.normalize.contracts import Contracts, ContractViolation, violation
@@ -45,6 +48,12 @@ from pipeline.normalize.steps import parse_steps
 ITEM_TABLES = {"basic": "basic_items", "coordination": "coordination_items", "reclaimed": "reclaimed_items"}
 LIST_CODES = {"basic": "B", "coordination": "C", "reclaimed": "R"}
 ROW_GROUP = 20_000
+RULES: tuple[str, ...] = (
+    "admin_units",
+    "departments",
+    "duties",
+    "power_types",
+)  # rules files this stage reads
 
 
 def township_id(city: str | None, county: str | None, township: str) -> str:
@@ -71,13 +80,15 @@ def power_type(name: str) -> str:
 
 
 class TableWriter:
-    """Rows of one output table → a temporary Parquet file, published by `publish`."""
+    """Rows of one output table → its Parquet file in a staging folder (see pipeline.common.publication),
+    stamped with the build id."""
 
-    def __init__(self, processed: Path, table: str):
+    def __init__(self, folder: Path, table: str, build: str):
         self.table = table
-        self.schema = arrow_schema(table)
-        self.final = processed / f"{table}.parquet"
-        self.tmp = processed / f".{table}.parquet.{os.getpid()}.tmp"
+        self.schema = arrow_schema(table).with_metadata(
+            {**arrow_schema(table).metadata, b"build_id": build.encode()}
+        )
+        self.path = folder / f"{table}.parquet"
         self._rows: list[dict] = []
         self._writer = None
         self.count = 0
@@ -92,7 +103,7 @@ class TableWriter:
         import pyarrow.parquet as pq
 
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd", store_schema=True)
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd", store_schema=True)
         if self._rows and self._writer is not None:
             self._writer.write_table(rows_to_arrow(self._rows, self.schema))
             self._rows = []
@@ -101,14 +112,6 @@ class TableWriter:
         self._flush()
         if self._writer is not None:
             self._writer.close()
-
-    def discard(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        self.tmp.unlink(missing_ok=True)
-
-    def publish(self) -> None:
-        os.replace(self.tmp, self.final)
 
 
 class DepartmentRegistry:
@@ -376,11 +379,35 @@ def _current(rows: list[dict], superseded: set) -> list[dict]:
     ]
 
 
-def run(processed: Path, strict: bool = False, log=print, raw: Path | None = None) -> list[dict]:
-    """Build every output table from the clean stage's results and publish them all together;
-    return the problems found (rows of the problems table). Strict: raise ContractViolation
-    on any problem and publish nothing. `raw` (the raw folder) dates revisions by their files."""
+def build_id(cleaned: dict) -> str:
+    """Id of a build: a digest of this stage's code and of what the clean stage made of each raw
+    file, so the same inputs give the same id (reruns stay byte-identical) and tables of two
+    different builds never share one."""
+    h = hashlib.sha256(stage_version("normalize", RULES).encode())
+    for e in cleaned["files"]:
+        h.update(f"{e['source_file']}\0{e.get('sha256', '')}\0{e['status']}\0{e.get('cache', '')}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def run(
+    processed: Path, strict: bool = False, log=print, raw: Path | None = None, out: Path | None = None
+) -> list[dict]:
+    """Build every output table from the clean stage's results; return the problems found (rows of
+    the problems table). Strict: raise ContractViolation on any problem and write nothing.
+    `raw` (the raw folder) dates revisions by their files. OUT: the staging folder to write into,
+    which the caller publishes (pipeline.build publishes it with the exports); None stages and
+    publishes here."""
+    if out is None:
+        staging = new_staging(processed)
+        try:
+            problems = run(processed, strict, log, raw, out=staging)
+        except BaseException:
+            discard(processed)
+            raise
+        commit(processed, staging)
+        return problems
     cleaned = read_json(build_dir(processed) / CLEAN_MANIFEST)
+    build = build_id(cleaned)
     ok = [e for e in cleaned["files"] if e["status"] == "ok"]
     superseded, change_rows = find_revisions(processed, ok, raw)
     duties = DutyMatcher()
@@ -390,7 +417,7 @@ def run(processed: Path, strict: bool = False, log=print, raw: Path | None = Non
     duties.match()
     registry = DepartmentRegistry()
     contracts = Contracts()
-    writers = {t: TableWriter(processed, t) for t in spec()}
+    writers = {t: TableWriter(out, t, build) for t in spec()}
     townships: dict[str, dict] = {}
     sources = []
     try:
@@ -423,6 +450,7 @@ def run(processed: Path, strict: bool = False, log=print, raw: Path | None = Non
                     "n_folded_chars": entry.get("folded", 0),
                     "notes": entry.get("notes", []) + _superseded_notes(entry, superseded),
                     "document_date": entry.get("document_date"),
+                    "build_id": build,
                 }
             )
         finals = {
@@ -439,16 +467,11 @@ def run(processed: Path, strict: bool = False, log=print, raw: Path | None = Non
             raise violation(found)
         problems = [p.row() for p in found]
         writers["problems"].add(problems)
+    finally:
         for w in writers.values():
             w.close()
-    except BaseException:
-        for w in writers.values():
-            w.discard()
-        raise
-    for w in writers.values():
-        w.publish()
-    write_docs(processed)
-    write_json(build_dir(processed) / PROBLEMS_SUMMARY, {"problems": problems})
+    write_docs(out)
+    write_json(build_dir(out) / PROBLEMS_SUMMARY, {"problems": problems})
     counts = {t: n for t, n in ((t, w.count) for t, w in writers.items())}
     log("normalize: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     if change_rows:
@@ -493,17 +516,6 @@ def _new_township(item: dict, rows: list[dict]) -> dict:
         "n_reclaimed": 0,
         "source_files": set(),
     }
-
-
-def add_strict_option(ap: argparse.ArgumentParser) -> None:
-    """The --strict option, shared by this stage's command and the one-process build."""
-    ap.add_argument(
-        "--strict",
-        action="store_true",
-        default=os.environ.get("STRICT", "") not in ("", "0"),
-        help="stop on any problem and publish nothing (default: write what was read, list the "
-        "problems; also set by the environment variable STRICT=1)",
-    )
 
 
 def run_command(processed: Path, strict: bool, raw: Path | None) -> int:

@@ -1,0 +1,164 @@
+"""Is the published set up to date? Decided by content, cheaply.
+
+The last successful build leaves a state file (.build/build.json): for every raw file its name,
+content hash (SHA-256) and stat key (size, mtime, ctime, inode, device); a digest of the code and
+rules; the engine; and the stat keys of the files it published. A build is skipped only when all
+of them match. A raw file whose stat key matches is not read again (the fast path); any
+difference in the key (a copy with `cp -p` keeps the mtime but not the inode or ctime; another
+raw folder differs in device or inode) makes the file be hashed, and only a different hash makes
+it count as changed. Timestamps are coarse (a clock tick), so a file changed within RACY_NS of
+the state being taken is hashed again next time, as git does for "racily clean" files.
+
+Reading modules only (no pyarrow, no stage imports), so a no-op build starts and ends quickly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import hashlib
+import os
+from pathlib import Path
+import time
+
+from pipeline.common.sources import file_sha256, source_name
+from pipeline.common.storage import build_dir, read_manifest, write_json
+
+STATE = "build.json"
+FORMAT = 1  # bump when the state file's layout changes
+RACY_NS = 2_000_000_000  # files changed this close to the state being taken are hashed again
+
+StatKey = list[int]
+
+
+def stat_key(st: os.stat_result) -> StatKey:
+    """What tells a file's content may have changed without reading it."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def code_digest(engine: str) -> str:
+    """Digest of everything that shapes the outputs besides the raw files: the package's code and
+    rules (every .py and .toml under pipeline/), the project version, and the PDF reader."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(engine.encode() + b"\0")
+    h.update((root.parent / "pyproject.toml").read_bytes())
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class RawFile:
+    """One raw file as this build sees it."""
+
+    path: Path
+    name: str  # as recorded in the tables (relative to the raw folder)
+    key: StatKey
+    sha256: str
+
+
+@dataclass
+class Freshness:
+    """What the last build's state says about this one."""
+
+    processed: Path
+    code: str
+    files: list[RawFile]
+    up_to_date: bool
+    reasons: list[str] = field(default_factory=list)  # why a build is needed
+    taken_ns: int = 0  # when the raw folder was looked at
+    previous: dict = field(default_factory=dict)  # the last build's state
+    published: dict[str, StatKey] = field(default_factory=dict)  # what the last build published
+
+    def sha256(self) -> dict[str, str]:
+        """Content hash of every raw file, by path (so extraction does not hash them again)."""
+        return {str(f.path): f.sha256 for f in self.files}
+
+    def save(self, published: list[str]) -> None:
+        """Record this build as the last one (after its files are published, named relative to
+        the processed folder)."""
+        keys = {n: stat_key(st) for n in published if (st := _stat(self.processed / n)) is not None}
+        write_json(build_dir(self.processed) / STATE, self._state(keys))
+
+    def refresh(self) -> None:
+        """Up to date, but stat keys moved (a touch, a copy) or were racy: remember the new keys,
+        so the next run takes the fast path again."""
+        state = self._state(self.published)
+        if state != self.previous:
+            write_json(build_dir(self.processed) / STATE, state)
+
+    def _state(self, published: dict[str, StatKey]) -> dict:
+        files = {
+            f.name: {"sha256": f.sha256, "key": f.key, "racy": _racy(f.key, self.taken_ns)}
+            for f in self.files
+        }
+        return {"format": FORMAT, "code": self.code, "files": files, "published": published}
+
+
+def check(processed: Path, inputs: list[Path], raw: Path, engine: str, strict: bool) -> Freshness:
+    """Hash what needs hashing and say whether the published set already matches the raw folder."""
+    taken = time.time_ns()
+    old = read_manifest(build_dir(processed) / STATE)
+    code = code_digest(engine)
+    before = old.get("files", {}) if old.get("format") == FORMAT else {}
+    files = raw_files(inputs, raw, before)
+    reasons = []
+    if not old:
+        reasons.append("no earlier build")
+    elif old.get("format") != FORMAT or old.get("code") != code:
+        reasons.append("the code, the rules or the PDF reader changed")
+    if {f.name: f.sha256 for f in files} != {n: e["sha256"] for n, e in before.items()}:
+        reasons.append("raw files were added, changed or removed")
+    for name, key in old.get("published", {}).items():
+        st = _stat(processed / name)
+        if st is None or stat_key(st) != key:
+            reasons.append(f"{name} is missing or was changed")
+            break
+    if strict:
+        reasons.append("a strict build always checks the lists again")
+    return Freshness(
+        processed,
+        code,
+        files,
+        up_to_date=not reasons,
+        reasons=reasons,
+        taken_ns=taken,
+        previous=old,
+        published=old.get("published", {}),
+    )
+
+
+def raw_files(inputs: list[Path], raw: Path, before: dict | None = None) -> list[RawFile]:
+    """Each input's name, stat key and content hash; the hash is taken from BEFORE (a state's
+    "files") when the stat key there matches and was not racy, else the file is read."""
+    files = []
+    for path in inputs:
+        name = source_name(path, raw)
+        key = stat_key(os.stat(path))
+        prev = (before or {}).get(name)
+        if prev and prev["key"] == key and not prev["racy"]:
+            files.append(RawFile(path, name, key, prev["sha256"]))
+        else:
+            files.append(RawFile(path, name, key, file_sha256(path)))
+    return files
+
+
+def changed_while_read(f: RawFile) -> bool:
+    """After reading: did the file change since it was hashed? (stat first; hash only if it moved)."""
+    st = _stat(f.path)
+    if st is None:
+        return True
+    if stat_key(st) == f.key and not _racy(f.key, time.time_ns()):
+        return False
+    return file_sha256(f.path) != f.sha256
+
+
+def _racy(key: StatKey, taken_ns: int) -> bool:
+    return max(key[1], key[2]) >= taken_ns - RACY_NS
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None

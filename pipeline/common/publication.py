@@ -1,0 +1,108 @@
+"""Publish a build's files as one set: all of them or none, even across a crash.
+
+A build writes everything it publishes (the Parquet tables, the codebook, the exports, the
+problems summary) into a staging folder, .build/next/, laid out as the processed folder is.
+`commit` then writes a journal naming those files (atomically, synced) and moves each into
+place. A crash before the journal leaves the previous set untouched, and the next build drops
+the staging folder; a crash after it leaves a journal that the next build (or `recover`) rolls
+forward, moving the rest. Every table carries the build id in its metadata (and source_files in
+a column), so a reader who looks in the instant between two moves can tell.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import shutil
+
+from pipeline.common import faults
+from pipeline.common.storage import build_dir, read_json, remove_stale_temp_files, write_json
+
+STAGING = "next"
+JOURNAL = "publish.journal"
+
+
+def staging_dir(processed: Path) -> Path:
+    return build_dir(processed) / STAGING
+
+
+def new_staging(processed: Path) -> Path:
+    """An empty staging folder (whatever an interrupted build left there is dropped)."""
+    folder = staging_dir(processed)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def staged_names(staging: Path) -> list[str]:
+    """Files in the staging folder, relative to it, in a stable order."""
+    return sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+
+
+def commit(processed: Path, staging: Path) -> list[str]:
+    """Move every staged file into the processed folder as one set; return their names."""
+    names = staged_names(staging)
+    write_json(build_dir(processed) / JOURNAL, {"staging": STAGING, "files": names})
+    faults.point("journaled")
+    _roll_forward(processed, staging, names)
+    return names
+
+
+def recover(processed: Path) -> bool:
+    """Finish a publication a crash interrupted (True), or drop a staging folder that no
+    journal committed; remove temporary files a killed run left behind."""
+    journal = build_dir(processed) / JOURNAL
+    finished = False
+    if journal.is_file():
+        names = read_json(journal)["files"]
+        _roll_forward(processed, staging_dir(processed), names)
+        finished = True
+    elif staging_dir(processed).exists():
+        shutil.rmtree(staging_dir(processed))
+    remove_stale_temp_files(processed)
+    return finished
+
+
+def discard(processed: Path) -> None:
+    """Drop the staging folder of a build that failed (best effort: it may be the disk that failed)."""
+    shutil.rmtree(staging_dir(processed), ignore_errors=True)
+    try:
+        remove_stale_temp_files(processed)
+    except OSError:
+        pass
+
+
+def build_id_of(table: Path) -> str | None:
+    """The build id a published Parquet table carries in its metadata (None: none recorded)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(table).metadata or {}
+    value = meta.get(b"build_id")
+    return value.decode() if value is not None else None
+
+
+def _roll_forward(processed: Path, staging: Path, names: list[str]) -> None:
+    folders = set()
+    for i, name in enumerate(names):
+        source, target = staging / name, processed / name
+        if source.is_file():  # moved already, when a crash interrupted an earlier roll-forward
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+            folders.add(target.parent)
+        if i == 0:
+            faults.point("moving")
+    for folder in sorted(folders):
+        _fsync_dir(folder)
+    faults.point("published")
+    (build_dir(processed) / JOURNAL).unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames in a folder durable (a crash after this keeps them)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
