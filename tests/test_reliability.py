@@ -264,3 +264,22 @@ def test_a_read_only_processed_folder_gives_one_line(tmp_path, small_disk):
     assert len(lines(result.stderr)) == 1
     assert published(processed) == before
     subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+
+
+def test_a_processed_folder_without_write_permission_gives_one_line(built):
+    """`chattr +i` denies writing even to root (who ignores the mode bits), as a folder of
+    another user denies it to an ordinary one."""
+    raw, processed, before = built
+    shutil.copy2(OTHER, raw / "b.pdf")
+    folders = [processed, processed / ".build"]
+    if any(subprocess.run(["chattr", "+i", str(f)], capture_output=True).returncode for f in folders):
+        pytest.skip("chattr +i is not supported on this file system")
+    try:
+        result = make(raw, processed)
+    finally:
+        for f in folders:
+            subprocess.run(["chattr", "-i", str(f)], check=False)
+    assert result.returncode != 0
+    assert "no permission to write there" in result.stderr and "Traceback" not in result.stderr
+    assert len(lines(result.stderr)) == 1
+    assert published(processed) == before

@@ -51,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         with hold(args.processed):
             return build(args)
     except OSError as exc:
-        publication.discard(args.processed)
-        print(f"build: {describe_os_error(exc, args.processed)}", file=sys.stderr)
+        partly = publication.discard(args.processed)
+        print(f"build: {describe_os_error(exc, args.processed, partly)}", file=sys.stderr)
         return 2
 
 
@@ -121,11 +121,14 @@ WHY = {
 }
 
 
-def describe_os_error(exc: OSError, processed: Path) -> str:
-    """One line for a failure of the disk or the file system during a build."""
+def describe_os_error(exc: OSError, processed: Path, partly: bool = False) -> str:
+    """One line for a failure of the disk or the file system during a build; PARTLY: it struck
+    while the new set was being moved into place (the next build finishes that)."""
     why = WHY.get(exc.errno or 0) or (exc.strerror or type(exc).__name__).lower()
     where = f" ({exc.filename})" if exc.filename else ""
-    return (
-        f"cannot write the tables to {processed}: {why}{where}; "
-        "the previous tables are unchanged and nothing half-written was left"
+    after = (
+        "the new tables are in place in part; the next make all finishes publishing them"
+        if partly
+        else "the previous tables are unchanged and nothing half-written was left"
     )
+    return f"cannot write the tables to {processed}: {why}{where}; {after}"

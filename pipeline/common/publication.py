@@ -43,9 +43,18 @@ def staged_names(staging: Path) -> list[str]:
 def commit(processed: Path, staging: Path) -> list[str]:
     """Move every staged file into the processed folder as one set; return their names."""
     names = staged_names(staging)
-    write_json(build_dir(processed) / JOURNAL, {"staging": STAGING, "files": names})
+    journal = build_dir(processed) / JOURNAL
+    write_json(journal, {"staging": STAGING, "files": names})
     faults.point("journaled")
-    _roll_forward(processed, staging, names)
+    first = processed / names[0]
+    before = first.stat().st_ino if first.exists() else None
+    try:
+        _roll_forward(processed, staging, names)
+    except OSError:
+        moved = first.exists() and first.stat().st_ino != before
+        if not moved:  # nothing is in place yet: the previous set stands, the journal is void
+            journal.unlink(missing_ok=True)
+        raise
     return names
 
 
@@ -64,13 +73,18 @@ def recover(processed: Path) -> bool:
     return finished
 
 
-def discard(processed: Path) -> None:
-    """Drop the staging folder of a build that failed (best effort: it may be the disk that failed)."""
+def discard(processed: Path) -> bool:
+    """Drop the staging folder of a build that failed (best effort: it may be the disk that failed).
+    Once a journal committed it, the staging folder is kept for the next build to roll forward:
+    returns True then (the published set is the new one in part until that build)."""
+    if (build_dir(processed) / JOURNAL).is_file():
+        return True
     shutil.rmtree(staging_dir(processed), ignore_errors=True)
     try:
         remove_stale_temp_files(processed)
     except OSError:
         pass
+    return False
 
 
 def build_id_of(table: Path) -> str | None:
