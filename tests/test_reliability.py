@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 import shutil
+import signal
 import subprocess
 import threading
 
@@ -283,3 +284,31 @@ def test_a_processed_folder_without_write_permission_gives_one_line(built):
     assert "no permission to write there" in result.stderr and "Traceback" not in result.stderr
     assert len(lines(result.stderr)) == 1
     assert published(processed) == before
+
+
+def test_ctrl_c_gives_one_line_and_keeps_the_previous_tables(built, tmp_path):
+    raw, processed, before = built
+    shutil.copy2(OTHER, raw / "b.pdf")
+    release = tmp_path / "go"
+    cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "pipeline.build", "--raw", str(raw)]
+    env = {**os.environ, "PIPELINE_FAULT": f"staged:wait:{release}"}
+    proc = subprocess.Popen(
+        [*cmd, "--processed", str(processed), "--jobs", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    reached = Path(f"{release}.reached")
+    waiter = threading.Event()
+    while not reached.exists() and proc.poll() is None:
+        waiter.wait(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert lines(err) == [
+        "build: interrupted; the previous tables are unchanged and nothing half-written was left"
+    ]
+    assert published(processed) == before
+    assert leftovers(processed) == []

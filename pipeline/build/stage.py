@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         partly = publication.discard(args.processed)
         print(f"build: {describe_os_error(exc, args.processed, partly)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        partly = publication.discard(args.processed)
+        print(f"build: interrupted; {aftermath(partly)}", file=sys.stderr)
+        return 130
 
 
 def build(args: argparse.Namespace) -> int:
@@ -126,9 +130,11 @@ def describe_os_error(exc: OSError, processed: Path, partly: bool = False) -> st
     while the new set was being moved into place (the next build finishes that)."""
     why = WHY.get(exc.errno or 0) or (exc.strerror or type(exc).__name__).lower()
     where = f" ({exc.filename})" if exc.filename else ""
-    after = (
-        "the new tables are in place in part; the next make all finishes publishing them"
-        if partly
-        else "the previous tables are unchanged and nothing half-written was left"
-    )
-    return f"cannot write the tables to {processed}: {why}{where}; {after}"
+    return f"cannot write the tables to {processed}: {why}{where}; {aftermath(partly)}"
+
+
+def aftermath(partly: bool) -> str:
+    """What a failed build left published."""
+    if partly:
+        return "the new tables are in place in part; the next make all finishes publishing them"
+    return "the previous tables are unchanged and nothing half-written was left"
