@@ -153,7 +153,9 @@ def unrotate_objects(
             )
             x0, x1, top, bottom = min(ax, bx), max(ax, bx), min(at, bt), max(at, bt)
             d = dict(obj, x0=x0, x1=x1, top=top, bottom=bottom, width=x1 - x0, height=bottom - top)
-            d.update(y0=new_h - bottom, y1=new_h - top, doctop=obj["doctop"] - obj["top"] + top)
+            d.update(y0=new_h - bottom, y1=new_h - top)
+            if "doctop" in obj:  # the PDFium reader's characters carry only the keys used downstream
+                d["doctop"] = obj["doctop"] - obj["top"] + top
             if "pts" in obj:
                 d["pts"] = [_unrotate_point(x, y, rotation, width, height) for x, y in obj["pts"]]
             if kind == "char" and rotation in (90, 270):

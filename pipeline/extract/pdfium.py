@@ -15,6 +15,11 @@ Where PDFium and pdfminer see a page differently:
   exact equality decide as pdfminer's do. Characters agree to about 0.0001 pt.
 - PDFium leaves out a text object holding only a space; it is read back (`_lone_space`), for
   text objects on the page itself (not inside form XObjects).
+- PDFium decodes no glyph at all from a text object that shows a single character in a font the
+  file does not embed with a predefined CMap (reportlab's STSong-Light with UniGB-UCS2-H, one
+  glyph per text operator as Chromium-style producers write): the object comes out empty and
+  zero wide, like a lone space, and its text cannot be had from PDFium. A page holding such an
+  object is flagged `undecoded`, and the caller reads that page with pdfminer instead.
 
 Not guarded here: a decompression bomb (a small file with a huge stream) makes PDFium inflate
 the whole stream in memory.
@@ -50,6 +55,7 @@ _glyph_width = _prototype(
 )
 _font_size = _prototype("FPDFTextObj_GetFontSize", _int, _vp, ctypes.POINTER(ctypes.c_float))
 _font = _prototype("FPDFTextObj_GetFont", _vp, _vp)
+_is_embedded = _prototype("FPDFFont_GetIsEmbedded", _int, _vp)
 _char_matrix = _prototype("FPDFText_GetMatrix", _int, _vp, _int, ctypes.POINTER(R.FS_MATRIX))
 _char_box = _prototype("FPDFText_GetCharBox", _int, _vp, _int, _dp, _dp, _dp, _dp)
 _fp = ctypes.POINTER(ctypes.c_float)
@@ -213,8 +219,9 @@ def _page_objects(page, page_number: int) -> dict:
             page_handle, None, R.FPDFPage_CountObjects(page), identity, space, page_number, out, seen, unread
         )
         tp = ctypes.cast(textpage, ctypes.c_void_p).value or 0
+        undecoded = False
         for obj in unread:
-            _lone_space(obj, tp, space, page_number, out["char"])
+            undecoded |= _lone_space(obj, tp, space, page_number, out["char"])
     finally:
         if textpage:
             R.FPDFText_ClosePage(textpage)
@@ -225,6 +232,7 @@ def _page_objects(page, page_number: int) -> dict:
         "height": space.height,
         "objects": out,
         "rotation": rotation,
+        "undecoded": undecoded,
     }
 
 
@@ -383,31 +391,36 @@ def _advance(ch: str, font, size: float, m: tuple, rect, tp: int, i: int) -> tup
 _left, _right, _bottom, _top = (ctypes.c_double() for _ in range(4))
 
 
-def _lone_space(obj: int, textpage: int, space: _Space, page_number: int, out: list[dict]) -> None:
+def _lone_space(obj: int, textpage: int, space: _Space, page_number: int, out: list[dict]) -> bool:
     """A text object that holds a single space, which PDFium leaves out of its text page
     (it puts a generated space, or nothing, in its place) but pdfminer reads as a character.
 
     Such an object has no width in PDFium's eyes and no text; producers (Word, LibreOffice) write
     a space between two runs of other fonts this way. Its width comes from the font's space.
+    Returns True when the object may instead be a glyph PDFium could not decode (its font is
+    not embedded, see the module's docstring): the page is then read by pdfminer (a lone space
+    of a non-embedded font, as reportlab writes with Helvetica, costs that page's speed only).
     """
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     if not _object_bounds(obj, left, bottom, right, top) or right.value != left.value:
-        return
+        return False
     if _object_text(obj, textpage, None, 0) > 2:  # more than the terminating NUL
-        return
+        return False
     font = _font(obj)
+    undecoded = bool(font) and not _is_embedded(font)
     fsize = ctypes.c_float()
     if not font or not _font_size(obj, fsize) or not fsize.value:
-        return
+        return undecoded
     size = fsize.value
     width = ctypes.c_float()
     if not _glyph_width(font, 0x20, size, width) or width.value <= 0:
-        return
+        return undecoded
     matrix = R.FS_MATRIX()
     _object_matrix(obj, matrix)
     m = (matrix.a, matrix.b, matrix.c, matrix.d)
     ch = _char(space, " ", matrix.e, matrix.f, m, width.value, size, _upright(m, space), page_number)
     out.append(ch)
+    return undecoded
 
 
 # --- paths ---------------------------------------------------------------------------------------
