@@ -6,12 +6,12 @@ the same object lists; from here on the path is shared, so they give the same ta
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any, cast
 
 from pipeline.common.records import PageRecord, TextLine
 from pipeline.common.settings import ExtractSettings
 from pipeline.extract.geometry import (
-    char_slot,
     chars_to_lines,
     close_open_bottom,
     grid_from_rulings,
@@ -34,6 +34,44 @@ def unique_chars(chars: list[dict]) -> list[dict]:
     return out
 
 
+def _place(chars: list[dict], tables: list[dict]) -> tuple[dict[tuple[int, int, int], list[dict]], list, int]:
+    """`unique_chars`, then each character into the grid slot `geometry.char_slot` gives it in
+    the first table holding it (or into the free text): the same decisions in one loop, since
+    this runs once per character of every page. Returns the slots' characters, the free
+    characters and how many characters are kept."""
+    grids = [(ti, t["xs"], t["ys"], len(t["xs"]) - 2, len(t["ys"]) - 2) for ti, t in enumerate(tables)]
+    members: dict[tuple[int, int, int], list[dict]] = {}
+    free = []
+    seen: set[tuple] = set()
+    for c in chars:
+        text = c["text"]
+        if not text or not c.get("upright", True):
+            continue
+        x0, top = c["x0"], c["top"]
+        key = (text, round(x0), round(top))
+        if key in seen:
+            continue
+        seen.add(key)
+        x1 = c["x1"]
+        cx0, cy = (x0 + x1) / 2, (top + c["bottom"]) / 2
+        for ti, xs, ys, last_col, last_row in grids:
+            left, right = xs[0], xs[-1]
+            if x0 < right < cx0:
+                cx = right
+            elif cx0 < left < x1:
+                cx = left
+            else:
+                cx = cx0
+            if left <= cx <= right and ys[0] <= cy <= ys[-1]:
+                r, col = bisect_right(ys, cy) - 1, bisect_right(xs, cx) - 1
+                slot = (ti, r if r < last_row else last_row, col if col < last_col else last_col)
+                members.setdefault(slot, []).append(c)
+                break
+        else:
+            free.append(c)
+    return members, free, len(seen)
+
+
 def record_from_objects(
     page_number: int,
     width: float,
@@ -49,7 +87,6 @@ def record_from_objects(
     the cell its centre falls in, and one hanging past the table's side border to the column it
     overlaps (never cropped)."""
     objects, width, height = unrotate_objects(objects, rotation, float(width), float(height))
-    chars = unique_chars(objects["char"])
     edges, found = find_tables(objects, settings.table_settings)
     h_edges = [(e[2], e[1], e[3]) for e in edges if e[0] == "h"]
     v_edges = [(e[1], e[2], e[4]) for e in edges if e[0] == "v"]
@@ -62,16 +99,7 @@ def record_from_objects(
         if cells:
             tables.append({"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells})
     tables.sort(key=lambda t: (t["bbox"][1], t["bbox"][0]))
-    members: dict[tuple[int, int, int], list[dict]] = {}
-    free = []
-    for ch in chars:
-        for ti, t in enumerate(tables):
-            slot = char_slot(t["xs"], t["ys"], ch)
-            if slot is not None:
-                members.setdefault((ti, *slot), []).append(ch)
-                break
-        else:
-            free.append(ch)
+    members, free, n_chars = _place(objects["char"], tables)
     for ti, t in enumerate(tables):
         for cell in t["cells"]:
             inside = [
@@ -86,7 +114,7 @@ def record_from_objects(
         "page": page_number,
         "width": float(width),
         "height": float(height),
-        "n_chars": len(chars),
+        "n_chars": n_chars,
         "tables": tables,
         "text": cast(list[TextLine], chars_to_lines(free, settings.line_tolerance, settings.space_gap)),
     }

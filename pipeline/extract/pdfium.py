@@ -260,17 +260,17 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
     pfsize = ctypes.byref(fsize)
     per_object: dict[int, tuple] = {}
     kinds: dict[tuple, tuple[bool, bool]] = {}  # matrix → (upright, box needs no matrix)
-    # Advances checked once per font, character and size (see _advance); None: check each time.
-    checked: dict[tuple, float | None] = {}
+    # Advances checked once per font, size and character (see _advance); absent: check each time.
+    checked: dict[tuple, dict[str, float]] = {}
     plain = space.ctm[:4] == (1, 0, 0, 1)
     e, f = space.ctm[4], space.ctm[5]
     mb_x0 = space.mb_x0
     top0 = space.height - f + space.mb_top  # top = top0 - y for a device y on this page
     text_object, char_origin, loose_box = _text_object, _char_origin, _loose_box
     last_key, last_x, last_y = -1, 0.0, 0.0
-    for i in range(n):
-        ch = text[i]
-        if ch in _GENERATED_CANDIDATES and _is_generated(tp, i) == 1:
+    generated = _GENERATED_CANDIDATES
+    for i, ch in enumerate(text):
+        if ch in generated and _is_generated(tp, i) == 1:
             continue
         key = text_object(tp, i) or 0
         info = per_object.get(key)
@@ -283,9 +283,10 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
             if kind is None:
                 fast = plain and m[1] == 0 and m[2] == 0 and m[0] > 0 and m[3] > 0
                 kind = kinds[m] = (_upright(m, space), fast)
-            info = (m, size, kind[0], font, kind[1])
+            known = checked.setdefault((font, size), {})
+            info = (m, size, kind[0], font, kind[1], known, m[0], size * m[3])
             per_object[key] = info
-        m, size, upright, font, fast = info
+        m, size, upright, font, fast, known, scale, height = info
         char_origin(tp, i, px, py)
         ox, oy = x.value, y.value
         if key == last_key and ox == last_x and oy == last_y:
@@ -297,13 +298,12 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
                 out[-1]["x1"] = max(out[-1]["x1"], rect.right + e + mb_x0)
             continue
         last_key, last_x, last_y = key, ox, oy
-        wkey = (font, ch, size)
-        adv = checked.get(wkey)
+        adv = known.get(ch)
         if adv is None:
             loose_box(tp, i, prect)
             adv, trusted = _advance(ch, font, size, m, rect, tp, i)
             if trusted:
-                checked[wkey] = adv
+                known[ch] = adv
         if fast:  # upright text on an unrotated page: the box needs no matrix
             x0 = ox + e + mb_x0
             bottom = top0 - oy
@@ -311,10 +311,10 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
                 {
                     "text": ch,
                     "x0": x0,
-                    "x1": x0 + adv * m[0],
-                    "top": bottom - size * m[3],
+                    "x1": x0 + adv * scale,
+                    "top": bottom - height,
                     "bottom": bottom,
-                    "size": size * m[3],
+                    "size": height,
                     "upright": True,
                 }
             )
