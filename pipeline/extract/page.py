@@ -20,25 +20,12 @@ from pipeline.extract.geometry import (
 from pipeline.extract.rulings import find_tables
 
 
-def unique_chars(chars: list[dict]) -> list[dict]:
-    """Upright characters with text, without the duplicates some producers print for bold."""
-    seen: set[tuple] = set()
-    out = []
-    for c in chars:
-        if not c["text"] or not c.get("upright", True):
-            continue
-        key = (c["text"], round(c["x0"]), round(c["top"]))
-        if key not in seen:
-            seen.add(key)
-            out.append(c)
-    return out
-
-
 def _place(chars: list[dict], tables: list[dict]) -> tuple[dict[tuple[int, int, int], list[dict]], list, int]:
-    """`unique_chars`, then each character into the grid slot `geometry.char_slot` gives it in
-    the first table holding it (or into the free text): the same decisions in one loop, since
-    this runs once per character of every page. Returns the slots' characters, the free
-    characters and how many characters are kept."""
+    """Upright characters with text, without the duplicates some producers print for bold (the
+    same text at the same rounded position), each placed into the grid slot its centre falls in
+    (`geometry.char_slot`, here inlined: this runs once per character of every page) of the first
+    table holding it, or into the free text. Returns the slots' characters, the free characters
+    and how many characters are kept."""
     grids = [(ti, t["xs"], t["ys"], len(t["xs"]) - 2, len(t["ys"]) - 2) for ti, t in enumerate(tables)]
     members: dict[tuple[int, int, int], list[dict]] = {}
     free = []
