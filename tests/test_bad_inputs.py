@@ -91,7 +91,12 @@ def test_an_interrupted_build_leaves_the_previous_tables_whole(tmp_path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    time.sleep(2.0)  # in the middle of extracting the new files
+    # Killed in the middle of extracting the new files: once the first of them is in the extract
+    # cache, before anything is published (a fixed sleep no longer lands there: builds got fast).
+    cache = processed / ".build" / "extract"
+    deadline = time.monotonic() + 120
+    while len(list(cache.rglob("*.parquet"))) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
     import os
 
     os.killpg(proc.pid, signal.SIGKILL)
