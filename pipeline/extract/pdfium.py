@@ -269,24 +269,29 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
     text_object, char_origin, loose_box = _text_object, _char_origin, _loose_box
     last_key, last_x, last_y = -1, 0.0, 0.0
     generated = _GENERATED_CANDIDATES
+    cur = -1  # the text object whose facts are unpacked below
+    m: tuple = (1.0, 0.0, 0.0, 1.0)
+    size, upright, font, fast, known, scale, height = 0.0, True, None, False, {}, 0.0, 0.0
     for i, ch in enumerate(text):
         if ch in generated and _is_generated(tp, i) == 1:
             continue
         key = text_object(tp, i) or 0
-        info = per_object.get(key)
-        if info is None:
-            _char_matrix(tp, i, pmatrix)
-            size = fsize.value if key and _font_size(key, pfsize) else 0.0
-            font = _font(key) if key else None
-            m = (matrix.a, matrix.b, matrix.c, matrix.d)
-            kind = kinds.get(m)
-            if kind is None:
-                fast = plain and m[1] == 0 and m[2] == 0 and m[0] > 0 and m[3] > 0
-                kind = kinds[m] = (_upright(m, space), fast)
-            known = checked.setdefault((font, size), {})
-            info = (m, size, kind[0], font, kind[1], known, m[0], size * m[3])
-            per_object[key] = info
-        m, size, upright, font, fast, known, scale, height = info
+        if key != cur:  # a text object's characters come one after another: look it up once
+            info = per_object.get(key)
+            if info is None:
+                _char_matrix(tp, i, pmatrix)
+                size = fsize.value if key and _font_size(key, pfsize) else 0.0
+                font = _font(key) if key else None
+                m = (matrix.a, matrix.b, matrix.c, matrix.d)
+                kind = kinds.get(m)
+                if kind is None:
+                    fast = plain and m[1] == 0 and m[2] == 0 and m[0] > 0 and m[3] > 0
+                    kind = kinds[m] = (_upright(m, space), fast)
+                known = checked.setdefault((font, size), {})
+                info = (m, size, kind[0], font, kind[1], known, m[0], size * m[3])
+                per_object[key] = info
+            m, size, upright, font, fast, known, scale, height = info
+            cur = key
         char_origin(tp, i, px, py)
         ox, oy = x.value, y.value
         if key == last_key and ox == last_x and oy == last_y:
