@@ -160,3 +160,26 @@ def test_a_page_with_glyphs_pdfium_cannot_decode_is_read_by_pdfminer(tmp_path):
     with Document(str(run)) as doc:
         page = doc.page_objects(0)
     assert not page["undecoded"] and "".join(ch["text"] for ch in page["objects"]["char"]) == "事项名称"
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.3, 1.0])
+def test_a_run_printed_twice_for_bold_reads_once_with_both_readers(tmp_path, offset):
+    """Fake bold: the same run printed again a little to the side. PDFium drops the repeat itself,
+    pdfminer keeps it; the shared page path drops it, so both give one run and the same record.
+    Characters repeated in the text itself (谢谢, aa, 11) stay."""
+    from pipeline.common.settings import ExtractSettings
+    from pipeline.extract.pdf import PageTask, _pdfium_pages, _plumber_pages
+    from tests.test_engines import differences
+
+    def draw(c) -> None:
+        c.setFont(_cjk_font(), 12)
+        c.drawString(72.4, 700, "加粗标题 Bold")
+        c.drawString(72.4 + offset, 700, "加粗标题 Bold")
+        c.drawString(72.4, 650, "谢谢 aa 11")
+
+    path = _pdf(tmp_path / "bold.pdf", draw)
+    task = PageTask(str(path), 0, 1, ExtractSettings())
+    [(fast, _)] = _pdfium_pages(task)
+    [(reference, _)] = _plumber_pages(task)
+    assert [line["text"] for line in reference["text"]] == ["加粗标题 Bold", "谢谢 aa 11"]
+    assert differences(fast, reference) == []

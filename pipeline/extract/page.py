@@ -21,15 +21,21 @@ from pipeline.extract.rulings import find_tables
 
 
 def _place(chars: list[dict], tables: list[dict]) -> tuple[dict[tuple[int, int, int], list[dict]], list, int]:
-    """Upright characters with text, without the duplicates some producers print for bold (the
-    same text at the same rounded position), each placed into the grid slot its centre falls in
+    """Upright characters with text, without the duplicates some producers print for bold, each
+    placed into the grid slot its centre falls in
     (`geometry.char_slot`, here inlined: this runs once per character of every page) of the first
     table holding it, or into the free text. Returns the slots' characters, the free characters
-    and how many characters are kept."""
+    and how many characters are kept.
+
+    A bold duplicate is the same text at the same rounded position, or the same text and size on
+    the same line (tops within a fifth of the size) covering more than half of a character kept
+    before: producers fake bold by printing a run again a fraction of a point to the side.
+    PDFium drops such a repeated run itself; pdfminer keeps it, so this rule makes both agree."""
     grids = [(ti, t["xs"], t["ys"], len(t["xs"]) - 2, len(t["ys"]) - 2) for ti, t in enumerate(tables)]
     members: dict[tuple[int, int, int], list[dict]] = {}
     free = []
     seen: set[tuple] = set()
+    kept: dict[tuple[str, int], list[tuple[float, float, float, float]]] = {}  # by text and band
     for c in chars:
         text = c["text"]
         if not text or not c.get("upright", True):
@@ -38,8 +44,12 @@ def _place(chars: list[dict], tables: list[dict]) -> tuple[dict[tuple[int, int, 
         key = (text, round(x0), round(top))
         if key in seen:
             continue
+        x1, size = c["x1"], c["size"]
+        band = round(top / _BAND)
+        if _overprinted(kept, text, band, x0, x1, top, size):
+            continue
         seen.add(key)
-        x1 = c["x1"]
+        kept.setdefault((text, band), []).append((x0, x1, top, size))
         cx0, cy = (x0 + x1) / 2, (top + c["bottom"]) / 2
         for ti, xs, ys, last_col, last_row in grids:
             left, right = xs[0], xs[-1]
@@ -57,6 +67,20 @@ def _place(chars: list[dict], tables: list[dict]) -> tuple[dict[tuple[int, int, 
         else:
             free.append(c)
     return members, free, len(seen)
+
+
+_BAND = 4.0  # pt: characters are looked up by their top in bands this high (and the two beside)
+
+
+def _overprinted(kept: dict, text: str, band: int, x0: float, x1: float, top: float, size: float) -> bool:
+    """Whether a kept character with this text and size lies on the same line and is covered
+    for more than half of this character's width by it."""
+    half = 0.5 * (x1 - x0)
+    for b in (band - 1, band, band + 1):
+        for kx0, kx1, ktop, ksize in kept.get((text, b), ()):
+            if ksize == size and abs(ktop - top) <= 0.2 * size and min(kx1, x1) - max(kx0, x0) > half:
+                return True
+    return False
 
 
 def record_from_objects(
