@@ -14,7 +14,10 @@ Where the readers cannot agree:
   own way (PDFium reads some glyphs pdfminer shows as (cid:N), and garbled operators differently),
   so only that each reader reads or rejects the file without costing the others is tested
   (tests/test_isolation.py);
-- scans (tests/fixtures/bad/scanned.pdf) are read by OCR with either reader.
+- scans (tests/fixtures/bad/scanned.pdf) are read by OCR with either reader;
+- not in these files: an /ActualText span over several glyphs of one text object gives the same
+  text, but PDFium spreads it over the glyphs and the pdfminer reader puts it in the first glyph's
+  box (Chromium, the producer that writes /ActualText here, writes one span per glyph).
 """
 
 from __future__ import annotations
