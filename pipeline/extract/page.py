@@ -35,7 +35,9 @@ def _place(chars: list[dict], tables: list[dict]) -> tuple[dict[tuple[int, int, 
     members: dict[tuple[int, int, int], list[dict]] = {}
     free = []
     seen: set[tuple] = set()
-    kept: dict[tuple[str, int], list[tuple[float, float, float, float]]] = {}  # by text and band
+    # Kept characters by text, size and band: bands are 0.4 × size high, so a character within
+    # 0.2 × size of another's top lies in that one's band or the band beside it on its side.
+    kept: dict[tuple[str, float, int], list[tuple[float, float, float]]] = {}
     for c in chars:
         text = c["text"]
         if not text or not c.get("upright", True):
@@ -45,11 +47,20 @@ def _place(chars: list[dict], tables: list[dict]) -> tuple[dict[tuple[int, int, 
         if key in seen:
             continue
         x1, size = c["x1"], c["size"]
-        band = round(top / _BAND)
-        if _overprinted(kept, text, band, x0, x1, top, size):
+        u = top / (0.4 * size) if size > 0 else top
+        band = round(u)
+        own = (text, size, band)
+        same_band = kept.get(own)
+        beside = kept.get((text, size, band + 1 if u > band else band - 1))
+        if (same_band is not None and _overprinted(same_band, x0, x1, top, size)) or (
+            beside is not None and _overprinted(beside, x0, x1, top, size)
+        ):
             continue
         seen.add(key)
-        kept.setdefault((text, band), []).append((x0, x1, top, size))
+        if same_band is None:
+            kept[own] = [(x0, x1, top)]
+        else:
+            same_band.append((x0, x1, top))
         cx0, cy = (x0 + x1) / 2, (top + c["bottom"]) / 2
         for ti, xs, ys, last_col, last_row in grids:
             left, right = xs[0], xs[-1]
@@ -69,17 +80,13 @@ def _place(chars: list[dict], tables: list[dict]) -> tuple[dict[tuple[int, int, 
     return members, free, len(seen)
 
 
-_BAND = 4.0  # pt: characters are looked up by their top in bands this high (and the two beside)
-
-
-def _overprinted(kept: dict, text: str, band: int, x0: float, x1: float, top: float, size: float) -> bool:
-    """Whether a kept character with this text and size lies on the same line and is covered
-    for more than half of this character's width by it."""
+def _overprinted(kept: list, x0: float, x1: float, top: float, size: float) -> bool:
+    """Whether one of these kept characters (same text and size) lies on the same line and
+    covers more than half of this character's width."""
     half = 0.5 * (x1 - x0)
-    for b in (band - 1, band, band + 1):
-        for kx0, kx1, ktop, ksize in kept.get((text, b), ()):
-            if ksize == size and abs(ktop - top) <= 0.2 * size and min(kx1, x1) - max(kx0, x0) > half:
-                return True
+    for kx0, kx1, ktop in kept:
+        if abs(ktop - top) <= 0.2 * size and min(kx1, x1) - max(kx0, x0) > half:
+            return True
     return False
 
 
