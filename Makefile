@@ -27,7 +27,7 @@ PROCESSED ?= data/processed
 JOBS ?=
 DASK_SCHEDULER ?=
 STRICT ?=
-ENGINE ?= pdfplumber
+ENGINE ?= pdfium
 REPORTS ?= reports
 PYTHON ?= python3
 

@@ -11,9 +11,12 @@ default PDF (Tuhulu, 83 pages) and on the 24-township scale corpus (1,318 pages)
   alike, and the median of --repeat runs is kept;
 - no-op: `make all` again with nothing changed (median of 5);
 - pages per second per core: pages ÷ (cold seconds × cores);
-- peak memory: the largest total resident memory of the whole process tree during a cold build.
+- peak memory: the largest total resident memory of the whole process tree during a cold build;
+- CPU seconds (user + system, the command and every process it started) beside each wall time:
+  on a machine others share, the CPU ratio is the steadier comparison (the targets are wall time
+  on an idle machine).
 Prints the figures and their ratios against the targets (issue 12), the machine's load average,
-and writes benchmarks/results/latest.json.
+and writes benchmarks/results/latest.json. `benchmarks/phases.py` splits a build's CPU by stage.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import os
 from pathlib import Path
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -69,12 +73,19 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def timed(cmd: list[str], cwd: Path = ROOT, memory: bool = False) -> tuple[float, float]:
-    """Wall seconds and, with memory=True, peak tree memory (MB) of one command.
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cmd: list[str], cwd: Path = ROOT, memory: bool = False) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (the command's whole process tree, as it is waited for) and,
+    with memory=True, peak tree memory (MB) of one command.
 
     Memory is sampled from /proc every 20 ms, which costs CPU, so timing runs don't sample.
     """
     peak = 0
+    cpu0 = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
@@ -90,12 +101,13 @@ def timed(cmd: list[str], cwd: Path = ROOT, memory: bool = False) -> tuple[float
         sampler.start()
     _, err = proc.communicate()
     seconds = time.perf_counter() - start
+    cpu = _children_cpu() - cpu0
     done.set()
     if memory:
         sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"benchmark: {' '.join(cmd)} failed:\n{err.decode(errors='replace')}")
-    return seconds, peak / 1024
+    return seconds, cpu, peak / 1024
 
 
 def make_all(raw: Path, processed: Path, engine: str = "pdfium", jobs: int | None = None) -> list[str]:
@@ -142,26 +154,36 @@ def compare(name: str, pdfs: list[Path], tmp: Path, repeat: int, engines: tuple[
         shutil.copy2(pdf, raw / pdf.name)
     script = tmp / "bare.py"
     script.write_text(BARE)
-    bare: list[float] = []
-    cold: dict[str, list[float]] = {e: [] for e in engines}
+    bare: list[tuple[float, float, float]] = []
+    cold: dict[str, list[tuple[float, float, float]]] = {e: [] for e in engines}
     for i in range(repeat):
-        bare.append(timed([str(PY), str(script), *map(str, sorted(raw.glob("*.pdf")))])[0])
+        bare.append(timed([str(PY), str(script), *map(str, sorted(raw.glob("*.pdf")))]))
         for e in engines:
-            cold[e].append(timed(make_all(raw, tmp / f"{name}-{e}-{i}", e))[0])
+            cold[e].append(timed(make_all(raw, tmp / f"{name}-{e}-{i}", e)))
     cores = len(os.sched_getaffinity(0))
     pages = page_count(pdfs)
-    out: dict = {"files": len(pdfs), "pages": pages, "bare_seconds": statistics.median(bare), "runs": repeat}
+    out: dict = {
+        "files": len(pdfs),
+        "pages": pages,
+        "bare_seconds": statistics.median(r[0] for r in bare),
+        "bare_cpu_seconds": statistics.median(r[1] for r in bare),
+        "runs": repeat,
+    }
     for e in engines:
-        seconds = statistics.median(cold[e])
+        seconds = statistics.median(r[0] for r in cold[e])
+        cpu = statistics.median(r[1] for r in cold[e])
         out[e] = {
             "cold_seconds": seconds,
             "cold_ratio": seconds / out["bare_seconds"],
+            "cold_cpu_seconds": cpu,
+            "cold_cpu_ratio": cpu / out["bare_cpu_seconds"],
             "pages_per_second_per_core": pages / seconds / cores,
-            "peak_mb": timed(make_all(raw, tmp / f"{name}-{e}-memory", e), memory=True)[1],
+            "pages_per_cpu_second": pages / cpu,
+            "peak_mb": timed(make_all(raw, tmp / f"{name}-{e}-memory", e), memory=True)[2],
         }
-    out["noop_seconds"] = statistics.median(
-        timed(make_all(raw, tmp / f"{name}-{engines[0]}-0", engines[0]))[0] for _ in range(5)
-    )
+    noop = [timed(make_all(raw, tmp / f"{name}-{engines[0]}-0", engines[0])) for _ in range(5)]
+    out["noop_seconds"] = statistics.median(r[0] for r in noop)
+    out["noop_cpu_seconds"] = statistics.median(r[1] for r in noop)
     out["bare_pages_per_second"] = pages / out["bare_seconds"]
     return out
 
@@ -196,15 +218,23 @@ def main(argv: list[str] | None = None) -> int:
     for name in corpora:
         r = results[name]
         print(f"{name}: {r['files']} file(s), {r['pages']} pages, medians of {r['runs']} alternated runs")
-        print(f"  {'bare pdfplumber extract_tables (s)':44s} {r['bare_seconds']:8.2f}")
+        print(
+            f"  {'bare pdfplumber extract_tables (s)':44s} {r['bare_seconds']:8.2f}  cpu {r['bare_cpu_seconds']:7.2f}"
+        )
         for e in engines:
             x = r[e]
-            print(f"  {'cold make all, ENGINE=' + e + ' (s)':44s} {x['cold_seconds']:8.2f}")
+            print(
+                f"  {'cold make all, ENGINE=' + e + ' (s)':44s} {x['cold_seconds']:8.2f}  cpu {x['cold_cpu_seconds']:7.2f}"
+            )
             target = f"≤ {TARGETS['cold_ratio']}" if e == engines[0] else ""
-            print(f"  {'  cold / bare':44s} {x['cold_ratio']:8.3f}  {target}")
+            print(f"  {'  cold / bare':44s} {x['cold_ratio']:8.3f}  cpu {x['cold_cpu_ratio']:7.3f}  {target}")
             print(f"  {'  pages per second per core':44s} {x['pages_per_second_per_core']:8.1f}")
+            print(f"  {'  pages per CPU second':44s} {x['pages_per_cpu_second']:8.1f}")
             print(f"  {'  peak memory, process tree (MB)':44s} {x['peak_mb']:8.0f}  ≤ {TARGETS['peak_mb']}")
-        print(f"  {'no-op make all (s)':44s} {r['noop_seconds']:8.2f}  ≤ {TARGETS['noop_seconds']}")
+        print(
+            f"  {'no-op make all (s)':44s} {r['noop_seconds']:8.2f}  cpu {r['noop_cpu_seconds']:7.2f}"
+            f"  ≤ {TARGETS['noop_seconds']}"
+        )
         main_engine = r[engines[0]]
         met &= (
             main_engine["cold_ratio"] <= TARGETS["cold_ratio"]

@@ -126,6 +126,29 @@ def test_workbook_has_a_sheet_per_table_with_chinese_and_english_headers(tuhulu_
     assert labels == {"transferred": "移交上级部门承接", "cancelled": "取消"}
 
 
+def test_workbook_headers_are_styled_and_wrapped_rows_grown(tuhulu_tables):
+    """The workbook is written as SpreadsheetML directly (no openpyxl): what openpyxl reads back
+    has the styles, row heights and cell types the sheets declare."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tuhulu_tables / WORKBOOK)
+    ws = wb[spec()["coordination_items"]["zh"]]
+    zh, en = ws["A1"], ws["A2"]
+    assert zh.font.b and zh.fill.fgColor.rgb == "00DDEBF7" and zh.alignment.wrap_text
+    assert en.font.i and en.font.color.rgb == "00595959" and en.fill.fgColor.rgb == "00F2F2F2"
+    header = [c.value for c in ws[2]]
+    seq = ws.cell(row=3, column=header.index("seq") + 1)
+    assert seq.value == 1 and seq.data_type == "n"
+    tall = [r for r in range(3, ws.max_row + 1) if (ws.row_dimensions[r].height or 0) > 16]
+    assert tall and all(ws.row_dimensions[r].height % 16 == 0 for r in tall)
+    steps = wb[spec()["duty_steps"]["zh"]]
+    header = [c.value for c in steps[2]]
+    flags = {r[header.index("is_heading")] for r in steps.iter_rows(min_row=3, values_only=True)}
+    assert flags == {True, False}
+    about = wb["说明"]
+    assert about["A1"].value.startswith("乡镇履职事项清单") and about["C6"].value == 1
+
+
 def test_workbook_bytes_are_the_same_on_a_rerun(tuhulu_tables, tmp_path):
     for name in spec():
         (tmp_path / f"{name}.parquet").write_bytes((tuhulu_tables / f"{name}.parquet").read_bytes())

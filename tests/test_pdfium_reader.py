@@ -123,3 +123,63 @@ def test_unreadable_file_gives_a_reason(tmp_path):
     bad.write_bytes(b"%PDF-1.4\nnot really\n%%EOF\n")
     with pytest.raises(PdfiumError, match=r"unreadable PDF \(PDFium: not a PDF or corrupted\)"):
         Document(str(bad))
+
+
+def _cid_glyphs(c, one_per_operator: bool) -> None:
+    """reportlab's STSong-Light: a CID font the file does not embed, with the predefined CMap
+    UniGB-UCS2-H; Chromium-style producers write one glyph per text operator."""
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c.setFont("STSong-Light", 12)
+    if one_per_operator:
+        for i, ch in enumerate("事项名称"):
+            c.drawString(72 + 12 * i, 700, ch)
+    else:
+        c.drawString(72, 700, "事项名称")
+
+
+def test_a_page_with_glyphs_pdfium_cannot_decode_is_read_by_pdfminer(tmp_path):
+    """PDFium decodes nothing from a one-glyph string in a non-embedded CID font: the page is
+    flagged, and the reader takes that page from pdfminer, so both readers give the same record."""
+    from pipeline.common.settings import ExtractSettings
+    from pipeline.extract.pdf import PageTask, _pdfium_pages, _plumber_pages
+
+    single = _pdf(tmp_path / "single.pdf", lambda c: _cid_glyphs(c, True))
+    with Document(str(single)) as doc:
+        page = doc.page_objects(0)
+    assert page["undecoded"] and not any(ch["text"].strip() for ch in page["objects"]["char"])
+    task = PageTask(str(single), 0, 1, ExtractSettings(engine="pdfium"))
+    [(fast, _)] = _pdfium_pages(task)
+    [(reference, _)] = _plumber_pages(task)
+    assert fast == reference
+    assert "".join(line["text"] for line in fast["text"]) == "事项名称"
+
+    run = _pdf(tmp_path / "run.pdf", lambda c: _cid_glyphs(c, False))  # several glyphs: decoded
+    with Document(str(run)) as doc:
+        page = doc.page_objects(0)
+    assert not page["undecoded"] and "".join(ch["text"] for ch in page["objects"]["char"]) == "事项名称"
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.3, 1.0])
+def test_a_run_printed_twice_for_bold_reads_once_with_both_readers(tmp_path, offset):
+    """Fake bold: the same run printed again a little to the side. PDFium drops the repeat itself,
+    pdfminer keeps it; the shared page path drops it, so both give one run and the same record.
+    Characters repeated in the text itself (谢谢, aa, 11) stay."""
+    from pipeline.common.settings import ExtractSettings
+    from pipeline.extract.pdf import PageTask, _pdfium_pages, _plumber_pages
+    from tests.test_engines import differences
+
+    def draw(c) -> None:
+        c.setFont(_cjk_font(), 12)
+        c.drawString(72.4, 700, "加粗标题 Bold")
+        c.drawString(72.4 + offset, 700, "加粗标题 Bold")
+        c.drawString(72.4, 650, "谢谢 aa 11")
+
+    path = _pdf(tmp_path / "bold.pdf", draw)
+    task = PageTask(str(path), 0, 1, ExtractSettings())
+    [(fast, _)] = _pdfium_pages(task)
+    [(reference, _)] = _plumber_pages(task)
+    assert [line["text"] for line in reference["text"]] == ["加粗标题 Bold", "谢谢 aa 11"]
+    assert differences(fast, reference) == []

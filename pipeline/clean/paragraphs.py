@@ -45,17 +45,26 @@ def _patterns() -> dict:
         "no_end": set(para["no_line_end"]),
         "sentence_end": set(para["sentence_end"]),
         "markers": [re.compile(p) for p in cont["continued_on_next"] + cont["continued_from_previous"]],
+        # Any marker at all: where none matches, removing them one by one changes nothing.
+        "any_marker": re.compile(
+            "|".join(f"(?:{p})" for p in cont["continued_on_next"] + cont["continued_from_previous"])
+        ),
     }
 
 
 def strip_padding(text: str) -> str:
     """Remove layout padding: runs of two or more spaces, and spaces at either end."""
+    if " " not in text and "\t" not in text and "\u3000" not in text and "\u00a0" not in text:
+        return text  # no space of any kind (most cells): nothing to strip
     return EDGE_SPACE.sub("", SPACE_RUN.sub("", text))
 
 
 def remove_markers(text: str) -> str:
     """Drop continuation markers such as （未完见下页） and （续上页）."""
-    for p in _patterns()["markers"]:
+    patterns = _patterns()
+    if patterns["any_marker"].search(text) is None:
+        return text
+    for p in patterns["markers"]:
         text = p.sub("", text)
     return text
 
@@ -186,7 +195,7 @@ def paragraphs(lines: list[Line], settings: CleanSettings) -> list[str]:
     for line in lines:
         text = strip_padding(remove_markers(line.text))
         if text:
-            kept.append(replace(line, text=text))
+            kept.append(line if text == line.text else replace(line, text=text))
     out: list[str] = []
     for i, line in enumerate(kept):
         if i == 0 or ends_paragraph(kept, i - 1, settings):

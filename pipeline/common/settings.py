@@ -55,11 +55,11 @@ class OcrSettings:
 
 @dataclass(frozen=True)
 class ExtractSettings:
-    # PDF reader: "pdfplumber" (pdfminer, the reference and the default) or "pdfium" (pypdfium2,
-    # faster; gives the same tables on every LibreOffice/Word-style PDF in the tests, but still drops
-    # characters inside some /ActualText spans, e.g. tests/fixtures/producers/filled_borders, so
-    # it is not the default yet). The reader is part of the cache key.
-    engine: str = "pdfplumber"
+    # PDF reader: "pdfium" (pypdfium2, the default, several times faster) or "pdfplumber"
+    # (pdfminer, the reference). Both give the same tables on every PDF in the tests
+    # (tests/test_engines.py); a page holding text PDFium cannot decode is read by pdfminer.
+    # The reader is part of the cache key.
+    engine: str = "pdfium"
     # pdfplumber table finder: Word tables are ruled, so cells come from lines and rectangles.
     table_settings: dict = field(
         default_factory=lambda: {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
+import re
 
 
 def cluster_positions(values: Iterable[float], tolerance: float) -> list[float]:
@@ -153,7 +154,9 @@ def unrotate_objects(
             )
             x0, x1, top, bottom = min(ax, bx), max(ax, bx), min(at, bt), max(at, bt)
             d = dict(obj, x0=x0, x1=x1, top=top, bottom=bottom, width=x1 - x0, height=bottom - top)
-            d.update(y0=new_h - bottom, y1=new_h - top, doctop=obj["doctop"] - obj["top"] + top)
+            d.update(y0=new_h - bottom, y1=new_h - top)
+            if "doctop" in obj:  # the PDFium reader's characters carry only the keys used downstream
+                d["doctop"] = obj["doctop"] - obj["top"] + top
             if "pts" in obj:
                 d["pts"] = [_unrotate_point(x, y, rotation, width, height) for x, y in obj["pts"]]
             if kind == "char" and rotation in (90, 270):
@@ -207,34 +210,35 @@ def chars_to_lines(chars: Sequence[dict], line_tolerance: float, space_gap: floa
     lines = []
     for group in groups:
         group.sort(key=_X0)
-        parts: list[str] = []
-        inked: list[dict] = []
-        prev_last = ""  # last character of the previous character's text
-        prev_x1 = 0.0
-        for ch in group:
-            text = ch["text"]
-            if (
-                prev_last.isascii()
-                and prev_last.isalnum()
-                and text[:1].isascii()
-                and text[:1].isalnum()
-                and ch["x0"] - prev_x1 > space_gap * ch["size"]
-            ):
-                parts.append(" ")
-            parts.append(text)
-            prev_last, prev_x1 = text[-1:], ch["x1"]
-            if not text.isspace():
-                inked.append(ch)
+        texts = [ch["text"] for ch in group]
+        joined = "".join(texts)
+        if _ASCII_WORD.search(joined):  # a space may be inferred between two ASCII word characters
+            parts: list[str] = []
+            prev_last = ""  # last character of the previous character's text
+            prev_x1 = 0.0
+            for ch, text in zip(group, texts, strict=True):
+                if (
+                    prev_last.isascii()
+                    and prev_last.isalnum()
+                    and text[:1].isascii()
+                    and text[:1].isalnum()
+                    and ch["x0"] - prev_x1 > space_gap * ch["size"]
+                ):
+                    parts.append(" ")
+                parts.append(text)
+                prev_last, prev_x1 = text[-1:], ch["x1"]
+            joined = "".join(parts)
+        inked = [ch for ch, text in zip(group, texts, strict=True) if not text.isspace()]
         if not inked:
             continue
-        sizes = sorted(c["size"] for c in inked)
+        sizes = sorted([c["size"] for c in inked])
         lines.append(
             {
-                "text": "".join(parts),
-                "x0": min(c["x0"] for c in inked),
-                "x1": max(c["x1"] for c in inked),
-                "top": min(c["top"] for c in inked),
-                "bottom": max(c["bottom"] for c in inked),
+                "text": joined,
+                "x0": min([c["x0"] for c in inked]),
+                "x1": max([c["x1"] for c in inked]),
+                "top": min([c["top"] for c in inked]),
+                "bottom": max([c["bottom"] for c in inked]),
                 "size": sizes[len(sizes) // 2],
             }
         )
@@ -242,4 +246,5 @@ def chars_to_lines(chars: Sequence[dict], line_tolerance: float, space_gap: floa
 
 
 _TOP_X0 = itemgetter("top", "x0")
+_ASCII_WORD = re.compile("[0-9A-Za-z]")  # what str.isascii() and str.isalnum() both accept
 _X0 = itemgetter("x0")

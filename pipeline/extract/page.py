@@ -6,12 +6,12 @@ the same object lists; from here on the path is shared, so they give the same ta
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any, cast
 
 from pipeline.common.records import PageRecord, TextLine
 from pipeline.common.settings import ExtractSettings
 from pipeline.extract.geometry import (
-    char_slot,
     chars_to_lines,
     close_open_bottom,
     grid_from_rulings,
@@ -20,18 +20,74 @@ from pipeline.extract.geometry import (
 from pipeline.extract.rulings import find_tables
 
 
-def unique_chars(chars: list[dict]) -> list[dict]:
-    """Upright characters with text, without the duplicates some producers print for bold."""
+def _place(chars: list[dict], tables: list[dict]) -> tuple[dict[tuple[int, int, int], list[dict]], list, int]:
+    """Upright characters with text, without the duplicates some producers print for bold, each
+    placed into the grid slot its centre falls in
+    (`geometry.char_slot`, here inlined: this runs once per character of every page) of the first
+    table holding it, or into the free text. Returns the slots' characters, the free characters
+    and how many characters are kept.
+
+    A bold duplicate is the same text at the same rounded position, or the same text and size on
+    the same line (tops within a fifth of the size) covering more than half of a character kept
+    before: producers fake bold by printing a run again a fraction of a point to the side.
+    PDFium drops such a repeated run itself; pdfminer keeps it, so this rule makes both agree."""
+    grids = [(ti, t["xs"], t["ys"], len(t["xs"]) - 2, len(t["ys"]) - 2) for ti, t in enumerate(tables)]
+    members: dict[tuple[int, int, int], list[dict]] = {}
+    free = []
     seen: set[tuple] = set()
-    out = []
+    # Kept characters by text, size and band: bands are 0.4 × size high, so a character within
+    # 0.2 × size of another's top lies in that one's band or the band beside it on its side.
+    kept: dict[tuple[str, float, int], list[tuple[float, float, float]]] = {}
     for c in chars:
-        if not c["text"] or not c.get("upright", True):
+        text = c["text"]
+        if not text or not c.get("upright", True):
             continue
-        key = (c["text"], round(c["x0"]), round(c["top"]))
-        if key not in seen:
-            seen.add(key)
-            out.append(c)
-    return out
+        x0, top = c["x0"], c["top"]
+        key = (text, round(x0), round(top))
+        if key in seen:
+            continue
+        x1, size = c["x1"], c["size"]
+        u = top / (0.4 * size) if size > 0 else top
+        band = round(u)
+        own = (text, size, band)
+        same_band = kept.get(own)
+        beside = kept.get((text, size, band + 1 if u > band else band - 1))
+        if (same_band is not None and _overprinted(same_band, x0, x1, top, size)) or (
+            beside is not None and _overprinted(beside, x0, x1, top, size)
+        ):
+            continue
+        seen.add(key)
+        if same_band is None:
+            kept[own] = [(x0, x1, top)]
+        else:
+            same_band.append((x0, x1, top))
+        cx0, cy = (x0 + x1) / 2, (top + c["bottom"]) / 2
+        for ti, xs, ys, last_col, last_row in grids:
+            left, right = xs[0], xs[-1]
+            if x0 < right < cx0:
+                cx = right
+            elif cx0 < left < x1:
+                cx = left
+            else:
+                cx = cx0
+            if left <= cx <= right and ys[0] <= cy <= ys[-1]:
+                r, col = bisect_right(ys, cy) - 1, bisect_right(xs, cx) - 1
+                slot = (ti, r if r < last_row else last_row, col if col < last_col else last_col)
+                members.setdefault(slot, []).append(c)
+                break
+        else:
+            free.append(c)
+    return members, free, len(seen)
+
+
+def _overprinted(kept: list, x0: float, x1: float, top: float, size: float) -> bool:
+    """Whether one of these kept characters (same text and size) lies on the same line and
+    covers more than half of this character's width."""
+    half = 0.5 * (x1 - x0)
+    for kx0, kx1, ktop in kept:
+        if abs(ktop - top) <= 0.2 * size and min(kx1, x1) - max(kx0, x0) > half:
+            return True
+    return False
 
 
 def record_from_objects(
@@ -49,7 +105,6 @@ def record_from_objects(
     the cell its centre falls in, and one hanging past the table's side border to the column it
     overlaps (never cropped)."""
     objects, width, height = unrotate_objects(objects, rotation, float(width), float(height))
-    chars = unique_chars(objects["char"])
     edges, found = find_tables(objects, settings.table_settings)
     h_edges = [(e[2], e[1], e[3]) for e in edges if e[0] == "h"]
     v_edges = [(e[1], e[2], e[4]) for e in edges if e[0] == "v"]
@@ -62,16 +117,7 @@ def record_from_objects(
         if cells:
             tables.append({"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells})
     tables.sort(key=lambda t: (t["bbox"][1], t["bbox"][0]))
-    members: dict[tuple[int, int, int], list[dict]] = {}
-    free = []
-    for ch in chars:
-        for ti, t in enumerate(tables):
-            slot = char_slot(t["xs"], t["ys"], ch)
-            if slot is not None:
-                members.setdefault((ti, *slot), []).append(ch)
-                break
-        else:
-            free.append(ch)
+    members, free, n_chars = _place(objects["char"], tables)
     for ti, t in enumerate(tables):
         for cell in t["cells"]:
             inside = [
@@ -86,7 +132,7 @@ def record_from_objects(
         "page": page_number,
         "width": float(width),
         "height": float(height),
-        "n_chars": len(chars),
+        "n_chars": n_chars,
         "tables": tables,
         "text": cast(list[TextLine], chars_to_lines(free, settings.line_tolerance, settings.space_gap)),
     }

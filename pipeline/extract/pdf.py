@@ -215,17 +215,38 @@ def _plumber_pages(task: PageTask) -> list[tuple[PageRecord, list[dict]]]:
 
 
 def _pdfium_pages(task: PageTask) -> list[tuple[PageRecord, list[dict]]]:
-    """As `_plumber_pages`, read by PDFium."""
+    """As `_plumber_pages`, read by PDFium; a page holding text PDFium cannot decode (see
+    `pipeline.extract.pdfium`) is read by pdfminer, the reference, instead."""
     from pipeline.extract.pdfium import Document
 
     pages = []
-    with Document(task.path) as doc:
-        for i in range(task.first, task.last):
-            p = doc.page_objects(i)
-            record = record_from_objects(
-                p["page"], p["width"], p["height"], p["objects"], task.settings, p["rotation"]
-            )
-            pages.append((record, p["objects"]["image"]))
+    plumber = None
+    try:
+        with Document(task.path) as doc:
+            for i in range(task.first, task.last):
+                p = doc.page_objects(i)
+                if p["undecoded"]:
+                    if plumber is None:
+                        import pdfplumber
+
+                        quiet_pdfminer()
+                        plumber = pdfplumber.open(task.path)
+                    page = plumber.pages[i]
+                    p = {
+                        "page": page.page_number,
+                        "width": page.width,
+                        "height": page.height,
+                        "objects": lean_objects(page),
+                        "rotation": page.rotation,
+                    }
+                    page.close()
+                record = record_from_objects(
+                    p["page"], p["width"], p["height"], p["objects"], task.settings, p["rotation"]
+                )
+                pages.append((record, p["objects"]["image"]))
+    finally:
+        if plumber is not None:
+            plumber.close()
     return pages
 
 

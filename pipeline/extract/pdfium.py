@@ -15,6 +15,11 @@ Where PDFium and pdfminer see a page differently:
   exact equality decide as pdfminer's do. Characters agree to about 0.0001 pt.
 - PDFium leaves out a text object holding only a space; it is read back (`_lone_space`), for
   text objects on the page itself (not inside form XObjects).
+- PDFium decodes no glyph at all from a text object that shows a single character in a font the
+  file does not embed with a predefined CMap (reportlab's STSong-Light with UniGB-UCS2-H, one
+  glyph per text operator as Chromium-style producers write): the object comes out empty and
+  zero wide, like a lone space, and its text cannot be had from PDFium. A page holding such an
+  object is flagged `undecoded`, and the caller reads that page with pdfminer instead.
 
 Not guarded here: a decompression bomb (a small file with a huge stream) makes PDFium inflate
 the whole stream in memory.
@@ -40,7 +45,21 @@ def _prototype(name: str, restype, *argtypes):
     return fn
 
 
+def _unchecked(name: str, restype):
+    """A PDFium function without declared argument types, for the calls made once per
+    character: ctypes then converts nothing, which makes a call 2-3 times cheaper. Handles must
+    be passed as c_void_p objects (a plain int would be cut to a C int), indices as ints,
+    pointers as byref(...)."""
+    from pypdfium2_raw.bindings import _libs
+
+    fn = getattr(ctypes.CDLL(_libs["pdfium"]._name), name)  # a separate handle: own prototypes
+    fn.restype = restype
+    return fn
+
+
 _vp, _int, _dp = ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_double)
+_text_object_fast = _unchecked("FPDFText_GetTextObject", ctypes.c_void_p)
+_char_origin_fast = _unchecked("FPDFText_GetCharOrigin", ctypes.c_int)
 _text_object = _prototype("FPDFText_GetTextObject", _vp, _vp, _int)
 _is_generated = _prototype("FPDFText_IsGenerated", _int, _vp, _int)
 _char_origin = _prototype("FPDFText_GetCharOrigin", _int, _vp, _int, _dp, _dp)
@@ -50,6 +69,7 @@ _glyph_width = _prototype(
 )
 _font_size = _prototype("FPDFTextObj_GetFontSize", _int, _vp, ctypes.POINTER(ctypes.c_float))
 _font = _prototype("FPDFTextObj_GetFont", _vp, _vp)
+_is_embedded = _prototype("FPDFFont_GetIsEmbedded", _int, _vp)
 _char_matrix = _prototype("FPDFText_GetMatrix", _int, _vp, _int, ctypes.POINTER(R.FS_MATRIX))
 _char_box = _prototype("FPDFText_GetCharBox", _int, _vp, _int, _dp, _dp, _dp, _dp)
 _fp = ctypes.POINTER(ctypes.c_float)
@@ -213,8 +233,9 @@ def _page_objects(page, page_number: int) -> dict:
             page_handle, None, R.FPDFPage_CountObjects(page), identity, space, page_number, out, seen, unread
         )
         tp = ctypes.cast(textpage, ctypes.c_void_p).value or 0
+        undecoded = False
         for obj in unread:
-            _lone_space(obj, tp, space, page_number, out["char"])
+            undecoded |= _lone_space(obj, tp, space, page_number, out["char"])
     finally:
         if textpage:
             R.FPDFText_ClosePage(textpage)
@@ -225,6 +246,7 @@ def _page_objects(page, page_number: int) -> dict:
         "height": space.height,
         "objects": out,
         "rotation": rotation,
+        "undecoded": undecoded,
     }
 
 
@@ -252,33 +274,40 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
     pfsize = ctypes.byref(fsize)
     per_object: dict[int, tuple] = {}
     kinds: dict[tuple, tuple[bool, bool]] = {}  # matrix → (upright, box needs no matrix)
-    # Advances checked once per font, character and size (see _advance); None: check each time.
-    checked: dict[tuple, float | None] = {}
+    # Advances checked once per font, size and character (see _advance); absent: check each time.
+    checked: dict[tuple, dict[str, float]] = {}
     plain = space.ctm[:4] == (1, 0, 0, 1)
     e, f = space.ctm[4], space.ctm[5]
     mb_x0 = space.mb_x0
     top0 = space.height - f + space.mb_top  # top = top0 - y for a device y on this page
-    text_object, char_origin, loose_box = _text_object, _char_origin, _loose_box
+    text_object, char_origin, loose_box = _text_object_fast, _char_origin_fast, _loose_box
+    vtp = ctypes.c_void_p(tp)
     last_key, last_x, last_y = -1, 0.0, 0.0
-    for i in range(n):
-        ch = text[i]
-        if ch in _GENERATED_CANDIDATES and _is_generated(tp, i) == 1:
+    generated = _GENERATED_CANDIDATES
+    cur = -1  # the text object whose facts are unpacked below
+    m: tuple = (1.0, 0.0, 0.0, 1.0)
+    size, upright, font, fast, known, scale, height = 0.0, True, None, False, {}, 0.0, 0.0
+    for i, ch in enumerate(text):
+        if ch in generated and _is_generated(tp, i) == 1:
             continue
-        key = text_object(tp, i) or 0
-        info = per_object.get(key)
-        if info is None:
-            _char_matrix(tp, i, pmatrix)
-            size = fsize.value if key and _font_size(key, pfsize) else 0.0
-            font = _font(key) if key else None
-            m = (matrix.a, matrix.b, matrix.c, matrix.d)
-            kind = kinds.get(m)
-            if kind is None:
-                fast = plain and m[1] == 0 and m[2] == 0 and m[0] > 0 and m[3] > 0
-                kind = kinds[m] = (_upright(m, space), fast)
-            info = (m, size, kind[0], font, kind[1])
-            per_object[key] = info
-        m, size, upright, font, fast = info
-        char_origin(tp, i, px, py)
+        key = text_object(vtp, i) or 0
+        if key != cur:  # a text object's characters come one after another: look it up once
+            info = per_object.get(key)
+            if info is None:
+                _char_matrix(tp, i, pmatrix)
+                size = fsize.value if key and _font_size(key, pfsize) else 0.0
+                font = _font(key) if key else None
+                m = (matrix.a, matrix.b, matrix.c, matrix.d)
+                kind = kinds.get(m)
+                if kind is None:
+                    fast = plain and m[1] == 0 and m[2] == 0 and m[0] > 0 and m[3] > 0
+                    kind = kinds[m] = (_upright(m, space), fast)
+                known = checked.setdefault((font, size), {})
+                info = (m, size, kind[0], font, kind[1], known, m[0], size * m[3])
+                per_object[key] = info
+            m, size, upright, font, fast, known, scale, height = info
+            cur = key
+        char_origin(vtp, i, px, py)
         ox, oy = x.value, y.value
         if key == last_key and ox == last_x and oy == last_y:
             # One glyph, several characters (a ToUnicode entry like "——"): no width can be
@@ -289,13 +318,12 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
                 out[-1]["x1"] = max(out[-1]["x1"], rect.right + e + mb_x0)
             continue
         last_key, last_x, last_y = key, ox, oy
-        wkey = (font, ch, size)
-        adv = checked.get(wkey)
+        adv = known.get(ch)
         if adv is None:
             loose_box(tp, i, prect)
             adv, trusted = _advance(ch, font, size, m, rect, tp, i)
             if trusted:
-                checked[wkey] = adv
+                known[ch] = adv
         if fast:  # upright text on an unrotated page: the box needs no matrix
             x0 = ox + e + mb_x0
             bottom = top0 - oy
@@ -303,10 +331,10 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
                 {
                     "text": ch,
                     "x0": x0,
-                    "x1": x0 + adv * m[0],
-                    "top": bottom - size * m[3],
+                    "x1": x0 + adv * scale,
+                    "top": bottom - height,
                     "bottom": bottom,
-                    "size": size * m[3],
+                    "size": height,
                     "upright": True,
                 }
             )
@@ -383,31 +411,36 @@ def _advance(ch: str, font, size: float, m: tuple, rect, tp: int, i: int) -> tup
 _left, _right, _bottom, _top = (ctypes.c_double() for _ in range(4))
 
 
-def _lone_space(obj: int, textpage: int, space: _Space, page_number: int, out: list[dict]) -> None:
+def _lone_space(obj: int, textpage: int, space: _Space, page_number: int, out: list[dict]) -> bool:
     """A text object that holds a single space, which PDFium leaves out of its text page
     (it puts a generated space, or nothing, in its place) but pdfminer reads as a character.
 
     Such an object has no width in PDFium's eyes and no text; producers (Word, LibreOffice) write
     a space between two runs of other fonts this way. Its width comes from the font's space.
+    Returns True when the object may instead be a glyph PDFium could not decode (its font is
+    not embedded, see the module's docstring): the page is then read by pdfminer (a lone space
+    of a non-embedded font, as reportlab writes with Helvetica, costs that page's speed only).
     """
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     if not _object_bounds(obj, left, bottom, right, top) or right.value != left.value:
-        return
+        return False
     if _object_text(obj, textpage, None, 0) > 2:  # more than the terminating NUL
-        return
+        return False
     font = _font(obj)
+    undecoded = bool(font) and not _is_embedded(font)
     fsize = ctypes.c_float()
     if not font or not _font_size(obj, fsize) or not fsize.value:
-        return
+        return undecoded
     size = fsize.value
     width = ctypes.c_float()
     if not _glyph_width(font, 0x20, size, width) or width.value <= 0:
-        return
+        return undecoded
     matrix = R.FS_MATRIX()
     _object_matrix(obj, matrix)
     m = (matrix.a, matrix.b, matrix.c, matrix.d)
     ch = _char(space, " ", matrix.e, matrix.f, m, width.value, size, _upright(m, space), page_number)
     out.append(ch)
+    return undecoded
 
 
 # --- paths ---------------------------------------------------------------------------------------

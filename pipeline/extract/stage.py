@@ -190,6 +190,8 @@ def _read_scans(
     page and the OCR code's own version (.build/ocr/VERSION/), so a change elsewhere in the
     extract stage (the PDF reader) re-reads text pages but does not OCR the scans again.
     """
+    if not scans:  # ocr_version imports onnxruntime and the OCR model's package: 0.15 s
+        return
     ocr_dir = cache.parent.parent / "ocr" / ocr_version(settings.ocr)
     ocr_dir.mkdir(parents=True, exist_ok=True)
     keyed = [(entry, t, ocr_dir / f"{entry['sha256']}-{t.index}.json") for entry, _, ts in scans for t in ts]

@@ -296,7 +296,9 @@ LIGHT = ["city", "county", "township", "list", "seq", "name", "category"]
 def _read(processed: Path, entry: dict, columns: list[str] | None = None) -> list[dict]:
     import pyarrow.parquet as pq
 
-    return pq.read_table(build_dir(processed) / entry["cache"], columns=columns).to_pylist()
+    # ParquetFile, not read_table: read_table goes through pyarrow.dataset, which imports pandas.
+    with pq.ParquetFile(build_dir(processed) / entry["cache"]) as f:
+        return f.read(columns=columns).to_pylist()
 
 
 def _version(entry: dict, raw: Path | None) -> Version:

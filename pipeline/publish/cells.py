@@ -18,12 +18,3 @@ def as_text(value, col: dict) -> str:
     if col["type"] == "bool":
         return "true" if value else "false"
     return str(value)
-
-
-def batches(path, size: int = 10_000):
-    """The Parquet table's rows as dicts, a record batch at a time (memory stays flat)."""
-    import pyarrow.parquet as pq
-
-    with pq.ParquetFile(path) as f:
-        for batch in f.iter_batches(batch_size=size):
-            yield from batch.to_pylist()

@@ -8,8 +8,22 @@ import csv
 import os
 from pathlib import Path
 
-from pipeline.normalize.schema import spec
-from pipeline.publish.cells import as_text, batches
+from pipeline.normalize.schema import separator, spec
+from pipeline.publish.cells import as_text
+
+BATCH = 10_000  # rows read from Parquet at a time (memory stays flat)
+
+
+def _texts(values: list, col: dict) -> list[str]:
+    """`as_text` of every value of one column, deciding by the column's type once."""
+    kind = col["type"]
+    if kind == "string":
+        return ["" if v is None else v for v in values]
+    if kind.startswith("list"):
+        sep = separator(col)
+        return ["" if v is None else sep.join([str(x) for x in v]) for v in values]
+    return [as_text(v, col) for v in values]
+
 
 CSV_DIR = "csv"
 
@@ -23,13 +37,22 @@ def write_csv(parquet: Path, target: Path, table_spec: dict) -> int:
         with tmp.open("w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f, lineterminator="\r\n")
             w.writerow([c["name"] for c in cols])
-            for row in batches(parquet):
-                w.writerow([as_text(row[c["name"]], c) for c in cols])
-                n += 1
+            for data in _column_batches(parquet):
+                texts = [_texts(data[c["name"]], c) for c in cols]
+                w.writerows(zip(*texts, strict=True))
+                n += len(texts[0]) if texts else 0
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return n
+
+
+def _column_batches(parquet: Path):
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(parquet) as f:
+        for batch in f.iter_batches(batch_size=BATCH):
+            yield batch.to_pydict()
 
 
 def write_csvs(processed: Path) -> dict[str, int]:
