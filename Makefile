@@ -5,7 +5,7 @@
 #   make all JOBS=2                   limit extraction to 2 processes (default: all cores)
 #   make all STRICT=1                 stop on any list problem and publish nothing (default: write what
 #                                     was read, list the problems in the problems table, exit non-zero)
-#   make all ENGINE=pdfium            read PDFs with PDFium (faster; see README) instead of pdfplumber
+#   make all ENGINE=pdfplumber        read PDFs with pdfplumber, the reference (default: PDFium, faster)
 #   make test                         run the tests (a representative part of the corpus runs)
 #   make test-all                     run every test, whole corpora included
 #   make lint                         ruff (style) and mypy (types) on the code
