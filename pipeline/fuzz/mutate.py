@@ -18,7 +18,8 @@ Operations (`OPERATIONS`, with their weights in the mix):
   deep_nesting    an array nested 50,000 deep in a page dictionary
   huge_count      the page tree claims 2^31-1 pages
   bomb            a content stream inflating to 300 MB or 1 GiB (over the stream cap)
-  memory_bomb     three content streams of 200 MB of line drawing (under the cap: the memory budget)
+  memory_bomb     a page of three content streams of 200 MB of line drawing each (each under the
+                  stream cap; together over the memory budget)
   time_bomb       a content stream of 160 MB of no-op operators (under the cap: the time budget)
   bad_name        an intact file under a name with bytes that are not UTF-8, a newline, or 200 characters
   combo           two or three of the damaging operations at once
@@ -128,6 +129,17 @@ class Pdf:
     def set_stream(self, num: int, payload: bytes, filters: bytes = b"/FlateDecode") -> None:
         self.objects[num] = (
             b"\n<< /Filter %s /Length %d >>\nstream\n" % (filters, len(payload)) + payload + b"\nendstream\n"
+        )
+
+    def add_contents(self, page: int, payloads: list[bytes]) -> None:
+        """Give `page` new content streams (deflated payloads), in place of its own."""
+        nums = []
+        for payload in payloads:
+            nums.append(max(self.objects) + 1)
+            self.set_stream(nums[-1], payload)
+        refs = b"[ " + b" ".join(b"%d 0 R" % n for n in nums) + b" ]"
+        self.objects[page] = re.sub(
+            rb"/Contents\s+(\d+ 0 R|\[[^\]]*\])", b"/Contents " + refs, self.objects[page]
         )
 
     def stream_data(self, num: int) -> bytes:
@@ -267,9 +279,8 @@ def _apply(op: str, data: bytes, rng: random.Random) -> bytes:
         if contents:
             if op == "bomb":
                 pdf.set_stream(rng.choice(contents), _deflated(b"0 0 m ", rng.choice((300, 1024)) << 20))
-            elif op == "memory_bomb":
-                for n in contents[:3]:
-                    pdf.set_stream(n, _deflated(b"10 10 m 200 200 l S ", 200 << 20))
+            elif op == "memory_bomb":  # each stream under the cap, the page's together over the budget
+                pdf.add_contents(rng.choice(pdf.pages()), [_deflated(b"10 10 m 200 200 l S ", 200 << 20)] * 3)
             else:
                 pdf.set_stream(rng.choice(contents), _deflated(b"q Q ", 160 << 20))
     return pdf.write(stale_xref=stale)
