@@ -156,7 +156,7 @@ def run(
     skipped = sum(1 for e in entries if e["status"] == "skipped")
     log(
         f"extract: {len(entries)} raw files: {read} read, {cached} unchanged (cached), {rejected} rejected"
-        + (f", {skipped} skipped (no duty-list format)" if skipped else "")
+        + (f", {skipped} skipped (not duty-list files)" if skipped else "")
     )
     return manifest
 
