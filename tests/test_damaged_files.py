@@ -61,7 +61,9 @@ def test_a_read_over_its_budget_costs_only_its_file(tmp_path, jobs):
         "decompression bomb: a compressed stream in it inflates to more"
     )
     for name in ("memory.pdf", "slow.pdf"):
-        assert files[name]["status"] == "rejected" and files[name]["budget"]["added_mb"] <= 300 * 1.05
+        held = files[name]["budget"]
+        assert files[name]["status"] == "rejected"
+        assert held["peak_mb"] <= 300 * 1.05 or held["added_mb"] <= 300 / 4 * 1.05  # at least a quarter
         assert files[name]["budget"]["cpu_s"] <= 5 + 2
 
 

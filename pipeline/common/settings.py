@@ -82,7 +82,8 @@ class ExtractSettings:
     convert_timeout: float = 120.0  # seconds LibreOffice may take to convert one .doc/.wps/.et
     # Budgets (pipeline/extract/budget.py): every read task (a PDF's pages in at most `jobs`
     # parts, an office file, one OCR page, a PDF's first look) runs in a child process that may
-    # use this many CPU seconds and add this much memory; over it, the file is rejected with a
+    # use this many CPU seconds and hold this much memory (at least a quarter of it for the read
+    # itself, however large the forking process); over it, the file is rejected with a
     # line naming the budget. A compressed PDF stream may inflate to at most max_stream_mb (a
     # duty list's largest, a font, is a few MB; a decompression bomb is rejected before reading).
     budget_seconds: float = 60.0

@@ -10,8 +10,9 @@ Limits, from `ExtractSettings`:
 - `budget_seconds`: CPU seconds one read task may use (RLIMIT_CPU: the kernel stops the child);
   the wall clock is a backstop at `WALL_FACTOR` times that, for a read blocked on I/O. CPU time,
   not wall time, so a busy machine does not reject good files.
-- `budget_memory_mb`: memory the read may add to what the process held when it started
-  (RLIMIT_AS on the child's address space, and its resident size watched while it runs).
+- `budget_memory_mb`: memory the reading process may hold in all (its resident size watched
+  while it runs, and RLIMIT_AS on its address space), but at least a quarter of it for the read
+  itself, however much the forking process already held (the build's own process with jobs=1).
 
 The child is forked (not a fresh interpreter), so the fast path only pays for a fork. The
 result comes back pickled through a pipe; per-task figures (CPU, wall seconds, peak memory)
@@ -39,7 +40,12 @@ _CRASH_SIGNALS = {signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, 
 @dataclass(frozen=True)
 class Budget:
     seconds: float  # CPU seconds per read task
-    memory_mb: int  # memory a read task may add
+    memory_mb: int  # memory a read task's process may hold (see allowance)
+
+    def allowance(self, base_rss: int) -> int:
+        """Bytes a read may add to a process that holds `base_rss` when it forks."""
+        limit = self.memory_mb << 20
+        return max(limit - base_rss, limit // 4)
 
     def time_reason(self) -> str:
         return f"reading it exceeds the {self.seconds:g} s time budget (ExtractSettings.budget_seconds)"
@@ -54,8 +60,11 @@ class Budgeted:
 
     func: Callable[[Any], dict]
     budget: Budget
+    prepare: Callable[[Any], None] | None = None  # run before forking, so children inherit it (a model)
 
     def __call__(self, task: Any) -> dict:
+        if self.prepare is not None:
+            self.prepare(task)
         return run(self.func, task, self.budget)
 
 
@@ -93,7 +102,7 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
         code = 0
         try:
             os.close(read_fd)
-            _limit(budget, base_vm)
+            _limit(budget, base_vm + budget.allowance(base_rss))
             try:
                 payload: tuple = ("ok", func(arg))
             except MemoryError:
@@ -115,7 +124,7 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
     chunks: list[bytes] = []
     killed = ""
     peak = 0
-    limit = budget.memory_mb << 20
+    limit = budget.allowance(base_rss)
     deadline = start + budget.seconds * WALL_FACTOR
     with os.fdopen(read_fd, "rb", buffering=0) as pipe:
         while True:
@@ -186,10 +195,9 @@ def release_limits() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
-def _limit(budget: Budget, base_vm: int) -> None:
+def _limit(budget: Budget, soft: int) -> None:
     cpu = max(1, int(budget.seconds + 0.999))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    soft = base_vm + (budget.memory_mb << 20)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or soft < hard:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
