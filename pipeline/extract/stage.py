@@ -41,7 +41,7 @@ from pipeline.common.storage import (
 from pipeline.extract import budget as budgets
 from pipeline.extract.failures import describe
 from pipeline.extract.formats import READERS, sniff
-from pipeline.extract.ocr import OcrTask, image_frames, ocr_version, run_ocr_task
+from pipeline.extract.ocr import OcrTask, image_frames, ocr_version, recognizer, run_ocr_task
 from pipeline.extract.office import OfficeTask, run_office_task
 from pipeline.extract.pdf import PageTask, run_page_task
 from pipeline.extract.preflight import open_pdf
@@ -220,7 +220,8 @@ def _read_scans(
     ocr_dir.mkdir(parents=True, exist_ok=True)
     keyed = [(entry, t, ocr_dir / f"{entry['sha256']}-{t.index}.json") for entry, _, ts in scans for t in ts]
     todo = [t for _, t, path in keyed if not path.exists()]
-    results = iter(map_ordered(budgets.Budgeted(run_ocr_task, _budget(settings)), todo, jobs, scheduler))
+    read = budgets.Budgeted(run_ocr_task, _budget(settings), prepare=_load_recognizer)
+    results = iter(map_ordered(read, todo, jobs, scheduler))
     bar = progress(total=len(todo), desc="ocr", unit="page")
     done: dict[Path, dict] = {}
     for _, _, path in keyed:
@@ -244,6 +245,11 @@ def _read_scans(
     for entry, parts, ts in scans:
         ocr_parts = [done[ocr_dir / f"{entry['sha256']}-{t.index}.json"] for t in ts]
         _finish(entry, parts + ocr_parts, cache)
+
+
+def _load_recognizer(task: OcrTask) -> None:
+    """Load the OCR model once per worker, before the budgeted child is forked (it inherits it)."""
+    recognizer(task.settings.threads)
 
 
 def _prune_ocr_cache(processed: Path, settings: ExtractSettings, live: set[str]) -> None:
