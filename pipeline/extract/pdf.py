@@ -253,7 +253,7 @@ def open_for_tasks(path: Path, settings: ExtractSettings, jobs: int) -> list[Pag
         failure = describe(exc)
         raise RejectedFile(failure.reason, detail=failure.detail) from None
     if n == 0:
-        raise RejectedFile("PDF has no pages")
+        raise RejectedFile("damaged PDF: no pages found (its page tree is empty or broken)")
     # Few large tasks: each task re-opens the file and reloads its fonts. Two tasks per worker
     # keeps both cores busy on a single long file.
     step = max(settings.pages_per_task, -(-n // max(1, jobs)))
