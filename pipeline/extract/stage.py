@@ -15,6 +15,7 @@ Run alone: python -m pipeline.extract --raw data/raw --processed data/processed
 from __future__ import annotations
 
 import argparse
+from functools import cache
 import os
 from pathlib import Path
 import sys
@@ -109,6 +110,7 @@ def run(
                 scans.append((entry, [], [OcrTask(str(path), i, True, settings.ocr) for i in range(frames)]))
                 continue
             if fmt.name == "pdf":
+                _import_reader(settings.engine)
                 page_tasks: list = _first_look(open_pdf, (str(path), settings, jobs), budget, entry)
             else:
                 page_tasks = [OfficeTask(str(path), fmt.name, settings)]
@@ -186,6 +188,19 @@ def _first_look(func, args, budget: budgets.Budget, entry: dict):
         failure = describe(exc)
         raise RejectedFile(failure.reason, detail=failure.detail)
     raise RejectedFile(outcome.reason, detail=outcome.detail)
+
+
+@cache
+def _import_reader(engine: str) -> None:
+    """Import the PDF reader here, once: the budgeted children forked from this process, and from
+    the workers forked from it, inherit it instead of importing it again for every task."""
+    if engine == "pdfplumber":
+        import pdfminer.converter  # noqa: F401
+        import pdfminer.layout  # noqa: F401
+        import pdfminer.pdfinterp  # noqa: F401
+        import pdfplumber  # noqa: F401
+    else:
+        import pipeline.extract.pdfium  # noqa: F401
 
 
 def _star(call: tuple):
