@@ -139,7 +139,8 @@ def odd_raw_folder(base: Path) -> Path:
     raw, elsewhere = base / "raw", base / "elsewhere"
     (raw / "sub").mkdir(parents=True)
     elsewhere.mkdir()
-    shutil.copy2(GOOD, raw / "good.pdf")
+    if not (raw / "good.pdf").exists():
+        shutil.copy2(GOOD, raw / "good.pdf")
     shutil.copy2(OTHER, elsewhere / "linked.pdf")
     (raw / "dangling.pdf").symlink_to(base / "missing.pdf")
     (raw / "loop.pdf").symlink_to("loop.pdf")
@@ -154,7 +155,16 @@ def odd_raw_folder(base: Path) -> Path:
     return raw
 
 
+def good_rows(processed: Path) -> pd.DataFrame:
+    items = pd.read_parquet(processed / "basic_items.parquet").drop(columns="duty_id")
+    return items[items.source_file == "good.pdf"].reset_index(drop=True)
+
+
 def test_every_kind_of_path_gets_a_line_or_is_read(tmp_path):
+    (tmp_path / "raw").mkdir()
+    shutil.copy2(GOOD, tmp_path / "raw" / "good.pdf")
+    assert make(tmp_path / "raw", tmp_path / "processed", jobs=2).returncode == 0
+    before = good_rows(tmp_path / "processed")
     raw = odd_raw_folder(tmp_path)
     result = make(raw, tmp_path / "processed", jobs=2)
     output = result.stdout + result.stderr
@@ -171,6 +181,9 @@ def test_every_kind_of_path_gets_a_line_or_is_read(tmp_path):
     read = sorted(sources[sources.status == "ok"].index)
     assert read == ["caf\\xe9_\\xff.pdf", "good.pdf", "linked_folder/linked.pdf"]
     assert (sources.loc[read, "n_items"] > 0).all()
+    pd.testing.assert_frame_equal(
+        good_rows(tmp_path / "processed"), before
+    )  # the good file's tables as before
 
 
 def test_names_are_recorded_escaped_and_one_line_each():

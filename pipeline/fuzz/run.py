@@ -239,7 +239,9 @@ def markdown(s: dict) -> str:
         f"{s['date']}; engine {cfg['engine']}, budgets {cfg['budget_seconds']:g} s CPU and "
         f"{cfg['budget_memory_mb']} MB per read, batches of {cfg['batch']} mutants beside one good file, "
         f"jobs={cfg['jobs']}; {s['seconds']} s in all at a load average of {s['load_average']}. "
-        f"Remake: `make fuzz N={cfg['n']} SEED={s['seed']}`.",
+        f"Remake: `python -m pipeline.fuzz --n {cfg['n']} --seed {s['seed']} --start {cfg['start']} "
+        f"--batch {cfg['batch']} --engine {cfg['engine']} --budget-seconds {cfg['budget_seconds']:g} "
+        f"--budget-memory-mb {cfg['budget_memory_mb']}`.",
         "",
         "| check | result |",
         "|---|---|",
