@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 import re
 import shutil
+import signal
 import zlib
 
 import pandas as pd
@@ -214,3 +215,22 @@ def test_a_truncated_stream_is_no_bomb(tmp_path):
     check_streams(path, 1)  # no error: under the cap
     with pytest.raises(Exception, match="decompression bomb"):
         check_streams(bomb(tmp_path / "b.pdf", b"0 0 m ", 2), 1)
+
+
+def _crash(_) -> None:
+    os.kill(os.getpid(), signal.SIGSEGV)  # what a reader's C library does on a damaged file
+
+
+def _spin(_) -> None:
+    while True:
+        pass
+
+
+def test_a_crashed_or_spinning_reader_costs_only_its_child():
+    from pipeline.extract.budget import CRASHED, Budget, call
+
+    crashed = call(_crash, None, Budget(5, 300))
+    assert not crashed.ok and crashed.reason == CRASHED and crashed.detail == "signal SIGSEGV"
+    spun = call(_spin, None, Budget(1, 300))
+    assert not spun.ok and spun.reason.startswith("reading it exceeds the 1 s time budget")
+    assert call(len, "abc", Budget(1, 300)).value == 3  # and a read within budget gives its value

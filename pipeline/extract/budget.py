@@ -28,12 +28,15 @@ import pickle
 import resource
 import select
 import signal
+import sys
 import time
 from typing import Any
 
+CRASHED = "the reader crashed on this file (it is probably damaged)"
 WALL_FACTOR = 10  # a read still running after this many times its CPU budget in wall time is stopped
 _POLL = 0.05  # seconds between checks of the child's resident memory
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
 _CRASH_SIGNALS = {signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGTRAP}
 
 
@@ -146,7 +149,7 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
     _, status, usage = os.wait4(pid, 0)
     wall = time.monotonic() - start
     cpu = usage.ru_utime + usage.ru_stime
-    peak = max(peak, usage.ru_maxrss * 1024)  # ru_maxrss is in KiB on Linux
+    peak = max(peak, usage.ru_maxrss * _MAXRSS_UNIT)
     stats = {
         "cpu_s": round(cpu, 3),
         "wall_s": round(wall, 3),
@@ -167,16 +170,14 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
             return Outcome(
                 False, reason=budget.memory_reason(), detail=f"reader stopped by {name}", stats=stats
             )
-        return Outcome(
-            False, reason="the reader crashed on this file (damaged)", detail=f"signal {name}", stats=stats
-        )
+        return Outcome(False, reason=CRASHED, detail=f"signal {name}", stats=stats)
     if os.WEXITSTATUS(status) == 3 or not chunks:
         code = os.WEXITSTATUS(status)
         if code == 3 or peak - base_rss >= limit // 2:
             return Outcome(False, reason=budget.memory_reason(), detail=f"exit status {code}", stats=stats)
         return Outcome(
             False,
-            reason="the reader crashed on this file (damaged)",
+            reason=CRASHED,
             detail=f"exit status {code}",
             stats=stats,
         )
@@ -191,16 +192,27 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
 def release_limits() -> None:
     """Lift a budgeted child's memory limit in a program it starts (LibreOffice maps far more
     address space than it uses; its conversion has a time limit of its own). For preexec_fn."""
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    except (ValueError, OSError):
+        pass
 
 
 def _limit(budget: Budget, soft: int) -> None:
+    """The child's limits; a system that refuses one (macOS enforces no RLIMIT_AS) keeps the
+    parent's watch (wall clock; resident size where /proc exists)."""
     cpu = max(1, int(budget.seconds + 0.999))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    except (ValueError, OSError):
+        pass
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or soft < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    except (ValueError, OSError):
+        pass
 
 
 def _kill(pid: int) -> None:
