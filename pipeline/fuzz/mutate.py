@@ -202,7 +202,9 @@ def _apply(op: str, data: bytes, rng: random.Random) -> bytes:
         pdf = Pdf.parse(data)
     except Exception:
         return data  # an earlier mutation left nothing to parse: keep the bytes
-    stale = rng.random() < 0.3 and op != "rotate"  # a rotated file stays valid: it must be read
+    # A stale xref is damage of its own: not for a rotated file (still valid: it must be read) nor a
+    # bomb (pdfminer gives up on the xref before it reaches the stream the bomb is about).
+    stale = rng.random() < 0.3 and op not in ("rotate", "bomb", "memory_bomb", "time_bomb")
     if op == "flip_stream":
         streams = pdf.streams()
         if streams:
