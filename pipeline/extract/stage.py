@@ -125,8 +125,11 @@ def run(
     owners = [entry for entry, ts in pending for _ in ts]
     last_page = {id(entry): ts[-1].last for entry, ts in pending}
     results = map_ordered(budgets.Budgeted(run_task, budget), tasks, jobs, scheduler)
-    if tasks and jobs > 1:  # load the Parquet writer while the workers parse (they are already started)
-        threading.Thread(target=_import_arrow, daemon=True).start()
+    # Load the Parquet writer while the workers parse (they are already started). Not when a task
+    # is forked from this process (jobs=1, a single task): a fork must not race a running import.
+    loader = threading.Thread(target=_import_arrow, daemon=True)
+    if tasks and (scheduler or (jobs > 1 and len(tasks) > 1)):
+        loader.start()
     current: dict | None = None
     parts: list[dict] = []
     bar = progress(total=sum(t.last - t.first for t in tasks), desc="extract", unit="page")
@@ -142,6 +145,8 @@ def run(
             else:
                 _finish(owner, parts, cache)
     bar.close()
+    if loader.is_alive():
+        loader.join()  # before OCR tasks may be forked from this process
     _read_scans(scans, cache, jobs, scheduler, settings)
     if scans or any(e.get("ocr_pages") for e in entries):
         _prune_ocr_cache(processed, settings, {e["sha256"] for e in entries})
