@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     config = Config(
         args.seed, n, args.batch, args.jobs, args.engine, args.budget_seconds, args.budget_memory_mb, start
     )
-    s = run(config, args.out, args.work)
+    s = run(config, args.out, args.work, log=lambda line: print(line, flush=True))
     print(markdown(s))
     print(f"fuzz: summary in {args.out / 'summary.md'} and {args.out / 'summary.json'}")
     c = s["checks"]
