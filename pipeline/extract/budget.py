@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import faulthandler
 import os
 import pickle
 import resource
@@ -105,6 +106,7 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
         code = 0
         try:
             os.close(read_fd)
+            faulthandler.disable()  # a reader's crash is reported as a line, never as a stack dump
             _limit(budget, base_vm + budget.allowance(base_rss))
             try:
                 payload: tuple = ("ok", func(arg))
