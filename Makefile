@@ -98,3 +98,14 @@ lab: $(READY)
 clean-processed:
 	rm -rf "$(PROCESSED)"/*.parquet "$(PROCESSED)"/CODEBOOK.md "$(PROCESSED)"/datapackage.json \
 		"$(PROCESSED)"/duty_lists.xlsx "$(PROCESSED)"/csv "$(PROCESSED)"/.build
+
+# --- fuzzing (issue 13) --------------------------------------------------------------------------
+# make fuzz N=1000 SEED=13: N seeded mutants of the fixture lists (byte flips, truncation, deleted
+# objects, page-tree loops, rotations, bombs, odd names, ...) built in batches beside one good
+# file through the real stages; summary table in $(FUZZ_OUT)/summary.md and .json (pipeline/fuzz/).
+N ?= 1000
+SEED ?= 13
+FUZZ_OUT ?= $(REPORTS)/fuzz
+.PHONY: fuzz
+fuzz: $(READY)
+	$(PY) -m pipeline.fuzz --n $(N) --seed $(SEED) --out "$(FUZZ_OUT)" --engine $(ENGINE) $(if $(JOBS),--jobs $(JOBS))

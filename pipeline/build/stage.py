@@ -26,7 +26,7 @@ from pipeline.common import faults, freshness, publication
 from pipeline.common.lock import hold
 from pipeline.common.report import summarize
 from pipeline.common.settings import ENGINES, ExtractSettings, add_strict_option
-from pipeline.common.sources import list_sources
+from pipeline.common.sources import scan_sources
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +65,7 @@ def build(args: argparse.Namespace) -> int:
     raw, processed = args.raw, args.processed
     if publication.recover(processed):
         print("build: finished publishing the tables of a build that was interrupted")
-    inputs = list_sources(raw, exclude=processed)
+    inputs = scan_sources(raw, exclude=processed)
     fresh = freshness.check(processed, inputs, raw, args.engine, args.strict)
     if fresh.up_to_date:
         fresh.refresh()

@@ -448,6 +448,8 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
         entries.append(entry)
         if e["status"] != "ok":
             entry["reason"] = e["reason"]
+            if e.get("reason_detail"):  # the technical detail of a reader's failure
+                entry["reason_detail"] = e["reason_detail"]
             continue
         # Rows carry the file's name (and may take the township from it): key by content and name.
         key = hashlib.sha256(f"{e['sha256']}|{e['source_file']}".encode()).hexdigest()

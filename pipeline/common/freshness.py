@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 import time
 
-from pipeline.common.sources import file_sha256, source_name
+from pipeline.common.sources import Source, file_sha256
 from pipeline.common.storage import build_dir, read_manifest, write_json
 
 STATE = "build.json"
@@ -49,12 +49,14 @@ def code_digest(engine: str) -> str:
 
 @dataclass
 class RawFile:
-    """One raw file as this build sees it."""
+    """One entry of the raw folder as this build sees it."""
 
     path: Path
-    name: str  # as recorded in the tables (relative to the raw folder)
-    key: StatKey
-    sha256: str
+    name: str  # as recorded in the tables (relative to the raw folder, escaped)
+    key: StatKey  # [] for an entry that is not read
+    sha256: str  # "" for an entry that is not read
+    status: str | None = None  # "skipped" or "rejected" for an entry that is not read (a FIFO, …)
+    reason: str | None = None
 
 
 @dataclass
@@ -95,7 +97,7 @@ class Freshness:
         return {"format": FORMAT, "code": self.code, "files": files, "published": published}
 
 
-def check(processed: Path, inputs: list[Path], raw: Path, engine: str, strict: bool) -> Freshness:
+def check(processed: Path, inputs: list[Source], raw: Path, engine: str, strict: bool) -> Freshness:
     """Hash what needs hashing and say whether the published set already matches the raw folder."""
     taken = time.time_ns()
     old = read_manifest(build_dir(processed) / STATE)
@@ -128,18 +130,26 @@ def check(processed: Path, inputs: list[Path], raw: Path, engine: str, strict: b
     )
 
 
-def raw_files(inputs: list[Path], raw: Path, before: dict | None = None) -> list[RawFile]:
-    """Each input's name, stat key and content hash; the hash is taken from BEFORE (a state's
-    "files") when the stat key there matches and was not racy, else the file is read."""
+def raw_files(sources: list[Source], raw: Path, before: dict | None = None) -> list[RawFile]:
+    """Each entry's stat key and content hash (entries that are not read keep their note); the
+    hash is taken from BEFORE (a state's "files") when the stat key there matches and was not
+    racy, else the file is read. A file that vanishes or cannot be read meanwhile is rejected."""
     files = []
-    for path in inputs:
-        name = source_name(path, raw)
-        key = stat_key(os.stat(path))
-        prev = (before or {}).get(name)
-        if prev and prev["key"] == key and not prev["racy"]:
-            files.append(RawFile(path, name, key, prev["sha256"]))
-        else:
-            files.append(RawFile(path, name, key, file_sha256(path)))
+    for s in sources:
+        if s.status is not None:
+            files.append(RawFile(s.path, s.name, [], "", s.status, s.reason))
+            continue
+        prev = (before or {}).get(s.name)
+        try:
+            key = stat_key(os.stat(s.path))
+            if prev is not None and prev["key"] == key and not prev["racy"]:
+                sha = prev["sha256"]
+            else:
+                sha = file_sha256(s.path)
+            files.append(RawFile(s.path, s.name, key, sha))
+        except OSError as exc:
+            why = "it disappeared" if isinstance(exc, FileNotFoundError) else exc.strerror
+            files.append(RawFile(s.path, s.name, [], "", "rejected", f"the file could not be read ({why})"))
     return files
 
 

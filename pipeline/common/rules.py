@@ -83,6 +83,10 @@ SHAPES: dict[str, Shape] = {
             "free_line_edits": "float",
         },
     },
+    "pdf_errors": {
+        "fallback": "str",
+        "rules": [{"match": "regex", "reason": "str", "memory?": "bool"}],
+    },
     "power_types": {
         "fallback": "str",
         "rules": [{"power_type": "str", "keywords": ["str"]}],

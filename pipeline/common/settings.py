@@ -82,6 +82,15 @@ class ExtractSettings:
     max_unzipped_bytes: int = 64 << 20
     max_zip_ratio: float = 200.0
     convert_timeout: float = 120.0  # seconds LibreOffice may take to convert one .doc/.wps/.et
+    # Budgets (pipeline/extract/budget.py): every read task (a PDF's pages in at most `jobs`
+    # parts, an office file, one OCR page, a PDF's first look) runs in a child process that may
+    # use this many CPU seconds and hold this much memory (at least a quarter of it for the read
+    # itself, however large the forking process); over it, the file is rejected with a
+    # line naming the budget. A compressed PDF stream may inflate to at most max_stream_mb (a
+    # duty list's largest, a font, is a few MB; a decompression bomb is rejected before reading).
+    budget_seconds: float = 60.0
+    budget_memory_mb: int = 1024
+    max_stream_mb: int = 256
     ocr: OcrSettings = field(default_factory=OcrSettings)  # pages without a text layer
 
     def __post_init__(self) -> None:
@@ -92,7 +101,18 @@ class ExtractSettings:
         _check_positive(
             self, ("grid_tolerance", "line_tolerance", "space_gap", "max_zip_ratio", "convert_timeout")
         )
-        _check_count(self, ("min_table_cells", "pages_per_task", "max_unzipped_bytes"))
+        _check_count(
+            self,
+            ("min_table_cells", "pages_per_task", "max_unzipped_bytes", "budget_memory_mb", "max_stream_mb"),
+        )
+        if not isinstance(self.budget_seconds, (int, float)) or not 1 <= self.budget_seconds <= 86400:
+            raise ValueError(
+                f"ExtractSettings.budget_seconds must be within 1..86400, not {self.budget_seconds!r}"
+            )
+        if self.budget_memory_mb < 64:
+            raise ValueError(
+                f"ExtractSettings.budget_memory_mb must be at least 64, not {self.budget_memory_mb!r}"
+            )
 
 
 @dataclass(frozen=True)

@@ -1,37 +1,178 @@
 """The raw folder: which files are inputs, their content hashes, and byte-level sanity checks.
 
 Every regular, non-hidden file in the raw folder is an input; one that is not a readable
-PDF is rejected with a reason, never silently skipped.
+PDF is rejected with a reason, never silently skipped; an entry that is no file (a FIFO, a
+device, a dangling link) gets a note saying why it is not read.
 """
 
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
+import errno
 import hashlib
+import os
 from pathlib import Path
+import stat
+import unicodedata
 
 
 class RejectedFile(Exception):
-    """A raw file that cannot be used; the message is the reason shown to the user."""
+    """A raw file that cannot be used; the message is the reason shown to the user, `detail`
+    the technical detail (an exception, a signal), kept in source_files.reason_detail."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.detail = detail
+
+    def __reduce__(self):  # keep the detail when sent between processes
+        return (type(self), (str(self), self.detail))
+
+
+@dataclass(frozen=True)
+class Source:
+    """An entry of the raw folder: where to read it, its name as recorded, and, for one that is
+    not read, its status ("skipped" or "rejected") and the reason."""
+
+    path: Path  # the real path (any bytes the file system allows)
+    name: str  # relative to the raw folder, escaped (see display_name)
+    status: str | None = None
+    reason: str | None = None
+
+
+def scan_sources(raw: Path, exclude: Path | None = None) -> list[Source]:
+    """Every non-hidden entry of the raw folder (recursively), in a stable order: the regular
+    files to read, and a note for each entry that is not read (a FIFO, a device, a socket, a
+    symbolic link to nothing, a link loop, a file that cannot be opened).
+
+    Symbolic links are followed, to files and folders alike, also when they point outside the
+    raw folder (a user linking a folder in expects it read); a folder or file reached a second
+    time (a link back to a folder above it, two links to one file) is read once, under its first
+    name in path order, and the other names get a note. EXCLUDE (the processed folder, when it
+    lies inside the raw folder) is left out, so the build's own outputs are never inputs.
+    """
+    out: list[Source] = []
+    skip = _identity(exclude) if exclude is not None else None
+    seen_dirs: dict[tuple[int, int], str] = {}
+    seen_files: dict[tuple[int, int], str] = {}
+    root = _identity(raw)
+    if root is not None:
+        seen_dirs[root] = "the raw folder"
+    _walk(raw, raw, skip, seen_dirs, seen_files, out)
+    return sorted(out, key=lambda s: os.fsencode(s.path.relative_to(raw).as_posix()))
+
+
+def _walk(folder: Path, raw: Path, skip, seen_dirs: dict, seen_files: dict, out: list[Source]) -> None:
+    try:
+        names = sorted(os.listdir(folder), key=os.fsencode)
+    except OSError as exc:
+        out.append(
+            Source(
+                folder,
+                source_name(folder, raw),
+                "skipped",
+                f"a folder that cannot be listed ({exc.strerror})",
+            )
+        )
+        return
+    for entry in names:
+        if entry.startswith("."):
+            continue
+        path = folder / entry
+        name = source_name(path, raw)
+        try:
+            st = path.stat()  # follows symbolic links
+        except OSError as exc:
+            out.append(Source(path, name, *_unreachable(path, exc)))
+            continue
+        key = (st.st_dev, st.st_ino)
+        if stat.S_ISDIR(st.st_mode):
+            if key == skip:
+                continue
+            if key in seen_dirs:
+                out.append(
+                    Source(
+                        path,
+                        name,
+                        "skipped",
+                        f"a link to a folder already read ({seen_dirs[key]}); not read twice",
+                    )
+                )
+                continue
+            seen_dirs[key] = name
+            _walk(path, raw, skip, seen_dirs, seen_files, out)
+        elif stat.S_ISREG(st.st_mode):
+            if key in seen_files:
+                out.append(
+                    Source(
+                        path, name, "skipped", f"the same file as {seen_files[key]} (a link to it); read once"
+                    )
+                )
+                continue
+            seen_files[key] = name
+            if not os.access(path, os.R_OK):
+                out.append(Source(path, name, "rejected", "the file cannot be opened (permission denied)"))
+                continue
+            out.append(Source(path, name))
+        else:
+            out.append(Source(path, name, "skipped", f"{_kind(st.st_mode)}, not a file: nothing to read"))
+
+
+def _unreachable(path: Path, exc: OSError) -> tuple[str, str]:
+    if exc.errno == errno.ELOOP:
+        return "skipped", "a symbolic link loop (the link leads back to itself): nothing to read"
+    if path.is_symlink():
+        try:
+            target = display_name(os.readlink(path))
+        except OSError:
+            target = "?"
+        if exc.errno == errno.ENOENT:
+            return "skipped", f"a symbolic link to nothing (its target {target} does not exist)"
+        return "skipped", f"a symbolic link whose target {target} cannot be reached ({exc.strerror})"
+    return "rejected", f"the file cannot be opened ({exc.strerror})"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def list_sources(raw: Path, exclude: Path | None = None) -> list[Path]:
-    """Input files of the raw folder (recursively), in a stable order. EXCLUDE (the processed folder,
-    when it lies inside the raw folder) is left out, so the build's own outputs are never inputs."""
-    skip = exclude.resolve() if exclude is not None else None
-    files = [
-        p
-        for p in raw.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(raw).parts)
-        and not (skip is not None and p.resolve().is_relative_to(skip))
-    ]
-    return sorted(files, key=lambda p: p.relative_to(raw).as_posix())
+    """The regular files of the raw folder that are read (see scan_sources), in a stable order."""
+    return [s.path for s in scan_sources(raw, exclude) if s.status is None]
 
 
 def source_name(path: Path, raw: Path) -> str:
-    """The file's name as recorded in the tables: its path relative to the raw folder."""
-    return path.relative_to(raw).as_posix()
+    """The file's name as recorded in the tables: its path relative to the raw folder, escaped."""
+    return display_name(path.relative_to(raw).as_posix())
+
+
+def display_name(text: str) -> str:
+    """A file name as shown and stored: bytes that are not UTF-8 as \\xNN (a name is any bytes
+    on Linux; JSON and Parquet need text), control characters (a newline) as \\xNN too, so one
+    file is always one line. A valid name is unchanged."""
+    decoded = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return "".join(
+        f"\\x{ord(c):02x}"
+        if unicodedata.category(c) in ("Cc", "Zl", "Zp") and ord(c) < 0x100
+        else f"\\u{ord(c):04x}"
+        if unicodedata.category(c) in ("Cc", "Zl", "Zp")
+        else c
+        for c in decoded
+    )
 
 
 def file_sha256(path: Path) -> str:

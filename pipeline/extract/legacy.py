@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 
 from pipeline.common.sources import RejectedFile
+from pipeline.extract.budget import release_limits
 
 TARGET = {"doc": "docx", "wps": "docx", "et": "xlsx"}
 INSTALL_HINT = (
@@ -45,9 +46,10 @@ def convert(path: Path, fmt: str, out_dir: Path, timeout: float) -> Path:
         "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
         "--convert-to", target, "--outdir", str(out_dir), str(source),
     ]  # fmt: skip
-    proc = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, cwd=out_dir
-    )
+    proc = subprocess.Popen(  # LibreOffice maps far more address space than a read's budget allows
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, cwd=out_dir,
+        preexec_fn=release_limits,
+    )  # fmt: skip
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

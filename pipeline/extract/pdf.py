@@ -21,6 +21,7 @@ from pipeline.common.records import PageRecord, records_to_rows
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.sources import RejectedFile, check_pdf_bytes
 from pipeline.common.storage import rows_to_jsonl
+from pipeline.extract.failures import describe, failure_result
 from pipeline.extract.page import record_from_objects
 
 
@@ -193,7 +194,7 @@ def run_page_task(task: PageTask) -> dict:
             "scanned": scanned,
         }
     except Exception as exc:  # any parser failure rejects the file with its reason
-        return {"error": describe_pdf_error(exc)}
+        return failure_result(exc)
 
 
 def _plumber_pages(task: PageTask) -> list[tuple[PageRecord, list[dict]]]:
@@ -259,17 +260,9 @@ def is_scan(record: PageRecord, images: list[dict], min_cover: float) -> bool:
 
 
 def describe_pdf_error(exc: Exception) -> str:
-    """One line saying why a reader (PDFium, or pdfminer/pdfplumber) could not read a file."""
-    from pipeline.extract.pdfium import PdfiumError
-
-    if isinstance(exc, PdfiumError):
-        return str(exc)
-    inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
-    name = type(inner).__name__
-    if "Password" in name or "Encryption" in name:
-        return "encrypted PDF (a password is needed to open it)"
-    detail = str(inner).strip().splitlines()[0] if str(inner).strip() else ""
-    return f"unreadable PDF ({name}{': ' + detail[:120] if detail else ''})"
+    """One line saying why a reader (PDFium, or pdfminer/pdfplumber) could not read a file: the
+    catalogue's sentence (pipeline/extract/failures.py, pipeline/rules/pdf_errors.toml)."""
+    return describe(exc).reason
 
 
 def open_for_tasks(path: Path, settings: ExtractSettings, jobs: int) -> list[PageTask]:
@@ -278,9 +271,10 @@ def open_for_tasks(path: Path, settings: ExtractSettings, jobs: int) -> list[Pag
     try:
         n = _page_count(path, settings.engine)
     except Exception as exc:
-        raise RejectedFile(describe_pdf_error(exc)) from None
+        failure = describe(exc)
+        raise RejectedFile(failure.reason, detail=failure.detail) from None
     if n == 0:
-        raise RejectedFile("PDF has no pages")
+        raise RejectedFile("damaged PDF: no pages found (its page tree is empty or broken)")
     # Few large tasks: each task re-opens the file and reloads its fonts. Two tasks per worker
     # keeps both cores busy on a single long file.
     step = max(settings.pages_per_task, -(-n // max(1, jobs)))

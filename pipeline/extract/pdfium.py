@@ -28,6 +28,7 @@ the whole stream in memory.
 from __future__ import annotations
 
 import ctypes
+import os
 
 import pypdfium2_raw as R  # the raw bindings alone: pypdfium2's helpers take 4x longer to import
 
@@ -117,7 +118,7 @@ class Document:
 
     def __init__(self, path: str) -> None:
         _init()
-        self._handle = R.FPDF_LoadDocument(path.encode("utf-8"), None)
+        self._handle = R.FPDF_LoadDocument(os.fsencode(path), None)  # any file name, UTF-8 or not
         if not self._handle:
             code = R.FPDF_GetLastError()
             raise PdfiumError(_LOAD_ERRORS.get(code, f"unreadable PDF (PDFium error {code})"))

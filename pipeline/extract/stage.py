@@ -15,6 +15,7 @@ Run alone: python -m pipeline.extract --raw data/raw --processed data/processed
 from __future__ import annotations
 
 import argparse
+from functools import cache
 import os
 from pathlib import Path
 import sys
@@ -26,7 +27,7 @@ from pipeline.common.parallel import default_jobs, map_ordered
 from pipeline.common.progress import progress
 from pipeline.common.records import extract_schema
 from pipeline.common.settings import ENGINES, ExtractSettings, settings_bytes
-from pipeline.common.sources import RejectedFile, list_sources
+from pipeline.common.sources import RejectedFile, scan_sources
 from pipeline.common.storage import (
     EXTRACT_MANIFEST,
     build_dir,
@@ -39,10 +40,13 @@ from pipeline.common.storage import (
     write_json,
     write_parquet,
 )
+from pipeline.extract import budget as budgets
+from pipeline.extract.failures import describe
 from pipeline.extract.formats import READERS, sniff
-from pipeline.extract.ocr import OcrTask, image_frames, ocr_version, run_ocr_task
+from pipeline.extract.ocr import OcrTask, image_frames, ocr_version, recognizer, run_ocr_task
 from pipeline.extract.office import OfficeTask, run_office_task
-from pipeline.extract.pdf import PageTask, open_for_tasks, run_page_task
+from pipeline.extract.pdf import PageTask, run_page_task
+from pipeline.extract.preflight import open_pdf
 
 MANIFEST = EXTRACT_MANIFEST
 
@@ -83,13 +87,16 @@ def run(
     read_now: list[tuple[RawFile, dict]] = []  # files read in this run (not cached), to check afterwards
     pending: list[tuple[dict, list[PageTask | OfficeTask]]] = []
     if files is None:
-        files = raw_files(list_sources(raw, exclude=processed), raw)
-    inputs = [f.path for f in files]
-    if not inputs:
+        files = raw_files(scan_sources(raw, exclude=processed), raw)
+    if not files:
         log(f"warning: the raw folder {raw} holds no files; the tables will have no rows")
     scans: list[tuple[dict, list[dict], list[OcrTask]]] = []  # (entry, text-layer parts, OCR tasks)
+    budget = _budget(settings)
     for f in files:
         path = f.path
+        if f.status is not None:  # no file to read (a FIFO, a dangling link, …): a note
+            entries.append({"source_file": f.name, "sha256": "", "status": f.status, "reason": f.reason})
+            continue
         entry: dict[str, Any] = {"source_file": f.name, "sha256": f.sha256}
         entries.append(entry)
         target = cache / f"{entry['sha256']}.parquet"
@@ -105,27 +112,31 @@ def run(
                 entry.update(status="skipped", reason=fmt.skip)
                 continue
             if fmt.reader == READERS["image"]:  # a scan or photo: every frame read by OCR
-                try:
-                    frames = image_frames(path)
-                except ValueError as exc:
-                    raise RejectedFile(str(exc)) from None
+                frames = _first_look(image_frames, path, budget, entry)
                 entry["_pages"] = frames
                 scans.append((entry, [], [OcrTask(str(path), i, True, settings.ocr) for i in range(frames)]))
                 continue
             if fmt.name == "pdf":
-                page_tasks: list = open_for_tasks(path, settings, jobs)
+                _import_reader(settings.engine)
+                page_tasks: list = _first_look(open_pdf, (str(path), settings, jobs), budget, entry)
             else:
                 page_tasks = [OfficeTask(str(path), fmt.name, settings)]
             entry["_pages"] = page_tasks[-1].last
             pending.append((entry, page_tasks))
         except RejectedFile as exc:
-            entry.update(status="rejected", reason=str(exc))
+            entry.update(status="rejected", reason=str(exc), reason_detail=exc.detail)
+        except Exception as exc:  # a reader's failure outside its budgeted child: still one line
+            failure = describe(exc)
+            entry.update(status="rejected", reason=failure.reason, reason_detail=failure.detail)
     tasks = [t for _, ts in pending for t in ts]
     owners = [entry for entry, ts in pending for _ in ts]
     last_page = {id(entry): ts[-1].last for entry, ts in pending}
-    results = map_ordered(run_task, tasks, jobs, scheduler)
-    if tasks:  # load the Parquet writer while the workers parse (they are already started)
-        threading.Thread(target=_import_arrow, daemon=True).start()
+    results = map_ordered(budgets.Budgeted(run_task, budget), tasks, jobs, scheduler)
+    # Load the Parquet writer while the workers parse (they are already started). Not when a task
+    # is forked from this process (jobs=1, a single task): a fork must not race a running import.
+    loader = threading.Thread(target=_import_arrow, daemon=True)
+    if tasks and (scheduler or (jobs > 1 and len(tasks) > 1)):
+        loader.start()
     current: dict | None = None
     parts: list[dict] = []
     bar = progress(total=sum(t.last - t.first for t in tasks), desc="extract", unit="page")
@@ -141,11 +152,13 @@ def run(
             else:
                 _finish(owner, parts, cache)
     bar.close()
+    if loader.is_alive():
+        loader.join()  # before OCR tasks may be forked from this process
     _read_scans(scans, cache, jobs, scheduler, settings)
     _reject_changed(read_now, cache)
     if scans or any(e.get("ocr_pages") for e in entries):
         _prune_ocr_cache(processed, settings, {e["sha256"] for e in entries})
-    prune_cache(cache, {Path(e["cache"]).name for e in entries})
+    prune_cache(cache, {Path(e["cache"]).name for e in entries if "cache" in e})
     for e in entries:
         if e["status"] != "ok":
             e.pop("cache", None)
@@ -158,7 +171,7 @@ def run(
     skipped = sum(1 for e in entries if e["status"] == "skipped")
     log(
         f"extract: {len(entries)} raw files: {read} read, {cached} unchanged (cached), {rejected} rejected"
-        + (f", {skipped} skipped (no duty-list format)" if skipped else "")
+        + (f", {skipped} skipped (not duty-list files)" if skipped else "")
     )
     return manifest
 
@@ -180,6 +193,59 @@ def run_task(task: PageTask | OfficeTask) -> dict:
     return run_page_task(task) if isinstance(task, PageTask) else run_office_task(task)
 
 
+def _budget(settings: ExtractSettings) -> budgets.Budget:
+    return budgets.Budget(settings.budget_seconds, settings.budget_memory_mb)
+
+
+def _first_look(func, args, budget: budgets.Budget, entry: dict):
+    """func(*args) (a file's first look: its page tasks or frames) in a budgeted child; raises
+    RejectedFile with the reason (its own, or the budget it exceeded)."""
+    outcome = budgets.call(_star, (func, args if isinstance(args, tuple) else (args,)), budget)
+    _add_stats(entry, outcome.stats)
+    if outcome.ok:
+        return outcome.value
+    exc = outcome.value
+    if isinstance(exc, RejectedFile):
+        raise exc
+    if isinstance(exc, ValueError) and func is image_frames:  # image_frames' own reason
+        raise RejectedFile(str(exc)) from None
+    if isinstance(exc, BaseException):
+        failure = describe(exc)
+        raise RejectedFile(failure.reason, detail=failure.detail)
+    raise RejectedFile(outcome.reason, detail=outcome.detail)
+
+
+@cache
+def _import_reader(engine: str) -> None:
+    """Import the PDF reader here, once: the budgeted children forked from this process, and from
+    the workers forked from it, inherit it instead of importing it again for every task."""
+    if engine == "pdfplumber":
+        import pdfminer.converter  # noqa: F401
+        import pdfminer.layout  # noqa: F401
+        import pdfminer.pdfinterp  # noqa: F401
+        import pdfplumber  # noqa: F401
+    else:
+        import pipeline.extract.pdfium  # noqa: F401
+
+
+def _star(call: tuple):
+    func, args = call
+    return func(*args)
+
+
+def _add_stats(entry: dict, stats: dict | None) -> None:
+    """Sum a file's read figures over its tasks (CPU), keep the largest (wall, memory)."""
+    if not stats:
+        return
+    acc = entry.setdefault(
+        "budget", {"tasks": 0, "cpu_s": 0.0, "wall_s": 0.0, "peak_mb": 0.0, "added_mb": 0.0}
+    )
+    acc["tasks"] += 1
+    acc["cpu_s"] = round(acc["cpu_s"] + stats["cpu_s"], 3)
+    for k in ("wall_s", "peak_mb", "added_mb"):
+        acc[k] = max(acc[k], stats[k])
+
+
 def _read_scans(
     scans: list, cache: Path, jobs: int, scheduler: str | None, settings: ExtractSettings
 ) -> None:
@@ -196,7 +262,8 @@ def _read_scans(
     ocr_dir.mkdir(parents=True, exist_ok=True)
     keyed = [(entry, t, ocr_dir / f"{entry['sha256']}-{t.index}.json") for entry, _, ts in scans for t in ts]
     todo = [t for _, t, path in keyed if not path.exists()]
-    results = iter(map_ordered(run_ocr_task, todo, jobs, scheduler))
+    read = budgets.Budgeted(run_ocr_task, _budget(settings), prepare=_load_recognizer)
+    results = iter(map_ordered(read, todo, jobs, scheduler))
     bar = progress(total=len(todo), desc="ocr", unit="page")
     done: dict[Path, dict] = {}
     for _, _, path in keyed:
@@ -220,6 +287,11 @@ def _read_scans(
     for entry, parts, ts in scans:
         ocr_parts = [done[ocr_dir / f"{entry['sha256']}-{t.index}.json"] for t in ts]
         _finish(entry, parts + ocr_parts, cache)
+
+
+def _load_recognizer(task: OcrTask) -> None:
+    """Load the OCR model once per worker, before the budgeted child is forked (it inherits it)."""
+    recognizer(task.settings.threads)
 
 
 def _prune_ocr_cache(processed: Path, settings: ExtractSettings, live: set[str]) -> None:
@@ -254,7 +326,12 @@ def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
     """Write one file's extracted pages (the results of its page tasks, in order), or reject it."""
     pages = entry.pop("_pages")
     pages = parts[0].get("pages", pages)  # an office file counts its pages once read
-    error = next((p["error"] for p in parts if "error" in p), None)
+    for p in parts:
+        _add_stats(entry, p.pop("budget", None))
+    failed = next((p for p in parts if "error" in p), None)
+    error = failed["error"] if failed else None
+    if failed and failed.get("error_detail"):
+        entry["reason_detail"] = failed["error_detail"]
     ocr_pages = sorted(n for p in parts for n in p.get("ocr", ()))
     if error is None and sum(p["n_chars"] for p in parts) == 0:
         error = (

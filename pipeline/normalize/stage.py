@@ -444,6 +444,7 @@ def run(
                     "sha256": entry.get("sha256", ""),
                     "status": entry["status"],
                     "reason": entry.get("reason"),
+                    "reason_detail": entry.get("reason_detail"),
                     "format": entry.get("format"),
                     "reader": entry.get("reader"),
                     "pages": entry.get("pages"),

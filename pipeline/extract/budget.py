@@ -1,0 +1,240 @@
+"""Budgets: every read of a raw file runs in a forked child process with a CPU-time and memory limit.
+
+A damaged or hostile file (a decompression bomb: a 1.4 MB PDF holding a 1 GiB stream; a page
+tree that loops; a parser caught in a loop) then costs at most its budget and only itself: the
+child is stopped, the file is rejected with one line naming the budget it exceeded, and the
+build goes on with the other files. The parent (a pool worker, or the build's own process with
+jobs=1) never runs a parser itself.
+
+Limits, from `ExtractSettings`:
+- `budget_seconds`: CPU seconds one read task may use (RLIMIT_CPU: the kernel stops the child);
+  the wall clock is a backstop at `WALL_FACTOR` times that, for a read blocked on I/O. CPU time,
+  not wall time, so a busy machine does not reject good files.
+- `budget_memory_mb`: memory the reading process may hold in all (its resident size watched
+  while it runs, and RLIMIT_AS on its address space), but at least a quarter of it for the read
+  itself, however much the forking process already held (the build's own process with jobs=1).
+
+The child is forked (not a fresh interpreter), so the fast path only pays for a fork. The
+result comes back pickled through a pipe; per-task figures (CPU, wall seconds, peak memory)
+come with it, under the key "budget", for the manifest and the fuzzer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+import faulthandler
+import os
+import pickle
+import resource
+import select
+import signal
+import sys
+import time
+from typing import Any
+
+CRASHED = "the reader crashed on this file (it is probably damaged)"
+WALL_FACTOR = 10  # a read still running after this many times its CPU budget in wall time is stopped
+_POLL = 0.05  # seconds between checks of the child's resident memory
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+_CRASH_SIGNALS = {signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGTRAP}
+
+
+@dataclass(frozen=True)
+class Budget:
+    seconds: float  # CPU seconds per read task
+    memory_mb: int  # memory a read task's process may hold (see allowance)
+
+    def allowance(self, base_rss: int) -> int:
+        """Bytes a read may add to a process that holds `base_rss` when it forks."""
+        limit = self.memory_mb << 20
+        return max(limit - base_rss, limit // 4)
+
+    def time_reason(self) -> str:
+        return f"reading it exceeds the {self.seconds:g} s time budget (ExtractSettings.budget_seconds)"
+
+    def memory_reason(self) -> str:
+        return f"reading it exceeds the {self.memory_mb} MB memory budget (ExtractSettings.budget_memory_mb)"
+
+
+@dataclass(frozen=True)
+class Budgeted:
+    """`func(task)` run in a budgeted child: a picklable callable for `map_ordered`."""
+
+    func: Callable[[Any], dict]
+    budget: Budget
+    prepare: Callable[[Any], None] | None = None  # run before forking, so children inherit it (a model)
+
+    def __call__(self, task: Any) -> dict:
+        if self.prepare is not None:
+            self.prepare(task)
+        return run(self.func, task, self.budget)
+
+
+def run(func: Callable[[Any], dict], task: Any, budget: Budget) -> dict:
+    """func(task) (a reader returning a result dict; {"error": reason} for a bad file) in a child
+    process within `budget`; a child over budget or crashed gives {"error": reason} instead."""
+    outcome = call(func, task, budget)
+    result = outcome.value if outcome.ok and isinstance(outcome.value, dict) else {"error": outcome.reason}
+    if outcome.detail and "error" in result and "error_detail" not in result:
+        result["error_detail"] = outcome.detail
+    if result.get("error_kind") == "memory":  # a MemoryError caught by the reader: over its budget
+        result["error"] = budget.memory_reason()
+    result["budget"] = outcome.stats
+    return result
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    value: Any = None
+    reason: str = ""  # why there is no value (a sentence for the user)
+    detail: str = ""  # the technical detail (signal, exception), for source_files.reason_detail
+    stats: dict | None = None
+
+
+def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
+    """func(arg) in a forked child within `budget`. An exception raised by func comes back as
+    Outcome(ok=False, value=the exception) when it can be pickled."""
+    base_rss = _rss(os.getpid())
+    base_vm = _vm_size()
+    read_fd, write_fd = os.pipe()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child: limit, run, send the result, leave without cleanup handlers
+        code = 0
+        try:
+            os.close(read_fd)
+            faulthandler.disable()  # a reader's crash is reported as a line, never as a stack dump
+            _limit(budget, base_vm + budget.allowance(base_rss))
+            try:
+                payload: tuple = ("ok", func(arg))
+            except MemoryError:
+                payload = ("memory", None)
+            except Exception as exc:
+                payload = ("raised", exc)
+            try:
+                data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # an exception that cannot be pickled: its text
+                data = pickle.dumps(("raised", RuntimeError(f"{type(exc).__name__}: {exc}")))
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(data)
+        except MemoryError:
+            code = 3
+        except BaseException:
+            code = 4
+        os._exit(code)
+    os.close(write_fd)
+    chunks: list[bytes] = []
+    killed = ""
+    peak = 0
+    limit = budget.allowance(base_rss)
+    deadline = start + budget.seconds * WALL_FACTOR
+    with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+        while True:
+            ready, _, _ = select.select([pipe], [], [], _POLL)
+            if ready:
+                chunk = pipe.read(1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            if not killed:
+                rss = _rss(pid)
+                peak = max(peak, rss)
+                if rss - base_rss > limit:
+                    killed = "memory"
+                elif time.monotonic() > deadline:
+                    killed = "wall"
+                if killed:
+                    _kill(pid)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.monotonic() - start
+    cpu = usage.ru_utime + usage.ru_stime
+    peak = max(peak, usage.ru_maxrss * _MAXRSS_UNIT)
+    stats = {
+        "cpu_s": round(cpu, 3),
+        "wall_s": round(wall, 3),
+        "peak_mb": round(peak / (1 << 20), 1),
+        "added_mb": round(max(0, peak - base_rss) / (1 << 20), 1),
+    }
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    if killed == "memory":
+        return Outcome(
+            False, reason=budget.memory_reason(), detail="stopped: resident memory over budget", stats=stats
+        )
+    if killed == "wall" or sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= budget.seconds):
+        detail = f"stopped after {cpu:.1f} s CPU, {wall:.1f} s wall"
+        return Outcome(False, reason=budget.time_reason(), detail=detail, stats=stats)
+    if sig is not None:
+        name = signal.Signals(sig).name
+        if sig in _CRASH_SIGNALS and peak - base_rss >= limit // 2:  # an allocation refused at the limit
+            return Outcome(
+                False, reason=budget.memory_reason(), detail=f"reader stopped by {name}", stats=stats
+            )
+        return Outcome(False, reason=CRASHED, detail=f"signal {name}", stats=stats)
+    if os.WEXITSTATUS(status) == 3 or not chunks:
+        code = os.WEXITSTATUS(status)
+        if code == 3 or peak - base_rss >= limit // 2:
+            return Outcome(False, reason=budget.memory_reason(), detail=f"exit status {code}", stats=stats)
+        return Outcome(
+            False,
+            reason=CRASHED,
+            detail=f"exit status {code}",
+            stats=stats,
+        )
+    kind, value = pickle.loads(b"".join(chunks))
+    if kind == "memory":
+        return Outcome(False, reason=budget.memory_reason(), detail="MemoryError", stats=stats)
+    if kind == "raised":
+        return Outcome(False, value=value, reason=str(value), stats=stats)
+    return Outcome(True, value=value, stats=stats)
+
+
+def release_limits() -> None:
+    """Lift a budgeted child's memory limit in a program it starts (LibreOffice maps far more
+    address space than it uses; its conversion has a time limit of its own). For preexec_fn."""
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _limit(budget: Budget, soft: int) -> None:
+    """The child's limits; a system that refuses one (macOS enforces no RLIMIT_AS) keeps the
+    parent's watch (wall clock; resident size where /proc exists)."""
+    cpu = max(1, int(budget.seconds + 0.999))
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    except (ValueError, OSError):
+        pass
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or soft < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _vm_size() -> int:
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[0]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -1,0 +1,5 @@
+import sys
+
+from pipeline.fuzz.run import main
+
+sys.exit(main())

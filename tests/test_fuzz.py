@@ -1,0 +1,39 @@
+"""The fuzzer in the test suite: a few dozen seeded mutants beside a good file, through the real
+stages (`make fuzz N=1000` runs the deep version). Budgets are small here so bombs stop fast."""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.fuzz.mutate import OPERATIONS, mutant
+from pipeline.fuzz.run import Config, bases, run
+
+SEED = 25  # its first 30 mutants cover 15 of the 16 operations (bombs and odd names included)
+
+
+def test_a_few_dozen_mutants_keep_the_good_file_and_each_get_one_line(tmp_path):
+    config = Config(
+        seed=SEED, n=30, batch=30, jobs=2, engine="pdfplumber", budget_seconds=5, budget_memory_mb=400
+    )
+    summary = run(config, tmp_path / "fuzz", log=lambda *a: None)
+    checks = summary["checks"]
+    assert checks["batches_good_file_intact"] == checks["batches"] == 1
+    assert checks["tracebacks"] == 0 and checks["batch_failures"] == 0
+    assert checks["mutant_failures"] == 0, json.dumps(summary["failures"], ensure_ascii=False)[:2000]
+    outcomes = {o["operation"]: o for o in summary["operations"]}
+    assert sum(o["rejected"] for o in outcomes.values()) > 0 and sum(o["read"] for o in outcomes.values()) > 0
+    saved = json.loads((tmp_path / "fuzz" / "summary.json").read_text(encoding="utf-8"))
+    assert saved["seed"] == SEED and (tmp_path / "fuzz" / "summary.md").read_text(
+        encoding="utf-8"
+    ).startswith(f"# Fuzz run: seed {SEED}, 30 mutants")
+
+
+def test_mutants_are_made_again_from_their_seed_and_index():
+    files = bases()
+    assert mutant(SEED, 7, files) == mutant(SEED, 7, files)
+    assert (
+        mutant(SEED, 7, files).data != mutant(SEED + 1, 7, files).data
+        or mutant(SEED, 7, files).op == "bad_name"
+    )
+    made = {mutant(SEED, i, files).op.split(":")[0] for i in range(400)}
+    assert made == set(OPERATIONS)  # every operation occurs in a run of a few hundred
