@@ -26,7 +26,10 @@ from tests.conftest import make_all as make
 
 GOOD = LAYOUTS / "rect_borders" / "tianshui_zhangjiachuan_malu.pdf"
 OTHER = LAYOUTS / "rows_kept_whole" / "dingxi_lintao_hongqi.pdf"
-SMALL = ExtractSettings(budget_seconds=5, budget_memory_mb=300)
+# Small budgets, with the reader these bombs are slow and large for: pdfminer interprets every
+# operator in Python, where PDFium reads millions of "q Q" in half a second. The budgets are the
+# same code for both readers (pipeline/extract/budget.py wraps either).
+SMALL = ExtractSettings(engine="pdfplumber", budget_seconds=5, budget_memory_mb=300)
 
 
 def bomb(path: Path, pattern: bytes, size_mb: int, streams: int = 1) -> Path:
@@ -126,9 +129,8 @@ def test_a_damaged_pdf_gets_a_sentence_and_its_detail_in_source_files(tmp_path):
         "rejected no_root.pdf: damaged PDF: the document catalogue (/Root, which says where the pages are) is missing"
     )
     sources = pd.read_parquet(tmp_path / "processed" / "source_files.parquet").set_index("source_file")
-    assert (
-        sources.loc["no_root.pdf", "reason_detail"]
-        == "PDFSyntaxError: No /Root object! - Is this really a PDF?"
+    assert sources.loc["no_root.pdf", "reason_detail"].startswith(
+        "PDFSyntaxError: No /Root object! - Is this really a PDF?"
     )
     assert pd.isna(sources.loc["good.pdf", "reason_detail"]) and sources.loc["good.pdf", "n_items"] > 0
 

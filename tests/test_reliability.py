@@ -312,3 +312,17 @@ def test_ctrl_c_gives_one_line_and_keeps_the_previous_tables(built, tmp_path):
     ]
     assert published(processed) == before
     assert leftovers(processed) == []
+
+
+def test_a_bug_gives_one_line_and_the_traceback_in_a_file(built):
+    raw, processed, before = built
+    shutil.copy2(OTHER, raw / "b.pdf")
+    result = make(raw, processed, env={"PIPELINE_FAULT": "staged:raise"})
+    assert result.returncode != 0
+    [line] = lines(result.stderr)
+    assert line.startswith(
+        "build: internal error (RuntimeError: fault injected at staged); the previous tables"
+    )
+    assert "Traceback" not in result.stderr
+    assert "fault injected at staged" in (processed / ".build" / "last-error.txt").read_text()
+    assert published(processed) == before and leftovers(processed) == []

@@ -27,6 +27,7 @@ from pipeline.common.lock import hold
 from pipeline.common.report import summarize
 from pipeline.common.settings import ENGINES, ExtractSettings, add_strict_option
 from pipeline.common.sources import scan_sources
+from pipeline.common.storage import build_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +59,15 @@ def main(argv: list[str] | None = None) -> int:
         partly = publication.discard(args.processed)
         print(f"build: interrupted; {aftermath(partly)}", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback kept for a report
+        partly = publication.discard(args.processed)
+        saved = save_traceback(args.processed)
+        print(
+            f"build: internal error ({type(exc).__name__}: {exc}); {aftermath(partly)}; "
+            f"please report it with {saved}",
+            file=sys.stderr,
+        )
+        return 3
 
 
 def build(args: argparse.Namespace) -> int:
@@ -98,6 +108,19 @@ def build(args: argparse.Namespace) -> int:
     if problems:
         print(f"normalize: {len(problems)} problem(s), listed in the problems table", file=sys.stderr)
     return summarize(processed)
+
+
+def save_traceback(processed: Path) -> str:
+    """Write the current exception's traceback to .build/last-error.txt (or say where it is)."""
+    import traceback
+
+    target = build_dir(processed) / "last-error.txt"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(traceback.format_exc(), encoding="utf-8")
+        return str(target)
+    except OSError:
+        return "the traceback (it could not be saved)"
 
 
 def folder_problem(raw: Path, processed: Path) -> str | None:

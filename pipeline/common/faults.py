@@ -3,8 +3,9 @@
 A build passes these points in order (see POINTS). With PIPELINE_FAULT=NAME in the environment
 the process kills itself with SIGKILL at that point, as a power cut or `kill -9` would: no
 cleanup handler runs. PIPELINE_FAULT=NAME:wait:PATH instead creates PATH.reached and waits there
-until PATH exists, so a test can change the raw folder at exactly that moment. Unset (always, in
-normal use), a point costs one dictionary lookup.
+until PATH exists, so a test can change the raw folder at exactly that moment;
+PIPELINE_FAULT=NAME:raise raises an error there, as a bug would. Unset (always, in normal use),
+a point costs one dictionary lookup.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def point(name: str) -> None:
     target, _, action = spec.partition(":")
     if target != name:
         return
+    if action == "raise":
+        raise RuntimeError(f"fault injected at {name}")
     if action.startswith("wait:"):
         release = Path(action[len("wait:") :])
         Path(f"{release}.reached").touch()

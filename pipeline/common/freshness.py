@@ -164,7 +164,8 @@ def changed_while_read(f: RawFile) -> bool:
 
 
 def _racy(key: StatKey, taken_ns: int) -> bool:
-    return max(key[1], key[2]) >= taken_ns - RACY_NS
+    """Changed too close to TAKEN_NS to trust the stat key next time (an entry without one: always)."""
+    return not key or max(key[1], key[2]) >= taken_ns - RACY_NS
 
 
 def _stat(path: Path) -> os.stat_result | None:

@@ -12,7 +12,7 @@ A file is split into page tasks so that a long file keeps every core busy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 import logging
 from pathlib import Path
@@ -271,8 +271,17 @@ def open_for_tasks(path: Path, settings: ExtractSettings, jobs: int) -> list[Pag
     try:
         n = _page_count(path, settings.engine)
     except Exception as exc:
-        failure = describe(exc)
-        raise RejectedFile(failure.reason, detail=failure.detail) from None
+        if settings.engine == "pdfplumber" or "encrypted" in str(exc):
+            failure = describe(exc)
+            raise RejectedFile(failure.reason, detail=failure.detail) from None
+        # PDFium gives one word for any damage ("format"): pdfminer, which repairs other damage,
+        # may still read the file, and else says what is wrong in words the catalogue knows.
+        settings = replace(settings, engine="pdfplumber")
+        try:
+            n = _page_count(path, settings.engine)
+        except Exception as second:
+            failure = describe(second)
+            raise RejectedFile(failure.reason, detail=f"{failure.detail} (PDFium: {exc})") from None
     if n == 0:
         raise RejectedFile("damaged PDF: no pages found (its page tree is empty or broken)")
     # Few large tasks: each task re-opens the file and reloads its fonts. Two tasks per worker
