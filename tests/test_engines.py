@@ -113,9 +113,10 @@ def assert_same_output(case: str, tmp_path: Path) -> None:
     problems = [d for name in a for d in differences(a[name], b[name], name)]
     assert problems == [], problems[:10]
     for table in TABLES:
-        assert pq.read_table(fast / f"{table}.parquet").equals(
-            pq.read_table(reference / f"{table}.parquet")
-        ), table
+        ours, theirs = (pq.read_table(folder / f"{table}.parquet") for folder in (fast, reference))
+        if table == "source_files":  # the technical detail names each reader's own exception
+            ours, theirs = (t.drop_columns(["reason_detail"]) for t in (ours, theirs))
+        assert ours.equals(theirs), table
 
 
 @pytest.mark.parametrize("case", FAST_CASES)

@@ -7,9 +7,10 @@ build goes on with the other files. The parent (a pool worker, or the build's ow
 jobs=1) never runs a parser itself.
 
 Limits, from `ExtractSettings`:
-- `budget_seconds`: CPU seconds one read task may use (RLIMIT_CPU: the kernel stops the child);
-  the wall clock is a backstop at `WALL_FACTOR` times that, for a read blocked on I/O. CPU time,
-  not wall time, so a busy machine does not reject good files.
+- `budget_seconds`: seconds one read task may take, in CPU time (RLIMIT_CPU: the kernel stops
+  the child) and in wall time alike (the parent stops it), so no read runs longer, even one blocked
+  on I/O. A task is a few dozen pages (a good one takes well under a second), so even a heavily
+  loaded machine leaves good files far inside the budget.
 - `budget_memory_mb`: memory the reading process may hold in all (its resident size watched
   while it runs, and RLIMIT_AS on its address space), but at least a quarter of it for the read
   itself, however much the forking process already held (the build's own process with jobs=1).
@@ -34,8 +35,8 @@ import time
 from typing import Any
 
 CRASHED = "the reader crashed on this file (it is probably damaged)"
-WALL_FACTOR = 10  # a read still running after this many times its CPU budget in wall time is stopped
-_POLL = 0.05  # seconds between checks of the child's resident memory
+WALL_FACTOR = 1.0  # a read still running after this many times its budget in wall time is stopped
+_POLL = 0.01  # seconds between checks of the child's resident memory (a bomb inflating at 1 GB/s overshoots 10 MB)
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
 _CRASH_SIGNALS = {signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGTRAP}
