@@ -23,7 +23,7 @@ from pipeline.analysis.similarity import resembling_pairs
 from pipeline.clean.dates import dates_in
 from pipeline.normalize.departments import resolve
 from pipeline.normalize.duties import DutyMatcher, MatchSettings, normalise
-from pipeline.normalize.revisions import Version, changes, newest, pair_items
+from pipeline.normalize.revisions import Version, changes, defects, newest, pair_items
 from pipeline.normalize.similarity import idf_weights, ngrams, scores
 from pipeline.normalize.stage import township_id
 
@@ -269,6 +269,18 @@ def test_the_newer_version_is_the_later_document_date_else_the_later_file():
         newest([Version("v1.pdf", "1", None, None), Version("v2.pdf", "2", None, None)]).source_file
         == "v2.pdf"
     )
+
+
+def test_a_damaged_copy_never_replaces_the_sound_version():
+    """Same date (or none): the version with fewer defects is current, however new the other file."""
+    sound = Version("a.pdf", "1", None, modified=100.0)
+    damaged = Version("a_copy.pdf", "2", None, modified=900.0)
+    assert newest([sound, damaged], {"a.pdf": 0, "a_copy.pdf": 3}) is sound
+    assert newest([sound, damaged], {"a.pdf": 0, "a_copy.pdf": 0}) is damaged
+    rows = [{"seq": 1, "name": "甲"}, {"seq": 2, "name": "乙"}, {"seq": 4, "name": "丙"}]
+    assert defects(rows) == 1  # 3 missing
+    assert defects([*rows, {"seq": 4, "name": None}]) == 3  # and 4 twice, and a name empty
+    assert defects([{"seq": 1, "name": "甲"}, {"seq": 2, "name": "乙"}]) == 0
 
 
 def test_dates_in_text():

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import zlib
 
 import pandas as pd
 import pytest
@@ -326,3 +327,32 @@ def test_a_bug_gives_one_line_and_the_traceback_in_a_file(built):
     assert "Traceback" not in result.stderr
     assert "fault injected at staged" in (processed / ".build" / "last-error.txt").read_text()
     assert published(processed) == before and leftovers(processed) == []
+
+
+def test_a_damaged_copy_of_a_good_file_does_not_replace_its_tables(tmp_path):
+    """A copy of the good file with one page's content gone (the coordination list's 序号 then
+    jump), written later: the damaged list does not replace the good one, so every item table
+    holds what the good file alone gives."""
+    from pipeline.fuzz.mutate import Pdf
+
+    alone, both = tmp_path / "alone", tmp_path / "both"
+    for raw in (alone, both):
+        raw.mkdir()
+        shutil.copy2(OTHER, raw / "a.pdf")
+    pdf = Pdf.parse(OTHER.read_bytes())
+    pdf.add_contents(pdf.pages()[2], [zlib.compress(b"")])  # the third page prints nothing
+    (both / "a_copy.pdf").write_bytes(pdf.write())
+    os.utime(both / "a_copy.pdf", (2_000_000_000, 2_000_000_000))  # newer than the good file
+    assert make(alone, tmp_path / "out_alone").returncode == 0
+    result = make(both, tmp_path / "out_both")
+    assert "Traceback" not in result.stderr
+    for table in ("basic_items", "coordination_items", "reclaimed_items", "duty_steps"):
+        ours, theirs = (
+            pd.read_parquet(tmp_path / out / f"{table}.parquet").drop(
+                columns=["source_file", "duty_id"], errors="ignore"
+            )
+            for out in ("out_both", "out_alone")
+        )
+        pd.testing.assert_frame_equal(ours, theirs)
+    coordination = pd.read_parquet(tmp_path / "out_both" / "coordination_items.parquet")
+    assert set(coordination.source_file) == {"a.pdf"}  # the damaged copy's list (a gap) is not current

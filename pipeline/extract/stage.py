@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.common.freshness import RawFile, changed_while_read, raw_files
 from pipeline.common.parallel import default_jobs, map_ordered
@@ -43,10 +43,21 @@ from pipeline.common.storage import (
 from pipeline.extract import budget as budgets
 from pipeline.extract.failures import describe
 from pipeline.extract.formats import READERS, sniff
-from pipeline.extract.ocr import OcrTask, image_frames, ocr_version, recognizer, run_ocr_task
 from pipeline.extract.office import OfficeTask, run_office_task
 from pipeline.extract.pdf import PageTask, run_page_task
 from pipeline.extract.preflight import open_pdf
+
+if TYPE_CHECKING:
+    from pipeline.extract.ocr import OcrTask
+
+
+def _ocr():
+    """The OCR reader, imported only when a scan is read (it imports numpy and OpenCV: 0.06 s
+    that a build of text PDFs need not wait for before its workers start)."""
+    from pipeline.extract import ocr
+
+    return ocr
+
 
 MANIFEST = EXTRACT_MANIFEST
 
@@ -107,18 +118,21 @@ def run(
         read_now.append((f, entry))
         try:
             fmt = sniff(path)
-            entry.update(format=fmt.name, reader=fmt.reader)
+            entry.update(format=fmt.name, reader=settings.engine if fmt.name == "pdf" else fmt.reader)
             if fmt.skip is not None:
                 entry.update(status="skipped", reason=fmt.skip)
                 continue
             if fmt.reader == READERS["image"]:  # a scan or photo: every frame read by OCR
-                frames = _first_look(image_frames, path, budget, entry)
+                frames = _first_look(_ocr().image_frames, path, budget, entry)
                 entry["_pages"] = frames
-                scans.append((entry, [], [OcrTask(str(path), i, True, settings.ocr) for i in range(frames)]))
+                scans.append(
+                    (entry, [], [_ocr().OcrTask(str(path), i, True, settings.ocr) for i in range(frames)])
+                )
                 continue
             if fmt.name == "pdf":
                 _import_reader(settings.engine)
                 page_tasks: list = _first_look(open_pdf, (str(path), settings, jobs), budget, entry)
+                entry["reader"] = page_tasks[0].settings.engine  # pdfplumber where PDFium failed
             else:
                 page_tasks = [OfficeTask(str(path), fmt.name, settings)]
             entry["_pages"] = page_tasks[-1].last
@@ -148,7 +162,9 @@ def run(
         if task.last == last_page[id(owner)]:
             scanned = [i for p in parts for i in p.get("scanned", ())]
             if scanned and not any("error" in p for p in parts):
-                scans.append((owner, parts, [OcrTask(task.path, i, False, settings.ocr) for i in scanned]))
+                scans.append(
+                    (owner, parts, [_ocr().OcrTask(task.path, i, False, settings.ocr) for i in scanned])
+                )
             else:
                 _finish(owner, parts, cache)
     bar.close()
@@ -207,7 +223,7 @@ def _first_look(func, args, budget: budgets.Budget, entry: dict):
     exc = outcome.value
     if isinstance(exc, RejectedFile):
         raise exc
-    if isinstance(exc, ValueError) and func is image_frames:  # image_frames' own reason
+    if isinstance(exc, ValueError) and func.__name__ == "image_frames":  # image_frames' own reason
         raise RejectedFile(str(exc)) from None
     if isinstance(exc, BaseException):
         failure = describe(exc)
@@ -258,11 +274,11 @@ def _read_scans(
     """
     if not scans:  # ocr_version imports onnxruntime and the OCR model's package: 0.15 s
         return
-    ocr_dir = cache.parent.parent / "ocr" / ocr_version(settings.ocr)
+    ocr_dir = cache.parent.parent / "ocr" / _ocr().ocr_version(settings.ocr)
     ocr_dir.mkdir(parents=True, exist_ok=True)
     keyed = [(entry, t, ocr_dir / f"{entry['sha256']}-{t.index}.json") for entry, _, ts in scans for t in ts]
     todo = [t for _, t, path in keyed if not path.exists()]
-    read = budgets.Budgeted(run_ocr_task, _budget(settings), prepare=_load_recognizer)
+    read = budgets.Budgeted(_ocr().run_ocr_task, _budget(settings), prepare=_load_recognizer)
     results = iter(map_ordered(read, todo, jobs, scheduler))
     bar = progress(total=len(todo), desc="ocr", unit="page")
     done: dict[Path, dict] = {}
@@ -291,13 +307,13 @@ def _read_scans(
 
 def _load_recognizer(task: OcrTask) -> None:
     """Load the OCR model once per worker, before the budgeted child is forked (it inherits it)."""
-    recognizer(task.settings.threads)
+    _ocr().recognizer(task.settings.threads)
 
 
 def _prune_ocr_cache(processed: Path, settings: ExtractSettings, live: set[str]) -> None:
     """Drop OCR results of files no longer in the raw folder and of other OCR code versions."""
     root = build_dir(processed) / "ocr"
-    keep = root / ocr_version(settings.ocr)
+    keep = root / _ocr().ocr_version(settings.ocr)
     for folder in root.iterdir() if root.is_dir() else ():
         for path in folder.glob("*.json"):
             if folder != keep or path.name.rsplit("-", 1)[0] not in live:

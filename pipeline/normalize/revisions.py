@@ -5,8 +5,10 @@ identity, same list kind, different content) and at least half of the longer ver
 in the other (same duty, pipeline/normalize/duties.py), they are versions of one list: the newer is
 current (its items go into the item tables) and the older is only compared with it, item by item
 and field by field, into the `changes` table. Newer means: the later date the documents give
-themselves (pipeline/clean/dates.py), when both give one and they differ; else the later
-modification time of the raw files; else the later file name (…_v2 after …_v1).
+themselves (pipeline/clean/dates.py), when both give one and they differ; else, among the versions
+with the fewest defects (broken 序号 numbering, empty names: a damaged copy of a file never
+replaces the sound one it was copied from), the later modification time of the raw files; else
+the later file name (…_v2 after …_v1).
 
 This rule runs before any check for duplicate townships: files that are not versions of one list
 (identical files, or lists sharing too few items) are left as they are for that check.
@@ -39,12 +41,24 @@ class Version:
         return (self.modified or 0.0, self.source_file)
 
 
-def newest(versions: list[Version]) -> Version:
-    """The current version (see module doc)."""
+def newest(versions: list[Version], defects: dict[str, int] | None = None) -> Version:
+    """The current version (see module doc). DEFECTS: each version's count of broken numbering
+    and empty names (`defects`), by source file; without it every version counts as sound."""
     dated = {v.document_date for v in versions}
     if None not in dated and len(dated) == len(versions):
         return max(versions, key=lambda v: (v.document_date, v.source_file))
-    return max(versions, key=Version.key)
+    found = defects or {}
+    fewest = min(found.get(v.source_file, 0) for v in versions)
+    return max((v for v in versions if found.get(v.source_file, 0) == fewest), key=Version.key)
+
+
+def defects(items: list[dict]) -> int:
+    """What is broken in one version of a list: 序号 missing from 1..n or printed twice, and
+    items without a name. A damaged copy of a file (a page that no longer reads) has some; a list
+    revised on purpose is numbered again."""
+    seqs = [r["seq"] for r in items if r.get("seq") is not None]
+    missing = len(set(range(1, max(seqs, default=0) + 1)) - set(seqs))
+    return missing + len(seqs) - len(set(seqs)) + sum(1 for r in items if not r.get("name"))
 
 
 def value(row: dict, field: str) -> str | None:

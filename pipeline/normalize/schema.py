@@ -31,6 +31,7 @@ def spec() -> dict:
         return tomllib.load(f)["tables"]
 
 
+@cache
 def build_info() -> dict[str, str]:
     """The project's version (pyproject.toml) and the build date (UTC day; $SOURCE_DATE_EPOCH when set,
     so a rebuild of a release is reproducible). A day, not a time, so reruns on a day are identical."""

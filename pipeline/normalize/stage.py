@@ -41,7 +41,7 @@ from pipeline.normalize.contracts import Contracts, ContractViolation, violation
 from pipeline.normalize.departments import Department, disposition, resolve, split_printed
 from pipeline.normalize.divisions import lookup as lookup_division
 from pipeline.normalize.duties import DutyMatcher
-from pipeline.normalize.revisions import Version, are_versions, changes, newest
+from pipeline.normalize.revisions import Version, are_versions, changes, defects, newest
 from pipeline.normalize.schema import arrow_schema, spec, write_docs
 from pipeline.normalize.steps import parse_steps
 
@@ -85,9 +85,8 @@ class TableWriter:
 
     def __init__(self, folder: Path, table: str, build: str):
         self.table = table
-        self.schema = arrow_schema(table).with_metadata(
-            {**arrow_schema(table).metadata, b"build_id": build.encode()}
-        )
+        schema = arrow_schema(table)
+        self.schema = schema.with_metadata({**schema.metadata, b"build_id": build.encode()})
         self.path = folder / f"{table}.parquet"
         self._rows: list[dict] = []
         self._writer = None
@@ -331,8 +330,6 @@ def find_revisions(processed: Path, entries: list[dict], raw: Path | None) -> tu
         if len({e.get("sha256") for e in files}) < 2:
             continue
         versions = {e["source_file"]: _version(e, raw) for e in files}
-        current = newest(list(versions.values()))
-
         by_name = {e["source_file"]: e for e in files}
 
         def items(source: str, tid: str = tid, kind: str = kind, by_name: dict = by_name) -> list[dict]:
@@ -344,6 +341,7 @@ def find_revisions(processed: Path, entries: list[dict], raw: Path | None) -> tu
                 if r["list"] == kind and township_id(r["city"], r["county"], r["township"]) == tid
             ]
 
+        current = newest(list(versions.values()), {s: defects(items(s)) for s in versions})
         new = items(current.source_file)
         for source in sorted(versions, key=lambda s: versions[s].key()):
             if source == current.source_file or versions[source].sha256 == current.sha256:
@@ -495,7 +493,7 @@ def revision_line(rows: list[dict]) -> str:
 
 def _superseded_notes(entry: dict, superseded: set) -> list[str]:
     return [
-        f"{kind} list of township {tid} superseded by a newer version (see changes)"
+        f"{kind} list of township {tid} superseded by the version kept as current (see changes)"
         for source, tid, kind in sorted(superseded)
         if source == entry["source_file"]
     ]
