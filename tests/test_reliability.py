@@ -217,14 +217,17 @@ def _mount_tmpfs(where: Path, size: str) -> None:
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A processed folder on a file system of its own, unmounted afterwards."""
+    """A file system of its own (4 MB), unmounted afterwards."""
     mount = tmp_path / "disk"
     _mount_tmpfs(mount, "4m")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-def test_a_full_disk_gives_one_line_and_keeps_the_previous_tables(tmp_path, small_disk):
+@pytest.fixture
+def built_on_disk(tmp_path, small_disk) -> tuple[Path, Path, dict[str, bytes]]:
+    """One list built into a processed folder on the small disk, a second list then added to
+    the raw folder; and what the first build published."""
     raw = tmp_path / "raw"
     raw.mkdir()
     shutil.copy2(SMALL, raw / "a.pdf")
@@ -232,6 +235,11 @@ def test_a_full_disk_gives_one_line_and_keeps_the_previous_tables(tmp_path, smal
     assert make(raw, processed).returncode == 0
     before = published(processed)
     shutil.copy2(OTHER, raw / "b.pdf")
+    return raw, processed, before
+
+
+def test_a_full_disk_gives_one_line_and_keeps_the_previous_tables(built_on_disk, small_disk):
+    raw, processed, before = built_on_disk
     filler = small_disk / "filler"
     with filler.open("wb") as f:  # leave almost nothing free
         try:
@@ -251,14 +259,8 @@ def test_a_full_disk_gives_one_line_and_keeps_the_previous_tables(tmp_path, smal
     assert len(townships(processed)) == 2
 
 
-def test_a_read_only_processed_folder_gives_one_line(tmp_path, small_disk):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    shutil.copy2(SMALL, raw / "a.pdf")
-    processed = small_disk / "processed"
-    assert make(raw, processed).returncode == 0
-    before = published(processed)
-    shutil.copy2(OTHER, raw / "b.pdf")
+def test_a_read_only_processed_folder_gives_one_line(built_on_disk, small_disk):
+    raw, processed, before = built_on_disk
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     result = make(raw, processed)
     assert result.returncode != 0
