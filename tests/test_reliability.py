@@ -18,7 +18,7 @@ import pytest
 
 from pipeline.common.faults import POINTS
 from pipeline.common.publication import build_id_of
-from tests.conftest import LAYOUTS, ROOT
+from tests.conftest import CORPUS, LAYOUTS, ROOT
 
 SMALL = next((LAYOUTS / "rect_borders").glob("*.pdf"))  # one township
 OTHER = next((LAYOUTS / "rows_kept_whole").glob("*.pdf"))  # another township (红旗乡)
@@ -358,3 +358,20 @@ def test_a_damaged_copy_of_a_good_file_does_not_replace_its_tables(tmp_path):
         pd.testing.assert_frame_equal(ours, theirs)
     coordination = pd.read_parquet(tmp_path / "out_both" / "coordination_items.parquet")
     assert set(coordination.source_file) == {"a.pdf"}  # the damaged copy's list (a gap) is not current
+
+
+def test_a_page_no_reader_can_load_costs_only_that_page(tmp_path):
+    """pagetree_0039 (a damaged page tree): PDFium cannot load page 5 and pdfminer cannot either;
+    the other pages are read, the file's notes name the missing page, the gap is a problem."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy2(CORPUS / "damaged" / "pagetree_0039.pdf", raw / "pagetree_0039.pdf")
+    result = make(raw, tmp_path / "processed")
+    assert "Traceback" not in result.stderr
+    sources = pd.read_parquet(tmp_path / "processed" / "source_files.parquet").set_index("source_file")
+    row = sources.loc["pagetree_0039.pdf"]
+    assert row.status == "ok" and row.n_items > 0
+    assert list(row.notes) == [
+        "page 5 could not be read (damaged beyond what either PDF reader repairs); its items are missing"
+    ]
+    assert "[numbering_gap]" in result.stderr

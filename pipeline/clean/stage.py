@@ -442,7 +442,16 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
     for e in extracted["files"]:
         entry = {
             k: e[k]
-            for k in ("source_file", "sha256", "status", "format", "reader", "pages", "ocr_pages")
+            for k in (
+                "source_file",
+                "sha256",
+                "status",
+                "format",
+                "reader",
+                "pages",
+                "ocr_pages",
+                "unread_pages",
+            )
             if k in e
         }
         entries.append(entry)

@@ -177,10 +177,11 @@ def quiet_pdfminer() -> None:
 def run_page_task(task: PageTask) -> dict:
     """Extract pages [first, last) of one PDF; errors come back as a reason, not an exception."""
     try:
+        unread: list[int] = []
         if task.settings.engine == "pdfplumber":
             pages = _plumber_pages(task)
         else:
-            pages = _pdfium_pages(task)
+            pages, unread = _pdfium_pages(task)
         records, scanned = [], []
         for i, (record, images) in zip(range(task.first, task.last), pages, strict=True):
             if is_scan(record, images, task.settings.ocr.min_image_cover):
@@ -192,6 +193,7 @@ def run_page_task(task: PageTask) -> dict:
             "rows": rows_to_jsonl(records_to_rows(records)),
             "n_chars": sum(r["n_chars"] for r in records),
             "scanned": scanned,
+            "unread": unread,
         }
     except Exception as exc:  # any parser failure rejects the file with its reason
         return failure_result(exc)
@@ -215,32 +217,45 @@ def _plumber_pages(task: PageTask) -> list[tuple[PageRecord, list[dict]]]:
     return pages
 
 
-def _pdfium_pages(task: PageTask) -> list[tuple[PageRecord, list[dict]]]:
+def _pdfium_pages(task: PageTask) -> tuple[list[tuple[PageRecord, list[dict]]], list[int]]:
     """As `_plumber_pages`, read by PDFium; a page holding text PDFium cannot decode (see
-    `pipeline.extract.pdfium`) is read by pdfminer, the reference, instead."""
-    from pipeline.extract.pdfium import Document
+    `pipeline.extract.pdfium`), or one PDFium cannot load at all (a damaged file pdfminer may
+    repair otherwise), is read by pdfminer, the reference, instead."""
+    from pipeline.extract.pdfium import Document, PdfiumError
 
     pages = []
     plumber = None
+    unread: list[int] = []  # pages no reader could load
     try:
         with Document(task.path) as doc:
             for i in range(task.first, task.last):
-                p = doc.page_objects(i)
+                try:
+                    p = doc.page_objects(i)
+                except PdfiumError:
+                    p = {"undecoded": True, "page": i + 1, "width": 0.0, "height": 0.0, "rotation": 0}
                 if p["undecoded"]:
                     if plumber is None:
                         import pdfplumber
 
                         quiet_pdfminer()
                         plumber = pdfplumber.open(task.path)
-                    page = plumber.pages[i]
-                    p = {
-                        "page": page.page_number,
-                        "width": page.width,
-                        "height": page.height,
-                        "objects": lean_objects(page),
-                        "rotation": page.rotation,
-                    }
-                    page.close()
+                    try:
+                        page = plumber.pages[i]
+                        p = {
+                            "page": page.page_number,
+                            "width": page.width,
+                            "height": page.height,
+                            "objects": lean_objects(page),
+                            "rotation": page.rotation,
+                        }
+                        page.close()
+                    except Exception:
+                        if "objects" in p:  # PDFium read it, only some glyphs undecoded: keep that
+                            raise
+                        # Neither reader can load this page: the others are still read, and the
+                        # file's notes say which page is missing.
+                        unread.append(i + 1)
+                        p["objects"] = {"char": [], "line": [], "rect": [], "curve": [], "image": []}
                 record = record_from_objects(
                     p["page"], p["width"], p["height"], p["objects"], task.settings, p["rotation"]
                 )
@@ -248,7 +263,7 @@ def _pdfium_pages(task: PageTask) -> list[tuple[PageRecord, list[dict]]]:
     finally:
         if plumber is not None:
             plumber.close()
-    return pages
+    return pages, unread
 
 
 def is_scan(record: PageRecord, images: list[dict], min_cover: float) -> bool:

@@ -360,6 +360,9 @@ def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
         return
     entry["status"] = "ok"
     entry["pages"] = pages
+    unread = sorted(n for p in parts for n in p.get("unread", ()))
+    if unread:
+        entry["unread_pages"] = unread
     if ocr_pages:
         entry["ocr_pages"] = ocr_pages
     table = jsonl_to_arrow(b"".join(p["rows"] for p in parts), extract_schema())

@@ -449,7 +449,13 @@ def run(
                     "ocr_pages": entry.get("ocr_pages", []),
                     "n_items": n_items,
                     "n_folded_chars": entry.get("folded", 0),
-                    "notes": entry.get("notes", []) + _superseded_notes(entry, superseded),
+                    "notes": entry.get("notes", [])
+                    + [
+                        f"page {n} could not be read (damaged beyond what either PDF reader repairs); "
+                        "its items are missing"
+                        for n in entry.get("unread_pages", [])
+                    ]
+                    + _superseded_notes(entry, superseded),
                     "document_date": entry.get("document_date"),
                     "build_id": build,
                 }
