@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+import re
 import shutil
 import signal
 import subprocess
@@ -46,9 +47,12 @@ def published(processed: Path) -> dict[str, bytes]:
     }
 
 
+MAKE_ERROR = re.compile(r"make(\[\d+\])?: \*\*\* ")  # "make[1]: ***" when run under make test
+
+
 def lines(stderr: str) -> list[str]:
     """What the build printed (without make's own closing 'make: *** ... Error' line)."""
-    return [line for line in stderr.splitlines() if line.strip() and not line.startswith("make: ***")]
+    return [line for line in stderr.splitlines() if line.strip() and not MAKE_ERROR.match(line)]
 
 
 def townships(processed: Path) -> set[str]:
