@@ -164,6 +164,12 @@ def test_a_damaged_file_costs_the_good_files_nothing(name, alone, tmp_path):
         pytest.skip(f"{name} is not in {DAMAGED}")
     processed = build(copy_pdfs([damaged, GOOD], tmp_path / "raw"), tmp_path / "processed")
     for table in ITEM_TABLES:
-        assert rows_of(processed, table, GOOD.name) == rows_of(alone, table, GOOD.name)
+        # duty_id names a duty across the townships in the build (pipeline/normalize/duties.py),
+        # so another township's file may change it by design; everything else is the good file's own.
+        ours, theirs = (
+            [{k: v for k, v in r.items() if k != "duty_id"} for r in rows_of(folder, table, GOOD.name)]
+            for folder in (processed, alone)
+        )
+        assert ours == theirs
     problems = pd.read_parquet(processed / "problems.parquet")
     assert GOOD.name not in set(problems.source_file)
