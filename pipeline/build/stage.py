@@ -82,7 +82,6 @@ def build(args: argparse.Namespace) -> int:
         return summarize(processed)
     faults.point("hashed")
     from pipeline import clean, extract, normalize, publish
-    from pipeline.normalize.contracts import ContractViolation
 
     settings = ExtractSettings(engine=args.engine)
     extract.run(raw, processed, settings, jobs=args.jobs, scheduler=args.scheduler, files=fresh.files)
@@ -91,22 +90,16 @@ def build(args: argparse.Namespace) -> int:
     faults.point("cleaned")
     staging = publication.new_staging(processed)
     try:
-        problems = normalize.run(processed, strict=args.strict, raw=raw, out=staging)
+        if normalize.run_command(processed, args.strict, raw, out=staging):  # a strict stop
+            publication.discard(processed)
+            return 1
         faults.point("staged")
         publish.run(staging)
         faults.point("exported")
-    except ContractViolation as exc:
-        publication.discard(processed)
-        print(f"normalize: {exc}", file=sys.stderr)
-        print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)
-        return 1
     except BaseException:
         publication.discard(processed)
         raise
-    published = publication.commit(processed, staging)
-    fresh.save(published)
-    if problems:
-        print(f"normalize: {len(problems)} problem(s), listed in the problems table", file=sys.stderr)
+    fresh.save(publication.commit(processed, staging))
     return summarize(processed)
 
 

@@ -14,7 +14,7 @@ Reading modules only (no pyarrow, no stage imports), so a no-op build starts and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import hashlib
 import os
 from pathlib import Path
@@ -66,15 +66,13 @@ class Freshness:
     processed: Path
     code: str
     files: list[RawFile]
-    up_to_date: bool
-    reasons: list[str] = field(default_factory=list)  # why a build is needed
-    taken_ns: int = 0  # when the raw folder was looked at
-    previous: dict = field(default_factory=dict)  # the last build's state
-    published: dict[str, StatKey] = field(default_factory=dict)  # what the last build published
+    reasons: list[str]  # why a build is needed (none: the published set is up to date)
+    taken_ns: int  # when the raw folder was looked at
+    previous: dict  # the last build's state
 
-    def sha256(self) -> dict[str, str]:
-        """Content hash of every raw file, by path (so extraction does not hash them again)."""
-        return {str(f.path): f.sha256 for f in self.files}
+    @property
+    def up_to_date(self) -> bool:
+        return not self.reasons
 
     def save(self, published: list[str]) -> None:
         """Record this build as the last one (after its files are published, named relative to
@@ -85,7 +83,7 @@ class Freshness:
     def refresh(self) -> None:
         """Up to date, but stat keys moved (a touch, a copy) or were racy: remember the new keys,
         so the next run takes the fast path again."""
-        state = self._state(self.published)
+        state = self._state(self.previous.get("published", {}))
         if state != self.previous:
             write_json(build_dir(self.processed) / STATE, state)
 
@@ -118,16 +116,7 @@ def check(processed: Path, inputs: list[Source], raw: Path, engine: str, strict:
             break
     if strict:
         reasons.append("a strict build always checks the lists again")
-    return Freshness(
-        processed,
-        code,
-        files,
-        up_to_date=not reasons,
-        reasons=reasons,
-        taken_ns=taken,
-        previous=old,
-        published=old.get("published", {}),
-    )
+    return Freshness(processed, code, files, reasons, taken, old)
 
 
 def raw_files(sources: list[Source], raw: Path, before: dict | None = None) -> list[RawFile]:

@@ -44,7 +44,7 @@ def commit(processed: Path, staging: Path) -> list[str]:
     """Move every staged file into the processed folder as one set; return their names."""
     names = staged_names(staging)
     journal = build_dir(processed) / JOURNAL
-    write_json(journal, {"staging": STAGING, "files": names})
+    write_json(journal, {"files": names})
     faults.point("journaled")
     first = processed / names[0]
     before = first.stat().st_ino if first.exists() else None

@@ -5,6 +5,6 @@ paragraphs → steps), contracts (data checks), schema (schema.toml → Arrow sc
 May import pipeline.common only.
 """
 
-from pipeline.normalize.stage import run
+from pipeline.normalize.stage import run, run_command
 
-__all__ = ["run"]
+__all__ = ["run", "run_command"]

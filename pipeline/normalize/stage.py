@@ -525,10 +525,11 @@ def _new_township(item: dict, rows: list[dict]) -> dict:
     }
 
 
-def run_command(processed: Path, strict: bool, raw: Path | None) -> int:
-    """Run the stage as a command does: one line on a strict stop or on problems; the exit status."""
+def run_command(processed: Path, strict: bool, raw: Path | None, out: Path | None = None) -> int:
+    """Run the stage as a command does: one line on a strict stop or on problems; the exit status
+    (1: a strict stop, nothing written). OUT: as for `run`."""
     try:
-        problems = run(processed, strict=strict, raw=raw)
+        problems = run(processed, strict=strict, raw=raw, out=out)
     except ContractViolation as exc:
         print(f"normalize: {exc}", file=sys.stderr)
         print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)
