@@ -131,6 +131,7 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
     killed = ""
     peak = 0
     limit = budget.allowance(base_rss)
+    last = base_rss
     deadline = start + budget.seconds * WALL_FACTOR
     with os.fdopen(read_fd, "rb", buffering=0) as pipe:
         while True:
@@ -143,12 +144,15 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
             if not killed:
                 rss = _rss(pid)
                 peak = max(peak, rss)
-                if rss - base_rss > limit:
+                # Stopped before it gets there: a read growing as fast as since the last look
+                # would pass its allowance before the next one.
+                if rss + max(0, rss - last) - base_rss > limit:
                     killed = "memory"
                 elif time.monotonic() > deadline:
                     killed = "wall"
                 if killed:
                     _kill(pid)
+                last = rss
     _, status, usage = os.wait4(pid, 0)
     wall = time.monotonic() - start
     cpu = usage.ru_utime + usage.ru_stime
