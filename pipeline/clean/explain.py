@@ -46,14 +46,14 @@ def read_records(path: Path) -> list[PageRecord]:
     a file can be explained without a build. Raises RejectedFile with the reason."""
     from pipeline.common.records import arrow_to_records, extract_schema
     from pipeline.common.sources import RejectedFile
-    from pipeline.common.storage import jsonl_to_arrow
+    from pipeline.common.storage import rows_to_arrow
     from pipeline.extract.pdf import open_for_tasks, run_page_task
 
     parts = [run_page_task(task) for task in open_for_tasks(path, ExtractSettings(), jobs=1)]
     error = next((p["error"] for p in parts if "error" in p), None)
     if error is not None:
         raise RejectedFile(error)
-    return arrow_to_records(jsonl_to_arrow(b"".join(p["rows"] for p in parts), extract_schema()))
+    return arrow_to_records(rows_to_arrow([row for p in parts for row in p["rows"]], extract_schema()))
 
 
 def explain(records: list[PageRecord], settings: CleanSettings | None = None):

@@ -21,7 +21,6 @@ from pipeline.common.ocr_fix import fix_line
 from pipeline.common.records import PageRecord, records_to_rows
 from pipeline.common.rules import load
 from pipeline.common.settings import OcrSettings
-from pipeline.common.storage import rows_to_jsonl
 from pipeline.extract import raster
 from pipeline.extract.geometry import grid_from_rulings
 
@@ -357,6 +356,4 @@ def run_ocr_task(task: OcrTask) -> dict:
         detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
         where = f"frame {task.index + 1}" if task.is_image else f"page {task.index + 1}"
         return {"error": f"OCR failed on {where} ({type(exc).__name__}{': ' + detail if detail else ''})"}
-    # Encoded here, in parallel, rather than in the process that gathers the results.
-    rows = rows_to_jsonl(records_to_rows([record]))
-    return {"rows": rows, "n_chars": record["n_chars"], "ocr": [record["page"]]}
+    return {"rows": records_to_rows([record]), "n_chars": record["n_chars"], "ocr": [record["page"]]}

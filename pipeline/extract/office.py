@@ -13,7 +13,6 @@ import tempfile
 from pipeline.common.records import PageRecord, records_to_rows
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.sources import RejectedFile
-from pipeline.common.storage import rows_to_jsonl
 from pipeline.extract.formats import open_zip
 from pipeline.extract.legacy import TARGET, convert
 from pipeline.extract.sheets import read_xls, read_xlsx
@@ -65,5 +64,8 @@ def run_office_task(task: OfficeTask) -> dict:
     records, error = office_records(task)
     if error is not None:
         return {"error": error}
-    rows = rows_to_jsonl(records_to_rows(records))
-    return {"rows": rows, "n_chars": sum(r["n_chars"] for r in records), "pages": len(records)}
+    return {
+        "rows": records_to_rows(records),
+        "n_chars": sum(r["n_chars"] for r in records),
+        "pages": len(records),
+    }

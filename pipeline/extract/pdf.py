@@ -20,7 +20,6 @@ from pathlib import Path
 from pipeline.common.records import PageRecord, records_to_rows
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.sources import RejectedFile, check_pdf_bytes
-from pipeline.common.storage import rows_to_jsonl
 from pipeline.extract.failures import describe, failure_result
 from pipeline.extract.page import record_from_objects
 
@@ -188,9 +187,10 @@ def run_page_task(task: PageTask) -> dict:
                 scanned.append(i)  # read by OCR (pipeline.extract.ocr) in a task of its own
             else:
                 records.append(record)
-        # Encoded here, in parallel, rather than in the process that gathers the results.
+        # Rows (plain dicts and lists) go back pickled: the gathering process makes one Arrow
+        # table of them (storage.rows_to_arrow), with no JSON text in between.
         return {
-            "rows": rows_to_jsonl(records_to_rows(records)),
+            "rows": records_to_rows(records),
             "n_chars": sum(r["n_chars"] for r in records),
             "scanned": scanned,
             "unread": unread,
@@ -309,6 +309,7 @@ def _page_count(path: Path, engine: str) -> int:
     if engine == "pdfplumber":
         import pdfplumber
 
+        quiet_pdfminer()  # its warnings about a damaged file are not lines for the user
         with pdfplumber.open(path) as pdf:
             return len(pdf.pages)
     from pipeline.extract.pdfium import Document

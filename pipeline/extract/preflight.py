@@ -71,9 +71,8 @@ def _inflated_size(raw: memoryview, limit: int) -> int:
 def open_pdf(path_text: str, settings: ExtractSettings, jobs: int) -> list:
     """The page tasks of a PDF (pipeline.extract.pdf.open_for_tasks), after its streams are
     measured; raises RejectedFile. Module level, to run in a budgeted child."""
-    from pipeline.extract.pdf import open_for_tasks, quiet_pdfminer
+    from pipeline.extract.pdf import open_for_tasks
 
-    quiet_pdfminer()  # its warnings about a damaged file are not lines for the user
     path = Path(path_text)
     check_streams(path, settings.max_stream_mb)
     return open_for_tasks(path, settings, jobs)

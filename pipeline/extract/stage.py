@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 from functools import cache
+import json
 import os
 from pathlib import Path
 import sys
@@ -31,11 +32,13 @@ from pipeline.common.sources import RejectedFile, scan_sources
 from pipeline.common.storage import (
     EXTRACT_MANIFEST,
     build_dir,
-    jsonl_to_arrow,
+    import_arrow,
     prune_cache,
     read_json,
     read_manifest,
     remove_stale_temp_files,
+    rows_to_arrow,
+    rows_to_jsonl,
     stage_version,
     write_json,
     write_parquet,
@@ -148,7 +151,7 @@ def run(
     results = map_ordered(budgets.Budgeted(run_task, budget), tasks, jobs, scheduler)
     # Load the Parquet writer while the workers parse (they are already started). Not when a task
     # is forked from this process (jobs=1, a single task): a fork must not race a running import.
-    loader = threading.Thread(target=_import_arrow, daemon=True)
+    loader = threading.Thread(target=_import_arrow, args=(scheduler,), daemon=True)
     if tasks and (scheduler or (jobs > 1 and len(tasks) > 1)):
         loader.start()
     current: dict | None = None
@@ -286,7 +289,7 @@ def _read_scans(
         if path.exists():
             saved = read_json(path)
             done[path] = {
-                "rows": saved["rows"].encode("utf-8"),
+                "rows": [json.loads(line) for line in saved["rows"].splitlines()],
                 "n_chars": saved["n_chars"],
                 "ocr": saved["ocr"],
             }
@@ -296,7 +299,11 @@ def _read_scans(
         if "error" not in result:
             write_json(
                 path,
-                {"rows": result["rows"].decode("utf-8"), "n_chars": result["n_chars"], "ocr": result["ocr"]},
+                {
+                    "rows": rows_to_jsonl(result["rows"]).decode("utf-8"),
+                    "n_chars": result["n_chars"],
+                    "ocr": result["ocr"],
+                },
             )
         done[path] = result
     bar.close()
@@ -322,9 +329,12 @@ def _prune_ocr_cache(processed: Path, settings: ExtractSettings, live: set[str])
             folder.rmdir()
 
 
-def _import_arrow() -> None:
-    import pyarrow.json  # noqa: F401
-    import pyarrow.parquet  # noqa: F401
+def _import_arrow(scheduler: str | None) -> None:
+    if scheduler:  # dask's client may import numpy meanwhile: pyarrow as usual
+        import pyarrow.json  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    else:
+        import_arrow()
 
 
 def _previous_pages(processed: Path) -> dict[str, dict]:
@@ -365,7 +375,7 @@ def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
         entry["unread_pages"] = unread
     if ocr_pages:
         entry["ocr_pages"] = ocr_pages
-    table = jsonl_to_arrow(b"".join(p["rows"] for p in parts), extract_schema())
+    table = rows_to_arrow([row for p in parts for row in p["rows"]], extract_schema())
     if ocr_pages:  # OCRed pages were appended after the text-layer pages: page order again
         import pyarrow.compute as pc
 
