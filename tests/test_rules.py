@@ -74,3 +74,52 @@ def test_every_key_of_every_rules_file_is_read_somewhere():
     for name, shape in SHAPES.items():
         for key in _fixed_keys(shape):
             assert re.search(rf"""["']{re.escape(key)}["']""", code), f"{name}.toml: {key} is never read"
+
+
+def test_derived_data_is_made_once_per_inputs_and_again_when_they_change(tmp_path, monkeypatch):
+    import pipeline.common.rules as rules
+
+    monkeypatch.setattr(rules, "RULES_DIR", tmp_path)
+    calls = []
+
+    def make(value):
+        def run():
+            calls.append(value)
+            return {"value": value}
+
+        return run
+
+    assert rules.derived("probe", b"one", make(1)) == {"value": 1}
+    assert rules.derived("probe", b"one", make(2)) == {"value": 1}  # kept: not made again
+    assert calls == [1]
+    assert rules.derived("probe", b"two", make(3)) == {"value": 3}  # other inputs: made again
+    assert calls == [1, 3]
+    kept = sorted(p.name for p in (tmp_path / "__pycache__").iterdir())
+    assert len(kept) == 1 and kept[0].startswith("probe."), kept  # the stale one is removed
+    (tmp_path / "__pycache__" / kept[0]).write_bytes(b"not a pickle")
+    assert rules.derived("probe", b"two", make(4)) == {"value": 4}  # unreadable: made again
+
+
+def test_derived_data_without_a_writable_folder_is_made_each_time(tmp_path, monkeypatch):
+    import pipeline.common.rules as rules
+
+    monkeypatch.setattr(rules, "RULES_DIR", tmp_path / "missing" / "rules")  # cannot be created
+    (tmp_path / "missing").write_text("a file, not a folder")
+    calls = []
+    for _ in range(2):
+        assert rules.derived("probe", b"x", lambda: calls.append(1) or 7) == 7
+    assert calls == [1, 1]
+
+
+def test_a_rules_file_that_fails_its_check_is_not_kept(tmp_path, monkeypatch):
+    import pipeline.common.rules as rules
+
+    monkeypatch.setattr(rules, "RULES_DIR", tmp_path)
+    (tmp_path / "duties.toml").write_text("[matching]\nngram = 'three'\n", encoding="utf-8")
+    rules.load.cache_clear()
+    try:
+        with pytest.raises(RulesError):
+            rules.load("duties")
+        assert not list(tmp_path.glob("__pycache__/*.pickle"))
+    finally:
+        rules.load.cache_clear()

@@ -27,7 +27,7 @@ from pipeline.common.lock import hold
 from pipeline.common.report import summarize
 from pipeline.common.settings import ENGINES, ExtractSettings, add_strict_option
 from pipeline.common.sources import scan_sources
-from pipeline.common.storage import build_dir
+from pipeline.common.storage import build_dir, import_arrow
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +86,7 @@ def build(args: argparse.Namespace) -> int:
     settings = ExtractSettings(engine=args.engine)
     extract.run(raw, processed, settings, jobs=args.jobs, scheduler=args.scheduler, files=fresh.files)
     faults.point("extracted")
+    import_arrow()  # pyarrow without numpy, where extraction had nothing to read
     clean.run(processed)
     faults.point("cleaned")
     staging = publication.new_staging(processed)

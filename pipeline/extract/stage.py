@@ -375,6 +375,7 @@ def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
         entry["unread_pages"] = unread
     if ocr_pages:
         entry["ocr_pages"] = ocr_pages
+    import_arrow()  # no-op where the loader thread (or the caller) already imported pyarrow
     table = rows_to_arrow([row for p in parts for row in p["rows"]], extract_schema())
     if ocr_pages:  # OCRed pages were appended after the text-layer pages: page order again
         import pyarrow.compute as pc
