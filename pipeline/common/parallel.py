@@ -66,3 +66,85 @@ def _map_dask(func: Callable, tasks: list, address: str) -> Iterator:
             head = futures.pop(0)
             yield head.result()
             head.release()
+
+
+class Forked:
+    """func(*args) run in a forked child while this process goes on; `result()` waits for it and
+    returns its value or raises its exception (an OSError keeps its errno and file name).
+
+    For one independent job beside the caller's own work (publish writes the workbook so while
+    it writes the CSV files). Where fork is not available, func runs at once, in this process.
+    """
+
+    def __init__(self, func: Callable, *args) -> None:
+        self._pid = 0
+        self._read = -1
+        self._value: tuple = ()
+        if not hasattr(os, "fork"):
+            self._value = _outcome(func, args)
+            return
+        import pickle
+
+        self._read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the caller's code
+            code = 1
+            try:
+                os.close(self._read)
+                outcome = _outcome(func, args)
+                try:
+                    data = pickle.dumps(outcome)
+                except Exception:  # an exception that does not pickle: its words only
+                    data = pickle.dumps(("error", RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}")))
+                with os.fdopen(write, "wb") as f:
+                    f.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._pid = pid
+
+    def result(self):
+        """The child's value; its exception raised here. Waits for the child."""
+        if self._pid:
+            import pickle
+
+            with os.fdopen(self._read, "rb") as f:
+                data = f.read()
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            self._value = (
+                pickle.loads(data)
+                if data
+                else ("error", RuntimeError(f"the child process stopped ({_status_words(status)})"))
+            )
+        kind, value = self._value
+        if kind == "error":
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        """Stop the child (the caller failed or was interrupted) and reap it."""
+        if self._pid:
+            import signal
+
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self._pid, 0)
+            os.close(self._read)
+            self._pid = 0
+
+
+def _outcome(func: Callable, args: tuple) -> tuple:
+    try:
+        return ("ok", func(*args))
+    except BaseException as exc:  # the caller re-raises it
+        return ("error", exc)
+
+
+def _status_words(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"

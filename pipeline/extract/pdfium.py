@@ -61,6 +61,10 @@ def _unchecked(name: str, restype):
 _vp, _int, _dp = ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_double)
 _text_object_fast = _unchecked("FPDFText_GetTextObject", ctypes.c_void_p)
 _char_origin_fast = _unchecked("FPDFText_GetCharOrigin", ctypes.c_int)
+_char_matrix_fast = _unchecked("FPDFText_GetMatrix", ctypes.c_int)
+_font_size_fast = _unchecked("FPDFTextObj_GetFontSize", ctypes.c_int)
+_font_fast = _unchecked("FPDFTextObj_GetFont", ctypes.c_void_p)
+_loose_box_fast = _unchecked("FPDFText_GetLooseCharBox", ctypes.c_int)
 _text_object = _prototype("FPDFText_GetTextObject", _vp, _vp, _int)
 _is_generated = _prototype("FPDFText_IsGenerated", _int, _vp, _int)
 _char_origin = _prototype("FPDFText_GetCharOrigin", _int, _vp, _int, _dp, _dp)
@@ -281,7 +285,8 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
     e, f = space.ctm[4], space.ctm[5]
     mb_x0 = space.mb_x0
     top0 = space.height - f + space.mb_top  # top = top0 - y for a device y on this page
-    text_object, char_origin, loose_box = _text_object_fast, _char_origin_fast, _loose_box
+    text_object, char_origin, loose_box = _text_object_fast, _char_origin_fast, _loose_box_fast
+    char_matrix, font_size, font_of, void = _char_matrix_fast, _font_size_fast, _font_fast, ctypes.c_void_p
     vtp = ctypes.c_void_p(tp)
     last_key, last_x, last_y = -1, 0.0, 0.0
     generated = _GENERATED_CANDIDATES
@@ -295,9 +300,13 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
         if key != cur:  # a text object's characters come one after another: look it up once
             info = per_object.get(key)
             if info is None:
-                _char_matrix(tp, i, pmatrix)
-                size = fsize.value if key and _font_size(key, pfsize) else 0.0
-                font = _font(key) if key else None
+                char_matrix(vtp, i, pmatrix)
+                if key:  # one text object per character is common: the calls unchecked, too
+                    handle = void(key)
+                    size = fsize.value if font_size(handle, pfsize) else 0.0
+                    font = font_of(handle)
+                else:
+                    size, font = 0.0, None
                 m = (matrix.a, matrix.b, matrix.c, matrix.d)
                 kind = kinds.get(m)
                 if kind is None:
@@ -315,13 +324,13 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
             # looked up for the whole, so it reaches at least to the glyph's ink.
             out[-1]["text"] += ch
             if fast:
-                loose_box(tp, i, prect)
+                loose_box(vtp, i, prect)
                 out[-1]["x1"] = max(out[-1]["x1"], rect.right + e + mb_x0)
             continue
         last_key, last_x, last_y = key, ox, oy
         adv = known.get(ch)
         if adv is None:
-            loose_box(tp, i, prect)
+            loose_box(vtp, i, prect)
             adv, trusted = _advance(ch, font, size, m, rect, tp, i)
             if trusted:
                 known[ch] = adv

@@ -1,0 +1,47 @@
+"""parallel.Forked: a job in a forked child, its value or its exception back in the caller."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+
+import pytest
+
+from pipeline.common.parallel import Forked
+
+
+def _pid_and_value(x: int) -> tuple[int, int]:
+    return os.getpid(), x * 2
+
+
+def _disk_full(path: str) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device", path)
+
+
+def _dies() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_value_comes_back_from_another_process():
+    pid, value = Forked(_pid_and_value, 21).result()
+    assert value == 42 and pid != os.getpid()
+
+
+def test_an_os_error_keeps_its_errno_and_file_name():
+    with pytest.raises(OSError) as caught:
+        Forked(_disk_full, "/x/duty_lists.xlsx").result()
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == "/x/duty_lists.xlsx"
+
+
+def test_a_child_that_dies_is_an_error_not_a_hang():
+    with pytest.raises(RuntimeError, match="signal 9"):
+        Forked(_dies).result()
+
+
+def test_cancel_reaps_the_child():
+    job = Forked(signal.pause)
+    pid = job._pid
+    job.cancel()
+    with pytest.raises(ProcessLookupError):  # killed and reaped: no such process any more
+        os.kill(pid, 0)
