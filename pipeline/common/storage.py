@@ -127,7 +127,7 @@ def import_arrow() -> None:
 def _arrow_has_numpy() -> bool:
     import pyarrow.lib
 
-    return pyarrow.lib.np is not None  # type: ignore[attr-defined]
+    return getattr(pyarrow.lib, "np", None) is not None
 
 
 def rows_to_arrow(rows: list[dict], schema):
