@@ -81,10 +81,20 @@ def build(args: argparse.Namespace) -> int:
         fresh.refresh()
         return summarize(processed)
     faults.point("hashed")
-    from pipeline import clean, extract, normalize, publish
+    from pipeline import extract
 
     settings = ExtractSettings(engine=args.engine)
-    extract.run(raw, processed, settings, jobs=args.jobs, scheduler=args.scheduler, files=fresh.files)
+    extract.run(
+        raw,
+        processed,
+        settings,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        files=fresh.files,
+        preload=_import_later_stages,  # while the readers work: 0.05 s off a cold build
+    )
+    from pipeline import clean, normalize, publish
+
     faults.point("extracted")
     import_arrow()  # pyarrow without numpy, where extraction had nothing to read
     clean.run(processed)
@@ -102,6 +112,12 @@ def build(args: argparse.Namespace) -> int:
         raise
     fresh.save(publication.commit(processed, staging))
     return summarize(processed)
+
+
+def _import_later_stages() -> None:
+    import pipeline.clean
+    import pipeline.normalize
+    import pipeline.publish  # noqa: F401
 
 
 def save_traceback(processed: Path) -> str:

@@ -19,8 +19,8 @@ SPACE_RUN = re.compile(r"[ \t\u3000\u00a0]{2,}")
 EDGE_SPACE = re.compile(r"^[ \t\u3000\u00a0]+|[ \t\u3000\u00a0]+$")
 
 
-@dataclass(frozen=True)
-class Line:
+@dataclass(slots=True)  # not frozen: a frozen dataclass is built 3.5x slower, and a cold
+class Line:  # build makes ~10,000 lines per 100 pages. Treated as immutable: changed by replace().
     """One printed line of a cell: its text, where it ends, the cell's right text edge, size."""
 
     text: str

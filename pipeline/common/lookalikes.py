@@ -46,9 +46,11 @@ def fold_map() -> dict[int, str]:
 
 def fold(text: str) -> tuple[str, int]:
     """The text with look-alikes replaced by the standard characters, and how many were replaced."""
-    table = fold_map()
-    n = sum(1 for ch in text if ord(ch) in table)
-    return (text.translate(table), n) if n else (text, 0)
+    folded = text.translate(fold_map())
+    if folded == text:
+        return text, 0
+    # Each entry maps one character to another single one (validate), so the texts align.
+    return folded, sum(1 for a, b in zip(text, folded, strict=True) if a != b)
 
 
 def fold_records(records: list[PageRecord]) -> int:

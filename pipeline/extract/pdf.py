@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import cache
-import logging
 from pathlib import Path
 
 from pipeline.common.records import PageRecord, records_to_rows
@@ -164,6 +163,8 @@ def _no_debug(*args, **kwargs) -> None:
 
 def quiet_pdfminer() -> None:
     """Silence pdfminer's warnings and skip its per-token debug calls (a tenth of parse time)."""
+    import logging  # here, not at the top: a PDFium build never loads it
+
     import pdfminer
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)

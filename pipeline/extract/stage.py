@@ -15,6 +15,7 @@ Run alone: python -m pipeline.extract --raw data/raw --processed data/processed
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from functools import cache
 import json
 import os
@@ -84,12 +85,16 @@ def run(
     scheduler: str | None = None,
     log=print,
     files: list[RawFile] | None = None,
+    preload: Callable[[], None] | None = None,
 ) -> dict:
     """Extract every raw file not yet in the cache; write the stage manifest; return it.
 
     FILES: the raw files as the build's freshness check saw them (content hash and stat key);
     without it they are listed and hashed here. A file read now that changed while it was read
-    is rejected, so its stale content never reaches the tables."""
+    is rejected, so its stale content never reaches the tables.
+
+    PRELOAD: work for this process while the workers read (the build imports its later stages),
+    done on the loader thread with pyarrow's import, or at the end where there is no such thread."""
     settings = settings or ExtractSettings()
     remove_stale_temp_files(processed)
     stage = version(settings)
@@ -151,9 +156,10 @@ def run(
     results = map_ordered(budgets.Budgeted(run_task, budget), tasks, jobs, scheduler)
     # Load the Parquet writer while the workers parse (they are already started). Not when a task
     # is forked from this process (jobs=1, a single task): a fork must not race a running import.
-    loader = threading.Thread(target=_import_arrow, args=(scheduler,), daemon=True)
+    loader = threading.Thread(target=_load, args=(scheduler, preload), daemon=True)
     if tasks and (scheduler or (jobs > 1 and len(tasks) > 1)):
         loader.start()
+        preload = None
     current: dict | None = None
     parts: list[dict] = []
     bar = progress(total=sum(t.last - t.first for t in tasks), desc="extract", unit="page")
@@ -173,6 +179,8 @@ def run(
     bar.close()
     if loader.is_alive():
         loader.join()  # before OCR tasks may be forked from this process
+    if preload is not None:
+        preload()
     _read_scans(scans, cache, jobs, scheduler, settings)
     _reject_changed(read_now, cache)
     if scans or any(e.get("ocr_pages") for e in entries):
@@ -327,6 +335,15 @@ def _prune_ocr_cache(processed: Path, settings: ExtractSettings, live: set[str])
                 path.unlink()
         if folder != keep:
             folder.rmdir()
+
+
+def _load(scheduler: str | None, preload: Callable[[], None] | None) -> None:
+    _import_arrow(scheduler)
+    if preload is not None:
+        try:
+            preload()
+        except Exception:  # noqa: S110  # the caller's own import fails again and reports it
+            pass
 
 
 def _import_arrow(scheduler: str | None) -> None:

@@ -1,0 +1,85 @@
+"""The cold build's start: what a PDF build loads before its readers start, the later stages
+imported while they read, and the parsed files kept between builds equal to a fresh parse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import subprocess
+import sys
+import tomllib
+
+from conftest import DEFAULT_PDF, ROOT
+import pytest
+
+from pipeline.common.settings import ExtractSettings
+from pipeline.extract import run as extract_run
+from pipeline.normalize import schema
+
+# Run in a fresh interpreter: this pytest process has imported everything already.
+PROBE = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import pipeline.build.stage, pipeline.extract, pipeline.extract.pdfium
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_a_pdf_build_starts_its_readers_without_loading_what_they_do_not_need():
+    out = subprocess.run([sys.executable, "-c", PROBE, str(ROOT)], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert "pipeline.extract.pdf" in loaded  # the probe does import the PDF reader
+    unwanted = {
+        "pipeline.extract.word",  # office readers: only where an office file is read
+        "pipeline.extract.sheets",
+        "pipeline.extract.legacy",
+        "defusedxml",
+        "logging",  # only where pdfminer reads
+        "tomllib",  # parsed rules and schema are kept (rules.derived)
+        "pipeline.clean",  # the later stages: imported while the readers work
+        "pipeline.normalize",
+        "pipeline.publish",
+        "numpy",
+        "pyarrow",
+    }
+    assert not unwanted & loaded, sorted(unwanted & loaded)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_extract_runs_the_preload_once_on_either_path(tmp_path: Path, jobs: int):
+    """With two workers the preload runs beside them (the loader thread); with one, at the end."""
+    calls: list[int] = []
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / DEFAULT_PDF.name).symlink_to(DEFAULT_PDF)
+    manifest = extract_run(
+        raw,
+        tmp_path / "out",
+        ExtractSettings(),
+        jobs=jobs,
+        log=lambda *a: None,
+        preload=lambda: calls.append(1),
+    )
+    assert calls == [1]
+    assert [f["status"] for f in manifest["files"]] == ["ok"]
+
+
+def test_a_failing_preload_does_not_stop_extraction(tmp_path: Path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / DEFAULT_PDF.name).symlink_to(DEFAULT_PDF)
+
+    def broken() -> None:
+        raise ImportError("no such module")
+
+    manifest = extract_run(
+        raw, tmp_path / "out", ExtractSettings(), jobs=2, log=lambda *a: None, preload=broken
+    )
+    assert [f["status"] for f in manifest["files"]] == ["ok"]
+
+
+def test_the_kept_schema_and_version_equal_a_fresh_parse():
+    with schema.SCHEMA_FILE.open("rb") as f:
+        assert schema.spec() == tomllib.load(f)["tables"]
+    with schema.PYPROJECT.open("rb") as f:
+        assert schema.build_info()["version"] == tomllib.load(f)["project"]["version"]
