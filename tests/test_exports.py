@@ -16,7 +16,7 @@ from pipeline.common.sources import list_sources
 from pipeline.extract import stage as extract_stage
 from pipeline.normalize.divisions import lookup
 from pipeline.normalize.schema import build_info, spec
-from pipeline.publish.workbook import WORKBOOK, display_width, write_workbook
+from pipeline.publish.workbook import WORKBOOK, display_width, split_sheets, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTS = {"basic_items": 107, "coordination_items": 108, "reclaimed_items": 48}
@@ -155,6 +155,17 @@ def test_workbook_bytes_are_the_same_on_a_rerun(tuhulu_tables, tmp_path):
     first = write_workbook(tmp_path).read_bytes()
     assert write_workbook(tmp_path).read_bytes() == first
     assert first == (tuhulu_tables / WORKBOOK).read_bytes()
+
+
+def test_sheets_are_shared_largest_first_each_once(tuhulu_tables):
+    helper, own = split_sheets(tuhulu_tables)
+    assert sorted(helper + own) == sorted(spec()) and not set(helper) & set(own)
+    assert helper and own  # both processes render some
+    assert own == [name for name in spec() if name in own]  # the caller's in the workbook's order
+    size = {name: (tuhulu_tables / f"{name}.parquet").stat().st_size for name in spec()}
+    assert "duty_steps" in helper and "problems" in own  # the largest table and an empty one
+    assert max(size[n] for n in own) <= max(size[n] for n in helper)
+    assert split_sheets(tuhulu_tables) == (helper, own)
 
 
 def test_display_width_counts_chinese_double():

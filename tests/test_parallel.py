@@ -45,3 +45,31 @@ def test_cancel_reaps_the_child():
     job.cancel()
     with pytest.raises(ProcessLookupError):  # killed and reaped: no such process any more
         os.kill(pid, 0)
+
+
+def _joined(prefix: str, inbox) -> str:
+    return prefix + inbox()
+
+
+def test_the_child_finishes_with_what_the_caller_sends():
+    job = Forked(_joined, "child+", inbox=True)
+    job.send("caller" * 50_000)  # more than a pipe holds: the child reads while the caller writes
+    assert job.result() == "child+" + "caller" * 50_000
+
+
+def test_a_child_whose_inbox_stays_empty_says_so():
+    job = Forked(_joined, "x", inbox=True)
+    with pytest.raises(RuntimeError, match="sent nothing"):
+        job.result()
+
+
+def test_sending_twice_or_without_an_inbox_is_refused():
+    job = Forked(_joined, "x", inbox=True)
+    job.send("y")
+    with pytest.raises(RuntimeError, match="no inbox"):
+        job.send("z")
+    assert job.result() == "xy"
+    plain = Forked(_pid_and_value, 1)
+    with pytest.raises(RuntimeError, match="no inbox"):
+        plain.send("z")
+    plain.result()

@@ -72,26 +72,40 @@ class Forked:
     """func(*args) run in a forked child while this process goes on; `result()` waits for it and
     returns its value or raises its exception (an OSError keeps its errno and file name).
 
-    For one independent job beside the caller's own work (publish writes the workbook so while
-    it writes the CSV files). Where fork is not available, func runs at once, in this process.
+    For one independent job beside the caller's own work (publish: the child renders the largest
+    sheets of the workbook while this process writes the CSV files). With `inbox=True` func is
+    called as func(*args, inbox): `inbox()` waits for the one object the caller hands over with
+    `send(obj)` (the sheets it rendered itself), so the child can finish the job with it.
+    Where fork is not available, func runs in this process: at once, or at `send` with an inbox.
     """
 
-    def __init__(self, func: Callable, *args) -> None:
+    def __init__(self, func: Callable, *args, inbox: bool = False) -> None:
         self._pid = 0
-        self._read = -1
+        self._read = self._write = -1
         self._value: tuple = ()
+        self._later: tuple | None = None
         if not hasattr(os, "fork"):
-            self._value = _outcome(func, args)
+            if inbox:
+                self._later = (func, args)
+            else:
+                self._value = _outcome(func, args)
             return
         import pickle
 
         self._read, write = os.pipe()
+        inbox_read = -1
+        if inbox:
+            inbox_read, self._write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns into the caller's code
             code = 1
             try:
                 os.close(self._read)
-                outcome = _outcome(func, args)
+                if inbox:
+                    os.close(self._write)
+                    outcome = _outcome(func, (*args, _Inbox(inbox_read)))
+                else:
+                    outcome = _outcome(func, args)
                 try:
                     data = pickle.dumps(outcome)
                 except Exception:  # an exception that does not pickle: its words only
@@ -102,13 +116,43 @@ class Forked:
             finally:
                 os._exit(code)
         os.close(write)
+        if inbox:
+            os.close(inbox_read)
         self._pid = pid
+
+    def send(self, obj) -> None:
+        """Hand OBJ to the child's inbox (once). A child that already stopped is not an error
+        here: `result()` says why it stopped."""
+        if self._later is not None:
+            func, args = self._later
+            self._later = None
+            self._value = _outcome(func, (*args, lambda: obj))
+            return
+        if self._write < 0:
+            raise RuntimeError("this job has no inbox, or its object was sent already")
+        import pickle
+
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            with os.fdopen(self._write, "wb") as f:
+                f.write(data)
+        except BrokenPipeError:
+            pass
+        finally:
+            self._write = -1
 
     def result(self):
         """The child's value; its exception raised here. Waits for the child."""
+        if self._later is not None:  # no fork, and nothing was sent
+            func, args = self._later
+            self._later = None
+            self._value = _outcome(func, (*args, _Inbox(-1)))
         if self._pid:
             import pickle
 
+            if self._write >= 0:  # nothing was sent: the child sees its inbox closed
+                os.close(self._write)
+                self._write = -1
             with os.fdopen(self._read, "rb") as f:
                 data = f.read()
             _, status = os.waitpid(self._pid, 0)
@@ -134,7 +178,28 @@ class Forked:
                 pass
             os.waitpid(self._pid, 0)
             os.close(self._read)
+            if self._write >= 0:
+                os.close(self._write)
+                self._write = -1
             self._pid = 0
+
+
+class _Inbox:
+    """The child's end of a Forked inbox: calling it waits for the caller's object."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def __call__(self):
+        import pickle
+
+        if self._fd < 0:
+            raise RuntimeError("the caller sent nothing (it stopped before handing its part over)")
+        with os.fdopen(self._fd, "rb") as f:
+            data = f.read()
+        if not data:
+            raise RuntimeError("the caller sent nothing (it stopped before handing its part over)")
+        return pickle.loads(data)
 
 
 def _outcome(func: Callable, args: tuple) -> tuple:

@@ -13,7 +13,7 @@ import sys
 from pipeline.common.parallel import Forked
 from pipeline.normalize.schema import spec, write_datapackage
 from pipeline.publish.csv_files import write_csvs
-from pipeline.publish.workbook import WORKBOOK, write_workbook
+from pipeline.publish.workbook import WORKBOOK, finish_workbook, render_sheets, split_sheets
 
 
 def run(processed: Path, log=print) -> None:
@@ -21,11 +21,15 @@ def run(processed: Path, log=print) -> None:
     missing = [t for t in spec() if not (processed / f"{t}.parquet").is_file()]
     if missing:
         raise FileNotFoundError(f"{processed} has no {missing[0]}.parquet (run normalize first)")
-    # The workbook, the largest export, is written by a forked child meanwhile (0.05-0.1 s).
-    workbook = Forked(write_workbook, processed)
+    # The workbook is the largest export: a forked child renders its largest sheets while this
+    # process writes the CSV files and renders the other sheets, which it then hands to the
+    # child; the child packs the workbook.
+    helper, own = split_sheets(processed)
+    workbook = Forked(finish_workbook, processed, helper, inbox=True)
     try:
         write_csvs(processed)
         write_datapackage(processed)
+        workbook.send(render_sheets(processed, own))
     except BaseException:
         workbook.cancel()
         raise

@@ -14,7 +14,7 @@ per value (that took most of the publish step's time).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 import itertools
 import math
@@ -394,9 +394,63 @@ def _package(titles: list[str], stamp: str) -> dict[str, str]:
     }
 
 
-def write_workbook(processed: Path) -> Path:
-    """Write PROCESSED/duty_lists.xlsx from the Parquet tables; replace it atomically."""
+Rendered = dict[str, tuple[str, int, int]]  # table → (its sheet's XML, rows in the table, rows written)
+
+
+def render_sheets(processed: Path, names: list[str]) -> Rendered:
+    """The sheets of these tables as XML (a part of the workbook another process may render)."""
+    tables = spec()
+    out: Rendered = {}
+    for name in names:
+        pieces, n, written = _sheet(processed / f"{name}.parquet", tables[name])
+        out[name] = ("".join(pieces), n, written)
+    return out
+
+
+# How the sheets are shared between a helper process and the caller, which also writes the CSV
+# files and packs the workbook: the helper takes the largest sheets up to HELPER_SHARE of the
+# work, a sheet's work being its tables' data (bytes, from the Parquet metadata) plus
+# SHEET_BYTES for what any sheet costs (about 4 ms, as much as rendering 8 kB of data).
+HELPER_SHARE = 0.7
+SHEET_BYTES = 8_000
+
+
+def split_sheets(processed: Path) -> tuple[list[str], list[str]]:
+    """The tables whose sheets a helper process renders and those the caller renders after
+    writing the CSV files, so that both finish at about the same time (see HELPER_SHARE)."""
+    import pyarrow.parquet as pq
+
+    sizes = {}
+    for name in spec():
+        with pq.ParquetFile(processed / f"{name}.parquet") as f:
+            meta = f.metadata
+            data = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        sizes[name] = SHEET_BYTES + data
+    total = sum(sizes.values())
+    helper: list[str] = []
+    taken = 0
+    for name in sorted(sizes, key=lambda k: (-sizes[k], k)):
+        if taken >= HELPER_SHARE * total:
+            break
+        helper.append(name)
+        taken += sizes[name]
+    return helper, [name for name in spec() if name not in helper]
+
+
+def finish_workbook(processed: Path, names: list[str], inbox: Callable[[], Rendered]) -> Path:
+    """Render the sheets of these tables, take the other sheets from INBOX (rendered by another
+    process meanwhile) and write the workbook."""
+    rendered = render_sheets(processed, names)
+    rendered.update(inbox())
+    return write_workbook(processed, rendered)
+
+
+def write_workbook(processed: Path, rendered: Rendered | None = None) -> Path:
+    """Write PROCESSED/duty_lists.xlsx from the Parquet tables (sheets already RENDERED are
+    used as they are); replace it atomically."""
     stamp = datetime.fromisoformat(build_info()["build_date"]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rendered = dict(rendered or {})
+    rendered.update(render_sheets(processed, [name for name in spec() if name not in rendered]))
     target = processed / WORKBOOK
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     counts = []
@@ -405,8 +459,8 @@ def write_workbook(processed: Path) -> Path:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for i, (name, t) in enumerate(spec().items(), start=2):  # sheet1 is the 说明 sheet
                 title = t.get("zh", name)[:31]
-                pieces, n, written = _sheet(processed / f"{name}.parquet", t)
-                _add(z, f"xl/worksheets/sheet{i}.xml", "".join(pieces))
+                xml, n, written = rendered[name]
+                _add(z, f"xl/worksheets/sheet{i}.xml", xml)
                 counts.append((title, name, t, n, written))
             _add(z, "xl/worksheets/sheet1.xml", "".join(_about(counts)))
             for part, xml in _package(["说明"] + [c[0] for c in counts], stamp).items():
