@@ -209,8 +209,9 @@ def chars_to_lines(chars: Sequence[dict], line_tolerance: float, space_gap: floa
             first_top, reach = ch["top"], line_tolerance * max(ch["size"], 1.0)
     lines = []
     for group in groups:
-        group.sort(key=_X0)
-        texts = [ch["text"] for ch in group]
+        if len(group) > 1:
+            group.sort(key=_X0)
+        texts = list(map(_TEXT, group))
         joined = "".join(texts)
         if _ASCII_WORD.search(joined):  # a space may be inferred between two ASCII word characters
             parts: list[str] = []
@@ -228,17 +229,22 @@ def chars_to_lines(chars: Sequence[dict], line_tolerance: float, space_gap: floa
                 parts.append(text)
                 prev_last, prev_x1 = text[-1:], ch["x1"]
             joined = "".join(parts)
-        inked = [ch for ch, text in zip(group, texts, strict=True) if not text.isspace()]
-        if not inked:
-            continue
-        sizes = sorted([c["size"] for c in inked])
+        # Where the line holds no whitespace at all (the usual case), every character is inked
+        # (\s and str.isspace agree on what whitespace is).
+        if _WHITESPACE.search(joined) is None:
+            inked = group
+        else:
+            inked = [ch for ch, text in zip(group, texts, strict=True) if not text.isspace()]
+            if not inked:
+                continue
+        sizes = sorted(map(_SIZE, inked))
         lines.append(
             {
                 "text": joined,
-                "x0": min([c["x0"] for c in inked]),
-                "x1": max([c["x1"] for c in inked]),
-                "top": min([c["top"] for c in inked]),
-                "bottom": max([c["bottom"] for c in inked]),
+                "x0": min(map(_X0, inked)),
+                "x1": max(map(_X1, inked)),
+                "top": min(map(_TOP, inked)),
+                "bottom": max(map(_BOTTOM, inked)),
                 "size": sizes[len(sizes) // 2],
             }
         )
@@ -248,3 +254,9 @@ def chars_to_lines(chars: Sequence[dict], line_tolerance: float, space_gap: floa
 _TOP_X0 = itemgetter("top", "x0")
 _ASCII_WORD = re.compile("[0-9A-Za-z]")  # what str.isascii() and str.isalnum() both accept
 _X0 = itemgetter("x0")
+_X1 = itemgetter("x1")
+_TOP = itemgetter("top")
+_BOTTOM = itemgetter("bottom")
+_SIZE = itemgetter("size")
+_TEXT = itemgetter("text")
+_WHITESPACE = re.compile(r"\s")
