@@ -74,3 +74,13 @@ def test_gap_between_latin_words_is_a_space_but_not_between_cjk():
         char("乙", 58, 0),
     ]
     assert chars_to_lines(chars, 0.5, 0.3)[0]["text"] == "APP x甲乙"
+
+
+def test_printed_spaces_stay_in_the_text_but_not_in_the_line_box():
+    # An ideographic space and a tab printed at the line's ends, bigger than the characters:
+    # they are text, not ink, so the box and the size come from 甲 and 乙 alone.
+    chars = [char("\u3000", -30, 0, 20), char("甲", 0, 0), char("乙", 10, 0), char("\t", 20, 0, 20)]
+    (line,) = chars_to_lines(chars, 0.5, 0.3)
+    assert line["text"] == "\u3000甲乙\t"
+    assert (line["x0"], line["x1"], line["bottom"], line["size"]) == (0, 20, 10, 10)
+    assert chars_to_lines([char(" ", 0, 0), char("\u3000", 10, 0)], 0.5, 0.3) == []  # spaces only: no line
