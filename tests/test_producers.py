@@ -33,6 +33,12 @@ def test_fold_replaces_radicals_by_the_standard_characters():
     assert fold("普通文字") == ("普通文字", 0)
 
 
+def test_fold_finds_every_entry_of_the_table_alone_and_amid_other_text():
+    for cp, standard in fold_map().items():
+        assert fold(chr(cp)) == (standard, 1)
+        assert fold(f"甲{chr(cp)}乙{chr(cp)}") == (f"甲{standard}乙{standard}", 2)
+
+
 def test_fold_is_not_nfkc_where_nfkc_is_wrong():
     # Supplement forms have no decomposition; ⼾ decomposes to the traditional 戶.
     assert unicodedata.normalize("NFKC", "⻔") == "⻔"

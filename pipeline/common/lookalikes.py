@@ -9,9 +9,10 @@ so titles, header words, continuation markers and values all read as printed.
 from __future__ import annotations
 
 from functools import cache
+import re
 
 from pipeline.common.records import PageRecord
-from pipeline.common.rules import load
+from pipeline.common.rules import derived, load
 
 # Where look-alikes live; a table entry outside these ranges is a mistake in the rules file.
 SOURCE_RANGES = ((0x2E80, 0x2EF3), (0x2F00, 0x2FD5), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
@@ -41,11 +42,19 @@ def validate(table: dict[str, str]) -> dict[int, str]:
 
 @cache
 def fold_map() -> dict[int, str]:
-    return validate(load("lookalikes")["fold"])
+    table = load("lookalikes")["fold"]
+    return derived("lookalike_map", repr(sorted(table.items())).encode(), lambda: validate(table))
+
+
+# Any character of SOURCE_RANGES, where every entry of the table lies (validate): a text without
+# one (nearly every text) is returned as it is, without a dictionary look-up per character.
+_CANDIDATE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in SOURCE_RANGES) + "]")
 
 
 def fold(text: str) -> tuple[str, int]:
     """The text with look-alikes replaced by the standard characters, and how many were replaced."""
+    if _CANDIDATE.search(text) is None:
+        return text, 0
     folded = text.translate(fold_map())
     if folded == text:
         return text, 0
