@@ -73,3 +73,14 @@ def test_sending_twice_or_without_an_inbox_is_refused():
     with pytest.raises(RuntimeError, match="no inbox"):
         plain.send("z")
     plain.result()
+
+
+def _fails_at_once(inbox) -> None:
+    raise ValueError("no sheet")
+
+
+def test_a_child_that_fails_before_reading_its_inbox_neither_hangs_the_caller_nor_is_lost():
+    job = Forked(_fails_at_once, inbox=True)
+    job.send("x" * 1_000_000)  # far more than a pipe holds, and nobody reads it
+    with pytest.raises(ValueError, match="no sheet"):
+        job.result()
