@@ -100,6 +100,26 @@ def test_derived_data_is_made_once_per_inputs_and_again_when_they_change(tmp_pat
     assert rules.derived("probe", b"two", make(4)) == {"value": 4}  # unreadable: made again
 
 
+def test_derived_data_is_made_again_when_the_module_that_makes_it_changes(tmp_path, monkeypatch):
+    import importlib.util
+
+    import pipeline.common.rules as rules
+
+    monkeypatch.setattr(rules, "RULES_DIR", tmp_path / "rules")
+    source = tmp_path / "maker.py"
+
+    def maker(body: str):
+        source.write_text(f"def make():\n    return {body}\n")
+        spec = importlib.util.spec_from_file_location("maker", source)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.make
+
+    assert rules.derived("probe", b"same", maker("1")) == 1
+    assert rules.derived("probe", b"same", maker("1")) == 1
+    assert rules.derived("probe", b"same", maker("2")) == 2  # its check changed: made again
+
+
 def test_derived_data_without_a_writable_folder_is_made_each_time(tmp_path, monkeypatch):
     import pipeline.common.rules as rules
 

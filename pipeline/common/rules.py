@@ -202,11 +202,14 @@ def derived(name: str, inputs: bytes, make: Callable[[], T]) -> T:
 
     For data derived from rules files or pinned packages (parsed and checked rules, the county
     index), kept as a pickle in pipeline/rules/__pycache__/ under a digest of the inputs, of this
-    module's code and of the Python version, the way Python keeps compiled modules beside their
-    source: a rules edit, a code change or another interpreter makes it again, and where the
-    folder cannot be written, make() simply runs every time. Errors in make() are not kept."""
+    module's code, of the code of the module that defines make() (the checks a caller runs in
+    it, e.g. lookalikes.validate) and of the Python version, the way Python keeps compiled
+    modules beside their source: a rules edit, a code change or another interpreter makes it
+    again, and where the folder cannot be written, make() simply runs every time. Errors in
+    make() are not kept. Code make() calls in yet other modules belongs in INPUTS."""
     h = hashlib.sha256(inputs)
     h.update(_CODE)
+    h.update(_maker_code(make))
     h.update(sys.version.encode())
     folder = RULES_DIR / "__pycache__"
     target = folder / f"{name}.{h.hexdigest()[:20]}.pickle"
@@ -237,6 +240,15 @@ def derived(name: str, inputs: bytes, make: Callable[[], T]) -> T:
 
 
 _CODE = Path(__file__).read_bytes()
+
+
+def _maker_code(make: Callable) -> bytes:
+    """The source of the module that defines MAKE (empty where it has none to read)."""
+    code = getattr(make, "__code__", None)
+    try:
+        return Path(code.co_filename).read_bytes() if code is not None else b""
+    except OSError:
+        return b""
 
 
 def rules_digest(names: tuple[str, ...]) -> bytes:
