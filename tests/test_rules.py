@@ -79,7 +79,7 @@ def test_every_key_of_every_rules_file_is_read_somewhere():
 def test_derived_data_is_made_once_per_inputs_and_again_when_they_change(tmp_path, monkeypatch):
     import pipeline.common.rules as rules
 
-    monkeypatch.setattr(rules, "RULES_DIR", tmp_path)
+    monkeypatch.setenv("DUTY_LISTS_CACHE", str(tmp_path / "cache"))
     calls = []
 
     def make(value):
@@ -94,9 +94,10 @@ def test_derived_data_is_made_once_per_inputs_and_again_when_they_change(tmp_pat
     assert calls == [1]
     assert rules.derived("probe", b"two", make(3)) == {"value": 3}  # other inputs: made again
     assert calls == [1, 3]
-    kept = sorted(p.name for p in (tmp_path / "__pycache__").iterdir())
+    kept = sorted(p.name for p in (tmp_path / "cache").iterdir())
     assert len(kept) == 1 and kept[0].startswith("probe."), kept  # the stale one is removed
-    (tmp_path / "__pycache__" / kept[0]).write_bytes(b"not a pickle")
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+    (tmp_path / "cache" / kept[0]).write_bytes(b"not a pickle")
     assert rules.derived("probe", b"two", make(4)) == {"value": 4}  # unreadable: made again
 
 
@@ -105,7 +106,7 @@ def test_derived_data_is_made_again_when_the_module_that_makes_it_changes(tmp_pa
 
     import pipeline.common.rules as rules
 
-    monkeypatch.setattr(rules, "RULES_DIR", tmp_path / "rules")
+    monkeypatch.setenv("DUTY_LISTS_CACHE", str(tmp_path / "cache"))
     source = tmp_path / "maker.py"
 
     def maker(body: str):
@@ -123,7 +124,7 @@ def test_derived_data_is_made_again_when_the_module_that_makes_it_changes(tmp_pa
 def test_derived_data_without_a_writable_folder_is_made_each_time(tmp_path, monkeypatch):
     import pipeline.common.rules as rules
 
-    monkeypatch.setattr(rules, "RULES_DIR", tmp_path / "missing" / "rules")  # cannot be created
+    monkeypatch.setenv("DUTY_LISTS_CACHE", str(tmp_path / "missing" / "cache"))  # cannot be made
     (tmp_path / "missing").write_text("a file, not a folder")
     calls = []
     for _ in range(2):
@@ -131,15 +132,42 @@ def test_derived_data_without_a_writable_folder_is_made_each_time(tmp_path, monk
     assert calls == [1, 1]
 
 
+def test_derived_data_is_never_loaded_from_a_folder_others_can_write(tmp_path, monkeypatch):
+    """A pickle runs code when loaded: one planted in a folder others can write is ignored."""
+    import pickle
+
+    import pipeline.common.rules as rules
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("DUTY_LISTS_CACHE", str(folder))
+    assert rules.derived("probe", b"x", lambda: 1) == 1
+    (kept,) = folder.iterdir()
+    kept.write_bytes(pickle.dumps(666))  # what an attacker would plant
+    folder.chmod(0o777)
+    assert rules.derived("probe", b"x", lambda: 2) == 2  # the planted value is not loaded
+    folder.chmod(0o700)
+    kept.chmod(0o666)
+    assert rules.derived("probe", b"x", lambda: 3) == 3  # nor from a file others can write
+
+
+def test_the_source_tree_holds_no_derived_data():
+    import pipeline.common.rules as rules
+
+    rules.load("lists")
+    assert not list(rules.RULES_DIR.glob("__pycache__/*.pickle"))
+    assert rules.RULES_DIR not in rules.cache_dir().parents
+
+
 def test_a_rules_file_that_fails_its_check_is_not_kept(tmp_path, monkeypatch):
     import pipeline.common.rules as rules
 
     monkeypatch.setattr(rules, "RULES_DIR", tmp_path)
+    monkeypatch.setenv("DUTY_LISTS_CACHE", str(tmp_path / "cache"))
     (tmp_path / "duties.toml").write_text("[matching]\nngram = 'three'\n", encoding="utf-8")
     rules.load.cache_clear()
     try:
         with pytest.raises(RulesError):
             rules.load("duties")
-        assert not list(tmp_path.glob("__pycache__/*.pickle"))
+        assert not list(tmp_path.glob("cache/duties.*.pickle"))
     finally:
         rules.load.cache_clear()

@@ -201,28 +201,34 @@ def derived(name: str, inputs: bytes, make: Callable[[], T]) -> T:
     """make(), or what it returned before for the same inputs.
 
     For data derived from rules files or pinned packages (parsed and checked rules, the county
-    index), kept as a pickle in pipeline/rules/__pycache__/ under a digest of the inputs, of this
-    module's code, of the code of the module that defines make() (the checks a caller runs in
-    it, e.g. lookalikes.validate) and of the Python version, the way Python keeps compiled
-    modules beside their source: a rules edit, a code change or another interpreter makes it
-    again, and where the folder cannot be written, make() simply runs every time. Errors in
-    make() are not kept. Code make() calls in yet other modules belongs in INPUTS."""
+    index), kept as a pickle in the user's private cache folder (`cache_dir()`) under a digest
+    of the inputs, of this module's code, of the code of the module that defines make() (the
+    checks a caller runs in it, e.g. lookalikes.validate) and of the Python version: a rules
+    edit, a code change or another interpreter makes it again. A pickle runs code when loaded,
+    so one is loaded only from a folder and a file that belong to this user and that nobody else
+    can write (never from the source tree, which others may be able to write); anything else, or
+    a folder that cannot be made, and make() simply runs every time (it costs a cold build
+    about 0.04 s). Errors in make() are not kept. Code make() calls in yet other modules belongs
+    in INPUTS."""
     h = hashlib.sha256(inputs)
     h.update(_CODE)
     h.update(_maker_code(make))
     h.update(sys.version.encode())
-    folder = RULES_DIR / "__pycache__"
+    folder = cache_dir()
     target = folder / f"{name}.{h.hexdigest()[:20]}.pickle"
     try:
-        with target.open("rb") as f:
-            return pickle.load(f)
+        if _private(folder) and _private(target):
+            with target.open("rb") as f:
+                return pickle.load(f)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError):
         pass  # not made yet, or unreadable: make it again
     value = make()
     import tempfile
 
     try:
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(folder):
+            return value  # a folder others can write: keep nothing there
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -235,8 +241,25 @@ def derived(name: str, inputs: bytes, make: Callable[[], T]) -> T:
             if old != target:
                 old.unlink(missing_ok=True)
     except OSError:
-        pass  # a read-only installation: nothing kept
+        pass  # no cache folder can be made: nothing kept
     return value
+
+
+def cache_dir() -> Path:
+    """Where derived data is kept: $DUTY_LISTS_CACHE, else $XDG_CACHE_HOME/duty-lists/derived,
+    else ~/.cache/duty-lists/derived (the per-user cache folder of the XDG convention)."""
+    explicit = os.environ.get("DUTY_LISTS_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "duty-lists" / "derived"
+
+
+def _private(path: Path) -> bool:
+    """PATH is this user's and no one else can write it (so loading a pickle from it is as safe
+    as running this user's own code)."""
+    st = path.stat()
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 _CODE = Path(__file__).read_bytes()
