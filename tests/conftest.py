@@ -73,6 +73,19 @@ def scale_tables(tmp_path_factory) -> Path:
     )
 
 
+# One township of each county of the scale corpus (with and without merged category cells):
+# the representative part `make test` builds; the whole corpus runs in `make test-all`.
+SCALE_SAMPLE = ("township_00", "township_15", "township_21")
+
+
+@pytest.fixture(scope="session")
+def scale_sample_tables(tmp_path_factory) -> Path:
+    """Three scale townships, one per county (伊州区, 巴里坤哈萨克自治县, 伊吾县)."""
+    base = tmp_path_factory.mktemp("scale_sample")
+    pdfs = [CORPUS / "scale" / f"{name}.pdf" for name in SCALE_SAMPLE]
+    return build(copy_pdfs(pdfs, base / "raw"), base / "processed", jobs=2)
+
+
 @pytest.fixture(scope="session")
 def empty_tables(tmp_path_factory) -> Path:
     """An empty raw folder built: every table with 0 rows."""

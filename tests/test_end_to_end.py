@@ -37,6 +37,15 @@ def test_layout_case_is_exact(case, tmp_path):
     assert problems == []
 
 
+def test_scale_sample_townships_are_exact(scale_sample_tables):
+    """One township of each county of the scale corpus: every item exact."""
+    names = ("township_00", "township_15", "township_21")
+    n, problems = mismatches(scale_sample_tables, [CORPUS / "scale" / f"{x}.expected.json" for x in names])
+    assert n == 180 + 225 + 176
+    assert problems == []
+
+
+@pytest.mark.slow
 def test_scale_townships_are_exact(scale_tables):
     """All 24 synthetic townships (1,318 pages, three counties): every item exact."""
     n, problems = mismatches(scale_tables, sorted((CORPUS / "scale").glob("*.expected.json")))

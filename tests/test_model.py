@@ -173,9 +173,9 @@ def test_tuhulu_bridge_matches_the_printed_cells(tuhulu_tables):
 # --- other counties: the same rules, no county named --------------------------------------------------
 
 
-def test_scale_departments_belong_to_the_places_they_serve(scale_tables):
-    deps = table(scale_tables, "departments")
-    towns = table(scale_tables, "townships")
+def test_scale_departments_belong_to_the_places_they_serve(scale_sample_tables):
+    deps = table(scale_sample_tables, "departments")
+    towns = table(scale_sample_tables, "townships")
     places = set(towns.county) | set(towns.city)
     assert set(deps.belongs_to) <= places
     for _, d in deps.iterrows():
@@ -184,11 +184,11 @@ def test_scale_departments_belong_to_the_places_they_serve(scale_tables):
     assert set(deps.kind) <= {"党委部门", "政府部门", "群团组织", "人大", "政协", "垂直管理", "其他"}
 
 
-def test_scale_no_department_is_an_alias_of_another(scale_tables):
+def test_scale_no_department_is_an_alias_of_another(scale_sample_tables):
     """After resolution no two departments of one place differ only by an alias spelling."""
     from pipeline.common.rules import load
 
-    deps = table(scale_tables, "departments")
+    deps = table(scale_sample_tables, "departments")
     aliases = load("departments")["aliases"]
     names = set(deps.name)
     for name in names:
@@ -197,16 +197,16 @@ def test_scale_no_department_is_an_alias_of_another(scale_tables):
                 assert name[: -len(short)] + long not in names, name
 
 
-def test_scale_every_coordination_item_has_its_departments(scale_tables):
-    coord = table(scale_tables, "coordination_items")
-    bridge = table(scale_tables, "coordination_departments")
+def test_scale_every_coordination_item_has_its_departments(scale_sample_tables):
+    coord = table(scale_sample_tables, "coordination_items")
+    bridge = table(scale_sample_tables, "coordination_departments")
     assert set(coord.item_id) == set(bridge.item_id)
-    deps = table(scale_tables, "departments")
+    deps = table(scale_sample_tables, "departments")
     assert set(bridge.department_id) <= set(deps.department_id)
 
 
-def test_scale_reclaimed_items_are_cancelled_or_taken_over(scale_tables):
-    rec = table(scale_tables, "reclaimed_items")
+def test_scale_reclaimed_items_are_cancelled_or_taken_over(scale_sample_tables):
+    rec = table(scale_sample_tables, "reclaimed_items")
     transferred = rec[rec.disposition == "transferred"]
     assert transferred.receiving_departments.apply(len).gt(0).all()
     cancelled = rec[rec.disposition == "cancelled"]
@@ -214,8 +214,8 @@ def test_scale_reclaimed_items_are_cancelled_or_taken_over(scale_tables):
     assert 0 < len(cancelled) < len(rec)
 
 
-def test_scale_upper_steps_mostly_have_a_department(scale_tables):
-    steps = table(scale_tables, "duty_steps")
+def test_scale_upper_steps_mostly_have_a_department(scale_sample_tables):
+    steps = table(scale_sample_tables, "duty_steps")
     upper = steps[(steps.side == "upper") & ~steps.is_heading]
     assert upper.department_id.notna().mean() > 0.8
     township = steps[(steps.side == "township") & ~steps.is_heading]
