@@ -15,6 +15,7 @@
 #   make lab                          open JupyterLab
 #   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
 #   make benchmark-ocr                pages per minute and peak memory of OCR on scans (benchmarks/ocr.py)
+#   make benchmark-dask               extraction on a dask scheduler with 1, 2, 4 workers (benchmarks/dask_scaling.py)
 #
 # Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize →
 # publish, run in one process by pipeline/build/ when a raw file's content or the code changed;
@@ -40,7 +41,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.requirements-installed
 
-.PHONY: all test test-all lint format notebooks report lab benchmark clean-processed benchmark-ocr
+.PHONY: all test test-all lint format notebooks report lab benchmark clean-processed benchmark-ocr benchmark-dask
 
 # One process (pipeline/build/) holds the processed folder's lock, finishes a publication a crash
 # interrupted, decides from the raw files' content and the code whether anything changed (a no-op
@@ -91,6 +92,10 @@ benchmark: $(READY)
 
 benchmark-ocr: $(READY)
 	$(PY) benchmarks/ocr.py
+
+# Extraction on a real dask scheduler with 1, 2 and 4 worker processes against a local build.
+benchmark-dask: $(READY)
+	$(PY) benchmarks/dask_scaling.py
 
 lab: $(READY)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
