@@ -52,6 +52,7 @@ RULES: tuple[str, ...] = (
     "admin_units",
     "departments",
     "duties",
+    "duty_vocabulary",
     "power_types",
 )  # rules files this stage reads
 
