@@ -33,6 +33,7 @@ import re
 from typing import Any
 import unicodedata
 
+from pipeline.common import freshness
 from pipeline.common.rules import RulesError, load
 from pipeline.normalize.departments import place_variants
 from pipeline.normalize.similarity import Index, Scores, ngrams, scores
@@ -201,8 +202,9 @@ def apart(a: str, b: str, settings: MatchSettings) -> str | None:
     if _negations(a) != _negations(b):
         return "negation added or dropped"
     scope = _scope()
-    if set(scope.findall(a)) != set(scope.findall(b)):
-        return "scope (以上/以下/限额) in one wording only"
+    sa, sb = set(scope.findall(a)), set(scope.findall(b))
+    if sa != sb:
+        return f"scope: {'、'.join(sorted(sa - sb)) or '-'} / {'、'.join(sorted(sb - sa)) or '-'}"
     ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
     equal = sum(i2 - i1 for op, i1, i2, _, _ in ops if op == "equal")
     if equal >= settings.replaced_share * min(len(a), len(b)):
@@ -320,7 +322,6 @@ class Entry:
 
 # --- an analyst's decisions ------------------------------------------------------------------------
 
-DECISIONS_FILE = "duty_decisions.csv"  # beside the raw folder: data/duty_decisions.csv
 DECISION_COLUMNS = ("list", "wording_a", "wording_b", "decision", "note")
 SAME, DIFFERENT = "same", "different"
 
@@ -331,7 +332,7 @@ class DecisionsError(ValueError):
 
 def decisions_path(raw: Path | None) -> Path | None:
     """Where the analyst's decisions are kept: duty_decisions.csv beside the raw folder."""
-    return raw.parent / DECISIONS_FILE if raw is not None else None
+    return freshness.decisions_path(raw) if raw is not None else None
 
 
 def read_decisions(path: Path | None) -> dict[tuple[str, str, str], str]:
@@ -359,6 +360,32 @@ def read_decisions(path: Path | None) -> dict[tuple[str, str, str], str]:
                 raise DecisionsError(f"{path} line {n}: both wordings are needed")
             out[_pair_key(row["list"].strip(), a, b)] = decision
     return out
+
+
+def decisions_digest(path: Path | None) -> bytes:
+    """What of the decisions file shapes the tables: its bytes (empty when there is none)."""
+    return path.read_bytes() if path is not None and path.is_file() else b""
+
+
+def decisions_note(path: Path | None, review: list[dict]) -> list[str]:
+    """The codebook's record of the analyst's decisions this build honoured (none without a
+    decisions file: the duty_review table's description says how to give them)."""
+    data = decisions_digest(path)
+    if not data:
+        return []
+    ruled = [r for r in review if r["decision"]]
+    n_same = sum(1 for r in ruled if r["decision"] == SAME)
+    out = [
+        "## Analyst decisions (duty_review, 待核对)",
+        "",
+        f"This build read `{path}` (SHA-256 {hashlib.sha256(data).hexdigest()[:16]}) and honoured "
+        f"{len(ruled)} decision(s) on pairs it compared: {n_same} same, {len(ruled) - n_same} different.",
+        "",
+    ]
+    return out + [
+        f"- {r['list']}: {r['wording_a']} / {r['wording_b']}: {r['decision']} (matcher: {r['matcher']})"
+        for r in ruled
+    ]
 
 
 def _pair_key(kind: str, a: str, b: str) -> tuple[str, str, str]:
@@ -476,7 +503,7 @@ def cluster(
                 if ruled is not None:
                     review.append(_review_row(kind, leader, e, d, ruled))
                 break
-            if doubt is None and (d.doubtful or ruled is not None):
+            if doubt is None and (d.doubtful or ruled is not None) and not (leaders[pos][1] & e.townships):
                 doubt = (leader, d, ruled)
         if chosen is None:
             chosen = index.add(grams[e.normal])
@@ -489,7 +516,9 @@ def cluster(
 
 
 def _review_row(kind: str, a: Entry, b: Entry, d: Decision, ruled: str | None) -> dict:
+    key = "|".join(_pair_key(kind, a.normal, b.normal))
     return {
+        "pair_id": "R" + hashlib.sha1(key.encode()).hexdigest()[:10],
         "list": kind,
         "wording_a": _most_common(a.printed),
         "places_a": "；".join(sorted(a.places)),
