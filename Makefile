@@ -41,7 +41,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.requirements-installed
 
-.PHONY: all test test-all lint format notebooks report lab benchmark clean-processed benchmark-ocr benchmark-dask
+.PHONY: all test test-all lint format notebooks report lab benchmark clean-processed benchmark-ocr benchmark-dask score-pairs
 
 # One process (pipeline/build/) holds the processed folder's lock, finishes a publication a crash
 # interrupted, decides from the raw files' content and the code whether anything changed (a no-op
@@ -89,6 +89,12 @@ report: $(READY)
 
 benchmark: $(READY)
 	$(PY) benchmarks/run.py
+
+# Precision and recall of the duty matcher on labelled pairs (issue 27), per kind and list:
+# make score-pairs PAIRS="tests/fixtures/duty_pairs/analyst_pairs.jsonl ../shared/corpus/duty_pairs/dev_pairs.jsonl"
+PAIRS ?= tests/fixtures/duty_pairs/analyst_pairs.jsonl
+score-pairs: $(READY)
+	$(PY) -m pipeline.normalize.score_pairs $(PAIRS)
 
 benchmark-ocr: $(READY)
 	$(PY) benchmarks/ocr.py

@@ -2,6 +2,8 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/duty_matching.py [--sizes 24 240 2400]
 
+- quality by meaning: the analyst's pairs (tests/fixtures/duty_pairs/) and the shared dev pairs,
+  scored by pipeline.normalize.score_pairs, per kind and list;
 - quality: the labelled pairs of tests/duty_pairs.py (rewordings that must match, near-misses
   that must not), decided pair by pair with the matcher's thresholds; and the scale corpus's
   items (24 townships from one template), clustered: every template item must get one duty_id
@@ -27,6 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from duty_pairs import labelled_pairs, template  # noqa: E402
 
+from pipeline.normalize import score_pairs  # noqa: E402
 from pipeline.normalize.duties import DutyMatcher, MatchSettings, _unify, normalise  # noqa: E402
 from pipeline.normalize.similarity import idf_weights, ngrams, scores  # noqa: E402
 from pipeline.normalize.stage import township_id  # noqa: E402
@@ -75,6 +78,23 @@ def scale_items() -> list[tuple[str, dict]]:
         ident["township_id"] = township_id(d["city"], d["county"], d["township"])
         for kind, items in d["lists"].items():
             out += [(kind, ident | {"name": i["name"], "category": i["category"]}) for i in items]
+    return out
+
+
+PAIR_FILES = {
+    "analyst_pairs": ROOT / "tests" / "fixtures" / "duty_pairs" / "analyst_pairs.jsonl",
+    "dev_pairs": ROOT.parent.parent / "shared" / "corpus" / "duty_pairs" / "dev_pairs.jsonl",
+}
+
+
+def labelled_quality() -> dict:
+    """Precision and recall per kind and list on the pairs labelled by meaning (issue 27), decided
+    pair by pair as the build decides (pipeline.normalize.score_pairs)."""
+    out = {}
+    for name, path in PAIR_FILES.items():
+        if path.is_file():
+            out[name] = score_pairs.report(score_pairs.judge(score_pairs.read_pairs(path)))
+            print(f"{name} ({path})\n" + "\n".join(score_pairs.lines(out[name])), flush=True)
     return out
 
 
@@ -161,7 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="*", default=[24, 240, 2400])
     args = ap.parse_args(argv)
-    result = {"labelled_pairs": pair_quality(), "scale_corpus": scale_quality()}
+    result = {
+        "labelled_by_meaning": labelled_quality(),
+        "labelled_pairs": pair_quality(),
+        "scale_corpus": scale_quality(),
+    }
     print(json.dumps(result, ensure_ascii=False, indent=2), flush=True)
     result["timing"] = timing(args.sizes)
     out = ROOT / "benchmarks" / "results"

@@ -24,6 +24,7 @@ from pipeline.common.sources import Source, file_sha256
 from pipeline.common.storage import build_dir, read_manifest, write_json
 
 STATE = "build.json"
+DECISIONS_FILE = "duty_decisions.csv"  # an analyst's duty decisions, beside the raw folder
 FORMAT = 1  # bump when the state file's layout changes
 RACY_NS = 2_000_000_000  # files changed this close to the state being taken are hashed again
 
@@ -69,6 +70,7 @@ class Freshness:
     reasons: list[str]  # why a build is needed (none: the published set is up to date)
     taken_ns: int  # when the raw folder was looked at
     previous: dict  # the last build's state
+    decisions: str = ""  # SHA-256 of the analyst's duty decisions file ("" when there is none)
 
     @property
     def up_to_date(self) -> bool:
@@ -92,7 +94,10 @@ class Freshness:
             f.name: {"sha256": f.sha256, "key": f.key, "racy": _racy(f.key, self.taken_ns)}
             for f in self.files
         }
-        return {"format": FORMAT, "code": self.code, "files": files, "published": published}
+        state = {"format": FORMAT, "code": self.code, "files": files, "published": published}
+        if self.decisions:
+            state["decisions"] = self.decisions
+        return state
 
 
 def check(processed: Path, inputs: list[Source], raw: Path, engine: str, strict: bool) -> Freshness:
@@ -109,6 +114,9 @@ def check(processed: Path, inputs: list[Source], raw: Path, engine: str, strict:
         reasons.append("the code, the rules or the PDF reader changed")
     if {f.name: f.sha256 for f in files} != {n: e["sha256"] for n, e in before.items()}:
         reasons.append("raw files were added, changed or removed")
+    decisions = decisions_sha256(raw)
+    if old and decisions != old.get("decisions", ""):
+        reasons.append(f"the analyst's decisions ({DECISIONS_FILE}) changed")
     for name, key in old.get("published", {}).items():
         st = _stat(processed / name)
         if st is None or stat_key(st) != key:
@@ -116,7 +124,18 @@ def check(processed: Path, inputs: list[Source], raw: Path, engine: str, strict:
             break
     if strict:
         reasons.append("a strict build always checks the lists again")
-    return Freshness(processed, code, files, reasons, taken, old)
+    return Freshness(processed, code, files, reasons, taken, old, decisions)
+
+
+def decisions_path(raw: Path) -> Path:
+    """Where an analyst's duty decisions are kept: beside the raw folder (data/duty_decisions.csv
+    for the default data/raw), read by pipeline.normalize.duties."""
+    return raw.resolve().parent / DECISIONS_FILE
+
+
+def decisions_sha256(raw: Path) -> str:
+    path = decisions_path(raw)
+    return file_sha256(path) if path.is_file() else ""
 
 
 def raw_files(sources: list[Source], raw: Path, before: dict | None = None) -> list[RawFile]:

@@ -55,14 +55,30 @@ SHAPES: dict[str, Shape] = {
     },
     "duties": {
         "self_reference": {"*": ["str"]},
-        "filler": {"words": ["str"]},
+        "filler": {"words": ["str"], "penalty_words": ["str"], "penalty_marker": "str"},
+        "equivalents": {"*": ["str"]},
+        "units": {
+            "county": ["str"],
+            "departments": ["str"],
+            "township": ["str"],
+            "township_bodies": ["str"],
+        },
+        "contrasts": {"*": ["str"]},
+        "scope": {"words": ["str"]},
+        "negation": {"words": ["str"], "not_negations": ["str"]},
         "matching": {
             "ngram": "int",
             "cosine_threshold": "float",
             "containment_threshold": "float",
             "containment_floor": "float",
+            "full_containment": "float",
+            "min_weight": "float",
+            "replaced_chars": "int",
+            "replaced_share": "float",
         },
+        "review": {"cosine": "float", "containment": "float"},
     },
+    "duty_vocabulary": {"wordings": "int", "df": {"*": "int"}},
     "lists": {
         "lists": {
             "*": {

@@ -22,16 +22,21 @@ the same leader gives the same id on every run and machine.
 from __future__ import annotations
 
 from collections import Counter
+import csv
 from dataclasses import dataclass, field
+import difflib
 from functools import cache, lru_cache
 import hashlib
+import math
+from pathlib import Path
 import re
 from typing import Any
 import unicodedata
 
-from pipeline.common.rules import load
+from pipeline.common import freshness
+from pipeline.common.rules import RulesError, load
 from pipeline.normalize.departments import place_variants
-from pipeline.normalize.similarity import Index, Scores, idf_weights, ngrams
+from pipeline.normalize.similarity import Index, Scores, ngrams, scores
 
 
 @cache
@@ -41,13 +46,76 @@ def _rules() -> dict:
 
 @cache
 def _replacements() -> list[tuple[str, str]]:
-    """(printed, normal) pairs, longest printed form first."""
+    """(printed, normal) pairs of the first pass (department short forms, self-references),
+    longest printed form first."""
     pairs = [(short, full) for short, full in load("departments")["aliases"].items() if short != full]
     for normal, forms in _rules()["self_reference"].items():
         pairs += [(form, normal) for form in forms]
-    pairs += [(word, "") for word in _rules()["filler"]["words"]]
+    pairs.append((_SELF, _SELF))  # what a township's own name became stays as it is (not 本乡镇镇)
+    return _longest_first(pairs)
+
+
+def _longest_first(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     pairs = [(unicodedata.normalize("NFKC", a), unicodedata.normalize("NFKC", b)) for a, b in pairs]
-    return sorted(set(pairs), key=lambda p: (-len(p[0]), p[0]))
+    return sorted({p for p in pairs if p[0]}, key=lambda p: (-len(p[0]), p[0]))
+
+
+@cache
+def _equivalents() -> list[tuple[str, str]]:
+    """(word, what it becomes) of rules [equivalents]; a word listed twice is an error."""
+    seen: dict[str, str] = {}
+    for normal, words in _rules()["equivalents"].items():
+        for w in words:
+            if w in seen and seen[w] != normal:
+                raise RulesError(
+                    f"duties.toml [equivalents]: {w!r} is listed under {seen[w]!r} and {normal!r}"
+                )
+            seen[w] = normal
+    return _longest_first(list(seen.items()))
+
+
+@cache
+def _filler() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    f = _rules()["filler"]
+    return _longest_first([(w, "") for w in f["words"]]), _longest_first(
+        [(w, "") for w in f["words"] + f["penalty_words"]]
+    )
+
+
+class _Pass:
+    """One longest-first replacement pass over a wording."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.table = dict(pairs)
+        self.pattern = re.compile("|".join(re.escape(a) for a, _ in pairs)) if pairs else None
+
+    def __call__(self, text: str) -> str:
+        return self.pattern.sub(lambda m: self.table[m.group(0)], text) if self.pattern else text
+
+
+@cache
+def _passes() -> tuple[_Pass, _Pass, _Pass, _Pass, re.Pattern, re.Pattern]:
+    units = _rules()["units"]
+    departments = (
+        set(units["departments"])
+        | set(load("departments")["aliases"])
+        | set(load("departments")["aliases"].values())
+    )
+    alt = "|".join(re.escape(d) for d in sorted(departments, key=lambda d: (-len(d), d)))
+    county = "|".join(re.escape(u) for u in sorted(units["county"], key=lambda u: (-len(u), u)))
+    bodies = "|".join(re.escape(b) for b in sorted(units["township_bodies"], key=lambda b: (-len(b), b)))
+    town = "|".join(re.escape(t) for t in sorted(units["township"], key=lambda t: (-len(t), t)))
+    county_unit = re.compile(f"(?:{county})(?=(?:{alt}))")
+    township_body = re.compile(f"(?<![乡镇])(?:{town})(?=(?:{bodies}))")
+    plain, penalty = _filler()
+    return (
+        _Pass(_replacements()),
+        _Pass(_equivalents()),
+        _Pass(plain),
+        _Pass(penalty),
+        county_unit,
+        township_body,
+    )
 
 
 _SELF = "本乡镇"  # what the township's own name and 本乡/本镇/… become
@@ -65,8 +133,9 @@ def normalise(
     name: str, city: str | None = None, county: str | None = None, township: str | None = None
 ) -> str:
     """The wording as compared: the township's own name read as 本乡镇, its county and city names
-    removed, self-references and department short forms unified, filler words, punctuation and
-    spaces dropped."""
+    removed, self-references, department short forms, county-level units before a department,
+    township bodies (乡人大/镇人大) and equivalent words unified, filler words, punctuation and
+    spaces dropped (rules: duties.toml)."""
     text = unicodedata.normalize("NFKC", name or "")
     for place in _places(city, county, township):
         if place in text:
@@ -77,19 +146,76 @@ def normalise(
 @lru_cache(maxsize=1 << 17)
 def _unify(text: str) -> str:
     """Place-free wording → compared wording (cached: townships of one template repeat it)."""
-    table = _replacement_table()
-    text = _replacement_pattern().sub(lambda m: table[m.group(0)], text)
+    first, equivalents, plain, penalty, county_unit, township_body = _passes()
+    text = first(text)
+    text = county_unit.sub("", text)
+    text = township_body.sub("乡镇", text)
+    text = equivalents(text)
+    text = (penalty if text.rstrip("。；;. ").endswith(_rules()["filler"]["penalty_marker"]) else plain)(text)
     return re.sub(r"[\W_]+", "", text)
 
 
-@cache
-def _replacement_table() -> dict[str, str]:
-    return dict(_replacements())
+# --- the guard: what differs between two close wordings ------------------------------------------
 
 
 @cache
-def _replacement_pattern() -> re.Pattern:
-    return re.compile("|".join(re.escape(a) for a, _ in _replacements()))
+def _contrasts() -> list[tuple[str, re.Pattern]]:
+    out = []
+    for group, words in sorted(_rules()["contrasts"].items()):
+        if len(words) < 2:
+            raise RulesError(f"duties.toml [contrasts] {group}: a contrast needs two words at least")
+        normal = sorted({_unify(w) or w for w in words}, key=lambda w: (-len(w), w))
+        out.append((group, re.compile("|".join(re.escape(w) for w in normal))))
+    return out
+
+
+@cache
+def _negation() -> tuple[re.Pattern, re.Pattern]:
+    n = _rules()["negation"]
+    words = sorted({_unify(w) or w for w in n["words"]}, key=lambda w: (-len(w), w))
+    keep = sorted({_unify(w) or w for w in n["not_negations"]}, key=lambda w: (-len(w), w))
+    return (
+        re.compile("|".join(re.escape(w) for w in words)),
+        re.compile("|".join(re.escape(w) for w in keep)),
+    )
+
+
+@cache
+def _scope() -> re.Pattern:
+    words = sorted(_rules()["scope"]["words"], key=lambda w: (-len(w), w))
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
+def _negations(text: str) -> Counter:
+    words, keep = _negation()
+    return Counter(words.findall(keep.sub("", text)))
+
+
+def apart(a: str, b: str, settings: MatchSettings) -> str | None:
+    """Why two compared wordings state different duties however alike they are, or None: a
+    contrast (each holds a word of one contrast group the other lacks), a negation added or
+    dropped, or a short stretch replaced by another in wordings otherwise alike."""
+    for group, pattern in _contrasts():
+        wa, wb = set(pattern.findall(a)), set(pattern.findall(b))
+        if wa - wb and wb - wa:
+            return f"contrast {group}: {'、'.join(sorted(wa - wb))} / {'、'.join(sorted(wb - wa))}"
+    if _negations(a) != _negations(b):
+        return "negation added or dropped"
+    scope = _scope()
+    sa, sb = set(scope.findall(a)), set(scope.findall(b))
+    if sa != sb:
+        return f"scope: {'、'.join(sorted(sa - sb)) or '-'} / {'、'.join(sorted(sb - sa)) or '-'}"
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    equal = sum(i2 - i1 for op, i1, i2, _, _ in ops if op == "equal")
+    if equal >= settings.replaced_share * min(len(a), len(b)):
+        for op, i1, i2, j1, j2 in ops:
+            x, y = a[i1:i2], b[j1:j2]
+            short = (
+                op == "replace" and len(x) <= settings.replaced_chars and len(y) <= settings.replaced_chars
+            )
+            if short and x not in b and y not in a:  # not a word moved elsewhere
+                return f"replaced: {x} / {y}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -98,22 +224,83 @@ class MatchSettings:
     cosine_threshold: float
     containment_threshold: float
     containment_floor: float
+    full_containment: float = 1.0
+    min_weight: float = 0.0
+    replaced_chars: int = 0
+    replaced_share: float = 1.0
+    review_cosine: float = 1.0
+    review_containment: float = 1.0
 
     @classmethod
     def from_rules(cls) -> MatchSettings:
-        m = _rules()["matching"]
+        m, r = _rules()["matching"], _rules()["review"]
         return cls(
             ngram=m["ngram"],
             cosine_threshold=m["cosine_threshold"],
             containment_threshold=m["containment_threshold"],
             containment_floor=m["containment_floor"],
+            full_containment=m["full_containment"],
+            min_weight=m["min_weight"],
+            replaced_chars=m["replaced_chars"],
+            replaced_share=m["replaced_share"],
+            review_cosine=r["cosine"],
+            review_containment=r["containment"],
         )
 
     def same(self, s: Scores) -> bool:
-        """Do two wordings with these scores state the same duty?"""
-        return s.cosine >= self.cosine_threshold or (
-            s.containment >= self.containment_threshold and s.cosine >= self.containment_floor
+        """Do two wordings with these scores state the same duty (before the guard)?"""
+        return (
+            s.cosine >= self.cosine_threshold
+            or (s.containment >= self.containment_threshold and s.cosine >= self.containment_floor)
+            or (s.containment >= self.full_containment and s.weight >= self.min_weight)
         )
+
+    def doubtful(self, s: Scores) -> bool:
+        """Close enough that a person should look (when not decided the same)."""
+        return s.cosine >= self.review_cosine or s.containment >= self.review_containment
+
+
+@dataclass(frozen=True)
+class Decision:
+    same: bool
+    scores: Scores
+    reason: str | None  # why kept apart by the guard, or None
+    doubtful: bool  # not the same, but close: a person should look
+
+
+def decide(a: str, b: str, settings: MatchSettings | None = None) -> Decision:
+    """Do two compared wordings (normalise) state the same duty? Weights from the fixed
+    vocabulary, so the answer depends on the two wordings only."""
+    settings = settings or MatchSettings.from_rules()
+    idf = reference_idf()
+    s = scores(ngrams(a, settings.ngram), ngrams(b, settings.ngram), idf, unknown_weight())
+    return _decide(a, b, s, settings)
+
+
+def _decide(a: str, b: str, s: Scores, settings: MatchSettings) -> Decision:
+    if a == b:
+        return Decision(True, s, None, False)
+    reason = apart(a, b, settings) if (settings.same(s) or settings.doubtful(s)) else None
+    same = settings.same(s) and reason is None
+    return Decision(same, s, reason, not same and settings.doubtful(s))
+
+
+# --- fixed weights ---------------------------------------------------------------------------------
+
+
+@cache
+def reference_idf() -> dict[str, float]:
+    """IDF of every n-gram of the shipped vocabulary (pipeline/rules/duty_vocabulary.toml: the
+    document frequency of each bigram over the corpus's compared wordings), not of the build."""
+    v = load("duty_vocabulary")
+    n = v["wordings"]
+    return {g: math.log((1 + n) / (1 + c)) + 1.0 for g, c in v["df"].items()}
+
+
+@cache
+def unknown_weight() -> float:
+    """An n-gram the vocabulary does not hold is as rare as it gets."""
+    return math.log(1 + load("duty_vocabulary")["wordings"]) + 1.0
 
 
 def duty_id(kind: str, normal: str) -> str:
@@ -129,16 +316,94 @@ class Entry:
     counties: set[str] = field(default_factory=set)
     printed: Counter = field(default_factory=Counter)
     categories: Counter = field(default_factory=Counter)
+    places: Counter = field(default_factory=Counter)  # "city county township" of who prints it
     n_items: int = 0
 
 
-class DutyMatcher:
-    """Collects items (add), then assigns duties (match) and describes them (rows)."""
+# --- an analyst's decisions ------------------------------------------------------------------------
 
-    def __init__(self, settings: MatchSettings | None = None) -> None:
+DECISION_COLUMNS = ("list", "wording_a", "wording_b", "decision", "note")
+SAME, DIFFERENT = "same", "different"
+
+
+class DecisionsError(ValueError):
+    """The decisions file cannot be used (one line naming file, row and reason)."""
+
+
+def decisions_path(raw: Path | None) -> Path | None:
+    """Where the analyst's decisions are kept: duty_decisions.csv beside the raw folder."""
+    return freshness.decisions_path(raw) if raw is not None else None
+
+
+def read_decisions(path: Path | None) -> dict[tuple[str, str, str], str]:
+    """(list, normal a, normal b) with a <= b → 'same' or 'different', from the analyst's CSV
+    (columns list, wording_a, wording_b, decision, note; wordings as printed, compared as the
+    matcher compares them). No file: no decisions."""
+    if path is None or not path.is_file():
+        return {}
+    out: dict[tuple[str, str, str], str] = {}
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in DECISION_COLUMNS[:4] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DecisionsError(f"{path}: missing column(s) {', '.join(missing)}")
+        for n, row in enumerate(reader, start=2):
+            decision = (row.get("decision") or "").strip().lower()
+            if not decision:
+                continue  # not decided yet
+            if decision not in (SAME, DIFFERENT):
+                raise DecisionsError(
+                    f"{path} line {n}: decision must be 'same' or 'different', not {decision!r}"
+                )
+            a, b = normalise(row["wording_a"] or ""), normalise(row["wording_b"] or "")
+            if not a or not b:
+                raise DecisionsError(f"{path} line {n}: both wordings are needed")
+            out[_pair_key(row["list"].strip(), a, b)] = decision
+    return out
+
+
+def decisions_digest(path: Path | None) -> bytes:
+    """What of the decisions file shapes the tables: its bytes (empty when there is none)."""
+    return path.read_bytes() if path is not None and path.is_file() else b""
+
+
+def decisions_note(path: Path | None, review: list[dict]) -> list[str]:
+    """The codebook's record of the analyst's decisions this build honoured (none without a
+    decisions file: the duty_review table's description says how to give them)."""
+    data = decisions_digest(path)
+    if not data:
+        return []
+    ruled = [r for r in review if r["decision"]]
+    n_same = sum(1 for r in ruled if r["decision"] == SAME)
+    out = [
+        "## Analyst decisions (duty_review, 待核对)",
+        "",
+        f"This build read `{path}` (SHA-256 {hashlib.sha256(data).hexdigest()[:16]}) and honoured "
+        f"{len(ruled)} decision(s) on pairs it compared: {n_same} same, {len(ruled) - n_same} different.",
+        "",
+    ]
+    return out + [
+        f"- {r['list']}: {r['wording_a']} / {r['wording_b']}: {r['decision']} (matcher: {r['matcher']})"
+        for r in ruled
+    ]
+
+
+def _pair_key(kind: str, a: str, b: str) -> tuple[str, str, str]:
+    return (kind, min(a, b), max(a, b))
+
+
+class DutyMatcher:
+    """Collects items (add), then assigns duties (match) and describes them (rows), with the
+    pairs a person should look at (review_rows)."""
+
+    def __init__(
+        self, settings: MatchSettings | None = None, decisions: dict[tuple[str, str, str], str] | None = None
+    ) -> None:
         self.settings = settings or MatchSettings.from_rules()
+        self.decisions = decisions or {}
         self.entries: dict[str, dict[str, Entry]] = {}  # list → normal → entry
         self.assigned: dict[tuple[str, str], str] = {}  # (list, normal) → duty_id
+        self.review: list[dict] = []
 
     def add(self, kind: str, item: dict) -> str:
         """Record one item (list kind, name, category, city, county, township, township_id);
@@ -151,17 +416,25 @@ class DutyMatcher:
         e.counties.add(f"{item.get('city') or ''}|{item.get('county') or ''}")
         e.printed[item["name"]] += 1
         e.categories[item.get("category") or ""] += 1
+        e.places[" ".join(p for p in (item.get("city"), item.get("county"), item.get("township")) if p)] += 1
         e.n_items += 1
         return normal
 
     def match(self) -> None:
         """Assign every recorded wording to a duty (leader clustering per list, see module doc)."""
         for kind in sorted(self.entries):
-            self.assigned.update(cluster(kind, self.entries[kind], self.settings))
+            assigned, review = cluster(kind, self.entries[kind], self.settings, self.decisions)
+            self.assigned.update(assigned)
+            self.review += review
 
     def duty_of(self, kind: str, item: dict) -> str:
         normal = normalise(item["name"], item.get("city"), item.get("county"), item.get("township"))
         return self.assigned[(kind, normal)]
+
+    def review_rows(self) -> list[dict]:
+        """The duty_review table: pairs of wordings close enough to doubt, with the analyst's
+        decision when the decisions file has one."""
+        return sorted(self.review, key=lambda r: (r["list"], -r["cosine"], r["wording_a"], r["wording_b"]))
 
     def rows(self) -> list[dict]:
         """The duties table: one row per duty."""
@@ -198,22 +471,62 @@ def _most_common(counter: Counter) -> str:
     return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counter else ""
 
 
-def cluster(kind: str, entries: dict[str, Entry], settings: MatchSettings) -> dict[tuple[str, str], str]:
-    """(kind, normal) → duty_id for one list's wordings."""
+def cluster(
+    kind: str,
+    entries: dict[str, Entry],
+    settings: MatchSettings,
+    decisions: dict[tuple[str, str, str], str] | None = None,
+) -> tuple[dict[tuple[str, str], str], list[dict]]:
+    """(kind, normal) → duty_id for one list's wordings, and the review rows: for each wording
+    that leads a new duty, the closest leader it was not joined to when the pair is doubtful.
+
+    Weights are the fixed reference (reference_idf), and a wording is compared with the leaders
+    only, so a pair's decision never depends on which other wordings are in the build. An
+    analyst's decision on a (wording, leader) pair overrides the matcher's either way."""
+    decisions = decisions or {}
     order = sorted(entries.values(), key=lambda e: (-len(e.townships), -e.n_items, e.normal))
     grams = {e.normal: ngrams(e.normal, settings.ngram) for e in order}
-    index = Index(idf_weights(list(grams.values())))
-    leaders: list[tuple[str, set[str]]] = []  # duty_id, townships so far
+    index = Index(reference_idf(), default=unknown_weight())
+    leaders: list[tuple[str, set[str], Entry]] = []  # duty_id, townships so far, leading entry
     out: dict[tuple[str, str], str] = {}
+    review: list[dict] = []
     for e in order:
         chosen = None
+        doubt: tuple[Entry, Decision, str | None] | None = None
         for pos, s in index.search(grams[e.normal]):
-            if settings.same(s) and not (leaders[pos][1] & e.townships):
+            leader = leaders[pos][2]
+            d = _decide(e.normal, leader.normal, s, settings)
+            ruled = decisions.get(_pair_key(kind, e.normal, leader.normal))
+            same = d.same if ruled is None else ruled == SAME
+            if same and not (leaders[pos][1] & e.townships):
                 chosen = pos
+                if ruled is not None:
+                    review.append(_review_row(kind, leader, e, d, ruled))
                 break
+            if doubt is None and (d.doubtful or ruled is not None) and not (leaders[pos][1] & e.townships):
+                doubt = (leader, d, ruled)
         if chosen is None:
             chosen = index.add(grams[e.normal])
-            leaders.append((duty_id(kind, e.normal), set()))
+            leaders.append((duty_id(kind, e.normal), set(), e))
+            if doubt is not None:
+                review.append(_review_row(kind, doubt[0], e, doubt[1], doubt[2]))
         leaders[chosen][1].update(e.townships)
         out[(kind, e.normal)] = leaders[chosen][0]
-    return out
+    return out, review
+
+
+def _review_row(kind: str, a: Entry, b: Entry, d: Decision, ruled: str | None) -> dict:
+    key = "|".join(_pair_key(kind, a.normal, b.normal))
+    return {
+        "pair_id": "R" + hashlib.sha1(key.encode()).hexdigest()[:10],
+        "list": kind,
+        "wording_a": _most_common(a.printed),
+        "places_a": "；".join(sorted(a.places)),
+        "wording_b": _most_common(b.printed),
+        "places_b": "；".join(sorted(b.places)),
+        "cosine": round(d.scores.cosine, 4),
+        "containment": round(d.scores.containment, 4),
+        "guard": d.reason,
+        "matcher": SAME if d.same else DIFFERENT,
+        "decision": ruled,
+    }

@@ -155,8 +155,9 @@ def datapackage() -> dict:
     }
 
 
-def codebook() -> str:
-    """CODEBOOK.md: every table and column with type, allowed values and Chinese source header."""
+def codebook(notes: list[str] | None = None) -> str:
+    """CODEBOOK.md: every table and column with type, allowed values and Chinese source header;
+    NOTES: lines of a closing section on what this build took from people (analyst decisions)."""
     out = [
         "# Codebook: township duty lists (乡镇履职事项清单)",
         "",
@@ -194,6 +195,8 @@ def codebook() -> str:
                 f"| {c.get('header', '')} |"
             )
         out.append("")
+    if notes:
+        out += notes + [""]
     return "\n".join(out)
 
 
@@ -203,10 +206,10 @@ def divisions_source() -> str:
     return SOURCE
 
 
-def write_docs(processed: Path) -> None:
+def write_docs(processed: Path, notes: list[str] | None = None) -> None:
     """Write CODEBOOK.md into the processed folder (datapackage.json is written with the CSV files it
-    describes, by pipeline.publish)."""
-    atomic_write_text(processed / CODEBOOK, codebook())
+    describes, by pipeline.publish); NOTES as for codebook()."""
+    atomic_write_text(processed / CODEBOOK, codebook(notes))
 
 
 def write_datapackage(processed: Path) -> None:

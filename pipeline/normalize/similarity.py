@@ -46,6 +46,7 @@ def idf_weights(documents: list[set[str]]) -> dict[str, float]:
 class Scores:
     cosine: float
     containment: float
+    weight: float = 0.0  # the shorter (lighter) wording's total weight
 
 
 def scores(a: set[str], b: set[str], idf: dict[str, float], default: float = 1.0) -> Scores:
@@ -53,13 +54,13 @@ def scores(a: set[str], b: set[str], idf: dict[str, float], default: float = 1.0
     do not know weighs `default`)."""
     shared = a & b
     if not a or not b:
-        return Scores(0.0, 0.0)
+        return Scores(0.0, 0.0, 0.0)
     wa = [idf.get(g, default) for g in a]
     wb = [idf.get(g, default) for g in b]
     ws = [idf.get(g, default) for g in shared]
     cosine = sum(w * w for w in ws) / math.sqrt(sum(w * w for w in wa) * sum(w * w for w in wb))
-    containment = sum(ws) / min(sum(wa), sum(wb))
-    return Scores(cosine, containment)
+    lighter = min(sum(wa), sum(wb))
+    return Scores(cosine, sum(ws) / lighter, lighter)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Index:
     """Wordings (as n-gram sets) to search by similarity. Weights are fixed at construction."""
 
     idf: dict[str, float]
+    default: float = 1.0  # weight of an n-gram the weights do not know
     max_posting: int = 0  # n-grams held by more entries than this are not used to find candidates
     postings: dict[str, list[int]] = field(default_factory=dict)
     entries: list[tuple[set[str], float, float]] = field(default_factory=list)  # grams, Σw², Σw
@@ -74,7 +76,7 @@ class Index:
     def add(self, grams: set[str]) -> int:
         """Add a wording; returns its position."""
         pos = len(self.entries)
-        w = [self.idf.get(g, 1.0) for g in grams]
+        w = [self.idf.get(g, self.default) for g in grams]
         self.entries.append((grams, sum(x * x for x in w), sum(w)))
         for g in grams:
             self.postings.setdefault(g, []).append(pos)
@@ -89,26 +91,26 @@ class Index:
             post = self.postings.get(g)
             if not post or (self.max_posting and len(post) > self.max_posting):
                 continue
-            w = self.idf.get(g, 1.0)
+            w = self.idf.get(g, self.default)
             for pos in post:
                 dot[pos] = dot.get(pos, 0.0) + w * w
                 shared[pos] = shared.get(pos, 0.0) + w
         if not dot:
             return []
-        wq = [self.idf.get(g, 1.0) for g in grams]
+        wq = [self.idf.get(g, self.default) for g in grams]
         sq2, sq = sum(x * x for x in wq), sum(wq)
         out = []
         for pos, d in dot.items():
             _, s2, s1 = self.entries[pos]
             if self.max_posting:  # n-grams skipped above still count when an entry is a candidate
-                d, sh = _exact(grams, self.entries[pos][0], self.idf)
+                d, sh = _exact(grams, self.entries[pos][0], self.idf, self.default)
             else:
                 sh = shared[pos]
-            out.append((pos, Scores(d / math.sqrt(sq2 * s2), sh / min(sq, s1))))
+            out.append((pos, Scores(d / math.sqrt(sq2 * s2), sh / min(sq, s1), min(sq, s1))))
         out.sort(key=lambda r: (-r[1].cosine, r[0]))
         return out
 
 
-def _exact(a: set[str], b: set[str], idf: dict[str, float]) -> tuple[float, float]:
-    ws = [idf.get(g, 1.0) for g in a & b]
+def _exact(a: set[str], b: set[str], idf: dict[str, float], default: float) -> tuple[float, float]:
+    ws = [idf.get(g, default) for g in a & b]
     return sum(w * w for w in ws), sum(ws)

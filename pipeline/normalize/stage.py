@@ -40,7 +40,14 @@ from pipeline.common.storage import (
 from pipeline.normalize.contracts import Contracts, ContractViolation, violation
 from pipeline.normalize.departments import Department, disposition, resolve, split_printed
 from pipeline.normalize.divisions import lookup as lookup_division
-from pipeline.normalize.duties import DutyMatcher
+from pipeline.normalize.duties import (
+    DecisionsError,
+    DutyMatcher,
+    decisions_digest,
+    decisions_note,
+    decisions_path,
+    read_decisions,
+)
 from pipeline.normalize.revisions import Version, are_versions, changes, defects, newest
 from pipeline.normalize.schema import arrow_schema, spec, write_docs
 from pipeline.normalize.steps import parse_steps
@@ -52,6 +59,7 @@ RULES: tuple[str, ...] = (
     "admin_units",
     "departments",
     "duties",
+    "duty_vocabulary",
     "power_types",
 )  # rules files this stage reads
 
@@ -379,11 +387,11 @@ def _current(rows: list[dict], superseded: set) -> list[dict]:
     ]
 
 
-def build_id(cleaned: dict) -> str:
-    """Id of a build: a digest of this stage's code and of what the clean stage made of each raw
-    file, so the same inputs give the same id (reruns stay byte-identical) and tables of two
-    different builds never share one."""
-    h = hashlib.sha256(stage_version("normalize", RULES).encode())
+def build_id(cleaned: dict, decisions: bytes = b"") -> str:
+    """Id of a build: a digest of this stage's code, of what the clean stage made of each raw
+    file and of the analyst's duty decisions, so the same inputs give the same id (reruns stay
+    byte-identical) and tables of two different builds never share one."""
+    h = hashlib.sha256(stage_version("normalize", RULES).encode() + decisions)
     for e in cleaned["files"]:
         h.update(f"{e['source_file']}\0{e.get('sha256', '')}\0{e['status']}\0{e.get('cache', '')}\n".encode())
     return h.hexdigest()[:16]
@@ -407,10 +415,11 @@ def run(
         commit(processed, staging)
         return problems
     cleaned = read_json(build_dir(processed) / CLEAN_MANIFEST)
-    build = build_id(cleaned)
+    decisions_file = decisions_path(raw)
+    build = build_id(cleaned, decisions_digest(decisions_file))
     ok = [e for e in cleaned["files"] if e["status"] == "ok"]
     superseded, change_rows = find_revisions(processed, ok, raw)
-    duties = DutyMatcher()
+    duties = DutyMatcher(decisions=read_decisions(decisions_file))
     for e in ok:
         for r in _current(_read(processed, e, LIGHT + ["source_file"]), superseded):
             duties.add(r["list"], r | {"township_id": township_id(r["city"], r["county"], r["township"])})
@@ -462,6 +471,7 @@ def run(
             )
         finals = {
             "duties": duties.rows(),
+            "duty_review": duties.review_rows(),
             "changes": change_rows,
             "departments": registry.rows(),
             "townships": _township_rows(townships),
@@ -477,7 +487,7 @@ def run(
     finally:
         for w in writers.values():
             w.close()
-    write_docs(out)
+    write_docs(out, decisions_note(decisions_file, duties.review_rows()))
     write_json(build_dir(out) / PROBLEMS_SUMMARY, {"problems": problems})
     counts = {t: n for t, n in ((t, w.count) for t, w in writers.items())}
     log("normalize: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
@@ -533,6 +543,9 @@ def run_command(processed: Path, strict: bool, raw: Path | None, out: Path | Non
     except ContractViolation as exc:
         print(f"normalize: {exc}", file=sys.stderr)
         print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)
+        return 1
+    except DecisionsError as exc:
+        print(f"normalize: {exc}; nothing was written, the previous tables are unchanged", file=sys.stderr)
         return 1
     if problems:
         print(f"normalize: {len(problems)} problem(s), listed in the problems table", file=sys.stderr)
