@@ -148,7 +148,7 @@ def place_part(title: str) -> str:
         i = text.find(word)
         if 0 <= i < cut:
             cut = i
-    return re.sub(r"[《》“”\"]", "", text[:cut])
+    return re.sub(r"[《》“”\"【】〔〕]", "", text[:cut])
 
 
 def parse_place(text: str) -> dict | None:
@@ -169,3 +169,31 @@ def parse_place(text: str) -> dict | None:
 def identity_from_title(title: str) -> dict | None:
     """The township a list title names, or None when the title names no township."""
     return parse_place(place_part(title))
+
+
+# --- section rows -----------------------------------------------------------------------------
+
+
+@cache
+def _section_rules() -> tuple[list[tuple[str, re.Pattern]], list[re.Pattern]]:
+    rules = load("lists")["sections"]
+    enumerators = [(e["style"], re.compile(e["pattern"])) for e in rules["enumerators"]]
+    return enumerators, [re.compile(p) for p in rules["counts"]]
+
+
+def section_enumerator(text: str) -> tuple[str, int] | None:
+    """(style, length) of the enumerator a section title starts with (一、 （一） 1. 第一部分 …)."""
+    for style, pattern in _section_rules()[0]:
+        m = pattern.match(text)
+        if m:
+            return style, m.end()
+    return None
+
+
+def section_count(text: str) -> int:
+    """Where a section title's item count (（15项）, 共15项) starts; len(text) without one."""
+    for pattern in _section_rules()[1]:
+        m = pattern.search(text)
+        if m and m.start() > 0:
+            return m.start()
+    return len(text)

@@ -73,8 +73,9 @@ SHAPES: dict[str, Shape] = {
             }
         },
         "detection": {"order": ["str"], "required_columns": ["str"], "title_markers": ["str"]},
-        "columns": {"*": {"names": ["str"], "contains?": ["str"]}},
+        "columns": {"*": {"names": ["str"], "contains?": ["str"], "extra?": "bool"}},
         "columns_order": {"contains_order": ["str"]},
+        "sections": {"enumerators": [{"style": "str", "pattern": "regex"}], "counts": ["regex"]},
     },
     "lookalikes": {"fold": {"*": "str"}},  # look-alike → standard character (checked in lookalikes.py)
     "ocr": {
