@@ -28,6 +28,7 @@ from pipeline.clean.dates import document_date
 from pipeline.clean.paragraphs import Line, single_value
 from pipeline.clean.stitch import Item, ListReader, RowDecision, item_confidence, seq_number, value
 from pipeline.clean.wording import (
+    area_from_title,
     cut_off_pages,
     default_roles,
     header_roles,
@@ -214,6 +215,7 @@ class _Reading:
     ctx: Context | None = None
     last_title: str | None = None
     last_place: dict | None = None
+    last_area: dict | None = None  # province, city and county of the last title naming them
     carried: list[TextLine] = field(default_factory=list)  # a title printed at the foot of the previous page
     problems: list[dict] = field(default_factory=list)  # tables that fit no list
     unfit: set[tuple[str, str]] = field(default_factory=set)  # (list, header) already reported
@@ -277,7 +279,8 @@ def _read_table(table: Table, index: int, block: list[TextLine], page: int, stat
     )
     if title:
         state.last_title = title
-        state.last_place = identity_from_title(title) or state.last_place
+        state.last_area = area_from_title(title) or state.last_area
+        state.last_place = identity_from_title(title, state.last_area) or state.last_place
     state.ctx, first_row = _table_context(table, start, title, page, state)
     ctx = state.ctx
     state.above_data += _table_decisions(page, index, table, start, first_row, ctx)

@@ -151,10 +151,31 @@ def place_part(title: str) -> str:
     return re.sub(r"[《》“”\"【】〔〕]", "", text[:cut])
 
 
+@cache
+def _area_pattern() -> re.Pattern:
+    s = load("admin_units")["suffixes"]
+    return re.compile(
+        rf"^(?P<province>.+?(?:{_alternation(s['province'])}))?"
+        rf"(?P<city>.+?(?:{_alternation(s['city'])}))?"
+        rf"(?P<county>.+?(?:{_alternation(s['county'])}))$"
+    )
+
+
+@cache
+def _township_pattern() -> re.Pattern:
+    s = load("admin_units")["suffixes"]
+    return re.compile(rf"^(?P<township>.+?(?P<suffix>{_alternation(s['township'])}))$")
+
+
+def _generic(township: str) -> bool:
+    """A word for townships in general (乡镇, 镇（街道）), not a township's name."""
+    return township in load("admin_units")["title"]["not_townships"]
+
+
 def parse_place(text: str) -> dict | None:
     """city, county, township and township_kind of a place name, or None if it isn't one."""
     m = _title_pattern().match(text)
-    if not m:
+    if not m or _generic(m["township"]):
         return None
     kinds = load("admin_units")["township_kind"]
     return {
@@ -166,9 +187,35 @@ def parse_place(text: str) -> dict | None:
     }
 
 
-def identity_from_title(title: str) -> dict | None:
-    """The township a list title names, or None when the title names no township."""
-    return parse_place(place_part(title))
+def area_from_title(title: str) -> dict | None:
+    """province, city and county a title names without a township (the cover of a county's
+    compilation: 伊吾县乡镇履职事项清单汇编), or those of the township it names; else None."""
+    text = place_part(title)
+    place = parse_place(text)
+    if place is not None:
+        return {k: place[k] for k in ("province", "city", "county")}
+    for word in ("", *load("admin_units")["title"]["not_townships"]):
+        if not text.endswith(word):
+            continue
+        m = _area_pattern().match(text[: len(text) - len(word)])
+        if m:
+            return {"province": m["province"], "city": m["city"], "county": m["county"]}
+    return None
+
+
+def identity_from_title(title: str, area: dict | None = None) -> dict | None:
+    """The township a list title names, or None when the title names no township. A heading that
+    names only a township (一、吐葫芦乡 in a county's compilation) is placed in AREA, the
+    province, city and county named before it (area_from_title)."""
+    text = place_part(title)
+    place = parse_place(text)
+    if place is not None or area is None or not area.get("county"):
+        return place
+    m = _township_pattern().match(text)
+    if m is None or _generic(m["township"]):
+        return None
+    kinds = load("admin_units")["township_kind"]
+    return {**area, "township": m["township"], "township_kind": kinds.get(m["suffix"], m["suffix"])}
 
 
 # --- section rows -----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ SHAPES: dict[str, Shape] = {
     "admin_units": {
         "suffixes": {"province": ["str"], "city": ["str"], "county": ["str"], "township": ["str"]},
         "township_kind": {"*": "str"},
-        "title": {"list_words": ["str"]},
+        "title": {"list_words": ["str"], "not_townships": ["str"]},
         "autonomous": {"suffixes": ["str"], "ethnic_groups": ["str"]},
     },
     "departments": {
