@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -282,7 +283,7 @@ def _sheet(wb, title: str, header: list[str], rows: list, first: bool = False) -
         r += 1
 
 
-def street_workbook(path: Path) -> Path:
+def street_workbook(path: Path, remark: str = "按年度调整") -> Path:
     wb = Workbook()
     _sheet(
         wb,
@@ -291,7 +292,7 @@ def street_workbook(path: Path) -> Path:
         [
             "一、党的建设（3项）",
             "（一）组织建设",
-            [1, "加强本街道党组织建设", "按年度调整", "《中国共产党章程》"],
+            [1, "加强本街道党组织建设", remark, "《中国共产党章程》"],
             [2, "做好党员教育管理工作", None, None],
             "（二）宣传思想",
             [1, "开展理论宣讲", "新增事项", None],
@@ -412,6 +413,30 @@ def test_every_printed_column_is_kept_with_its_item(street):
     }
     assert fields["extra_columns"]["type"] == "string"
     assert "extra_columns" in (street / "CODEBOOK.md").read_text(encoding="utf-8")
+
+
+def test_a_revised_extra_column_is_a_change_of_the_item(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    old = street_workbook(raw / "北山街道清单_v1.xlsx")
+    new = street_workbook(raw / "北山街道清单_v2.xlsx", remark="动态调整")
+    os.utime(old, (1_700_000_000, 1_700_000_000))
+    os.utime(new, (1_700_100_000, 1_700_100_000))
+    processed = build(raw, tmp_path / "processed")
+    changes = _items(processed, "changes")
+    assert [(c["list"], c["new_seq"], c["field"], c["old_value"], c["new_value"]) for c in changes] == [
+        (
+            "basic",
+            1,
+            "extra_columns",
+            "备注：按年度调整\n法律依据：《中国共产党章程》",
+            "备注：动态调整\n法律依据：《中国共产党章程》",
+        )
+    ]
+    basic = {r["item_id"]: r for r in _items(processed, "basic_items")}
+    assert changes[0]["item_id"] in basic
+    assert basic[changes[0]["item_id"]]["section"] == 2
+    assert basic[changes[0]["item_id"]]["source_file"] == "北山街道清单_v2.xlsx"
 
 
 # --- end to end: PDFs -------------------------------------------------------------------------------
