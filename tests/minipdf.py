@@ -1,7 +1,8 @@
 """A tiny ruled-table PDF writer for tests that need one particular layout (reportlab, a CJK font).
 
 Each page is a list of blocks drawn top to bottom: ("title", text) or ("table", columns, rows),
-where `columns` are widths in points and `rows` lists of cell texts (one line each).
+where `columns` are widths in points and `rows` lists of cell texts (one line each); a row
+("span", text) is one cell across the whole table (a section row such as 一、党的建设).
 """
 
 from __future__ import annotations
@@ -47,14 +48,18 @@ def write(path: Path, pages: list[list[tuple]], title_at: float | None = None) -
             top = y
             for r, row in enumerate(rows):
                 c.setFont(FONT, SIZE)
+                if isinstance(row, tuple) and row[0] == "span":
+                    row = [row[1]]
                 for x, text in zip(xs, row, strict=False):
                     if text:
                         c.drawString(x + 4, height - (top + r * ROW) - 8 - SIZE * 0.86, text)
             bottom = top + len(rows) * ROW
             for r in range(len(rows) + 1):
                 c.line(xs[0], height - (top + r * ROW), xs[-1], height - (top + r * ROW))
-            for x in xs:
-                c.line(x, height - top, x, height - bottom)
+            for r, row in enumerate(rows):
+                spans = isinstance(row, tuple) and row[0] == "span"
+                for x in xs if not spans else (xs[0], xs[-1]):
+                    c.line(x, height - (top + r * ROW), x, height - (top + (r + 1) * ROW))
             y = bottom + 30
         c.showPage()
     c.save()

@@ -19,7 +19,15 @@ def test_every_column_in_the_source_of_truth_has_a_description_and_a_type():
         assert t["description"] and t["primary_key"], name
         for col in t["columns"]:
             assert col.get("description", "").strip(), f"{name}.{col['name']} has no description"
-            assert col["type"] in {"string", "int32", "float64", "bool", "list<string>", "list<int32>"}
+            assert col["type"] in {
+                "string",
+                "int32",
+                "float64",
+                "bool",
+                "list<string>",
+                "list<int32>",
+                "list<struct<column,text>>",
+            }
 
 
 @pytest.mark.parametrize("name", TABLES)

@@ -28,6 +28,7 @@ from pipeline.clean.dates import document_date
 from pipeline.clean.paragraphs import Line, single_value
 from pipeline.clean.stitch import Item, ListReader, RowDecision, item_confidence, seq_number, value
 from pipeline.clean.wording import (
+    area_from_title,
     cut_off_pages,
     default_roles,
     header_roles,
@@ -56,7 +57,7 @@ from pipeline.common.storage import (
     write_json,
     write_parquet,
 )
-from pipeline.common.text import split_department_list
+from pipeline.common.text import extra_header, extra_role, kept_as_extra, split_department_list
 
 MANIFEST = CLEAN_MANIFEST
 PARAGRAPH_ROLES = ("upper_duties", "township_duties", "handling")
@@ -96,6 +97,7 @@ class DocumentResult:
     items: list[Item]
     notes: list[str]
     decisions: list[RowDecision] = field(default_factory=list)  # per table row: kind and reason
+    problems: list[dict] = field(default_factory=list)  # {kind, page, list, message}: tables not read
 
 
 # --- geometry helpers -------------------------------------------------------------------------
@@ -147,22 +149,45 @@ def banner_rows(cells: list[Cell]) -> tuple[str, int]:
     return "".join(texts), first
 
 
-def _header(cells: list[Cell], start: int) -> tuple[dict[int, str], int, list] | None:
-    """Roles, first data row and header x-spans, if the table starts with a header row."""
+@dataclass(frozen=True)
+class Header:
+    """A table's header row: column roles (an undeclared column's role is "extra:" + its
+    header), the first data row, x-spans, the declared roles it names and its printed cells."""
+
+    roles: dict[int, str]
+    first_row: int
+    spans: list[tuple[float, float, str]]
+    named: frozenset[str]
+    printed: tuple[str, ...]
+    undeclared: tuple[str, ...]  # headers of printed columns no rule names (kept as extra columns)
+
+
+def _header(cells: list[Cell], start: int) -> Header | None:
+    """The table's header row, if it starts with one."""
     rows = sorted({c["r0"] for c in cells if c["r0"] >= start})
     for r in rows[:2]:
-        in_row = [c for c in cells if c["r0"] == r]
-        roles_by_cell = header_roles([(i, cell_text(c)) for i, c in enumerate(in_row)])
+        in_row = sorted((c for c in cells if c["r0"] == r), key=lambda c: c["c0"])
+        texts = [cell_text(c) for c in in_row]
+        roles_by_cell = header_roles(list(enumerate(texts)))
         if roles_by_cell is None:
             continue
         roles: dict[int, str] = {}
         spans = []
-        for i, role in roles_by_cell.items():
-            c = in_row[i]
+        undeclared = []
+        for i, c in enumerate(in_row):
+            role = roles_by_cell.get(i)
+            if role is None and texts[i].strip():
+                undeclared.append(extra_header(extra_role(texts[i])) or "")
+            if (role is None or kept_as_extra(role)) and texts[i].strip():
+                role = extra_role(texts[i])  # kept as printed, with its items
+            if role is None:
+                continue
             for col in range(c["c0"], c["c1"]):
                 roles[col] = role
             spans.append((c["x0"], c["x1"], role))
-        return roles, max(c["r1"] for c in in_row), spans
+        named = frozenset(roles_by_cell.values())
+        printed = tuple(t.strip() for t in texts)
+        return Header(roles, max(c["r1"] for c in in_row), spans, named, printed, tuple(undeclared))
     return None
 
 
@@ -190,7 +215,11 @@ class _Reading:
     ctx: Context | None = None
     last_title: str | None = None
     last_place: dict | None = None
+    last_area: dict | None = None  # province, city and county of the last title naming them
     carried: list[TextLine] = field(default_factory=list)  # a title printed at the foot of the previous page
+    problems: list[dict] = field(default_factory=list)  # tables that fit no list
+    unfit: set[tuple[str, str]] = field(default_factory=set)  # (list, header) already reported
+    unseen: set[tuple[str, str]] = field(default_factory=set)  # (list, column) already noted
     above_data: list[RowDecision] = field(default_factory=list)  # title and header rows
 
 
@@ -222,7 +251,9 @@ def clean_document(records: list[PageRecord], settings: CleanSettings) -> Docume
             )
         items += finished
     decisions = state.above_data + [d for reader in readers for d in reader.decisions]
-    return DocumentResult(items, state.notes, sorted(decisions, key=lambda d: (d.page, d.table, d.row)))
+    return DocumentResult(
+        items, state.notes, sorted(decisions, key=lambda d: (d.page, d.table, d.row)), state.problems
+    )
 
 
 def _read_page(rec: PageRecord, state: _Reading) -> None:
@@ -248,10 +279,9 @@ def _read_table(table: Table, index: int, block: list[TextLine], page: int, stat
     )
     if title:
         state.last_title = title
-        state.last_place = identity_from_title(title) or state.last_place
-    state.ctx, first_row = _table_context(
-        table, start, state.ctx, title, state.last_title, state.last_place, state.notes, page
-    )
+        state.last_area = area_from_title(title) or state.last_area
+        state.last_place = identity_from_title(title, state.last_area) or state.last_place
+    state.ctx, first_row = _table_context(table, start, title, page, state)
     ctx = state.ctx
     state.above_data += _table_decisions(page, index, table, start, first_row, ctx)
     if ctx is None:
@@ -271,16 +301,19 @@ def _runs_on(item: Item, settings: CleanSettings) -> bool:
     return False
 
 
-def _table_context(table, start, ctx, title, last_title, last_place, notes, page):
+def _table_context(table, start, title, page, state: _Reading):
     """The list this table continues or starts, and its first data row; (None, 0) to skip it."""
+    ctx, last_title, last_place, notes = state.ctx, state.last_title, state.last_place, state.notes
     cells = table["cells"]
     n_columns = max(c["c1"] for c in cells)
     header = _header(cells, start)
     if header is not None:
-        roles, first_row, spans = header
+        kind = _list_of_header(header, title or last_title, page, state)
+        if kind is None:
+            return None, 0
         return Context(
-            list_for_roles(roles), roles, n_columns, last_place, last_title or "", spans
-        ), first_row
+            kind, header.roles, n_columns, last_place, last_title or "", header.spans
+        ), header.first_row
     if title is None and ctx is not None:
         if n_columns == ctx.n_columns:
             return ctx, start
@@ -297,6 +330,41 @@ def _table_context(table, start, ctx, title, last_title, last_place, notes, page
         )
         return None, 0
     return Context(kind, default, n_columns, last_place, title or last_title or "", []), start
+
+
+def _list_of_header(header: Header, title: str | None, page: int, state: _Reading) -> str | None:
+    """The list a header row names, by its columns. A header that names no list's own columns
+    (only 序号, 事项名称 and columns no rule knows) under a title naming another list fits no
+    list: a problem naming the page and the header, and the table is not read (None)."""
+    kind = list_for_roles({i: role for i, role in enumerate(sorted(header.named))})
+    titled = list_for_title(title) if title else None
+    unknown = list(dict.fromkeys(header.undeclared))
+    fallback = not load("lists")["lists"][kind]["columns_any"]
+    if fallback and unknown and titled is not None and titled != kind:
+        shown = " | ".join(t for t in header.printed if t)
+        key = (titled, shown)
+        if key not in state.unfit:
+            state.unfit.add(key)
+            state.problems.append(
+                {
+                    "kind": "unknown_header",
+                    "page": page,
+                    "list": titled,
+                    "message": f"a table headed {shown} (page {page}, under the title {title}) fits no list: "
+                    f"its columns {'、'.join(unknown)} name no column of the "
+                    f"{load('lists')['lists'][titled]['label']}; not read (add the wording to "
+                    "pipeline/rules/lists.toml)",
+                }
+            )
+        return None
+    for column in unknown:
+        if (kind, column) not in state.unseen:
+            state.unseen.add((kind, column))
+            state.notes.append(
+                f"page {page}: the {kind} list prints a column {column} that no rule names: "
+                "kept as printed in extra_columns"
+            )
+    return kind
 
 
 def _table_decisions(
@@ -326,6 +394,7 @@ def _table_decisions(
 def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings) -> list[dict]:
     """Plain rows of a document's items, ready for the item tables."""
     rows = []
+    positions: dict[tuple, int] = {}
     for item in result.items:
         seq = seq_number(item.seq_text)
         if seq is None:
@@ -342,10 +411,15 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
             "pages": sorted(item.pages),
             "ocr_confidence": confidence,
         }
-        for role in ("category", "name", "departments", *PARAGRAPH_ROLES):
+        list_key = (item.kind, tuple(sorted(item.place.items())))
+        positions[list_key] = row["position"] = positions.get(list_key, 0) + 1
+        row["section"] = item.section or None
+        for role in ("category", "subcategory", "name", "departments", *PARAGRAPH_ROLES):
             text = value(item.cells.get(role, []), role, settings) if role in roles else None
             row[role] = split_departments(text) if role == "departments" and text is not None else text
         row["category"] = row["category"] or None  # the list has no category column or section rows
+        row["subcategory"] = row["subcategory"] or None
+        row["extra_columns"] = extra_columns(item, settings)
         if confidence is not None and confidence < settings.ocr_review_below:
             result.notes.append(
                 f"low_confidence: {item.kind} item {seq} (pages {', '.join(map(str, sorted(item.pages)))}) was "
@@ -356,7 +430,21 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
 
 
 def _roles_of(kind: str) -> list[str]:
-    return load("lists")["lists"][kind]["default_columns"]
+    return load("lists")["lists"][kind]["default_columns"] + ["subcategory"]
+
+
+def extra_columns(item: Item, settings: CleanSettings) -> list[dict]:
+    """The item's cells in printed columns without a field of their own, as {column, text} in
+    print order (paragraphs joined by a newline); empty cells left out."""
+    out = []
+    for role, segments in item.cells.items():
+        header = extra_header(role)
+        if header is None:
+            continue
+        text = "\n".join(value(segments, role, settings))
+        if text:
+            out.append({"column": header, "text": text})
+    return out
 
 
 def split_departments(paras: list[str]) -> list[str]:
@@ -378,6 +466,9 @@ CLEAN_FIELDS = (
     ("township_kind", "string"),
     ("seq", "int32"),
     ("category", "string"),
+    ("subcategory", "string"),
+    ("section", "int32"),
+    ("position", "int32"),
     ("name", "string"),
     ("departments", "list"),
     ("upper_duties", "list"),
@@ -385,6 +476,7 @@ CLEAN_FIELDS = (
     ("handling", "list"),
     ("pages", "list_int"),
     ("ocr_confidence", "float64"),
+    ("extra_columns", "extra"),
 )
 
 
@@ -397,18 +489,25 @@ def clean_schema():
         "list": pa.list_(pa.string()),
         "list_int": pa.list_(pa.int32()),
         "float64": pa.float64(),
+        "extra": pa.list_(pa.struct([("column", pa.string()), ("text", pa.string())])),
     }
     return pa.schema([(n, types[t]) for n, t in CLEAN_FIELDS])
 
 
 def clean_file(
-    records: list[PageRecord], source_file: str, settings: CleanSettings
+    records: list[PageRecord], source_file: str, settings: CleanSettings, problems: list | None = None
 ) -> tuple[list[dict], list[str], str | None]:
-    """Rows, notes and a rejection reason (None when the file holds a duty list)."""
+    """Rows, notes and a rejection reason (None when the file holds a duty list); PROBLEMS, when
+    given, receives the tables that fit no list ({kind, page, list, message})."""
     result = clean_document(records, settings)
+    if problems is not None:
+        problems += result.problems
     rows = item_rows(result, source_file, settings)
     if not rows:
-        return [], result.notes, "no duty list found (no table with a 序号/事项名称 header or a list title)"
+        reason = "no duty list found (no table with a 序号/事项名称 header or a list title)"
+        if result.problems:
+            reason = "no duty list read: " + "; ".join(p["message"] for p in result.problems)
+        return [], result.notes, reason
     if any(not r["township"] for r in rows):
         place = parse_place(Path(source_file).stem)
         if place is None:
@@ -460,9 +559,12 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
             continue
         records = load_extracted(processed, e)
         entry["folded"] = fold_records(records)  # look-alikes → standard characters, before any reading
-        rows, notes, reason = clean_file(records, e["source_file"], settings)
+        problems: list[dict] = []
+        rows, notes, reason = clean_file(records, e["source_file"], settings, problems)
         done += 1
         entry["notes"] = notes
+        if problems:
+            entry["problems"] = problems
         entry["document_date"] = document_date(records)
         if reason:
             entry.update(status="rejected", reason=reason)

@@ -8,8 +8,12 @@
   the next page, and that is still one value.
 - An item the document printed as two rows with （未完见下页）/（续上页） becomes one item.
 - An item whose 事项类别 cell is empty sits under a merged cell continued from above.
-- In a list without a 事项类别 column, a row across the whole table (一、党的建设) is the
-  category of the items below it.
+- In a list without a 事项类别 column, a row across the whole table (一、党的建设（15项）) is the
+  category of the items below it, without its enumerator and count; a second enumerator style
+  (（一）) is a second level, the subcategory. In a list with a 类别 column, a numbered row across
+  the table is the category and the column's value the subcategory.
+- 序号 that start again at 1 in every section are read as printed: an item is then identified by
+  its section and its 序号 (`Item.section`), and only a 序号 repeated within a section is a repeat.
 
 Cells become `Segment`s: the lines of one logical cell, shared by every item it belongs to.
 """
@@ -19,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pipeline.clean.paragraphs import Line, paragraphs, single_value
-from pipeline.clean.wording import header_roles
+from pipeline.clean.wording import header_roles, section_count, section_enumerator
 from pipeline.common.records import Cell, Table
 from pipeline.common.settings import CleanSettings
 
-TEXT_ROLES = ("category", "name")  # one value each; the other text roles keep paragraphs
+TEXT_ROLES = ("category", "subcategory", "name")  # one value each; the other text roles keep paragraphs
 
 
 @dataclass(eq=False)
@@ -49,11 +53,35 @@ class Item:
     cells: dict[str, list[Segment]] = field(default_factory=dict)
     pages: set[int] = field(default_factory=set)
     seq_confs: list[float] = field(default_factory=list)  # OCR confidence of its 序号 lines
+    section: int = 0  # ordinal of the section row (any level) the item is printed under; 0: none
 
     def attach(self, role: str, segment: Segment) -> None:
         segments = self.cells.setdefault(role, [])
         if not any(s is segment for s in segments):
             segments.append(segment)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section row: its title (enumerator and count removed) as a one-line cell, and its level."""
+
+    segment: Segment
+    level: int  # 1: the category (一级), 2: the subcategory (二级)
+
+
+def section_title(lines: list[Line]) -> tuple[str | None, Line | None]:
+    """The enumerator style and the title of a section row's lines (一、党的建设（15项） →
+    ("chinese", 党的建设)), the title as one line in the first line's place."""
+    text = single_value(lines)
+    if not text or not lines:
+        return None, None
+    found = section_enumerator(text)
+    style, start = found if found is not None else (None, 0)
+    title = text[start:]
+    title = title[: section_count(title)].strip()
+    confs = [ln.conf for ln in lines if ln.conf is not None]
+    first = lines[0]
+    return style, replace(first, text=title or text, conf=min(confs) if confs else None)
 
 
 @dataclass(frozen=True)
@@ -127,6 +155,8 @@ class RowFacts:
     number_wrapped: bool  # the last item's 序号 was cut by the page break (5 | 7 for 57)
     category_column: bool  # the list has a 事项类别 column
     category_empty: bool = False  # its 事项类别 cell is empty (a merged cell above carries on)
+    numbered_across: bool = False  # `text` starts with a section enumerator (一、 （一） 1. 第一部分)
+    after_section: bool = False  # a section row since the list's last item: this row starts an item
 
 
 def classify_row(f: RowFacts) -> tuple[str, str]:
@@ -141,7 +171,7 @@ def classify_row(f: RowFacts) -> tuple[str, str]:
         return "header", "furniture: a header row repeated inside the table (its wording names the columns)"
     if f.across:
         return _classify_across(f)
-    if f.after_break and f.has_items:
+    if f.after_break and f.has_items and not f.after_section:
         decision = _classify_after_break(f)
         if decision is not None:
             return decision
@@ -162,6 +192,11 @@ def _classify_across(f: RowFacts) -> tuple[str, str]:
         return "skipped", "an empty row across the whole table"
     if not f.category_column:
         return "section", f"a row across the table: the category of the items below: {f.text}"
+    if f.numbered_across:
+        return (
+            "section",
+            f"a numbered row across the table: the category (the 类别 column the subcategory): {f.text}",
+        )
     return "skipped", f"a row across the table in a list with a 类别 column: {f.text[:40]}"
 
 
@@ -193,7 +228,10 @@ class ListReader:
         self.decisions: list[RowDecision] = []
         self.items: list[Item] = []
         self._tail: dict[str, _Tail] = {}
-        self._section: Segment | None = None  # a section row (一、党的建设) in a list without 类别 column
+        self._sections: dict[int, Section] = {}  # current section rows by level (一、党的建设, （一）…)
+        self._styles: list[str | None] = []  # enumerator styles in the order seen: index + 1 is the level
+        self._n_sections = 0  # section rows read so far
+        self._fresh_section = False  # a section row since the last item: the next row starts an item
 
     def read_table(
         self,
@@ -233,6 +271,8 @@ class ListReader:
                 role = roles.get(c["c0"])
                 if role is None or role == "seq":
                     continue
+                if role == "category" and 1 in self._sections:
+                    role = "subcategory"  # numbered section rows are the categories: the column is 二级
                 if id(c) not in segment_of:
                     segment_of[id(c)] = self._segment(
                         c, lines_of(c), role, tail, item, split, index == 0 and c["r0"] == start
@@ -253,16 +293,21 @@ class ListReader:
             has_text=any(c["lines"] for c in in_group),
             after_header=after_header,
             has_items=bool(self.items),
-            last_seq=self.items[-1].seq_text if self.items else "",
-            number_wrapped=bool(self.items) and bool(seq_text) and self._number_wrapped(seq_text),
+            last_seq=self.items[-1].seq_text if self.items and not self._fresh_section else "",
+            number_wrapped=bool(self.items)
+            and bool(seq_text)
+            and not self._fresh_section
+            and self._number_wrapped(seq_text),
             category_column="category" in roles.values(),
             category_empty=any(roles.get(c["c0"]) == "category" and not c["lines"] for c in in_group),
+            numbered_across=across and section_enumerator(texts[0][1]) is not None,
+            after_section=self._fresh_section,
         )
 
     def _act(self, kind: str, facts: RowFacts, in_group, page: int, lines_of, notes: list) -> Item | None:
         """Carry out a row's decision; the item its cells go to, or None."""
         if kind == "section":
-            self._section = Segment(lines_of(in_group[0]))  # 一、党的建设: the items' category
+            self._start_section(lines_of(in_group[0]))  # 一、党的建设: the items' category
         elif kind == "skipped" and facts.has_text:
             if facts.across:
                 notes.append(f"page {page}: a row across the whole table is not an item: {facts.text[:40]}")
@@ -274,12 +319,43 @@ class ListReader:
         elif kind == "sub_row":
             return self.items[-1]  # a sub-row of the item above (its 序号 cell not merged)
         elif kind in ("new", "repeated", "fragment"):
-            item = Item(self.kind, self.place, self.title, facts.seq_text)
+            item = Item(self.kind, self.place, self.title, facts.seq_text, section=self._n_sections)
             self.items.append(item)
-            if self._section is not None and not facts.category_column:
-                item.attach("category", self._section)
+            self._fresh_section = False
+            first = self._sections.get(1)
+            second = self._sections.get(2)
+            if first is not None:
+                item.attach("category", first.segment)
+                if second is not None:
+                    item.attach("subcategory", second.segment)
+            elif second is not None:
+                item.attach("subcategory", second.segment)
             return item
         return None
+
+    def _start_section(self, lines: list[Line]) -> None:
+        """A section row: its title becomes the category (level 1) or subcategory (level 2) of
+        the items below. The first enumerator style a list prints is level 1, any other level 2."""
+        style, title = section_title(lines)
+        if title is None:
+            return
+        if style not in self._styles:
+            self._styles.append(style)
+        level = 1 if self._styles.index(style) == 0 else 2
+        if level == 1:
+            self._sections.pop(2, None)
+        self._sections[level] = Section(Segment([title]), level)
+        self._n_sections += 1
+        self._fresh_section = True
+
+    def restarts(self) -> bool:
+        """Whether the list numbers its items again in every section: a later section starts at 1."""
+        firsts: dict[int, Item] = {}
+        for item in self.items:
+            firsts.setdefault(item.section, item)
+        return any(
+            seq_number(item.seq_text) == 1 for section, item in firsts.items() if section > min(firsts)
+        )
 
     def _remember_tail(self, cells, roles, segment_of, lines_of) -> None:
         """The cells of the table's last row, which the next table (page) may carry on."""
@@ -326,8 +402,14 @@ class ListReader:
         return seq_number(prev.seq_text) != expected and seq_number(prev.seq_text + seq_text) == expected
 
     def finish(self) -> list[Item]:
-        """The list's items with two-row items joined and empty categories filled."""
-        return fill_categories(merge_continued(self.items, self.settings))
+        """The list's items with two-row items joined and empty categories filled; `section` set
+        to 0 on every item unless the numbering starts again in every section."""
+        restarts = self.restarts()
+        items = fill_categories(merge_continued(self.items, self.settings))
+        if not restarts:
+            for item in items:
+                item.section = 0
+        return items
 
 
 def merge_continued(items: list[Item], settings: CleanSettings) -> list[Item]:
@@ -339,7 +421,12 @@ def merge_continued(items: list[Item], settings: CleanSettings) -> list[Item]:
     for item in items:
         prev = out[-1] if out else None
         number = seq_number(item.seq_text)
-        if prev is None or number is None or seq_number(prev.seq_text) != number:
+        if (
+            prev is None
+            or number is None
+            or seq_number(prev.seq_text) != number
+            or prev.section != item.section
+        ):
             out.append(item)
             continue
         for role, segments in item.cells.items():
@@ -356,12 +443,17 @@ def merge_continued(items: list[Item], settings: CleanSettings) -> list[Item]:
 
 
 def fill_categories(items: list[Item]) -> list[Item]:
-    """An item without a 事项类别 of its own sits under the merged cell of the item above."""
-    previous: list[Segment] | None = None
-    for item in items:
-        own = item.cells.get("category", [])
-        if any(ln.text.strip() for s in own for ln in s.lines):
-            previous = own
-        elif previous is not None:
-            item.cells["category"] = previous
+    """An item without a 事项类别 (or 二级类别) of its own sits under the merged cell of the
+    item above (in its section)."""
+    for role in ("category", "subcategory"):
+        previous: list[Segment] | None = None
+        section = 0
+        for item in items:
+            if role == "subcategory" and item.section != section:
+                previous, section = None, item.section
+            own = item.cells.get(role, [])
+            if any(ln.text.strip() for s in own for ln in s.lines):
+                previous = own
+            elif previous is not None:
+                item.cells[role] = previous
     return items

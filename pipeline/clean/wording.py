@@ -148,13 +148,34 @@ def place_part(title: str) -> str:
         i = text.find(word)
         if 0 <= i < cut:
             cut = i
-    return re.sub(r"[《》“”\"]", "", text[:cut])
+    return re.sub(r"[《》“”\"【】〔〕]", "", text[:cut])
+
+
+@cache
+def _area_pattern() -> re.Pattern:
+    s = load("admin_units")["suffixes"]
+    return re.compile(
+        rf"^(?P<province>.+?(?:{_alternation(s['province'])}))?"
+        rf"(?P<city>.+?(?:{_alternation(s['city'])}))?"
+        rf"(?P<county>.+?(?:{_alternation(s['county'])}))$"
+    )
+
+
+@cache
+def _township_pattern() -> re.Pattern:
+    s = load("admin_units")["suffixes"]
+    return re.compile(rf"^(?P<township>.+?(?P<suffix>{_alternation(s['township'])}))$")
+
+
+def _generic(township: str) -> bool:
+    """A word for townships in general (乡镇, 镇（街道）), not a township's name."""
+    return township in load("admin_units")["title"]["not_townships"]
 
 
 def parse_place(text: str) -> dict | None:
     """city, county, township and township_kind of a place name, or None if it isn't one."""
     m = _title_pattern().match(text)
-    if not m:
+    if not m or _generic(m["township"]):
         return None
     kinds = load("admin_units")["township_kind"]
     return {
@@ -166,6 +187,60 @@ def parse_place(text: str) -> dict | None:
     }
 
 
-def identity_from_title(title: str) -> dict | None:
-    """The township a list title names, or None when the title names no township."""
-    return parse_place(place_part(title))
+def area_from_title(title: str) -> dict | None:
+    """province, city and county a title names without a township (the cover of a county's
+    compilation: 伊吾县乡镇履职事项清单汇编), or those of the township it names; else None."""
+    text = place_part(title)
+    place = parse_place(text)
+    if place is not None:
+        return {k: place[k] for k in ("province", "city", "county")}
+    for word in ("", *load("admin_units")["title"]["not_townships"]):
+        if not text.endswith(word):
+            continue
+        m = _area_pattern().match(text[: len(text) - len(word)])
+        if m:
+            return {"province": m["province"], "city": m["city"], "county": m["county"]}
+    return None
+
+
+def identity_from_title(title: str, area: dict | None = None) -> dict | None:
+    """The township a list title names, or None when the title names no township. A heading that
+    names only a township (一、吐葫芦乡 in a county's compilation) is placed in AREA, the
+    province, city and county named before it (area_from_title)."""
+    text = place_part(title)
+    place = parse_place(text)
+    if place is not None or area is None or not area.get("county"):
+        return place
+    m = _township_pattern().match(text)
+    if m is None or _generic(m["township"]):
+        return None
+    kinds = load("admin_units")["township_kind"]
+    return {**area, "township": m["township"], "township_kind": kinds.get(m["suffix"], m["suffix"])}
+
+
+# --- section rows -----------------------------------------------------------------------------
+
+
+@cache
+def _section_rules() -> tuple[list[tuple[str, re.Pattern]], list[re.Pattern]]:
+    rules = load("lists")["sections"]
+    enumerators = [(e["style"], re.compile(e["pattern"])) for e in rules["enumerators"]]
+    return enumerators, [re.compile(p) for p in rules["counts"]]
+
+
+def section_enumerator(text: str) -> tuple[str, int] | None:
+    """(style, length) of the enumerator a section title starts with (一、 （一） 1. 第一部分 …)."""
+    for style, pattern in _section_rules()[0]:
+        m = pattern.match(text)
+        if m:
+            return style, m.end()
+    return None
+
+
+def section_count(text: str) -> int:
+    """Where a section title's item count (（15项）, 共15项) starts; len(text) without one."""
+    for pattern in _section_rules()[1]:
+        m = pattern.search(text)
+        if m and m.start() > 0:
+            return m.start()
+    return len(text)

@@ -31,7 +31,7 @@ SHAPES: dict[str, Shape] = {
     "admin_units": {
         "suffixes": {"province": ["str"], "city": ["str"], "county": ["str"], "township": ["str"]},
         "township_kind": {"*": "str"},
-        "title": {"list_words": ["str"]},
+        "title": {"list_words": ["str"], "not_townships": ["str"]},
         "autonomous": {"suffixes": ["str"], "ethnic_groups": ["str"]},
     },
     "departments": {
@@ -89,8 +89,9 @@ SHAPES: dict[str, Shape] = {
             }
         },
         "detection": {"order": ["str"], "required_columns": ["str"], "title_markers": ["str"]},
-        "columns": {"*": {"names": ["str"], "contains?": ["str"]}},
+        "columns": {"*": {"names": ["str"], "contains?": ["str"], "extra?": "bool"}},
         "columns_order": {"contains_order": ["str"]},
+        "sections": {"enumerators": [{"style": "str", "pattern": "regex"}], "counts": ["regex"]},
     },
     "lookalikes": {"fold": {"*": "str"}},  # look-alike → standard character (checked in lookalikes.py)
     "ocr": {

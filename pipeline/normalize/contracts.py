@@ -1,6 +1,7 @@
 """Data contracts, checked on every build: a broken one costs only the list it is found in.
 
-Per township list (one township, one of the three lists, one file):
+Per township list (one township, one of the three lists, one file), or per section of it where
+the list numbers its items again in every section (the clean stage sets `section`):
 - 序号 runs 1..n: a gap is written as read and reported (numbering_gap); a number printed twice
   keeps its first item and leaves the later ones out (numbering_repeat), so item keys stay unique;
 - every item has a name and a township: an empty one is written (null) and reported (empty_name);
@@ -70,7 +71,8 @@ def _first_page(row: dict) -> int | None:
 
 
 def _label(row: dict) -> str:
-    return f"the {LIST_NAMES[row['list']]} list of {row['township']}"
+    section = f", section {row['category'] or row['section']}," if row.get("section") else ""
+    return f"the {LIST_NAMES[row['list']]} list of {row['township']}{section}"
 
 
 class Contracts:
@@ -81,6 +83,13 @@ class Contracts:
         self._lists: dict[tuple[str, str], str] = {}  # (township_id, list) → the file it was read from
         self._keys: dict[str, set[tuple]] = defaultdict(set)  # whole-build tables only
         self._referenced: dict[str, tuple[str, str]] = {}  # department_id → (source file, a row using it)
+
+    def add_clean_problems(self, source_file: str, found: list[dict]) -> None:
+        """Problems the clean stage found in a file (a table whose header fits no list)."""
+        for p in found:
+            self.problems.append(
+                Problem(source_file, p["kind"], p["message"], None, p.get("list"), None, p.get("page"))
+            )
 
     def screen_file(self, source_file: str, rows: list[dict], township_id) -> list[dict]:
         """The cleaned rows of one file that are written; problems found are recorded.
@@ -110,7 +119,18 @@ class Contracts:
         return [r for r in rows if id(r) in kept_ids]
 
     def _screen_list(self, source_file: str, tid: str, kind: str, rows: list[dict]) -> list[dict]:
-        """One township list: repeats left out, gaps and empty names reported."""
+        """One township list: repeats left out, gaps and empty names reported (per section where
+        the numbering starts again in every section)."""
+        sections: dict[int, list[dict]] = defaultdict(list)
+        for row in rows:
+            sections[row.get("section") or 0].append(row)
+        kept: list[dict] = []
+        for members in sections.values():
+            kept += self._screen_numbering(source_file, tid, kind, members)
+        return kept
+
+    def _screen_numbering(self, source_file: str, tid: str, kind: str, rows: list[dict]) -> list[dict]:
+        """One run of 序号 (a list, or a section of it): repeats left out, gaps and empty names reported."""
         by_seq: dict[int, dict] = {}
         for row in rows:
             first = by_seq.setdefault(row["seq"], row)

@@ -24,9 +24,17 @@ from pipeline.normalize.similarity import idf_weights, ngrams, scores
 MIN_SHARED = 0.5  # share of the longer version's items that must be found in the other
 
 FIELDS = {
-    "basic": ("category", "name"),
-    "coordination": ("category", "name", "departments", "upper_duties", "township_duties"),
-    "reclaimed": ("category", "name", "handling"),
+    "basic": ("category", "subcategory", "name", "extra_columns"),
+    "coordination": (
+        "category",
+        "subcategory",
+        "name",
+        "departments",
+        "upper_duties",
+        "township_duties",
+        "extra_columns",
+    ),
+    "reclaimed": ("category", "subcategory", "name", "handling", "extra_columns"),
 }
 
 
@@ -69,6 +77,8 @@ def value(row: dict, field: str) -> str | None:
         return None
     if field == "departments":
         return "、".join(v)
+    if field == "extra_columns":  # [{column, text}]: one line per printed column
+        return "\n".join(f"{c['column']}：{c['text']}" for c in v) or None
     if isinstance(v, (list, tuple)):
         return "\n".join(v)
     return str(v)
@@ -83,8 +93,8 @@ def pair_items(old: list[dict], new: list[dict], settings: MatchSettings | None 
         return normalise(r["name"], r.get("city"), r.get("county"), r.get("township"))
 
     pairs: list[tuple] = []
-    left = sorted(old, key=lambda r: r["seq"])
-    right = sorted(new, key=lambda r: r["seq"])
+    left = sorted(old, key=_order)
+    right = sorted(new, key=_order)
     by_norm: dict[str, list[dict]] = {}
     for r in right:
         by_norm.setdefault(norm(r), []).append(r)
@@ -104,7 +114,7 @@ def pair_items(old: list[dict], new: list[dict], settings: MatchSettings | None 
         for b in unmatched_new:
             s = scores(grams[id(a)], grams[id(b)], idf)
             if settings.same(s):
-                candidates.append((-s.cosine, a["seq"], b["seq"], a, b))
+                candidates.append((-s.cosine, _order(a), _order(b), a, b))
     candidates.sort(key=lambda c: c[:3])
     used_a, used_b = set(), set()
     for _, _, _, a, b in candidates:
@@ -114,7 +124,12 @@ def pair_items(old: list[dict], new: list[dict], settings: MatchSettings | None 
             used_b.add(id(b))
     pairs += [(a, None) for a in unmatched_old if id(a) not in used_a]
     pairs += [(None, b) for b in unmatched_new if id(b) not in used_b]
-    return sorted(pairs, key=lambda p: ((p[1] or p[0])["seq"], p[0] is not None and p[1] is None))
+    return sorted(pairs, key=lambda p: (_order(p[1] or p[0]), p[0] is not None and p[1] is None))
+
+
+def _order(row: dict) -> tuple[int, int]:
+    """Print order of an item: its section (when 序号 start again in every section) and 序号."""
+    return (row.get("section") or 0, row["seq"])
 
 
 def are_versions(old: list[dict], new: list[dict]) -> bool:
@@ -131,7 +146,11 @@ def changes(kind: str, old: list[dict], new: list[dict]) -> list[dict]:
     both are given on every row."""
     out = []
     for a, b in pair_items(old, new):
-        base = {"old_seq": a["seq"] if a else None, "new_seq": b["seq"] if b else None}
+        base = {
+            "old_seq": a["seq"] if a else None,
+            "new_seq": b["seq"] if b else None,
+            "new_section": b.get("section") if b else None,  # for the item's key; not a column
+        }
         if a is None:
             out.append(base | {"change": "added", "field": None, "old_value": None, "new_value": b["name"]})
         elif b is None:

@@ -56,6 +56,13 @@ def separator(col: dict) -> str:
     return col.get("separator", LIST_SEPARATOR)
 
 
+def list_item_text(value) -> str:
+    """One item of a list column as text: a {column, text} pair as 'column：text'."""
+    if isinstance(value, dict):
+        return f"{value['column']}：{value['text']}"
+    return str(value)
+
+
 def _arrow_type(name: str):
     import pyarrow as pa
 
@@ -66,6 +73,7 @@ def _arrow_type(name: str):
         "list<string>": pa.list_(pa.string()),
         "list<int32>": pa.list_(pa.int32()),
         "float64": pa.float64(),
+        "list<struct<column,text>>": pa.list_(pa.struct([("column", pa.string()), ("text", pa.string())])),
     }[name]
 
 
@@ -103,6 +111,8 @@ def _frictionless_field(col: dict) -> dict:
         field["type"] = "boolean"
     elif kind == "float64":
         field["type"] = "number"
+    elif kind.startswith("list<struct"):
+        field["type"] = "string"  # the CSV writes one 'column：text' line per pair
     else:
         field["type"] = "list"
         field["delimiter"] = separator(col)

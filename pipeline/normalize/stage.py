@@ -69,6 +69,14 @@ def township_id(city: str | None, county: str | None, township: str) -> str:
     return "T" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
 
 
+def item_id(tid: str, kind: str, seq: int, section: int | None = None) -> str:
+    """Stable key of an item: its township, list and 序号 (T0123456789-B007); where the list numbers
+    its items again in every section, the section's ordinal too (T0123456789-B03-007)."""
+    if section:
+        return f"{tid}-{LIST_CODES[kind]}{section:02d}-{seq:03d}"
+    return f"{tid}-{LIST_CODES[kind]}{seq:03d}"
+
+
 def row_township_id(row: dict) -> str:
     """township_id of a cleaned row."""
     return township_id(row["city"], row["county"], row["township"])
@@ -165,19 +173,30 @@ def normalize_file(
     matcher that has seen every item is given)."""
     out: dict[str, list[dict]] = {t: [] for t in FILE_TABLES}
     order = sorted(
-        rows, key=lambda r: (r["city"] or "", r["county"] or "", r["township"], r["list"], r["seq"])
+        rows,
+        key=lambda r: (
+            r["city"] or "",
+            r["county"] or "",
+            r["township"],
+            r["list"],
+            r.get("section") or 0,
+            r["seq"],
+        ),
     )
     for r in order:
         kind = r["list"]
         tid = row_township_id(r)
         item = {
-            "item_id": f"{tid}-{LIST_CODES[kind]}{r['seq']:03d}",
+            "item_id": item_id(tid, kind, r["seq"], r.get("section")),
             "township_id": tid,
             "city": r["city"],
             "county": r["county"],
             "township": r["township"],
             "seq": r["seq"],
+            "section": r.get("section"),
+            "position": r.get("position"),
             "category": r["category"],
+            "subcategory": r.get("subcategory"),
             "name": r["name"] or None,  # an empty name cell (a problem row says so)
             "power_type": power_type(r["name"] or ""),
             "source_file": r["source_file"],
@@ -186,6 +205,7 @@ def normalize_file(
             "last_page": max(r["pages"]) if r["pages"] else None,
             "duty_id": duties.duty_of(kind, r | {"township_id": tid}) if duties else None,
             "ocr_confidence": r.get("ocr_confidence"),
+            "extra_columns": list(r.get("extra_columns") or []),
         }
         if kind == "coordination":
             _coordination(item, r, registry, out)
@@ -359,6 +379,7 @@ def find_revisions(processed: Path, entries: list[dict], raw: Path | None) -> tu
                 continue  # not versions of one list: left to the duplicate-township check
             superseded.add((source, tid, kind))
             for n, change in enumerate(changes(kind, old, new), start=1):
+                section = change.pop("new_section")
                 rows.append(
                     {
                         "township_id": tid,
@@ -368,7 +389,7 @@ def find_revisions(processed: Path, entries: list[dict], raw: Path | None) -> tu
                         "new_file": current.source_file,
                         "old_date": versions[source].document_date,
                         "new_date": current.document_date,
-                        "item_id": f"{tid}-{LIST_CODES[kind]}{change['new_seq']:03d}"
+                        "item_id": item_id(tid, kind, change["new_seq"], section)
                         if change["new_seq"] is not None
                         else None,
                     }
@@ -434,6 +455,7 @@ def run(
             n_items = 0
             if entry["status"] == "ok":
                 read = _current(read_parquet(build_dir(processed) / entry["cache"]).to_pylist(), superseded)
+                contracts.add_clean_problems(entry["source_file"], entry.get("problems", []))
                 rows = contracts.screen_file(entry["source_file"], read, row_township_id)
                 normalized = normalize_file(rows, registry, duties) if rows else {t: [] for t in FILE_TABLES}
                 tables = contracts.check_file(entry["source_file"], normalized)

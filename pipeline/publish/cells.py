@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.normalize.schema import separator
+from pipeline.normalize.schema import list_item_text, separator
 
 
 def columns(table_spec: dict) -> list[dict]:
@@ -14,7 +14,7 @@ def as_text(value, col: dict) -> str:
     if value is None:
         return ""
     if col["type"].startswith("list"):
-        return separator(col).join(str(v) for v in value)
+        return separator(col).join(list_item_text(v) for v in value)
     if col["type"] == "bool":
         return "true" if value else "false"
     return str(value)

@@ -8,7 +8,7 @@ import csv
 import os
 from pathlib import Path
 
-from pipeline.normalize.schema import separator, spec
+from pipeline.normalize.schema import list_item_text, separator, spec
 from pipeline.publish.cells import as_text
 
 BATCH = 10_000  # rows read from Parquet at a time (memory stays flat)
@@ -21,7 +21,7 @@ def _texts(values: list, col: dict) -> list[str]:
         return ["" if v is None else v for v in values]
     if kind.startswith("list"):
         sep = separator(col)
-        return ["" if v is None else sep.join([str(x) for x in v]) for v in values]
+        return ["" if v is None else sep.join([list_item_text(x) for x in v]) for v in values]
     return [as_text(v, col) for v in values]
 
 

@@ -24,7 +24,7 @@ import re
 import unicodedata
 import zipfile
 
-from pipeline.normalize.schema import build_info, separator, spec
+from pipeline.normalize.schema import build_info, list_item_text, separator, spec
 
 WORKBOOK = "duty_lists.xlsx"
 MAX_WIDTH = 60  # characters of a Latin font; a CJK character counts 2
@@ -92,7 +92,7 @@ def cell_value(value, column: dict):
     if column["label"]:
         return col["labels"].get(value, value)
     if col["type"].startswith("list"):
-        return separator(col).join(str(v) for v in value)
+        return separator(col).join(list_item_text(v) for v in value)
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if len(value) > EXCEL_CELL:
@@ -108,7 +108,7 @@ def _column_cells(values: list, column: dict) -> list:
         return [None if v is None else labels.get(v, v) for v in values]
     if col["type"].startswith("list"):
         sep = separator(col)
-        return [None if v is None else sep.join([str(x) for x in v]) for v in values]
+        return [None if v is None else sep.join([list_item_text(x) for x in v]) for v in values]
     if col["type"] != "string":
         return [cell_value(v, column) for v in values]
     texts = [v for v in values if v is not None]
