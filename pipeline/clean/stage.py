@@ -293,8 +293,14 @@ def _read_table(table: Table, index: int, block: list[TextLine], page: int, stat
 
 
 def _runs_on(item: Item, settings: CleanSettings) -> bool:
-    """Whether a cell of the item ends with a full line: its text wraps on to the next page."""
-    for segments in item.cells.values():
+    """Whether a cell of the item ends with a full line: its text wraps on to the next page.
+
+    Only the item's text cells tell: its 序号 and 事项类别 are short labels, often centred in
+    narrow columns, whose one line may end near the border without wrapping on (and a merged
+    事项类别 cell is shared with the items above)."""
+    for role, segments in item.cells.items():
+        if role in ("seq", "category"):
+            continue
         last = segments[-1].lines[-1] if segments and segments[-1].lines else None
         if last is not None and (last.right - last.x1) / max(last.size, 1.0) < settings.full_line:
             return True

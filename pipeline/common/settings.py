@@ -36,6 +36,21 @@ class OcrSettings:
     threads: int = 1  # onnxruntime threads per process (processes run in parallel)
     glyph_ratio: float = 0.92  # ink height of a CJK line ÷ its font size
     min_image_cover: float = 0.5  # a page without text whose images cover this share is a scan
+    # Photographs (ocr.straighten): a sheet on a darker ground covering this share of the frame,
+    # its paper this many times as bright as the ground, is warped straight; a sheet whose sides'
+    # proportion is within paper_snap of paper_ratio (ISO A: √2) takes it exactly, and is taken
+    # to be paper_long_mm long (A4). Light is flattened by a background estimated with a
+    # light_kernel (pt) closing, on photos always, elsewhere when it varies by more than
+    # max_uneven gray levels; sheet_margin (pt) along the warped sheet's edge is painted white.
+    photo_min_area: float = 0.2
+    photo_max_area: float = 0.98
+    photo_contrast: float = 1.25
+    paper_ratio: float = 1.4142
+    paper_snap: float = 0.1
+    paper_long_mm: float = 297.0
+    light_kernel: float = 30.0
+    max_uneven: float = 30.0
+    sheet_margin: float = 4.0
 
     def __post_init__(self) -> None:
         if not 72 <= self.min_dpi <= self.dpi <= self.max_dpi <= 600:
@@ -46,7 +61,14 @@ class OcrSettings:
             raise ValueError("OcrSettings: need 0 < skew_step <= max_skew <= 10")
         if not 0 < self.min_image_cover <= 1:
             raise ValueError("OcrSettings: min_image_cover must be within (0, 1]")
-        for name in ("min_ruling", "min_table", "grid_tolerance", "min_line", "word_gap", "glyph_ratio"):
+        if not 0 < self.photo_min_area <= self.photo_max_area <= 1:
+            raise ValueError("OcrSettings: need 0 < photo_min_area <= photo_max_area <= 1")
+        if self.photo_contrast < 1 or self.paper_ratio < 1 or not 0 <= self.paper_snap < 1:
+            raise ValueError("OcrSettings: need photo_contrast >= 1, paper_ratio >= 1, 0 <= paper_snap < 1")
+        if not 0 <= self.max_uneven <= 255:
+            raise ValueError("OcrSettings: max_uneven must be within 0..255")
+        for name in ("min_ruling", "min_table", "grid_tolerance", "min_line", "word_gap", "glyph_ratio",
+                     "paper_long_mm", "light_kernel", "sheet_margin"):  # fmt: skip
             if getattr(self, name) <= 0:
                 raise ValueError(f"OcrSettings: {name} must be positive")
         if self.batch < 1 or self.threads < 1 or self.rec_height < 16:

@@ -30,6 +30,7 @@ SUPPORTED_EXTENSIONS = {
     ".doc": "a Word document (.doc)",
     ".wps": "a WPS document (.wps)",
     ".et": "a WPS spreadsheet (.et)",
+    ".ofd": "an OFD document (.ofd)",
 }
 
 # Readers, by format: the module that reads it, as recorded in source_files.
@@ -41,6 +42,7 @@ READERS = {
     "doc": "libreoffice+docx-xml",
     "wps": "libreoffice+docx-xml",
     "et": "libreoffice+openpyxl",
+    "ofd": "ofd-xml",  # OFD (GB/T 33190): pipeline.extract.ofd
     "image": "rapidocr",  # JPEG, PNG and TIFF scans and photos, read by OCR (pipeline.extract.ocr)
 }
 
@@ -105,6 +107,8 @@ def _zip_format(path: Path, ext: str) -> Format:
         return Format("docx", READERS["docx"])
     if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
         return Format("xlsx", READERS["xlsx"])
+    if any(n.lstrip("/").lower() == "ofd.xml" for n in names):  # GB/T 33190's entry file
+        return Format("ofd", READERS["ofd"])
     if ext in SUPPORTED_EXTENSIONS:
         raise RejectedFile(
             f"not {SUPPORTED_EXTENSIONS[ext]}: a ZIP archive without word/document.xml or xl/workbook.xml"

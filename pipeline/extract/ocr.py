@@ -320,9 +320,35 @@ def _native_dpi(page) -> float | None:
     return round(best[1]) if best else None
 
 
+def straighten(rgb: np.ndarray, dpi: float, settings: OcrSettings) -> tuple[np.ndarray, float]:
+    """A photographed page as a flat scan of it, and its resolution; a scan as it is.
+
+    A sheet of paper photographed on a darker ground (`raster.page_outline`) is seen straight on
+    (keystone and rotation undone), its resolution then that of a sheet `paper_long_mm` long on
+    its longer side; its light is flattened and the edge of the sheet (the ground showing past
+    an imperfect outline) painted white. Any other image has its light flattened only when it
+    is unevenly lit (`max_uneven`), so a clean scan reaches the OCR untouched."""
+    import cv2
+
+    s = settings
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    corners = raster.page_outline(gray, s.photo_min_area, s.photo_max_area, s.photo_contrast)
+    if corners is not None:
+        rgb = raster.warp_sheet(rgb, corners, s.paper_ratio, s.paper_snap)
+        dpi = max(rgb.shape[:2]) / (s.paper_long_mm / 25.4)
+    background = raster.light_field(rgb, round(s.light_kernel * dpi / 72.0))
+    if corners is not None or raster.uneven(background) > s.max_uneven:
+        rgb = raster.flatten_light(rgb, background)
+    if corners is not None:
+        b = max(1, round(s.sheet_margin * dpi / 72.0))
+        rgb[:b], rgb[-b:], rgb[:, :b], rgb[:, -b:] = 255, 255, 255, 255
+    return rgb, dpi
+
+
 def read_page(task: OcrTask) -> PageRecord:
     """The page record of one scanned page (page numbers are 1-based)."""
     rgb, dpi = load_image(task)
+    rgb, dpi = straighten(rgb, dpi, task.settings)
     return page_record_from_image(rgb, dpi, task.index + 1, task.settings)
 
 

@@ -16,7 +16,7 @@ from pipeline.common.sources import RejectedFile
 from pipeline.extract.formats import open_zip
 
 LABELS = {"docx": "Word document", "xlsx": "Excel workbook", "xls": "Excel workbook",
-          "doc": "Word document", "wps": "WPS document", "et": "WPS spreadsheet"}  # fmt: skip
+          "doc": "Word document", "wps": "WPS document", "et": "WPS spreadsheet", "ofd": "OFD document"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class OfficeTask:
     """Read one office file (all of it: `first`/`last` count it as one unit of work)."""
 
     path: str
-    fmt: str  # docx | xlsx | xls | doc | wps | et
+    fmt: str  # docx | xlsx | xls | doc | wps | et | ofd
     settings: ExtractSettings
     first: int = 0
     last: int = 1
@@ -45,6 +45,10 @@ def read_office(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRec
             converted = convert(path, fmt, Path(tmp), settings.convert_timeout)
             return read_office(converted, TARGET[fmt], settings)
     with open_zip(path, settings.max_unzipped_bytes, settings.max_zip_ratio) as z:
+        if fmt == "ofd":
+            from pipeline.extract.ofd import read_ofd
+
+            return read_ofd(z, settings)
         return read_docx(path, z) if fmt == "docx" else read_xlsx(path, z)
 
 

@@ -185,3 +185,146 @@ def split_tall(ink: np.ndarray, box: Box, line_height: int) -> list[Box]:
         cuts.append(lo + int(np.argmin(rows[lo:hi])))
     edges = [0, *cuts, h]
     return [Box(box.x0, box.top + a, box.x1, box.top + b) for a, b in zip(edges, edges[1:], strict=False)]
+
+
+# --- photographs ----------------------------------------------------------------------------------
+
+
+def _order_corners(q: np.ndarray) -> np.ndarray:
+    """Four points as top-left, top-right, bottom-right, bottom-left."""
+    s, d = q.sum(axis=1), q[:, 1] - q[:, 0]
+    return np.array([q[s.argmin()], q[d.argmin()], q[s.argmax()], q[d.argmax()]], dtype=np.float64)
+
+
+def _refine_sides(quad: np.ndarray, points: np.ndarray) -> np.ndarray | None:
+    """The quadrilateral's corners again, from straight lines fitted to the outline's points
+    along each side (a polygon approximation places corners only to a few pixels)."""
+    import cv2
+
+    lines = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        ab = b - a
+        length = float(np.hypot(*ab))
+        if length < 1:
+            return None
+        normal = np.array([-ab[1], ab[0]]) / length
+        t = ((points - a) @ ab) / length**2
+        near = points[(t > 0.1) & (t < 0.9) & (np.abs((points - a) @ normal) < 4)]
+        if len(near) < 10:
+            return None
+        vx, vy, x0, y0 = cv2.fitLine(near.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0], dtype=np.float64), np.array([vx, vy], dtype=np.float64)))
+    corners = []
+    for i in range(4):
+        (p1, d1), (p2, d2) = lines[i - 1], lines[i]
+        m = np.array([d1, -d2]).T
+        if abs(np.linalg.det(m)) < 1e-6:
+            return None
+        t = np.linalg.solve(m, p2 - p1)
+        corners.append(p1 + t[0] * d1)
+    return np.array(corners)
+
+
+def page_outline(
+    gray: np.ndarray, min_area: float, max_area: float, min_contrast: float
+) -> np.ndarray | None:
+    """The corners (top-left, top-right, bottom-right, bottom-left; pixels) of a sheet of paper
+    photographed on a darker ground, or None when the image shows no such sheet (a scan, where
+    paper fills the frame).
+
+    The sheet is the largest bright region (Otsu's threshold on a reduced image, small gaps
+    closed) whose outline is a quadrilateral covering `min_area`..`max_area` of the frame, with
+    ground on every side (no corner at the frame's edge: a sheet filling the frame, or the lit
+    part of one, shows no outline), and whose paper is at least `min_contrast` times as bright
+    as the ground around it."""
+    import cv2
+
+    h, w = gray.shape
+    f = min(1.0, 1000 / max(h, w))
+    small = cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    _, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return None
+    sheet = max(contours, key=cv2.contourArea)
+    share = cv2.contourArea(sheet) / float(small.shape[0] * small.shape[1])
+    if not min_area <= share <= max_area:
+        return None
+    approx = cv2.approxPolyDP(sheet, 0.02 * cv2.arcLength(sheet, True), True).reshape(-1, 2)
+    if len(approx) != 4 or not cv2.isContourConvex(approx):
+        return None
+    inside = np.zeros_like(small)
+    cv2.drawContours(inside, [sheet], -1, 255, thickness=-1)
+    paper, ground = small[inside > 0], small[inside == 0]
+    if len(ground) == 0 or float(np.median(paper)) < min_contrast * float(np.median(ground)):
+        return None
+    quad = _order_corners(approx.astype(np.float64))
+    sh, sw = small.shape
+    inset = 0.005 * max(sh, sw)
+    sides = np.hypot(*(quad - np.roll(quad, -1, axis=0)).T)
+    if (
+        sides.min() < 0.2 * min(sh, sw)  # a sliver or a degenerate outline
+        or quad[:, 0].min() < inset  # the sheet runs out of the frame: its outline is not seen
+        or quad[:, 1].min() < inset
+        or quad[:, 0].max() > sw - 1 - inset
+        or quad[:, 1].max() > sh - 1 - inset
+    ):
+        return None
+    refined = _refine_sides(quad, sheet.reshape(-1, 2).astype(np.float64))
+    return (refined if refined is not None else quad) / f
+
+
+def warp_sheet(rgb: np.ndarray, corners: np.ndarray, ratio: float, snap: float) -> np.ndarray:
+    """The sheet seen straight on: its four corners mapped to a rectangle as large as its longer
+    sides. Where the sides' proportion lies within `snap` (relative) of `ratio` (the paper's,
+    e.g. √2 for ISO A sizes), the rectangle takes that proportion exactly: perspective shortens
+    the sides away from the camera."""
+    import cv2
+
+    tl, tr, br, bl = corners
+    w = max(np.hypot(*(tr - tl)), np.hypot(*(br - bl)))
+    h = max(np.hypot(*(bl - tl)), np.hypot(*(br - tr)))
+    long, short = max(w, h), min(w, h)
+    if short > 0 and abs(long / short - ratio) <= snap * ratio:
+        if w >= h:
+            h = w / ratio
+        else:
+            w = h / ratio
+    width, height = max(2, round(w)), max(2, round(h))
+    target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
+    m = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    return cv2.warpPerspective(
+        rgb, m, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def light_field(rgb: np.ndarray, kernel: int) -> np.ndarray:
+    """The paper's brightness at every pixel (per channel): print removed by a closing with a
+    `kernel`-pixel square (wider than a character), on a quarter-size image, then smoothed."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    f = 4
+    small = cv2.resize(rgb, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    k = max(3, kernel // f) | 1
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    background = cv2.GaussianBlur(background, (0, 0), k / 3)
+    return cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def flatten_light(rgb: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """The image divided by its paper's brightness: paper white everywhere, print as dark
+    relative to its paper as it was (uneven light and a colour cast removed)."""
+    out = rgb.astype(np.float32) * (255.0 / np.maximum(background.astype(np.float32), 1.0))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def uneven(background: np.ndarray) -> float:
+    """How unevenly lit the paper is: the spread between its brighter and darker parts
+    (95th and 5th percentiles of the gray background), in gray levels."""
+    gray = background.min(axis=2) if background.ndim == 3 else background
+    lo, hi = np.percentile(gray[::4, ::4], (5, 95))
+    return float(hi - lo)
