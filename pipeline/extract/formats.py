@@ -84,10 +84,10 @@ def sniff(path: Path) -> Format:
         return Format(
             "lock", None, "not a duty list file: an Office lock file (~$…) left while a document was open"
         )
+    if head.startswith(ZIP_MAGIC):  # before the PDF check: a stored zip may hold a PDF's first bytes
+        return _zip_format(path, ext)
     if b"%PDF-" in head[:1024]:
         return Format("pdf", READERS["pdf"])
-    if head.startswith(ZIP_MAGIC):
-        return _zip_format(path, ext)
     if head.startswith(OLE2_MAGIC):
         return _ole2_format(path, ext)
     for magic, name in _SCANS.items():

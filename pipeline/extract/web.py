@@ -330,7 +330,8 @@ def _is_layout(table: Node) -> bool:
 
 
 def _data_tables(root: Node) -> list[Node]:
-    """Tables read as tables: not layout tables, and not inside another data table."""
+    """Tables read as tables: grids (a row of two cells or more) that are not layout tables,
+    and not inside another data table."""
     out: list[Node] = []
 
     def walk(n: Node) -> None:
@@ -338,9 +339,9 @@ def _data_tables(root: Node) -> list[Node]:
             if not isinstance(ch, Node) or _hidden(ch):
                 continue
             if ch.tag == "table" and not _is_layout(ch):
-                if _rows(ch):
+                if any(len(_cells(tr)) >= 2 for tr in _rows(ch)):
                     out.append(ch)
-                continue
+                    continue  # a one-column table is a box or a list of links: read through
             walk(ch)
 
     walk(root)
@@ -411,6 +412,9 @@ class _Reader:
             tag = ch.tag
             if tag == "table" and out is None and id(ch) in self.data:
                 self.end_paragraph()
+                for caption in (n for n in ch.children if isinstance(n, Node) and n.tag == "caption"):
+                    self.walk(caption, *_style(caption, size, bold), None)  # printed above the grid
+                    self.end_paragraph()
                 self.blocks.append(self.paras)
                 self.paras = []
                 self.blocks.append(self.table(ch))
