@@ -103,6 +103,12 @@ class ExtractSettings:
     # over 1 MiB that unpacks to more than max_zip_ratio times its packed size (a zip bomb).
     max_unzipped_bytes: int = 64 << 20
     max_zip_ratio: float = 200.0
+    # Archives of attachments (.zip, pipeline/extract/archives.py): at most this many members,
+    # unpacking to at most this many bytes in all (nested archives included), nested at most
+    # this deep (1: no archive inside an archive is opened).
+    max_archive_members: int = 1000
+    max_archive_bytes: int = 512 << 20
+    max_archive_depth: int = 3
     convert_timeout: float = 120.0  # seconds LibreOffice may take to convert one .doc/.wps/.et
     # Budgets (pipeline/extract/budget.py): every read task (a PDF's pages in at most `jobs`
     # parts, an office file, one OCR page, a PDF's first look) runs in a child process that may
@@ -125,8 +131,9 @@ class ExtractSettings:
         )
         _check_count(
             self,
-            ("min_table_cells", "pages_per_task", "max_unzipped_bytes", "budget_memory_mb", "max_stream_mb"),
-        )
+            ("min_table_cells", "pages_per_task", "max_unzipped_bytes", "budget_memory_mb", "max_stream_mb",
+             "max_archive_members", "max_archive_bytes", "max_archive_depth"),
+        )  # fmt: skip
         if not isinstance(self.budget_seconds, (int, float)) or not 1 <= self.budget_seconds <= 86400:
             raise ValueError(
                 f"ExtractSettings.budget_seconds must be within 1..86400, not {self.budget_seconds!r}"

@@ -2,7 +2,9 @@
 
 A PDF starts with %PDF-; a Word or Excel file (.docx, .xlsx) is a ZIP holding word/ or xl/;
 legacy Office files (.doc, .xls, .wps, .et) are OLE2 compound files, told apart by the streams
-they hold; a JPEG, PNG or TIFF image is a scan or photo, read by OCR. A file of none of these kinds is no duty list the pipeline can read: it is skipped
+they hold; a JPEG, PNG or TIFF image is a scan or photo, read by OCR; a web page is HTML (or an
+MHTML message) in any encoding; any other ZIP is an archive whose members are read one by one
+(archives.py); a 7z or RAR archive is rejected saying how to unpack it. A file of none of these kinds is no duty list the pipeline can read: it is skipped
 with the reason (a README, a GIF image), unless its name claims a supported format, in which case
 it is rejected as damaged or mislabelled.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 from pathlib import Path
+import re
 import zipfile
 
 from pipeline.common.sources import RejectedFile
@@ -31,6 +34,9 @@ SUPPORTED_EXTENSIONS = {
     ".wps": "a WPS document (.wps)",
     ".et": "a WPS spreadsheet (.et)",
     ".ofd": "an OFD document (.ofd)",
+    ".zip": "a ZIP archive",
+    ".mht": "a saved web page (.mht)",
+    ".mhtml": "a saved web page (.mhtml)",
 }
 
 # Readers, by format: the module that reads it, as recorded in source_files.
@@ -44,7 +50,14 @@ READERS = {
     "et": "libreoffice+openpyxl",
     "ofd": "ofd-xml",  # OFD (GB/T 33190): pipeline.extract.ofd
     "image": "rapidocr",  # JPEG, PNG and TIFF scans and photos, read by OCR (pipeline.extract.ocr)
+    "html": "html.parser",  # web pages (pipeline.extract.web), the standard library's tokenizer
+    "mht": "email+html.parser",  # saved web pages (MHTML), the standard library's MIME parser
+    "zip": "zipfile",  # archives: each member is read as a raw file (pipeline.extract.archives)
 }
+WEB_EXTENSIONS = (".htm", ".html", ".shtml", ".xhtml", ".mht", ".mhtml")
+_HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<table[\s>]", re.I)
+_TABLE = re.compile(rb"<table[\s>/]", re.I)
+MAX_WEB_SCAN = 64 << 20  # a web page larger than this is read without first looking for a <table>
 
 # Image formats read by OCR, by their first bytes (other images, e.g. GIF or BMP, are skipped).
 _SCANS = {b"\xff\xd8\xff": "jpeg", b"\x89PNG": "png", b"II*\x00": "tiff", b"MM\x00*": "tiff"}
@@ -73,15 +86,23 @@ def sniff(path: Path) -> Format:
         return Format(
             "lock", None, "not a duty list file: an Office lock file (~$…) left while a document was open"
         )
+    if head.startswith(ZIP_MAGIC):  # before the PDF check: a stored zip may hold a PDF's first bytes
+        return _zip_format(path, ext)
     if b"%PDF-" in head[:1024]:
         return Format("pdf", READERS["pdf"])
-    if head.startswith(ZIP_MAGIC):
-        return _zip_format(path, ext)
     if head.startswith(OLE2_MAGIC):
         return _ole2_format(path, ext)
     for magic, name in _SCANS.items():
         if head.startswith(magic):
             return Format(name, READERS["image"])
+    from pipeline.extract.archives import unsupported_archive
+
+    archive = unsupported_archive(head)
+    if archive is not None:
+        raise RejectedFile(archive)
+    web = _web_format(path, head, ext)
+    if web is not None:
+        return web
     kind = _unsupported_kind(head, ext)
     if ext in SUPPORTED_EXTENSIONS:
         if ext == ".pdf":  # the wording the PDF checks have always used
@@ -109,11 +130,39 @@ def _zip_format(path: Path, ext: str) -> Format:
         return Format("xlsx", READERS["xlsx"])
     if any(n.lstrip("/").lower() == "ofd.xml" for n in names):  # GB/T 33190's entry file
         return Format("ofd", READERS["ofd"])
-    if ext in SUPPORTED_EXTENSIONS:
+    if ext in SUPPORTED_EXTENSIONS and ext != ".zip":
         raise RejectedFile(
             f"not {SUPPORTED_EXTENSIONS[ext]}: a ZIP archive without word/document.xml or xl/workbook.xml"
         )
-    return Format("zip", None, "not a duty list file: a ZIP archive without a Word or Excel document in it")
+    return Format("zip", READERS["zip"])
+
+
+def _web_format(path: Path, head: bytes, ext: str) -> Format | None:
+    """A web page (HTML in any encoding, or an MHTML message), unless its name claims an
+    Office format (see sniff); one without any <table> clearly holds no list and is skipped."""
+    from pipeline.extract.web import is_mhtml
+
+    if ext in SUPPORTED_EXTENSIONS and ext not in (".mht", ".mhtml"):
+        return None
+    if is_mhtml(head):
+        return Format("mht", READERS["mht"])
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at its ASCII
+        head = (
+            head[2:]
+            .decode("utf-16-le" if head[1] == 0xFE else "utf-16-be", "ignore")
+            .encode("ascii", "ignore")
+        )
+    looks_html = _HTML_START.search(head) is not None
+    if not looks_html and not (ext in WEB_EXTENSIONS and b"<" in head):
+        return None
+    size = path.stat().st_size
+    if size <= MAX_WEB_SCAN:
+        data = path.read_bytes()
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            data = data.decode("utf-16", "ignore").encode("utf-8", "ignore")
+        if _TABLE.search(data) is None:
+            return Format("html", None, "not a duty list file: a web page without a table (nothing to read)")
+    return Format("html", READERS["html"])
 
 
 def ole2_streams(path: Path) -> set[str]:

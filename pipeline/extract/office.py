@@ -6,7 +6,9 @@ One task reads one whole file; the readers give the same page records as the PDF
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+import importlib
 from pathlib import Path
 import tempfile
 
@@ -16,7 +18,19 @@ from pipeline.common.sources import RejectedFile
 from pipeline.extract.formats import open_zip
 
 LABELS = {"docx": "Word document", "xlsx": "Excel workbook", "xls": "Excel workbook",
-          "doc": "Word document", "wps": "WPS document", "et": "WPS spreadsheet", "ofd": "OFD document"}  # fmt: skip
+          "doc": "Word document", "wps": "WPS document", "et": "WPS spreadsheet", "ofd": "OFD document",
+          "html": "web page", "mht": "saved web page (MHTML)"}  # fmt: skip
+# Formats read straight from their file by one function (module, function), imported when used.
+DIRECT = {
+    "xls": ("pipeline.extract.sheets", "read_xls"),
+    "html": ("pipeline.extract.web", "read_web_file"),
+    "mht": ("pipeline.extract.web", "read_web_file"),
+}
+
+
+def _direct(fmt: str) -> Callable[[Path], list[PageRecord]] | None:
+    where = DIRECT.get(fmt)
+    return getattr(importlib.import_module(where[0]), where[1]) if where else None
 
 
 @dataclass(frozen=True)
@@ -35,11 +49,12 @@ def read_office(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRec
     # The readers are imported here, not with this module: a build of PDFs alone (the usual
     # case) need not load them (XML parsing, zip and subprocess handling: 0.03 s) before it starts.
     from pipeline.extract.legacy import TARGET, convert
-    from pipeline.extract.sheets import read_xls, read_xlsx
+    from pipeline.extract.sheets import read_xlsx
     from pipeline.extract.word import read_docx
 
-    if fmt == "xls":
-        return read_xls(path)
+    direct = _direct(fmt)
+    if direct is not None:
+        return direct(path)
     if fmt in TARGET:
         with tempfile.TemporaryDirectory(prefix="duty-convert-") as tmp:
             converted = convert(path, fmt, Path(tmp), settings.convert_timeout)

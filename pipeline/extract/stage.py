@@ -21,10 +21,11 @@ import json
 import os
 from pathlib import Path
 import sys
+import tempfile
 import threading
 from typing import TYPE_CHECKING, Any
 
-from pipeline.common.freshness import RawFile, changed_while_read, raw_files
+from pipeline.common.freshness import RawFile, changed_while_read, raw_files, stat_key
 from pipeline.common.parallel import default_jobs, map_ordered
 from pipeline.common.progress import progress
 from pipeline.common.records import extract_schema
@@ -44,6 +45,7 @@ from pipeline.common.storage import (
     write_json,
     write_parquet,
 )
+from pipeline.extract import archives
 from pipeline.extract import budget as budgets
 from pipeline.extract.failures import describe
 from pipeline.extract.formats import READERS, sniff
@@ -89,6 +91,24 @@ def run(
 ) -> dict:
     """Extract every raw file not yet in the cache; write the stage manifest; return it.
 
+    The members of archives are unpacked to a scratch folder that lives as long as this run."""
+    with tempfile.TemporaryDirectory(prefix="duty-archive-") as scratch:
+        return _run(raw, processed, settings, jobs, scheduler, log, files, preload, Path(scratch))
+
+
+def _run(
+    raw: Path,
+    processed: Path,
+    settings: ExtractSettings | None,
+    jobs: int | None,
+    scheduler: str | None,
+    log,
+    files: list[RawFile] | None,
+    preload: Callable[[], None] | None,
+    scratch: Path,
+) -> dict:
+    """run(), with SCRATCH the folder for archive members.
+
     FILES: the raw files as the build's freshness check saw them (content hash and stat key);
     without it they are listed and hashed here. A file read now that changed while it was read
     is rejected, so its stale content never reaches the tables.
@@ -111,8 +131,20 @@ def run(
         log(f"warning: the raw folder {raw} holds no files; the tables will have no rows")
     scans: list[tuple[dict, list[dict], list[OcrTask]]] = []  # (entry, text-layer parts, OCR tasks)
     budget = _budget(settings)
-    for f in files:
+    # (file, the raw file it was unpacked from or None, its archive depth, that archive's budget)
+    queue: list[tuple[RawFile, RawFile | None, int, archives.Budget | None]] = [
+        (f, None, 0, None) for f in files
+    ]
+    names = {f.name for f in files}
+    position = 0
+    while position < len(queue):
+        f, origin, depth, allowance = queue[position]
+        position += 1
         path = f.path
+        page = archives.is_inside_saved_page(f.name.split("/"), names)
+        if page is not None and f.status is None:
+            f = RawFile(f.path, f.name, [], "", "skipped", f"part of the saved web page {page} (its pictures, "
+                        "styles and scripts): not read on its own")  # fmt: skip
         if f.status is not None:  # no file to read (a FIFO, a dangling link, …): a note
             entries.append({"source_file": f.name, "sha256": "", "status": f.status, "reason": f.reason})
             continue
@@ -123,12 +155,22 @@ def run(
         if target.exists() and entry["sha256"] in previous:
             entry.update(status="ok", **previous[entry["sha256"]])
             continue
-        read_now.append((f, entry))
+        read_now.append((origin or f, entry))
         try:
             fmt = sniff(path)
             entry.update(format=fmt.name, reader=settings.engine if fmt.name == "pdf" else fmt.reader)
             if fmt.skip is not None:
                 entry.update(status="skipped", reason=fmt.skip)
+                continue
+            if fmt.reader == READERS["zip"]:  # an archive: its members take its place in the queue
+                members = _unpack(f, depth, allowance, settings, scratch)
+                if not members:
+                    entry.update(status="skipped", reason="not a duty list file: an empty ZIP archive")
+                    continue
+                entries.pop()
+                read_now.pop()
+                names.update(m[0].name for m in members)
+                queue[position:position] = [(m, origin or f, depth + 1, budget) for m, budget in members]
                 continue
             if fmt.reader == READERS["image"]:  # a scan or photo: every frame read by OCR
                 frames = _first_look(_ocr().image_frames, path, budget, entry)
@@ -213,6 +255,26 @@ def _reject_changed(files: list[tuple[RawFile, dict]], cache: Path) -> None:
                 reason="the file changed while it was being read (still being copied or saved?); "
                 "run make all again when it is complete",
             )
+
+
+def _unpack(
+    f: RawFile, depth: int, allowance: archives.Budget | None, settings: ExtractSettings, scratch: Path
+) -> list[tuple[RawFile, archives.Budget]]:
+    """The members of archive F as raw files, each with the allowance they share; raises
+    RejectedFile for an archive nested too deep, damaged, encrypted or over its budget."""
+    if depth >= settings.max_archive_depth:
+        raise RejectedFile(
+            f"an archive nested {depth} levels deep, over the limit of {settings.max_archive_depth} "
+            f"(ExtractSettings.max_archive_depth); {archives.UNPACK}"
+        )
+    budget = allowance or archives.budget_for(settings)
+    out = []
+    for m in archives.unpack_zip(f.path, f.name, scratch, settings, budget):
+        if m.path is None:
+            out.append((RawFile(Path(), m.name, [], "", m.status, m.reason), budget))
+        else:
+            out.append((RawFile(m.path, m.name, stat_key(os.stat(m.path)), m.sha256), budget))
+    return out
 
 
 def run_task(task: PageTask | OfficeTask) -> dict:
