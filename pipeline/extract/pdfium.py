@@ -32,6 +32,8 @@ import os
 
 import pypdfium2_raw as R  # the raw bindings alone: pypdfium2's helpers take 4x longer to import
 
+from pipeline.common.unicode import has_surrogates, is_high, is_low, whole
+
 _GENERATED_CANDIDATES = frozenset(" \r\n\x02\ufffe")  # what PDFium inserts between runs
 _DIGITS = 4
 
@@ -289,6 +291,7 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
     char_matrix, font_size, font_of, void = _char_matrix_fast, _font_size_fast, _font_fast, ctypes.c_void_p
     vtp = ctypes.c_void_p(tp)
     last_key, last_x, last_y = -1, 0.0, 0.0
+    start = len(out)
     generated = _GENERATED_CANDIDATES
     cur = -1  # the text object whose facts are unpacked below
     m: tuple = (1.0, 0.0, 0.0, 1.0)
@@ -350,7 +353,28 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
             )
         else:
             out.append(_char(space, ch, ox, oy, m, adv, size, upright, page_number))
+    if has_surrogates(text):
+        _join_surrogates(out, start)
     return set(per_object)
+
+
+def _join_surrogates(out: list[dict], start: int) -> None:
+    """PDFium's text page holds UTF-16 code units: a character beyond U+FFFF (CJK Extension B
+    and later, U+20000 and up) comes as a high and a low surrogate at two indices, usually at one
+    origin (joined above as one glyph's characters), else as two characters. Make each pair the
+    one character it encodes, the box spanning both halves; a lone half becomes U+FFFD."""
+    kept: list[dict] = []
+    for c in out[start:]:
+        if kept and c["text"] and is_low(c["text"][0]) and is_high(kept[-1]["text"][-1]):
+            prev = kept[-1]
+            prev["text"] += c["text"]
+            prev["x0"], prev["x1"] = min(prev["x0"], c["x0"]), max(prev["x1"], c["x1"])
+            prev["top"], prev["bottom"] = min(prev["top"], c["top"]), max(prev["bottom"], c["bottom"])
+            continue
+        kept.append(c)
+    for c in kept:
+        c["text"] = whole(c["text"])
+    out[start:] = kept
 
 
 def _upright(m: tuple, space: _Space) -> bool:

@@ -44,8 +44,9 @@ from pipeline.common.storage import (
     write_json,
     write_parquet,
 )
+from pipeline.common.unicode import has_surrogates, whole
 from pipeline.extract import budget as budgets
-from pipeline.extract.failures import describe
+from pipeline.extract.failures import content_failure, describe, technical
 from pipeline.extract.formats import READERS, sniff
 from pipeline.extract.office import OfficeTask, run_office_task
 from pipeline.extract.pdf import PageTask, run_page_task
@@ -366,7 +367,20 @@ def _previous_pages(processed: Path) -> dict[str, dict]:
 
 
 def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
-    """Write one file's extracted pages (the results of its page tasks, in order), or reject it."""
+    """Write one file's extracted pages (the results of its page tasks, in order), or reject it.
+    A failure caused by the file's content costs only this file (rejected with a line); a
+    failure of the disk ends the build as usual."""
+    try:
+        _finish_file(entry, parts, cache)
+    except (OSError, MemoryError):
+        raise
+    except Exception as exc:
+        entry.pop("_pages", None)
+        (cache / f"{entry['sha256']}.parquet").unlink(missing_ok=True)
+        entry.update(status="rejected", reason=content_failure("extract", exc), reason_detail=technical(exc))
+
+
+def _finish_file(entry: dict, parts: list[dict], cache: Path) -> None:
     pages = entry.pop("_pages")
     pages = parts[0].get("pages", pages)  # an office file counts its pages once read
     for p in parts:
@@ -393,7 +407,12 @@ def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
     if ocr_pages:
         entry["ocr_pages"] = ocr_pages
     import_arrow()  # no-op where the loader thread (or the caller) already imported pyarrow
-    table = rows_to_arrow([row for p in parts for row in p["rows"]], extract_schema())
+    rows = [row for p in parts for row in p["rows"]]
+    for row in rows:  # no lone UTF-16 surrogate reaches a table (common/unicode.py)
+        for line in row["lines"]:
+            if has_surrogates(line["text"]):
+                line["text"] = whole(line["text"])
+    table = rows_to_arrow(rows, extract_schema())
     if ocr_pages:  # OCRed pages were appended after the text-layer pages: page order again
         import pyarrow.compute as pc
 

@@ -24,6 +24,7 @@ import hashlib
 from pathlib import Path
 import sys
 
+from pipeline.common.failures import content_failure, technical
 from pipeline.common.publication import commit, discard, new_staging
 from pipeline.common.rules import load
 from pipeline.common.settings import add_strict_option
@@ -424,10 +425,25 @@ def run(
         for entry in cleaned["files"]:
             n_items = 0
             if entry["status"] == "ok":
-                read = _current(read_parquet(build_dir(processed) / entry["cache"]).to_pylist(), superseded)
-                rows = contracts.screen_file(entry["source_file"], read, row_township_id)
-                normalized = normalize_file(rows, registry, duties) if rows else {t: [] for t in FILE_TABLES}
-                tables = contracts.check_file(entry["source_file"], normalized)
+                try:
+                    read = _current(
+                        read_parquet(build_dir(processed) / entry["cache"]).to_pylist(), superseded
+                    )
+                    rows = contracts.screen_file(entry["source_file"], read, row_township_id)
+                    normalized = (
+                        normalize_file(rows, registry, duties) if rows else {t: [] for t in FILE_TABLES}
+                    )
+                    tables = contracts.check_file(entry["source_file"], normalized)
+                except (OSError, MemoryError):
+                    raise
+                except Exception as exc:  # this file's content revealed a bug: it alone is rejected
+                    entry = entry | {
+                        "status": "rejected",
+                        "reason": content_failure("normalize", exc),
+                        "reason_detail": technical(exc),
+                    }
+                    tables = {}
+            if entry["status"] == "ok":
                 for table, table_rows in tables.items():
                     writers[table].add(table_rows)
                 for kind, table in ITEM_TABLES.items():
