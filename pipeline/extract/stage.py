@@ -14,7 +14,6 @@ Run alone: python -m pipeline.extract --raw data/raw --processed data/processed
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from functools import cache
 import json
@@ -24,11 +23,17 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from pipeline.common.freshness import RawFile, changed_while_read, raw_files
+from pipeline.common.freshness import RawFile, changed_while_read, moved, raw_files
 from pipeline.common.parallel import default_jobs, map_ordered
 from pipeline.common.progress import progress
 from pipeline.common.records import extract_schema
-from pipeline.common.settings import ENGINES, ExtractSettings, settings_bytes
+from pipeline.common.settings import (
+    ExtractSettings,
+    OneLineParser,
+    add_run_options,
+    finish_run_options,
+    settings_bytes,
+)
 from pipeline.common.sources import RejectedFile, scan_sources
 from pipeline.common.storage import (
     EXTRACT_MANIFEST,
@@ -37,6 +42,7 @@ from pipeline.common.storage import (
     prune_cache,
     read_json,
     read_manifest,
+    reader_versions,
     remove_stale_temp_files,
     rows_to_arrow,
     rows_to_jsonl,
@@ -71,8 +77,9 @@ RULES: tuple[str, ...] = ("lists", "ocr")  # rules files this stage reads (heade
 
 
 def version(settings: ExtractSettings) -> str:
-    """Changes whenever this stage's code (its folder and pipeline/common), rules or settings change."""
-    return stage_version("extract", RULES, settings_bytes(settings))
+    """Changes whenever this stage's code (its folder and pipeline/common), rules, settings or
+    the versions of the reading libraries change."""
+    return stage_version("extract", RULES, settings_bytes(settings), reader_versions())
 
 
 # --- the stage ----------------------------------------------------------------------------------
@@ -205,15 +212,20 @@ def run(
 
 
 def _reject_changed(files: list[tuple[RawFile, dict]], cache: Path) -> None:
-    """Reject each file read in this run whose content changed since it was hashed."""
+    """Reject each file read in this run whose content changed since it was hashed; and say so
+    for a file whose reading failed while it was being written (its stat key moved), even when
+    it ended with the content hashed before (a torn read). Both are marked `retry`: the build's
+    state forgets their hash, so the next build reads them again."""
+    changed = (
+        "the file changed while it was being read (still being copied or saved?); "
+        "run make all again when it is complete"
+    )
     for f, entry in files:
         if entry["status"] == "ok" and changed_while_read(f):
             (cache / f"{entry['sha256']}.parquet").unlink(missing_ok=True)
-            entry.update(
-                status="rejected",
-                reason="the file changed while it was being read (still being copied or saved?); "
-                "run make all again when it is complete",
-            )
+            entry.update(status="rejected", reason=changed, retry=True)
+        elif entry["status"] == "rejected" and moved(f):
+            entry.update(reason=changed, retry=True)
 
 
 def run_task(task: PageTask | OfficeTask) -> dict:
@@ -421,18 +433,13 @@ def _finish_file(entry: dict, parts: list[dict], cache: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="extract", description=__doc__.splitlines()[0])
     ap.add_argument("--raw", type=Path, default=Path("data/raw"))
     ap.add_argument("--processed", type=Path, default=Path("data/processed"))
-    ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 0) or None)
+    add_run_options(ap)
     ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None)
-    ap.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default=os.environ.get("ENGINE") or ExtractSettings.engine,
-        help="PDF reader: pdfium (fast, the default) or pdfplumber (the reference)",
-    )
     args = ap.parse_args(argv)
+    finish_run_options(ap, args)
     if not args.raw.is_dir():
         print(f"extract: raw folder {args.raw} does not exist", file=sys.stderr)
         return 2

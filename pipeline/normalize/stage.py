@@ -32,6 +32,7 @@ from pipeline.common.storage import (
     CLEAN_MANIFEST,
     PROBLEMS_SUMMARY,
     build_dir,
+    package_digest,
     read_json,
     read_parquet,
     rows_to_arrow,
@@ -381,11 +382,15 @@ def _current(rows: list[dict], superseded: set) -> list[dict]:
 
 
 def build_id(cleaned: dict) -> str:
-    """Id of a build: a digest of this stage's code and of what the clean stage made of each raw
-    file, so the same inputs give the same id (reruns stay byte-identical) and tables of two
-    different builds never share one."""
+    """Id of a build: a digest of the whole package (code, rules, templates), the versions of the
+    stages that read and cleaned the files (reading libraries and engine included) and of what
+    the clean stage made of each raw file, so the same inputs give the same id (reruns stay
+    byte-identical) and tables of two different builds never share one. Modification times and
+    the order files are listed in play no part."""
     h = hashlib.sha256(stage_version("normalize", RULES).encode())
-    for e in cleaned["files"]:
+    h.update(package_digest().encode())
+    h.update(f"{cleaned.get('version', '')}\0{cleaned.get('extract_version', '')}\n".encode())
+    for e in sorted(cleaned["files"], key=lambda e: e["source_file"]):
         h.update(f"{e['source_file']}\0{e.get('sha256', '')}\0{e['status']}\0{e.get('cache', '')}\n".encode())
     return h.hexdigest()[:16]
 
