@@ -109,13 +109,42 @@ _LOAD_ERRORS = {  # PDFium's reasons, worded like the pdfplumber reader's (extra
 _initialised = False
 
 
+def _no_system_fonts() -> R.FPDF_SYSFONTINFO:
+    """A system font source that offers no font: PDFium then substitutes only its own built-in
+    fonts (the standard 14 and their fallbacks) for a font a file does not embed, never a font
+    installed on the machine. What PDFium decodes must not depend on the fonts installed: with a
+    CJK font such as fonts-noto-cjk installed, PDFium decodes glyphs of a non-embedded CID font
+    that it leaves empty without one, and boxes follow the substituted font's metrics. A page
+    PDFium cannot decode this way is flagged `undecoded` and read by pdfminer, which never uses
+    system fonts; so the tables are the same on every machine."""
+    info = R.FPDF_SYSFONTINFO()
+    info.version = 1
+    fields = dict(R.FPDF_SYSFONTINFO._fields_)
+    info.Release = fields["Release"](lambda this: None)
+    info.EnumFonts = fields["EnumFonts"](lambda this, mapper: None)
+    info.MapFont = fields["MapFont"](lambda this, weight, italic, charset, pitch, face, exact: None)
+    info.GetFont = fields["GetFont"](lambda this, face: None)
+    info.GetFontData = fields["GetFontData"](lambda this, font, table, buffer, size: 0)
+    info.GetFaceName = fields["GetFaceName"](lambda this, font, buffer, size: 0)
+    info.GetFontCharset = fields["GetFontCharset"](lambda this, font: 0)
+    info.DeleteFont = fields["DeleteFont"](lambda this, font: None)
+    return info
+
+
+_FONT_INFO: list = []  # keeps the font source and its callbacks alive as long as PDFium holds them
+
+
 def _init() -> None:
     """Initialise PDFium once per process (as pypdfium2 does on import; PDFium ignores a second
-    initialisation, so importing pypdfium2 as well is harmless)."""
+    initialisation, so importing pypdfium2 as well is harmless), without system fonts
+    (`_no_system_fonts`)."""
     global _initialised
     if not _initialised:
         config = R.FPDF_LIBRARY_CONFIG(version=2, m_pUserFontPaths=None, m_pIsolate=None, m_v8EmbedderSlot=0)
         R.FPDF_InitLibraryWithConfig(config)
+        info = _no_system_fonts()
+        _FONT_INFO.append(info)
+        R.FPDF_SetSystemFontInfo(ctypes.byref(info))
         _initialised = True
 
 

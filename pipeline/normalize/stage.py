@@ -35,6 +35,7 @@ from pipeline.common.storage import (
     package_digest,
     read_json,
     read_parquet,
+    reader_versions,
     rows_to_arrow,
     stage_version,
     write_json,
@@ -383,13 +384,13 @@ def _current(rows: list[dict], superseded: set) -> list[dict]:
 
 def build_id(cleaned: dict) -> str:
     """Id of a build: a digest of the whole package (code, rules, templates), the versions of the
-    stages that read and cleaned the files (reading libraries and engine included) and of what
-    the clean stage made of each raw file, so the same inputs give the same id (reruns stay
+    reading libraries and of what the clean stage made of each raw file (not of the PDF reader
+    chosen: both give the same tables, tests/test_engines.py), so the same inputs give the same id (reruns stay
     byte-identical) and tables of two different builds never share one. Modification times and
     the order files are listed in play no part."""
     h = hashlib.sha256(stage_version("normalize", RULES).encode())
     h.update(package_digest().encode())
-    h.update(f"{cleaned.get('version', '')}\0{cleaned.get('extract_version', '')}\n".encode())
+    h.update(reader_versions())
     for e in sorted(cleaned["files"], key=lambda e: e["source_file"]):
         h.update(f"{e['source_file']}\0{e.get('sha256', '')}\0{e['status']}\0{e.get('cache', '')}\n".encode())
     return h.hexdigest()[:16]
