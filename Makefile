@@ -37,6 +37,18 @@ ifneq ($(words $(RAW)) $(words $(PROCESSED)) $(words $(REPORTS)),1 1 1)
 $(error paths with spaces are not supported (RAW="$(RAW)" PROCESSED="$(PROCESSED)" REPORTS="$(REPORTS)"); use a path without spaces, e.g. a symlink)
 endif
 
+# Relative paths given by the caller (RAW=, PROCESSED=, REPORTS=, FUZZ_OUT= on the command line
+# or in the environment) name folders of the directory make was started from, also under
+# `make -C project`: make changes into the project before reading this file (CURDIR is the
+# project), but the calling shell's PWD, which make leaves alone, still names the caller's
+# directory. A program that starts make in another directory without a shell should pass absolute
+# paths (or set PWD). The defaults (data/raw, …) stay inside the project.
+CALLER := $(or $(PWD),$(CURDIR))
+from_caller = $(if $(filter file undefined default,$(origin $(1))),$($(1)),$(if $(filter /%,$($(1))),$($(1)),$(CALLER)/$($(1))))
+override RAW := $(call from_caller,RAW)
+override PROCESSED := $(call from_caller,PROCESSED)
+override REPORTS := $(call from_caller,REPORTS)
+
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.requirements-installed
@@ -117,6 +129,7 @@ clean-processed:
 N ?= 1000
 SEED ?= 13
 FUZZ_OUT ?= $(REPORTS)/fuzz
+override FUZZ_OUT := $(call from_caller,FUZZ_OUT)
 .PHONY: fuzz
 fuzz: $(READY)
 	$(PY) -m pipeline.fuzz --n $(N) --seed $(SEED) --out "$(FUZZ_OUT)" --engine $(ENGINE) $(if $(JOBS),--jobs $(JOBS))

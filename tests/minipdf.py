@@ -8,9 +8,10 @@ where `columns` are widths in points and `rows` lists of cell texts (one line ea
 from __future__ import annotations
 
 from pathlib import Path
+import re
 
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
@@ -25,6 +26,35 @@ def _font() -> None:
         import mplfonts
 
         pdfmetrics.registerFont(TTFont(FONT, str(Path(mplfonts.__file__).parent / "fonts" / "SimHei.ttf")))
+
+
+_reportlab_cmap = ttfonts.makeToUnicodeCMap
+
+
+def _utf16_to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode map with each target written in UTF-16BE as the PDF format requires
+    (reportlab writes a character beyond U+FFFF as its bare code, <2000B>, which no reader
+    understands); identical to reportlab's for every character of the BMP."""
+    cmap = _reportlab_cmap(fontname, subset)
+    return re.sub(
+        r"^<([0-9A-F]{2})> <([0-9A-F]{5,6})>$",
+        lambda m: f"<{m.group(1)}> <{chr(int(m.group(2), 16)).encode('utf-16-be').hex().upper()}>",
+        cmap,
+        flags=re.M,
+    )
+
+
+ttfonts.makeToUnicodeCMap = _utf16_to_unicode_cmap
+
+
+def lend_glyphs(looks: dict[str, str]) -> None:
+    """Print each key character (one SimHei lacks, e.g. a CJK Extension B character) with the
+    glyph of its value; the text layer (ToUnicode) still says the key character, as a PDF made
+    with a font that has it would."""
+    _font()
+    face = pdfmetrics.getFont(FONT).face
+    for ch, like in looks.items():
+        face.charToGlyph[ord(ch)] = face.charToGlyph[ord(like)]
 
 
 def write(path: Path, pages: list[list[tuple]], title_at: float | None = None) -> Path:

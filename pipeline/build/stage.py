@@ -25,20 +25,26 @@ import sys
 from pipeline.common import faults, freshness, publication
 from pipeline.common.lock import hold
 from pipeline.common.report import summarize
-from pipeline.common.settings import ENGINES, ExtractSettings, add_strict_option
+from pipeline.common.settings import (
+    ExtractSettings,
+    OneLineParser,
+    add_run_options,
+    add_strict_option,
+    finish_run_options,
+)
 from pipeline.common.sources import scan_sources
-from pipeline.common.storage import build_dir, import_arrow
+from pipeline.common.storage import CLEAN_MANIFEST, PROBLEMS_SUMMARY, build_dir, import_arrow, read_manifest
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="build", description=__doc__.splitlines()[0])
     ap.add_argument("--raw", type=Path, default=Path("data/raw"))
     ap.add_argument("--processed", type=Path, default=Path("data/processed"))
-    ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 0) or None)
+    add_run_options(ap)
     ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None)
-    ap.add_argument("--engine", choices=ENGINES, default=os.environ.get("ENGINE") or ExtractSettings.engine)
     add_strict_option(ap)
     args = ap.parse_args(argv)
+    finish_run_options(ap, args)
     try:
         faults.check()
     except ValueError as exc:
@@ -79,12 +85,12 @@ def build(args: argparse.Namespace) -> int:
     fresh = freshness.check(processed, inputs, raw, args.engine, args.strict)
     if fresh.up_to_date:
         fresh.refresh()
-        return summarize(processed)
+        return up_to_date(processed, fresh.previous.get("build"))
     faults.point("hashed")
     from pipeline import extract
 
     settings = ExtractSettings(engine=args.engine)
-    extract.run(
+    extracted = extract.run(
         raw,
         processed,
         settings,
@@ -97,8 +103,18 @@ def build(args: argparse.Namespace) -> int:
 
     faults.point("extracted")
     import_arrow()  # pyarrow without numpy, where extraction had nothing to read
-    clean.run(processed)
+    cleaned = clean.run(processed)
     faults.point("cleaned")
+    rejected = [e for e in cleaned["files"] if e["status"] == "rejected"]
+    if args.strict and rejected:  # strict: a rejected file stops the build like a list problem
+        for e in rejected:
+            print(f"rejected {e['source_file']}: {e['reason']}", file=sys.stderr)
+        print(
+            f"build: {len(rejected)} file(s) rejected; nothing was published, the previous tables are "
+            "unchanged (strict)",
+            file=sys.stderr,
+        )
+        return 1
     staging = publication.new_staging(processed)
     try:
         if normalize.run_command(processed, args.strict, raw, out=staging):  # a strict stop
@@ -110,8 +126,25 @@ def build(args: argparse.Namespace) -> int:
     except BaseException:
         publication.discard(processed)
         raise
-    fresh.save(publication.commit(processed, staging))
+    retry = {e["source_file"] for e in extracted["files"] if e.get("retry")}
+    names = publication.commit(processed, staging)
+    fresh.save(names, retry, build=publication.build_id_of(processed / "source_files.parquet"))
     return summarize(processed)
+
+
+def up_to_date(processed: Path, build: str | None) -> int:
+    """A no-op build: one line saying which build stands, with its counts; the exit status that
+    build had (1 when it rejected files or found problems, which its own run listed)."""
+    files = read_manifest(build_dir(processed) / CLEAN_MANIFEST).get("files", [])
+    problems = read_manifest(build_dir(processed) / PROBLEMS_SUMMARY).get("problems", [])
+    ok = sum(1 for f in files if f["status"] == "ok")
+    rejected = sum(1 for f in files if f["status"] == "rejected")
+    items = sum(f.get("items", 0) for f in files)
+    print(
+        f"up to date (build {build or 'unknown'}): nothing changed since; {ok} of {len(files)} raw files "
+        f"read, {items} items, {rejected} rejected, {len(problems)} problem(s); tables in {processed}"
+    )
+    return 1 if rejected or problems else 0
 
 
 def _import_later_stages() -> None:

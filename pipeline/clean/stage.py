@@ -40,6 +40,7 @@ from pipeline.clean.wording import (
     parse_place,
     title_of_block,
 )
+from pipeline.common.failures import content_failure, technical
 from pipeline.common.lookalikes import fold_records
 from pipeline.common.ocr_fix import fix_document
 from pipeline.common.records import Cell, PageRecord, Table, TextLine, load_extracted
@@ -563,19 +564,29 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
         if old is not None and (old["status"] != "ok" or target.exists()):
             entry.update({k: v for k, v in old.items() if k not in entry or k == "status"})
             continue
-        records = load_extracted(processed, e)
-        entry["folded"] = fold_records(records)  # look-alikes → standard characters, before any reading
-        problems: list[dict] = []
-        rows, notes, reason = clean_file(records, e["source_file"], settings, problems)
         done += 1
-        entry["notes"] = notes
-        if problems:
-            entry["problems"] = problems
-        entry["document_date"] = document_date(records)
-        if reason:
-            entry.update(status="rejected", reason=reason)
+        try:
+            records = load_extracted(processed, e)
+            entry["folded"] = fold_records(records)  # look-alikes → standard characters, before any reading
+            problems: list[dict] = []
+            rows, notes, reason = clean_file(records, e["source_file"], settings, problems)
+            entry["notes"] = notes
+            if problems:
+                entry["problems"] = problems
+            entry["document_date"] = document_date(records)
+            if reason:
+                entry.update(status="rejected", reason=reason)
+                continue
+            write_parquet(target, rows_to_arrow(rows, clean_schema()))
+        except (OSError, MemoryError):
+            raise
+        except Exception as exc:  # this file's content revealed a bug: it alone is rejected
+            target.unlink(missing_ok=True)
+            entry.update(
+                status="rejected", reason=content_failure("clean", exc), reason_detail=technical(exc)
+            )
+            entry.setdefault("notes", [])
             continue
-        write_parquet(target, rows_to_arrow(rows, clean_schema()))
         entry.update(status="ok", cache=target.relative_to(build_dir(processed)).as_posix(), items=len(rows))
     prune_cache(cache, {Path(e["cache"]).name for e in entries if e.get("cache")})
     manifest = {

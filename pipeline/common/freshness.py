@@ -21,7 +21,7 @@ from pathlib import Path
 import time
 
 from pipeline.common.sources import Source, file_sha256
-from pipeline.common.storage import build_dir, read_manifest, write_json
+from pipeline.common.storage import build_dir, package_digest, read_manifest, reader_versions, write_json
 
 STATE = "build.json"
 DECISIONS_FILE = "duty_decisions.csv"  # an analyst's duty decisions, beside the raw folder
@@ -37,14 +37,12 @@ def stat_key(st: os.stat_result) -> StatKey:
 
 
 def code_digest(engine: str) -> str:
-    """Digest of everything that shapes the outputs besides the raw files: the package's code and
-    rules (every .py and .toml under pipeline/), the project version, and the PDF reader."""
-    root = Path(__file__).resolve().parent.parent
+    """Digest of everything that shapes the outputs besides the raw files: every file of the
+    package (code, rules, templates, the workbook theme, …), the project version, the versions of
+    the reading libraries, and the PDF reader chosen."""
     h = hashlib.sha256(engine.encode() + b"\0")
-    h.update((root.parent / "pyproject.toml").read_bytes())
-    for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
-            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    h.update(package_digest().encode())
+    h.update(reader_versions())
     return h.hexdigest()[:16]
 
 
@@ -76,16 +74,23 @@ class Freshness:
     def up_to_date(self) -> bool:
         return not self.reasons
 
-    def save(self, published: list[str]) -> None:
+    def save(
+        self, published: list[str], retry: set[str] | frozenset[str] = frozenset(), build: str | None = None
+    ) -> None:
         """Record this build as the last one (after its files are published, named relative to
-        the processed folder)."""
+        the processed folder). RETRY: raw files rejected because they changed while being read;
+        their hash is not kept, so the next build reads them again."""
         keys = {n: stat_key(st) for n in published if (st := _stat(self.processed / n)) is not None}
-        write_json(build_dir(self.processed) / STATE, self._state(keys))
+        state = self._state(keys) | {"build": build}
+        for name in retry:
+            if name in state["files"]:
+                state["files"][name] = {"sha256": "", "key": [], "racy": True}
+        write_json(build_dir(self.processed) / STATE, state)
 
     def refresh(self) -> None:
         """Up to date, but stat keys moved (a touch, a copy) or were racy: remember the new keys,
         so the next run takes the fast path again."""
-        state = self._state(self.previous.get("published", {}))
+        state = self._state(self.previous.get("published", {})) | {"build": self.previous.get("build")}
         if state != self.previous:
             write_json(build_dir(self.processed) / STATE, state)
 
@@ -111,7 +116,7 @@ def check(processed: Path, inputs: list[Source], raw: Path, engine: str, strict:
     if not old:
         reasons.append("no earlier build")
     elif old.get("format") != FORMAT or old.get("code") != code:
-        reasons.append("the code, the rules or the PDF reader changed")
+        reasons.append("the code, the rules, the PDF reader or a reading library changed")
     if {f.name: f.sha256 for f in files} != {n: e["sha256"] for n, e in before.items()}:
         reasons.append("raw files were added, changed or removed")
     decisions = decisions_sha256(raw)
@@ -169,6 +174,12 @@ def changed_while_read(f: RawFile) -> bool:
     if stat_key(st) == f.key and not _racy(f.key, time.time_ns()):
         return False
     return file_sha256(f.path) != f.sha256
+
+
+def moved(f: RawFile) -> bool:
+    """After reading: was the file written (or removed) since it was hashed, whatever it holds now?"""
+    st = _stat(f.path)
+    return st is None or stat_key(st) != f.key
 
 
 def _racy(key: StatKey, taken_ns: int) -> bool:

@@ -220,3 +220,53 @@ def add_strict_option(ap: argparse.ArgumentParser) -> None:
         help="stop on any problem and publish nothing (default: write what was read, list the "
         "problems; also set by the environment variable STRICT=1)",
     )
+
+
+def jobs_value(text: str) -> int:
+    """JOBS / --jobs: a whole number of processes, at least 1 (argparse turns the ValueError into
+    one line naming the option)."""
+    try:
+        n = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"JOBS must be a whole number of processes, e.g. 2, not {text!r}"
+        ) from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"JOBS must be at least 1, not {text!r}")
+    return n
+
+
+def add_run_options(ap: argparse.ArgumentParser) -> None:
+    """--jobs and --engine, defaulting to the environment's JOBS and ENGINE, checked like the
+    options (a bad value in the environment gives the same one line, not a traceback)."""
+    ap.add_argument(
+        "--jobs", type=jobs_value, default=None, help="processes for extraction (default: all cores; JOBS=n)"
+    )
+    ap.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="PDF reader: pdfium (fast, the default) or pdfplumber (the reference); ENGINE=…",
+    )
+
+
+def finish_run_options(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Fill --jobs and --engine from the environment where not given, checking those values."""
+    if args.jobs is None and os.environ.get("JOBS", "").strip():
+        try:
+            args.jobs = jobs_value(os.environ["JOBS"])
+        except argparse.ArgumentTypeError as exc:
+            ap.error(str(exc))
+    if args.engine is None:
+        engine = os.environ.get("ENGINE", "").strip() or ExtractSettings.engine
+        if engine not in ENGINES:
+            ap.error(f"ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}")
+        args.engine = engine
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose refusal is one line (`build: JOBS must be …`), without the usage
+    block argparse prints before it."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message}\n")

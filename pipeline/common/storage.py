@@ -41,6 +41,49 @@ def stage_version(stage: str, rules: tuple[str, ...], *inputs: bytes) -> str:
     return h.hexdigest()[:12]
 
 
+# The libraries whose reading shapes the tables: a new version may read a file otherwise.
+READING_LIBRARIES = (
+    "pypdfium2",
+    "pdfplumber",
+    "pdfminer.six",
+    "openpyxl",
+    "xlrd",
+    "defusedxml",
+    "pillow",
+    "rapidocr-onnxruntime",
+    "onnxruntime",
+    "pyarrow",
+)
+
+
+def reader_versions() -> bytes:
+    """name==version of each reading library (name==- where one is not installed)."""
+    from importlib import metadata
+
+    found = []
+    for name in READING_LIBRARIES:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}==-")
+    return "\n".join(found).encode()
+
+
+def package_digest(root: Path | None = None) -> str:
+    """Digest of every file of the package (pipeline/: code, rules, templates, the workbook
+    theme; compiled caches left out) and of pyproject.toml beside it. ROOT: the package folder
+    (default: this one)."""
+    root = root or Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    pyproject = root.parent / "pyproject.toml"
+    if pyproject.is_file():
+        h.update(pyproject.read_bytes())
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 def read_manifest(path: Path) -> dict:
     """A stage manifest from an earlier run, or {} when there is none (or it is unreadable)."""
     try:

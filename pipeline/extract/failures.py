@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 import re
 
+from pipeline.common.failures import content_failure, technical
 from pipeline.common.rules import load
+
+__all__ = ["Failure", "content_failure", "describe", "failure_result", "technical"]
 
 
 @dataclass(frozen=True)
@@ -27,14 +30,6 @@ def _rules() -> tuple[list[tuple[re.Pattern, str, bool]], str]:
     data = load("pdf_errors")
     rules = [(re.compile(r["match"]), r["reason"], r.get("memory", False)) for r in data["rules"]]
     return rules, data["fallback"]
-
-
-def technical(exc: BaseException) -> str:
-    """'Type: first line of the message' of the exception (or of the one it wraps)."""
-    inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
-    text = str(inner).strip()
-    first = text.splitlines()[0][:200] if text else ""
-    return f"{type(inner).__name__}{': ' + first if first else ''}"
 
 
 def describe(exc: BaseException) -> Failure:

@@ -32,6 +32,8 @@ import os
 
 import pypdfium2_raw as R  # the raw bindings alone: pypdfium2's helpers take 4x longer to import
 
+from pipeline.common.unicode import has_surrogates, is_high, is_low, whole
+
 _GENERATED_CANDIDATES = frozenset(" \r\n\x02\ufffe")  # what PDFium inserts between runs
 _DIGITS = 4
 
@@ -107,13 +109,42 @@ _LOAD_ERRORS = {  # PDFium's reasons, worded like the pdfplumber reader's (extra
 _initialised = False
 
 
+def _no_system_fonts() -> R.FPDF_SYSFONTINFO:
+    """A system font source that offers no font: PDFium then substitutes only its own built-in
+    fonts (the standard 14 and their fallbacks) for a font a file does not embed, never a font
+    installed on the machine. What PDFium decodes must not depend on the fonts installed: with a
+    CJK font such as fonts-noto-cjk installed, PDFium decodes glyphs of a non-embedded CID font
+    that it leaves empty without one, and boxes follow the substituted font's metrics. A page
+    PDFium cannot decode this way is flagged `undecoded` and read by pdfminer, which never uses
+    system fonts; so the tables are the same on every machine."""
+    info = R.FPDF_SYSFONTINFO()
+    info.version = 1
+    fields = dict(R.FPDF_SYSFONTINFO._fields_)
+    info.Release = fields["Release"](lambda this: None)
+    info.EnumFonts = fields["EnumFonts"](lambda this, mapper: None)
+    info.MapFont = fields["MapFont"](lambda this, weight, italic, charset, pitch, face, exact: None)
+    info.GetFont = fields["GetFont"](lambda this, face: None)
+    info.GetFontData = fields["GetFontData"](lambda this, font, table, buffer, size: 0)
+    info.GetFaceName = fields["GetFaceName"](lambda this, font, buffer, size: 0)
+    info.GetFontCharset = fields["GetFontCharset"](lambda this, font: 0)
+    info.DeleteFont = fields["DeleteFont"](lambda this, font: None)
+    return info
+
+
+_FONT_INFO: list = []  # keeps the font source and its callbacks alive as long as PDFium holds them
+
+
 def _init() -> None:
     """Initialise PDFium once per process (as pypdfium2 does on import; PDFium ignores a second
-    initialisation, so importing pypdfium2 as well is harmless)."""
+    initialisation, so importing pypdfium2 as well is harmless), without system fonts
+    (`_no_system_fonts`)."""
     global _initialised
     if not _initialised:
         config = R.FPDF_LIBRARY_CONFIG(version=2, m_pUserFontPaths=None, m_pIsolate=None, m_v8EmbedderSlot=0)
         R.FPDF_InitLibraryWithConfig(config)
+        info = _no_system_fonts()
+        _FONT_INFO.append(info)
+        R.FPDF_SetSystemFontInfo(ctypes.byref(info))
         _initialised = True
 
 
@@ -289,6 +320,7 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
     char_matrix, font_size, font_of, void = _char_matrix_fast, _font_size_fast, _font_fast, ctypes.c_void_p
     vtp = ctypes.c_void_p(tp)
     last_key, last_x, last_y = -1, 0.0, 0.0
+    start = len(out)
     generated = _GENERATED_CANDIDATES
     cur = -1  # the text object whose facts are unpacked below
     m: tuple = (1.0, 0.0, 0.0, 1.0)
@@ -350,7 +382,28 @@ def _chars(textpage, space: _Space, page_number: int, out: list[dict]) -> set[in
             )
         else:
             out.append(_char(space, ch, ox, oy, m, adv, size, upright, page_number))
+    if has_surrogates(text):
+        _join_surrogates(out, start)
     return set(per_object)
+
+
+def _join_surrogates(out: list[dict], start: int) -> None:
+    """PDFium's text page holds UTF-16 code units: a character beyond U+FFFF (CJK Extension B
+    and later, U+20000 and up) comes as a high and a low surrogate at two indices, usually at one
+    origin (joined above as one glyph's characters), else as two characters. Make each pair the
+    one character it encodes, the box spanning both halves; a lone half becomes U+FFFD."""
+    kept: list[dict] = []
+    for c in out[start:]:
+        if kept and c["text"] and is_low(c["text"][0]) and is_high(kept[-1]["text"][-1]):
+            prev = kept[-1]
+            prev["text"] += c["text"]
+            prev["x0"], prev["x1"] = min(prev["x0"], c["x0"]), max(prev["x1"], c["x1"])
+            prev["top"], prev["bottom"] = min(prev["top"], c["top"]), max(prev["bottom"], c["bottom"])
+            continue
+        kept.append(c)
+    for c in kept:
+        c["text"] = whole(c["text"])
+    out[start:] = kept
 
 
 def _upright(m: tuple, space: _Space) -> bool:

@@ -14,7 +14,6 @@ Run alone: python -m pipeline.extract --raw data/raw --processed data/processed
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from functools import cache
 import json
@@ -25,11 +24,17 @@ import tempfile
 import threading
 from typing import TYPE_CHECKING, Any
 
-from pipeline.common.freshness import RawFile, changed_while_read, raw_files, stat_key
+from pipeline.common.freshness import RawFile, changed_while_read, moved, raw_files, stat_key
 from pipeline.common.parallel import default_jobs, map_ordered
 from pipeline.common.progress import progress
 from pipeline.common.records import extract_schema
-from pipeline.common.settings import ENGINES, ExtractSettings, settings_bytes
+from pipeline.common.settings import (
+    ExtractSettings,
+    OneLineParser,
+    add_run_options,
+    finish_run_options,
+    settings_bytes,
+)
 from pipeline.common.sources import RejectedFile, scan_sources
 from pipeline.common.storage import (
     EXTRACT_MANIFEST,
@@ -38,6 +43,7 @@ from pipeline.common.storage import (
     prune_cache,
     read_json,
     read_manifest,
+    reader_versions,
     remove_stale_temp_files,
     rows_to_arrow,
     rows_to_jsonl,
@@ -45,9 +51,10 @@ from pipeline.common.storage import (
     write_json,
     write_parquet,
 )
+from pipeline.common.unicode import has_surrogates, whole
 from pipeline.extract import archives
 from pipeline.extract import budget as budgets
-from pipeline.extract.failures import describe
+from pipeline.extract.failures import content_failure, describe, technical
 from pipeline.extract.formats import READERS, sniff
 from pipeline.extract.office import OfficeTask, run_office_task
 from pipeline.extract.pdf import PageTask, run_page_task
@@ -72,8 +79,9 @@ RULES: tuple[str, ...] = ("lists", "ocr")  # rules files this stage reads (heade
 
 
 def version(settings: ExtractSettings) -> str:
-    """Changes whenever this stage's code (its folder and pipeline/common), rules or settings change."""
-    return stage_version("extract", RULES, settings_bytes(settings))
+    """Changes whenever this stage's code (its folder and pipeline/common), rules, settings or
+    the versions of the reading libraries change."""
+    return stage_version("extract", RULES, settings_bytes(settings), reader_versions())
 
 
 # --- the stage ----------------------------------------------------------------------------------
@@ -246,15 +254,20 @@ def _run(
 
 
 def _reject_changed(files: list[tuple[RawFile, dict]], cache: Path) -> None:
-    """Reject each file read in this run whose content changed since it was hashed."""
+    """Reject each file read in this run whose content changed since it was hashed; and say so
+    for a file whose reading failed while it was being written (its stat key moved), even when
+    it ended with the content hashed before (a torn read). Both are marked `retry`: the build's
+    state forgets their hash, so the next build reads them again."""
+    changed = (
+        "the file changed while it was being read (still being copied or saved?); "
+        "run make all again when it is complete"
+    )
     for f, entry in files:
         if entry["status"] == "ok" and changed_while_read(f):
             (cache / f"{entry['sha256']}.parquet").unlink(missing_ok=True)
-            entry.update(
-                status="rejected",
-                reason="the file changed while it was being read (still being copied or saved?); "
-                "run make all again when it is complete",
-            )
+            entry.update(status="rejected", reason=changed, retry=True)
+        elif entry["status"] == "rejected" and moved(f):
+            entry.update(reason=changed, retry=True)
 
 
 def _unpack(
@@ -428,7 +441,20 @@ def _previous_pages(processed: Path) -> dict[str, dict]:
 
 
 def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
-    """Write one file's extracted pages (the results of its page tasks, in order), or reject it."""
+    """Write one file's extracted pages (the results of its page tasks, in order), or reject it.
+    A failure caused by the file's content costs only this file (rejected with a line); a
+    failure of the disk ends the build as usual."""
+    try:
+        _finish_file(entry, parts, cache)
+    except (OSError, MemoryError):
+        raise
+    except Exception as exc:
+        entry.pop("_pages", None)
+        (cache / f"{entry['sha256']}.parquet").unlink(missing_ok=True)
+        entry.update(status="rejected", reason=content_failure("extract", exc), reason_detail=technical(exc))
+
+
+def _finish_file(entry: dict, parts: list[dict], cache: Path) -> None:
     pages = entry.pop("_pages")
     pages = parts[0].get("pages", pages)  # an office file counts its pages once read
     for p in parts:
@@ -455,7 +481,12 @@ def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
     if ocr_pages:
         entry["ocr_pages"] = ocr_pages
     import_arrow()  # no-op where the loader thread (or the caller) already imported pyarrow
-    table = rows_to_arrow([row for p in parts for row in p["rows"]], extract_schema())
+    rows = [row for p in parts for row in p["rows"]]
+    for row in rows:  # no lone UTF-16 surrogate reaches a table (common/unicode.py)
+        for line in row["lines"]:
+            if has_surrogates(line["text"]):
+                line["text"] = whole(line["text"])
+    table = rows_to_arrow(rows, extract_schema())
     if ocr_pages:  # OCRed pages were appended after the text-layer pages: page order again
         import pyarrow.compute as pc
 
@@ -464,18 +495,13 @@ def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="extract", description=__doc__.splitlines()[0])
     ap.add_argument("--raw", type=Path, default=Path("data/raw"))
     ap.add_argument("--processed", type=Path, default=Path("data/processed"))
-    ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 0) or None)
+    add_run_options(ap)
     ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None)
-    ap.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default=os.environ.get("ENGINE") or ExtractSettings.engine,
-        help="PDF reader: pdfium (fast, the default) or pdfplumber (the reference)",
-    )
     args = ap.parse_args(argv)
+    finish_run_options(ap, args)
     if not args.raw.is_dir():
         print(f"extract: raw folder {args.raw} does not exist", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ import hashlib
 from pathlib import Path
 import sys
 
+from pipeline.common.failures import content_failure, technical
 from pipeline.common.publication import commit, discard, new_staging
 from pipeline.common.rules import load
 from pipeline.common.settings import add_strict_option
@@ -31,8 +32,10 @@ from pipeline.common.storage import (
     CLEAN_MANIFEST,
     PROBLEMS_SUMMARY,
     build_dir,
+    package_digest,
     read_json,
     read_parquet,
+    reader_versions,
     rows_to_arrow,
     stage_version,
     write_json,
@@ -409,11 +412,15 @@ def _current(rows: list[dict], superseded: set) -> list[dict]:
 
 
 def build_id(cleaned: dict, decisions: bytes = b"") -> str:
-    """Id of a build: a digest of this stage's code, of what the clean stage made of each raw
-    file and of the analyst's duty decisions, so the same inputs give the same id (reruns stay
-    byte-identical) and tables of two different builds never share one."""
+    """Id of a build: a digest of the whole package (code, rules, templates), the versions of the
+    reading libraries, the analyst's duty decisions and what the clean stage made of each raw
+    file (not of the PDF reader chosen: both give the same tables, tests/test_engines.py), so the
+    same inputs give the same id (reruns stay byte-identical) and tables of two different builds
+    never share one. Modification times and the order files are listed in play no part."""
     h = hashlib.sha256(stage_version("normalize", RULES).encode() + decisions)
-    for e in cleaned["files"]:
+    h.update(package_digest().encode())
+    h.update(reader_versions())
+    for e in sorted(cleaned["files"], key=lambda e: e["source_file"]):
         h.update(f"{e['source_file']}\0{e.get('sha256', '')}\0{e['status']}\0{e.get('cache', '')}\n".encode())
     return h.hexdigest()[:16]
 
@@ -454,11 +461,26 @@ def run(
         for entry in cleaned["files"]:
             n_items = 0
             if entry["status"] == "ok":
-                read = _current(read_parquet(build_dir(processed) / entry["cache"]).to_pylist(), superseded)
-                contracts.add_clean_problems(entry["source_file"], entry.get("problems", []))
-                rows = contracts.screen_file(entry["source_file"], read, row_township_id)
-                normalized = normalize_file(rows, registry, duties) if rows else {t: [] for t in FILE_TABLES}
-                tables = contracts.check_file(entry["source_file"], normalized)
+                try:
+                    read = _current(
+                        read_parquet(build_dir(processed) / entry["cache"]).to_pylist(), superseded
+                    )
+                    contracts.add_clean_problems(entry["source_file"], entry.get("problems", []))
+                    rows = contracts.screen_file(entry["source_file"], read, row_township_id)
+                    normalized = (
+                        normalize_file(rows, registry, duties) if rows else {t: [] for t in FILE_TABLES}
+                    )
+                    tables = contracts.check_file(entry["source_file"], normalized)
+                except (OSError, MemoryError):
+                    raise
+                except Exception as exc:  # this file's content revealed a bug: it alone is rejected
+                    entry = entry | {
+                        "status": "rejected",
+                        "reason": content_failure("normalize", exc),
+                        "reason_detail": technical(exc),
+                    }
+                    tables = {}
+            if entry["status"] == "ok":
                 for table, table_rows in tables.items():
                     writers[table].add(table_rows)
                 for kind, table in ITEM_TABLES.items():
