@@ -39,6 +39,7 @@ from pipeline.clean.wording import (
     parse_place,
     title_of_block,
 )
+from pipeline.common.controls import scrub_note, scrub_records
 from pipeline.common.lookalikes import fold_records
 from pipeline.common.ocr_fix import fix_document
 from pipeline.common.records import Cell, PageRecord, Table, TextLine, load_extracted
@@ -459,10 +460,11 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
             entry.update({k: v for k, v in old.items() if k not in entry or k == "status"})
             continue
         records = load_extracted(processed, e)
+        scrubbed = scrub_records(records)  # no control or non-XML character reaches a table
         entry["folded"] = fold_records(records)  # look-alikes → standard characters, before any reading
         rows, notes, reason = clean_file(records, e["source_file"], settings)
         done += 1
-        entry["notes"] = notes
+        entry["notes"] = ([scrub_note(scrubbed)] if scrubbed else []) + notes
         entry["document_date"] = document_date(records)
         if reason:
             entry.update(status="rejected", reason=reason)

@@ -163,13 +163,14 @@ def source_name(path: Path, raw: Path) -> str:
 def display_name(text: str) -> str:
     """A file name as shown and stored: bytes that are not UTF-8 as \\xNN (a name is any bytes
     on Linux; JSON and Parquet need text), control characters (a newline) as \\xNN too, so one
-    file is always one line. A valid name is unchanged."""
+    file is always one line; U+FFFE and U+FFFF (no XML, so no workbook, may hold them) as \\uNNNN. A
+    valid name is unchanged."""
     decoded = os.fsencode(text).decode("utf-8", "backslashreplace")
     return "".join(
         f"\\x{ord(c):02x}"
         if unicodedata.category(c) in ("Cc", "Zl", "Zp") and ord(c) < 0x100
         else f"\\u{ord(c):04x}"
-        if unicodedata.category(c) in ("Cc", "Zl", "Zp")
+        if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in "\ufffe\uffff"  # not allowed in XML
         else c
         for c in decoded
     )
