@@ -34,7 +34,7 @@ def read_office(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRec
     """Page records of an office file; raises RejectedFile with the reason."""
     # The readers are imported here, not with this module: a build of PDFs alone (the usual
     # case) need not load them (XML parsing, zip and subprocess handling: 0.03 s) before it starts.
-    from pipeline.extract.legacy import TARGET, convert
+    from pipeline.extract.legacy import TARGET, conversion_timeout, convert
     from pipeline.extract.sheets import read_xls, read_xlsx
     from pipeline.extract.word import read_docx
 
@@ -42,7 +42,8 @@ def read_office(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRec
         return read_xls(path)
     if fmt in TARGET:
         with tempfile.TemporaryDirectory(prefix="duty-convert-") as tmp:
-            converted = convert(path, fmt, Path(tmp), settings.convert_timeout)
+            timeout = conversion_timeout(settings.convert_timeout, settings.budget_seconds)
+            converted = convert(path, fmt, Path(tmp), timeout)
             return read_office(converted, TARGET[fmt], settings)
     with open_zip(path, settings.max_unzipped_bytes, settings.max_zip_ratio) as z:
         return read_docx(path, z) if fmt == "docx" else read_xlsx(path, z)
