@@ -174,3 +174,42 @@ def test_ctrl_c_at_a_named_point_of_a_build(tmp_path, monkeypatch, point):
     assert proc.returncode == 130, err
     assert len(err.splitlines()) == 1 and err.startswith("build: interrupted;") and "Traceback" not in err
     _nothing_left(processed, tmp)
+
+
+# --- pixel bombs ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("size", "megapixels"), [((8000, 8000), 64), ((12000, 11000), 132)])
+def test_a_pixel_bomb_is_named_as_such_at_the_first_look(tmp_path, size, megapixels):
+    """Past the limit (64 MP: Pillow's warning; 132 MP: Pillow's own refusal) the image is rejected
+    in words, never as a damaged PDF and without Pillow's warning."""
+    from PIL import Image
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    Image.new("1", size, 1).save(raw / "scan.png")  # a few KB on disk
+    code = (
+        "import sys, warnings; from pathlib import Path; from pipeline import extract;"
+        "from pipeline.common.settings import ExtractSettings;"
+        f"m = extract.run(Path({str(raw)!r}), Path({str(tmp_path / 'p')!r}), jobs=1, log=lambda *a: None);"
+        "e = m['files'][0]; print(e['status']); print(e['reason'])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    status, reason = done.stdout.splitlines()
+    assert status == "rejected"
+    assert reason == (
+        f"an image of {megapixels} megapixels, over the 60-megapixel limit for a page scan "
+        "(a decompression bomb?); not read"
+    )
+    assert "DecompressionBomb" not in done.stderr and done.stderr == ""
+
+
+def test_a_reason_over_two_lines_is_one_line():
+    from pipeline.common.sources import RejectedFile
+
+    exc = RejectedFile(
+        "unreadable Excel workbook (KeyError: 'There is no item named\n 'xl/x.xml' in the archive')"
+    )
+    assert (
+        str(exc) == "unreadable Excel workbook (KeyError: 'There is no item named 'xl/x.xml' in the archive')"
+    )

@@ -9,6 +9,7 @@ departments, duties and file name carry formula and script payloads.
 from __future__ import annotations
 
 import copy
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +36,7 @@ SCRIPTS = [
     '<a href="javascript:alert(1)">链接</a>',
 ]
 HOSTILE_NAME = "=1+1+cmd|' -C calc'!A0 <svg onload=alert(1)>.xlsx"
+REJECTED_NAME = "@<img src=x onerror=alert(2)>.pdf"  # a damaged file: its name is shown with its reason
 
 
 def hostile_lists() -> tuple[dict, dict]:
@@ -70,6 +72,7 @@ def hostile_tables(tmp_path_factory) -> Path:
     raw.mkdir()
     ident, lists = hostile_lists()
     write_xlsx(raw / HOSTILE_NAME, ident, lists)
+    (raw / REJECTED_NAME).write_bytes(b"%PDF-1.4\n<script>alert(3)</script>")
     return build(raw, base / "processed")
 
 
@@ -90,7 +93,7 @@ def test_no_csv_cell_starts_a_formula_and_parquet_keeps_the_text(hostile_tables)
     items = pd.read_parquet(hostile_tables / "basic_items.parquet")
     assert items["name"].str.startswith(tuple("=+-@")).any()  # the payloads were read as printed
     sources = pd.read_parquet(hostile_tables / "source_files.parquet")
-    assert sources["source_file"].tolist() == [HOSTILE_NAME]
+    assert sorted(sources["source_file"]) == sorted([HOSTILE_NAME, REJECTED_NAME])
     seen = 0
     for path in sorted((hostile_tables / "csv").glob("*.csv")):
         csv = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -102,7 +105,7 @@ def test_no_csv_cell_starts_a_formula_and_parquet_keeps_the_text(hostile_tables)
                 assert not value.startswith(("=", "+", "@", "\t", "\r")), (path.name, col, value)
     assert seen >= 10
     files = pd.read_csv(hostile_tables / "csv" / "source_files.csv", encoding="utf-8-sig", dtype=str)
-    assert files["source_file"].tolist() == ["'" + HOSTILE_NAME]
+    assert sorted(files["source_file"]) == sorted(["'" + HOSTILE_NAME, "'" + REJECTED_NAME])
 
 
 # --- control characters ---------------------------------------------------------------------------
@@ -142,3 +145,87 @@ def test_controls_never_reach_the_cleaned_rows_and_are_counted(tmp_path):
     assert scrub_records(records) == hostile
     rows, _, reason = clean_file(records, "list.xlsx", CleanSettings())
     assert reason is None and rows == expected
+
+
+# --- HTML: data shown as text, no script runs -------------------------------------------------------
+
+
+class _ActiveTags(HTMLParser):
+    """What in an HTML page could run: event attributes, javascript: URLs, scripts (their text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.active: list[str] = []
+        self.scripts: list[str] = []
+        self.policies: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name.lower().startswith("on"):
+                self.active.append(f"<{tag} {name}=…>")
+            if value and value.strip().lower().startswith("javascript:"):
+                self.active.append(f"<{tag} {name}={value}>")
+        if tag == "meta" and dict(attrs).get("http-equiv", "").lower() == "content-security-policy":
+            self.policies.append(dict(attrs)["content"])
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def active_parts(page: str) -> list[str]:
+    parser = _ActiveTags()
+    parser.feed(page)
+    scripts = [s for s in parser.scripts if "alert(" in s]
+    assert parser.policies and all(
+        "script-src" not in p and "default-src 'none'" in p for p in parser.policies
+    )
+    return parser.active + scripts
+
+
+def test_active_parts_are_found():  # the check itself can fail
+    meta = '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'">'
+    assert active_parts(meta + "<svg onload=alert(1)>") == ["<svg onload=…>"]
+    assert active_parts(meta + "<script>alert(1)</script>") == ["alert(1)"]
+    assert active_parts(meta + '<a href=" javascript:alert(1)">x</a>')
+    assert active_parts(meta + "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>") == []
+
+
+def test_styled_tables_and_readings_escape_the_data():
+    from pipeline.analysis import viz
+
+    df = pd.DataFrame({"<svg onload=alert(1)>": [SCRIPTS[0]]}, index=pd.Index([SCRIPTS[2]], name="<b>"))
+    page = (
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'">'
+        + viz.styled(df).to_html()
+    )
+    assert active_parts(page) == [] and "&lt;script&gt;" in page and "&lt;svg onload" in page
+
+
+def test_report_html_escapes_the_data_and_forbids_scripts(hostile_tables, tmp_path):
+    from pipeline.analysis import report
+
+    page = report.build(hostile_tables, tmp_path)
+    assert active_parts(page) == []
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page
+
+
+@pytest.mark.slow  # a kernel per notebook (15-20 s each); the fast check is test_styled_tables_…
+@pytest.mark.parametrize("number", ["01", "02", "03", "04", "05"])
+def test_notebook_html_on_hostile_data_has_no_active_tag(hostile_tables, tmp_path, number):
+    from pipeline.analysis import notebooks
+
+    (source,) = [s for s in notebooks.sources() if s.stem.startswith(number)]
+    result, _ = notebooks.run_notebook(source, hostile_tables, tmp_path)
+    assert result.ok, result.error
+    page = result.html.read_text(encoding="utf-8")
+    assert active_parts(page) == []
+    if number in ("01", "03"):  # the tables that showed a category's and an item name's script as markup
+        assert "&lt;svg onload" in page or "&lt;script&gt;" in page

@@ -13,6 +13,7 @@ import errno
 import hashlib
 import os
 from pathlib import Path
+import re
 import stat
 import unicodedata
 
@@ -22,11 +23,16 @@ class RejectedFile(Exception):
     the technical detail (an exception, a signal), kept in source_files.reason_detail."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(reason)
-        self.detail = detail
+        super().__init__(one_line(reason))  # a reader's message over two lines (openpyxl's) reads as one
+        self.detail = one_line(detail)
 
     def __reduce__(self):  # keep the detail when sent between processes
         return (type(self), (str(self), self.detail))
+
+
+def one_line(text: str) -> str:
+    """TEXT with its line breaks (and the blanks around them) as one space."""
+    return re.sub(r"\s*[\r\n\v\f\x85\u2028\u2029]+\s*", " ", text).strip() if text else text
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,8 @@ def office_records(task: OfficeTask) -> tuple[list[PageRecord], str | None]:
         records = read_office(Path(task.path), task.fmt, task.settings)
     except RejectedFile as exc:
         return [], str(exc)
+    except MemoryError:  # over the memory budget, said so by the budget (not "unreadable … (MemoryError)")
+        raise
     except Exception as exc:  # any parser failure rejects the file with its reason
         detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
         return [], f"unreadable {LABELS[task.fmt]} ({type(exc).__name__}{': ' + detail if detail else ''})"
