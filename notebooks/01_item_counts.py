@@ -66,7 +66,7 @@ table = pd.concat(
     {viz.LISTS[k]: pd.DataFrame({"数量": counts[k], "占比": shares[k]}) for k in viz.LISTS}, axis=1
 )
 table.index.name = "事项类别"
-table.style.format("{:.1%}", subset=[c for c in table.columns if c[1] == "占比"], na_rep="—")
+viz.styled(table, "{:.1%}", subset=[c for c in table.columns if c[1] == "占比"], na_rep="—")
 
 # %%
 n_cat = len(counts)

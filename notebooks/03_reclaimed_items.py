@@ -282,19 +282,20 @@ top_pairs = (
 )
 top_pairs["resembles"] = top_pairs["resembles"].map({True: "是", False: "否"})
 display(
-    top_pairs.rename(
-        columns={
-            "reclaimed": "收回事项",
-            "basic": "最相似的基本履职事项",
-            "score": "得分",
-            "jaccard": "Jaccard",
-            "shared": "共同二元组",
-            "townships": "乡镇数",
-            "resembles": "相似",
-        }
-    )
-    .style.format({"得分": "{:.2f}", "Jaccard": "{:.2f}"})
-    .hide(axis="index")
+    viz.styled(
+        top_pairs.rename(
+            columns={
+                "reclaimed": "收回事项",
+                "basic": "最相似的基本履职事项",
+                "score": "得分",
+                "jaccard": "Jaccard",
+                "shared": "共同二元组",
+                "townships": "乡镇数",
+                "resembles": "相似",
+            }
+        ),
+        {"得分": "{:.2f}", "Jaccard": "{:.2f}"},
+    ).hide(axis="index")
 )
 summary["similarity"] = {
     "threshold": THRESHOLD,

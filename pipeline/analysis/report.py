@@ -105,6 +105,15 @@ th { background: #f2f2f2; } .meta { color: #555; }
 """
 
 
+# No script, no request: the report needs neither (figures are embedded images), and a name from a
+# downloaded list that slipped through as markup stays inert. The notebooks' HTML carries the same
+# policy (templates/offline/index.html.j2).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; "
+    "form-action 'none'"
+)
+
+
 def build(processed: Path, figures: Path) -> str:
     """The report's HTML."""
     from pipeline.normalize.schema import build_info
@@ -116,6 +125,7 @@ def build(processed: Path, figures: Path) -> str:
     out = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>乡镇履职事项清单分析报告</title><style>{STYLE}</style></head><body>",
         "<h1>乡镇履职事项清单分析报告</h1>",

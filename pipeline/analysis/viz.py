@@ -9,6 +9,10 @@ Only plumbing lives here; every count and every chart's content is computed in t
 - save_figure(fig, name) writes NAME.png and NAME.svg into the figures folder ($DUTY_FIGURES,
   default reports/figures in the repository).
 - save_summary(name, data) writes the headline numbers a notebook shows as JSON next to the figures.
+- styled(df) and reading(text) show data as text, never as markup: a category, an item name or a
+  department from a downloaded list may hold `<script>` or `<svg onload=…>`, which must neither run
+  in JupyterLab (next to the kernel) nor in the exported HTML (which also forbids scripts through
+  its Content-Security-Policy, pipeline/analysis/templates/offline).
 """
 
 from __future__ import annotations
@@ -212,11 +216,29 @@ def save_summary(name: str, data: dict) -> Path:
     return path
 
 
+def styled(df, formatter=None, subset=None, na_rep: str | None = None):
+    """DF's pandas Styler with every value and label escaped as HTML (pandas leaves a Styler's cells
+    unescaped), numbers formatted by FORMATTER (a format string or {column: format}) in SUBSET with
+    NA_REP as in Styler.format. Format through here: a later .format() call shows its cells
+    unescaped again."""
+    style = (
+        df.style.format(escape="html").format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    )
+    if formatter is not None:
+        style = style.format(formatter, subset=subset, na_rep=na_rep, escape="html")
+    return style
+
+
+_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
+
+
 def reading(text: str) -> None:
-    """Show TEXT (Markdown built from computed numbers) below a chart."""
+    """Show TEXT (Markdown built from computed numbers and names from the lists) below a chart.
+    Markup characters are escaped, so a name shows as printed: no HTML tag, no link ([x](javascript:…))
+    comes from the data; Markdown emphasis (**…**) still works."""
     from IPython.display import Markdown, display
 
-    display(Markdown(text))
+    display(Markdown(text.translate(_MARKUP)))
 
 
 def pct(part: float, whole: float, digits: int = 0) -> str:

@@ -40,6 +40,7 @@ from pipeline.clean.wording import (
     parse_place,
     title_of_block,
 )
+from pipeline.common.controls import scrub_note, scrub_records
 from pipeline.common.failures import content_failure, technical
 from pipeline.common.lookalikes import fold_records
 from pipeline.common.ocr_fix import fix_document
@@ -567,10 +568,11 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
         done += 1
         try:
             records = load_extracted(processed, e)
+            scrubbed = scrub_records(records)  # no control or non-XML character reaches a table
             entry["folded"] = fold_records(records)  # look-alikes → standard characters, before any reading
             problems: list[dict] = []
             rows, notes, reason = clean_file(records, e["source_file"], settings, problems)
-            entry["notes"] = notes
+            entry["notes"] = ([scrub_note(scrubbed)] if scrubbed else []) + notes
             if problems:
                 entry["problems"] = problems
             entry["document_date"] = document_date(records)

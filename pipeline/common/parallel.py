@@ -37,7 +37,7 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
     """Start the worker processes now (before the caller starts any thread), yield lazily."""
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ctx.Pool(jobs)
+    pool = ctx.Pool(jobs, initializer=_quiet_worker)
     results = pool.imap(func, tasks, chunksize=1)
 
     def ordered() -> Iterator:
@@ -49,6 +49,23 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
             pool.join()
 
     return ordered()
+
+
+def _quiet_worker() -> None:
+    """A pool worker leaves Ctrl-C to the caller (which stops the pool: one line, no traceback per
+    worker) and, stopped (SIGTERM), unwinds: a budgeted read it runs kills its child and what that
+    started, and removes its temporary folder (pipeline/extract/budget.py)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_quietly)
+
+
+def _exit_quietly(signum, frame) -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the unwinding is not interrupted again
+    raise SystemExit(128 + signum)
 
 
 def _map_dask(func: Callable, tasks: list, address: str) -> Iterator:

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 import sys
 
+from pipeline.common.controls import printable
 from pipeline.common.storage import CLEAN_MANIFEST, PROBLEMS_SUMMARY, build_dir, read_manifest
 
 MAX_SHOWN = 20  # problem lines printed; the problems table has them all
@@ -37,13 +38,13 @@ def summarize(processed: Path) -> int:
         return 2
     rejected = [f for f in files if f["status"] == "rejected"]
     for f in rejected:
-        print(f"rejected {f['source_file']}: {f['reason']}", file=sys.stderr)
+        print(printable(f"rejected {f['source_file']}: {f['reason']}"), file=sys.stderr)
     for f in files:
         if f["status"] == "skipped":
-            print(f"skipped {f['source_file']}: {f['reason']}")
+            print(printable(f"skipped {f['source_file']}: {f['reason']}"))
     problems = read_manifest(build_dir(processed) / PROBLEMS_SUMMARY).get("problems", [])
     for p in problems[:MAX_SHOWN]:
-        print(f"problem {problem_line(p)}", file=sys.stderr)
+        print(f"problem {printable(problem_line(p))}", file=sys.stderr)
     if len(problems) > MAX_SHOWN:
         print(f"... and {len(problems) - MAX_SHOWN} more problems", file=sys.stderr)
     ok = sum(1 for f in files if f["status"] == "ok")
@@ -64,7 +65,8 @@ def summarize(processed: Path) -> int:
 
 
 def problem_line(p: dict) -> str:
-    """A problems-table row as one line: file, page, list, 序号, message and kind."""
+    """A problems-table row as one line: file, page, list, 序号, message and kind (printed through
+    controls.printable, so no control character in a message reaches the terminal)."""
     where = [p["source_file"] or "the build"]
     where += [f"page {p['page']}"] if p.get("page") is not None else []
     where += [f"{p['list']} list"] if p.get("list") else []

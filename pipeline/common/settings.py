@@ -109,7 +109,9 @@ class ExtractSettings:
     max_archive_members: int = 1000
     max_archive_bytes: int = 512 << 20
     max_archive_depth: int = 3
-    convert_timeout: float = 120.0  # seconds LibreOffice may take to convert one .doc/.wps/.et
+    # Seconds LibreOffice may take to convert one .doc/.wps/.et; never more than 3/4 of budget_seconds
+    # (pipeline/extract/legacy.py), so the conversion stops before the read's budget does.
+    convert_timeout: float = 45.0
     # Budgets (pipeline/extract/budget.py): every read task (a PDF's pages in at most `jobs`
     # parts, an office file, one OCR page, a PDF's first look) runs in a child process that may
     # use this many CPU seconds and hold this much memory (at least a quarter of it for the read

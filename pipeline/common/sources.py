@@ -13,6 +13,7 @@ import errno
 import hashlib
 import os
 from pathlib import Path
+import re
 import stat
 import unicodedata
 
@@ -22,11 +23,16 @@ class RejectedFile(Exception):
     the technical detail (an exception, a signal), kept in source_files.reason_detail."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(reason)
-        self.detail = detail
+        super().__init__(one_line(reason))  # a reader's message over two lines (openpyxl's) reads as one
+        self.detail = one_line(detail)
 
     def __reduce__(self):  # keep the detail when sent between processes
         return (type(self), (str(self), self.detail))
+
+
+def one_line(text: str) -> str:
+    """TEXT with its line breaks (and the blanks around them) as one space."""
+    return re.sub(r"\s*[\r\n\v\f\x85\u2028\u2029]+\s*", " ", text).strip() if text else text
 
 
 @dataclass(frozen=True)
@@ -163,13 +169,14 @@ def source_name(path: Path, raw: Path) -> str:
 def display_name(text: str) -> str:
     """A file name as shown and stored: bytes that are not UTF-8 as \\xNN (a name is any bytes
     on Linux; JSON and Parquet need text), control characters (a newline) as \\xNN too, so one
-    file is always one line. A valid name is unchanged."""
+    file is always one line; U+FFFE and U+FFFF (no XML, so no workbook, may hold them) as \\uNNNN. A
+    valid name is unchanged."""
     decoded = os.fsencode(text).decode("utf-8", "backslashreplace")
     return "".join(
         f"\\x{ord(c):02x}"
         if unicodedata.category(c) in ("Cc", "Zl", "Zp") and ord(c) < 0x100
         else f"\\u{ord(c):04x}"
-        if unicodedata.category(c) in ("Cc", "Zl", "Zp")
+        if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in "\ufffe\uffff"  # not allowed in XML
         else c
         for c in decoded
     )

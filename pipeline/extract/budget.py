@@ -18,6 +18,12 @@ Limits, from `ExtractSettings`:
 The child is forked (not a fresh interpreter), so the fast path only pays for a fork. The
 result comes back pickled through a pipe; per-task figures (CPU, wall seconds, peak memory)
 come with it, under the key "budget", for the manifest and the fuzzer.
+
+Nothing a read starts outlives it: the child leads a process group of its own, and a program it
+runs (LibreOffice, pipeline/extract/legacy.py) stays in that group, so the parent kills the whole
+group when the read ends however it ends (done, over budget, Ctrl-C, an exception in the parent);
+the child dies with its parent too (PR_SET_PDEATHSIG, Linux). Its temporary files go into a
+folder of its own (tempfile.tempdir in the child), which the parent removes afterwards.
 """
 
 from __future__ import annotations
@@ -29,8 +35,11 @@ import os
 import pickle
 import resource
 import select
+import shutil
 import signal
 import sys
+import tempfile
+import threading
 import time
 from typing import Any
 
@@ -100,6 +109,9 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
     Outcome(ok=False, value=the exception) when it can be pickled."""
     base_rss = _rss(os.getpid())
     base_vm = _vm_size()
+    scratch = tempfile.mkdtemp(prefix="duty-read-")
+    parent = os.getpid()
+    die_with_parent = threading.current_thread() is threading.main_thread()  # PDEATHSIG: per thread
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
     pid = os.fork()
@@ -107,6 +119,10 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
         code = 0
         try:
             os.close(read_fd)
+            os.setpgid(0, 0)  # a group of its own: whatever it starts is killed with it
+            if die_with_parent:
+                die_with(parent)
+            tempfile.tempdir = scratch
             faulthandler.disable()  # a reader's crash is reported as a line, never as a stack dump
             _limit(budget, base_vm + budget.allowance(base_rss))
             try:
@@ -127,6 +143,20 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
             code = 4
         os._exit(code)
     os.close(write_fd)
+    try:
+        _setpgid(pid)  # also from this side: no moment in which a kill of the group misses the child
+        return _watch(pid, read_fd, budget, base_rss, start)
+    finally:  # however the read ended (Ctrl-C too): its group killed, the child reaped, its folder gone
+        _kill_group(pid)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _watch(pid: int, read_fd: int, budget: Budget, base_rss: int, start: float) -> Outcome:
+    """Watch the child until it ends; its outcome."""
     chunks: list[bytes] = []
     killed = ""
     peak = 0
@@ -196,14 +226,17 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
     return Outcome(True, value=value, stats=stats)
 
 
-def release_limits() -> None:
+def release_limits(parent: int | None = None) -> None:
     """Lift a budgeted child's memory limit in a program it starts (LibreOffice maps far more
-    address space than it uses; its conversion has a time limit of its own). For preexec_fn."""
+    address space than it uses; its conversion has a time limit of its own, below the read's), and
+    have it killed when PARENT (the read) dies. For preexec_fn."""
     try:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
     except (ValueError, OSError):
         pass
+    if parent is not None:
+        die_with(parent)
 
 
 def _limit(budget: Budget, soft: int) -> None:
@@ -227,6 +260,37 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def _kill_group(pid: int) -> None:
+    """Kill the read's process group (the child and what it started: LibreOffice)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _setpgid(pid: int) -> None:
+    try:
+        os.setpgid(pid, pid)
+    except (ProcessLookupError, PermissionError):  # the child did it already, or ended already
+        pass
+
+
+def die_with(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux; elsewhere nothing): a program a
+    read starts, and the read's child itself, never run on orphaned. Safe after fork (preexec_fn)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _rss(pid: int) -> int:

@@ -270,10 +270,12 @@ def image_frames(path: Path) -> int:
     """Number of frames (pages) of an image file; raises ValueError with a reason if unreadable."""
     from PIL import Image, UnidentifiedImageError
 
+    from pipeline.extract.pixels import limited
+
     try:
-        with Image.open(path) as im:
+        with limited(), Image.open(path) as im:  # the pixel limit from the first look (a PixelBomb)
             im.verify()
-        with Image.open(path) as im:
+        with limited(), Image.open(path) as im:
             return getattr(im, "n_frames", 1)
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValueError(f"unreadable image ({type(exc).__name__}: {str(exc)[:100]})") from None
@@ -285,8 +287,9 @@ def load_image(task: OcrTask) -> tuple[np.ndarray, float]:
     if task.is_image:
         from PIL import Image
 
-        Image.MAX_IMAGE_PIXELS = 60_000_000  # about A3 at 600 dpi; larger is no page scan
-        with Image.open(task.path) as im:
+        from pipeline.extract.pixels import limited
+
+        with limited(), Image.open(task.path) as im:
             im.seek(task.index)
             dpi = float((im.info.get("dpi") or (s.dpi, s.dpi))[0] or s.dpi)
             rgb = np.asarray(im.convert("RGB"))

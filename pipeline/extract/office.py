@@ -48,7 +48,7 @@ def read_office(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRec
     """Page records of an office file; raises RejectedFile with the reason."""
     # The readers are imported here, not with this module: a build of PDFs alone (the usual
     # case) need not load them (XML parsing, zip and subprocess handling: 0.03 s) before it starts.
-    from pipeline.extract.legacy import TARGET, convert
+    from pipeline.extract.legacy import TARGET, conversion_timeout, convert
     from pipeline.extract.sheets import read_xlsx
     from pipeline.extract.word import read_docx
 
@@ -57,7 +57,8 @@ def read_office(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRec
         return direct(path)
     if fmt in TARGET:
         with tempfile.TemporaryDirectory(prefix="duty-convert-") as tmp:
-            converted = convert(path, fmt, Path(tmp), settings.convert_timeout)
+            timeout = conversion_timeout(settings.convert_timeout, settings.budget_seconds)
+            converted = convert(path, fmt, Path(tmp), timeout)
             return read_office(converted, TARGET[fmt], settings)
     with open_zip(path, settings.max_unzipped_bytes, settings.max_zip_ratio) as z:
         if fmt == "ofd":
@@ -73,6 +74,8 @@ def office_records(task: OfficeTask) -> tuple[list[PageRecord], str | None]:
         records = read_office(Path(task.path), task.fmt, task.settings)
     except RejectedFile as exc:
         return [], str(exc)
+    except MemoryError:  # over the memory budget, said so by the budget (not "unreadable … (MemoryError)")
+        raise
     except Exception as exc:  # any parser failure rejects the file with its reason
         detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
         return [], f"unreadable {LABELS[task.fmt]} ({type(exc).__name__}{': ' + detail if detail else ''})"

@@ -1,6 +1,11 @@
 """csv/TABLE.csv: one CSV per table, UTF-8 with a byte-order mark (so Excel and WPS read the Chinese
 right on a double-click), CRLF line ends, every field quoted when needed (multi-paragraph cells keep
-their line breaks inside quotes), list cells joined by 、 (source_files.notes: one per line)."""
+their line breaks inside quotes), list cells joined by 、 (source_files.notes: one per line).
+
+A text cell that a spreadsheet would take for a formula (it starts with = + - @, a tab or a carriage
+return: `=HYPERLINK(...)`, `=cmd|' /C calc'!A0`, a file named `=1+1.docx`) is written with a `'` in
+front (OWASP's advice against CSV injection), so Excel and WPS show it as text and never run it.
+The Parquet tables and the workbook keep the text exactly as printed."""
 
 from __future__ import annotations
 
@@ -14,14 +19,23 @@ from pipeline.publish.cells import as_text
 BATCH = 10_000  # rows read from Parquet at a time (memory stays flat)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(text: str) -> str:
+    """TEXT as a CSV text cell: with a `'` in front when a spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _texts(values: list, col: dict) -> list[str]:
-    """`as_text` of every value of one column, deciding by the column's type once."""
+    """`as_text` of every value of one column, deciding by the column's type once; text cells
+    neutral (see the module doc)."""
     kind = col["type"]
     if kind == "string":
-        return ["" if v is None else v for v in values]
+        return ["" if v is None else neutral(v) for v in values]
     if kind.startswith("list"):
         sep = separator(col)
-        return ["" if v is None else sep.join([list_item_text(x) for x in v]) for v in values]
+        return ["" if v is None else neutral(sep.join([list_item_text(x) for x in v])) for v in values]
     return [as_text(v, col) for v in values]
 
 

@@ -1,0 +1,215 @@
+"""Every read stays inside its budget, and Ctrl-C leaves nothing behind.
+
+LibreOffice is played by a real slow program: a script named soffice, first on PATH, that starts a
+second process (as the launcher starts soffice.bin) and waits. What must hold: the conversion stops
+inside the read's budget with one line, the budget's kill takes every process of the read with it,
+and no temporary folder is left, nor after Ctrl-C at named points of a build.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pipeline import extract
+from pipeline.common.settings import ExtractSettings
+from pipeline.extract import budget, legacy
+from tests.conftest import quiet
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "tests" / "fixtures" / "office" / "lists.doc"
+PDF = ROOT / "data" / "raw" / "hami_yiwu_tuhulu.pdf"
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups as on Linux")
+
+
+@pytest.fixture
+def slow_soffice(tmp_path, monkeypatch) -> Path:
+    """A fake LibreOffice that never finishes; returns the file where its processes write their ids."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    pids = tmp_path / "soffice.pids"
+    script = bin_dir / "soffice"
+    script.write_text(f"#!/bin/sh\necho $$ >> {pids}\nsleep 300 &\necho $! >> {pids}\nwait\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr("tempfile.tempdir", None)  # read TMPDIR again
+    return pids
+
+
+def running(pids_file: Path) -> list[int]:
+    """The fake's processes still alive (zombies, already dead, excluded), after a moment to die."""
+    pids = [int(p) for p in pids_file.read_text().split()] if pids_file.exists() else []
+    alive = pids
+    for _ in range(100):
+        alive = [p for p in pids if _alive(p)]
+        if not alive:
+            break
+        time.sleep(0.05)
+    return alive
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_for(path: Path, lines: int = 2, seconds: float = 30) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if path.exists() and len(path.read_text().split()) >= lines:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{path} was not written")
+
+
+def test_the_conversion_limit_stays_below_the_budget():
+    assert legacy.conversion_timeout(120, 60) == 45
+    assert legacy.conversion_timeout(10, 60) == 10
+    assert ExtractSettings().convert_timeout < ExtractSettings().budget_seconds
+
+
+def test_a_slow_conversion_stops_inside_the_budget_and_leaves_nothing(tmp_path, slow_soffice):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy2(DOC, raw / "slow.doc")
+    settings = ExtractSettings(budget_seconds=2, convert_timeout=120)
+    start = time.monotonic()
+    manifest = extract.run(raw, tmp_path / "processed", settings=settings, jobs=1, log=quiet)
+    assert time.monotonic() - start < 10
+    (entry,) = manifest["files"]
+    assert entry["status"] == "rejected"
+    assert entry["reason"] == "LibreOffice did not convert this Word document (.doc) within 2 s"
+    assert len(slow_soffice.read_text().split()) == 2 and running(slow_soffice) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_the_budget_kills_the_conversion_with_the_read(tmp_path, slow_soffice):
+    """A conversion allowed longer than the read's budget: the budget stops the read, and every
+    process the read started dies with it; its temporary folder is removed by the parent."""
+
+    def read(_):
+        with __import__("tempfile").TemporaryDirectory() as out:
+            return legacy.convert(DOC, "doc", Path(out), timeout=300)
+
+    outcome = budget.call(read, None, budget.Budget(seconds=1.5, memory_mb=1024))
+    assert not outcome.ok and "time budget" in outcome.reason
+    assert len(slow_soffice.read_text().split()) == 2 and running(slow_soffice) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def _build(raw: Path, processed: Path, env: dict, jobs: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "pipeline.build", "--raw", str(raw), "--processed", str(processed)]
+    return subprocess.Popen(
+        [*cmd, "--jobs", str(jobs)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own foreground group, as in a terminal: Ctrl-C reaches every process
+    )
+
+
+def _ctrl_c(proc: subprocess.Popen) -> tuple[str, str]:
+    os.killpg(proc.pid, signal.SIGINT)
+    return proc.communicate(timeout=60)
+
+
+def _nothing_left(processed: Path, tmp: Path) -> None:
+    assert list(tmp.iterdir()) == []
+    assert [p.name for p in processed.rglob("*.tmp")] == []
+    assert not (processed / ".build" / "next").exists()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_during_extract_one_line_nothing_left(tmp_path, slow_soffice, jobs):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy2(DOC, raw / "a.doc")
+    shutil.copy2(DOC, raw / "b.doc")
+    processed = tmp_path / "processed"
+    proc = _build(raw, processed, dict(os.environ), jobs)
+    wait_for(slow_soffice, lines=2 * jobs)  # the conversions run
+    out, err = _ctrl_c(proc)
+    assert proc.returncode == 130, err
+    assert err.splitlines() == [
+        "build: interrupted; the previous tables are unchanged and nothing half-written was left"
+    ]
+    assert running(slow_soffice) == []
+    _nothing_left(processed, tmp_path / "tmp")
+
+
+@pytest.mark.parametrize("point", ["extracted", "staged", "exported"])
+def test_ctrl_c_at_a_named_point_of_a_build(tmp_path, monkeypatch, point):
+    """Ctrl-C after extraction, before publishing and after exporting (the workbook and CSVs written,
+    not yet published)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy2(PDF, raw / "a.pdf")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    release = tmp_path / "go"
+    env = {**os.environ, "TMPDIR": str(tmp), "PIPELINE_FAULT": f"{point}:wait:{release}"}
+    processed = tmp_path / "processed"
+    proc = _build(raw, processed, env, jobs=1)
+    reached = Path(f"{release}.reached")
+    end = time.monotonic() + 120
+    while not reached.exists() and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.02)
+    out, err = _ctrl_c(proc)
+    assert proc.returncode == 130, err
+    assert len(err.splitlines()) == 1 and err.startswith("build: interrupted;") and "Traceback" not in err
+    _nothing_left(processed, tmp)
+
+
+# --- pixel bombs ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("size", "megapixels"), [((8000, 8000), 64), ((12000, 11000), 132)])
+def test_a_pixel_bomb_is_named_as_such_at_the_first_look(tmp_path, size, megapixels):
+    """Past the limit (64 MP: Pillow's warning; 132 MP: Pillow's own refusal) the image is rejected
+    in words, never as a damaged PDF and without Pillow's warning."""
+    from PIL import Image
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    Image.new("1", size, 1).save(raw / "scan.png")  # a few KB on disk
+    code = (
+        "import sys, warnings; from pathlib import Path; from pipeline import extract;"
+        "from pipeline.common.settings import ExtractSettings;"
+        f"m = extract.run(Path({str(raw)!r}), Path({str(tmp_path / 'p')!r}), jobs=1, log=lambda *a: None);"
+        "e = m['files'][0]; print(e['status']); print(e['reason'])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    status, reason = done.stdout.splitlines()
+    assert status == "rejected"
+    assert reason == (
+        f"an image of {megapixels} megapixels, over the 60-megapixel limit for a page scan "
+        "(a decompression bomb?); not read"
+    )
+    assert "DecompressionBomb" not in done.stderr and done.stderr == ""
+
+
+def test_a_reason_over_two_lines_is_one_line():
+    from pipeline.common.sources import RejectedFile
+
+    exc = RejectedFile(
+        "unreadable Excel workbook (KeyError: 'There is no item named\n 'xl/x.xml' in the archive')"
+    )
+    assert (
+        str(exc) == "unreadable Excel workbook (KeyError: 'There is no item named 'xl/x.xml' in the archive')"
+    )
