@@ -76,7 +76,12 @@ SHAPES: dict[str, Shape] = {
         "columns": {"*": {"names": ["str"], "contains?": ["str"]}},
         "columns_order": {"contains_order": ["str"]},
     },
-    "lookalikes": {"fold": {"*": "str"}},  # look-alike → standard character (checked in lookalikes.py)
+    "lookalikes": {"fold": {"*": "str"}},
+    "messages": {
+        "tables": {"*": "str"},
+        "problems?": {"*": {"en": "str", "zh": "str"}},
+        "reasons?": [{"match": "str", "zh": "str"}],
+    },  # look-alike → standard character (checked in lookalikes.py)
     "ocr": {
         "punctuation": {"cjk_context": {"*": "str"}},
         "digits": {"lookalikes": {"*": "str"}, "max_length": "int"},
