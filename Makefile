@@ -12,6 +12,7 @@
 #   make notebooks                    run the notebooks headless on $(PROCESSED); HTML and figures in
 #                                     reports/figures/ (REPORTS=dir for another folder), then make report
 #   make report                       one self-contained HTML report in Chinese: $(REPORTS)/report.html
+#                                     (first redraws any figure drawn from an earlier build)
 #   make lab                          open JupyterLab
 #   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
 #   make benchmark-ocr                pages per minute and peak memory of OCR on scans (benchmarks/ocr.py)
@@ -84,7 +85,7 @@ notebooks: $(READY)
 	$(PY) -m pipeline.analysis.report --processed "$(PROCESSED)" --out "$(REPORTS)"
 
 report: $(READY)
-	$(PY) -m pipeline.analysis.report --processed "$(PROCESSED)" --out "$(REPORTS)"
+	$(PY) -m pipeline.analysis.report --processed "$(PROCESSED)" --out "$(REPORTS)" --redraw
 
 benchmark: $(READY)
 	$(PY) benchmarks/run.py

@@ -286,12 +286,16 @@ def _no_network(text: str) -> None:
 
 
 def test_report_embeds_figures_names_townships_and_loads_nothing(tuhulu_tables, tmp_path):
-    from PIL import Image
+    from PIL import Image, PngImagePlugin
+
+    from pipeline.common.publication import build_id_of
 
     figures = tmp_path / "figures"
     figures.mkdir()
     buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("build_id", build_id_of(tuhulu_tables / "source_files.parquet"))
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG", pnginfo=info)
     (figures / "01_category_counts.png").write_bytes(buffer.getvalue())
     html = report.build(tuhulu_tables, figures)
     _no_network(html)
