@@ -6,6 +6,7 @@
 #   make all STRICT=1                 stop on any list problem and publish nothing (default: write what
 #                                     was read, list the problems in the problems table, exit non-zero)
 #   make all ENGINE=pdfplumber        read PDFs with pdfplumber, the reference (default: PDFium, faster)
+#   make all DUTY_LANG=zh             the build's lines in Chinese (default: the locale's language)
 #   make test                         run the tests (a representative part of the corpus runs)
 #   make test-all                     run every test, whole corpora included
 #   make lint                         ruff (style) and mypy (types) on the code
@@ -31,6 +32,9 @@ STRICT ?=
 ENGINE ?= pdfium
 REPORTS ?= reports
 PYTHON ?= python3
+# Language of the build's lines: zh or en (default: the locale, $LANG); the deliverables are Chinese.
+DUTY_LANG ?=
+export DUTY_LANG
 
 # make splits words on spaces, so a path with one would become several targets: refuse it first.
 ifneq ($(words $(RAW)) $(words $(PROCESSED)) $(words $(REPORTS)),1 1 1)

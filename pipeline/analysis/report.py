@@ -20,6 +20,7 @@ import sys
 import pandas as pd
 
 from pipeline.analysis import viz
+from pipeline.common.messages import reason_zh
 
 REPORT = "report.html"
 
@@ -193,7 +194,9 @@ def build(processed: Path, figures: Path) -> str:
     if len(rejected):
         out.append(
             "<p>未能读取的文件："
-            + "；".join(html.escape(f"{r.source_file}（{r.reason}）") for r in rejected.itertuples())
+            + "；".join(
+                html.escape(f"{r.source_file}（{reason_zh(r.reason or '')}）") for r in rejected.itertuples()
+            )
             + "。</p>"
         )
     pngs = figure_order(figures)

@@ -79,8 +79,10 @@ SHAPES: dict[str, Shape] = {
     "lookalikes": {"fold": {"*": "str"}},
     "messages": {
         "tables": {"*": "str"},
-        "problems?": {"*": {"en": "str", "zh": "str"}},
-        "reasons?": [{"match": "str", "zh": "str"}],
+        "columns": {"*": {"*": "str"}},
+        "untranslated": {"problems": ["str"]},
+        "problems": [{"kind": "str", "match": "regex", "zh": "str"}],
+        "reasons": [{"match": "regex", "zh": "str"}],
     },  # look-alike → standard character (checked in lookalikes.py)
     "ocr": {
         "punctuation": {"cjk_context": {"*": "str"}},

@@ -101,10 +101,29 @@ def ordered_columns(table_spec: dict, several: frozenset[str] = frozenset()) -> 
 def sheet_columns(table_spec: dict, several: frozenset[str] = frozenset()) -> list[dict]:
     """The sheet's columns (see `ordered_columns`), each coded one followed by its Chinese label;
     each has `key` set when it is one of the leading key columns."""
+    from pipeline.common.messages import translated_columns
+
     ordered, n_lead = ordered_columns(table_spec, several)
+    translated = translated_columns(table_spec.get("name", ""))
     out = []
     for i, col in enumerate(ordered):
         key = i < n_lead
+        if col["name"] in translated:  # the Chinese text first, then the English it comes from
+            zh = col.get("zh", col["name"])
+            out.append(
+                {
+                    "name": f"{col['name']}_zh",
+                    "zh": zh,
+                    "source": col,
+                    "label": False,
+                    "key": key,
+                    "translate": translated[col["name"]],
+                }
+            )
+            out.append(
+                {"name": col["name"], "zh": f"{zh}（英文）", "source": col, "label": False, "key": key}
+            )
+            continue
         out.append(
             {"name": col["name"], "zh": col.get("zh", col["name"]), "source": col, "label": False, "key": key}
         )
@@ -197,7 +216,21 @@ def _column_values(parquet: Path, columns: list[dict]):
     with pq.ParquetFile(parquet) as f:
         for batch in f.iter_batches(batch_size=BATCH):
             data = batch.to_pydict()
-            yield [_column_cells(data[c["source"]["name"]], c) for c in columns]
+            yield [
+                _translated(data, c) if "translate" in c else _column_cells(data[c["source"]["name"]], c)
+                for c in columns
+            ]
+
+
+def _translated(data: dict, column: dict) -> list:
+    """A text column in Chinese, from the catalogue (a problem's message by its kind)."""
+    from pipeline.common.messages import to_chinese
+
+    texts = data[column["source"]["name"]]
+    kinds = data.get("kind") or [""] * len(texts)
+    return _column_cells(
+        [to_chinese(column["translate"], t, k or "") for t, k in zip(texts, kinds, strict=True)], column
+    )
 
 
 def _layout(batches: Iterator[list[list]], columns: list[dict]) -> tuple[list[int], list[bool], list]:
@@ -352,7 +385,7 @@ def _sheet(parquet: Path, table_spec: dict) -> tuple[list[str], int]:
     EXCEL_ROWS, the header rows included); returns (the sheets, rows in the table)."""
     import pyarrow.parquet as pq
 
-    columns = sheet_columns(table_spec, _several(parquet, table_spec))
+    columns = sheet_columns({**table_spec, "name": parquet.stem}, _several(parquet, table_spec))
     with pq.ParquetFile(parquet) as f:
         n = f.metadata.num_rows
     batches = _column_values(parquet, columns)
