@@ -78,3 +78,8 @@ def untranslated_problem_kinds(kinds: list[str]) -> list[str]:
     """The problem KINDS without any Chinese wording in the catalogue."""
     have = {kind for kind, _, _ in _rules("problems")}
     return [k for k in kinds if k not in have]
+
+
+def listed_untranslated() -> list[str]:
+    """The problem kinds the catalogue says have no Chinese wording yet ([untranslated])."""
+    return list(load("messages")["untranslated"]["problems"])
