@@ -11,7 +11,6 @@ Run: python -m pipeline.analysis.report --processed data/processed --out reports
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 from pathlib import Path
@@ -20,6 +19,7 @@ import sys
 import pandas as pd
 
 from pipeline.analysis import viz
+from pipeline.common import cli
 from pipeline.common.messages import reason_zh
 
 REPORT = "report.html"
@@ -245,11 +245,7 @@ def redraw(processed: Path, out: Path, figures: list[Path], notebooks: Path | No
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m pipeline.analysis.report",
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    ap = cli.parser("pipeline.analysis.report", __doc__)
     ap.add_argument("--processed", type=Path, default=Path("data/processed"), help="the tables (make all)")
     ap.add_argument(
         "--out", type=Path, default=Path("reports"), help="report.html goes here, figures in OUT/figures"
@@ -263,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         "--notebooks",
         type=Path,
         default=None,
-        help="folder of the notebooks to redraw with (default: notebooks/)",
+        help="folder of the notebooks to redraw with (default: the project's notebooks/)",
     )
     args = ap.parse_args(argv)
     if not (args.processed / "townships.parquet").is_file():

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 import sys
 
-from pipeline.common import faults, freshness, publication
+from pipeline.common import cli, faults, freshness, publication
 from pipeline.common.lock import hold
 from pipeline.common.report import summarize
 from pipeline.common.settings import ENGINES, ExtractSettings, add_strict_option
@@ -31,12 +31,17 @@ from pipeline.common.storage import build_dir, import_arrow
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--raw", type=Path, default=Path("data/raw"))
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
-    ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 0) or None)
-    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None)
-    ap.add_argument("--engine", choices=ENGINES, default=os.environ.get("ENGINE") or ExtractSettings.engine)
+    ap = cli.parser("pipeline.build", __doc__)
+    ap.add_argument("--raw", type=Path, default=Path("data/raw"), help=cli.RAW_HELP)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 0) or None, help=cli.JOBS_HELP)
+    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None, help=cli.SCHEDULER_HELP)
+    ap.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=os.environ.get("ENGINE") or ExtractSettings.engine,
+        help=cli.ENGINE_HELP,
+    )
     add_strict_option(ap)
     args = ap.parse_args(argv)
     try:
@@ -79,6 +84,8 @@ def build(args: argparse.Namespace) -> int:
     fresh = freshness.check(processed, inputs, raw, args.engine, args.strict)
     if fresh.up_to_date:
         fresh.refresh()
+        build_id = publication.build_id_of(processed / "source_files.parquet")
+        print(f"build: up to date (build {build_id}); no file read")
         return summarize(processed)
     faults.point("hashed")
     from pipeline import extract

@@ -10,11 +10,11 @@ Run alone: python -m pipeline.common.report --processed data/processed
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 import sys
 
+from pipeline.common import cli
 from pipeline.common.messages import reason_zh, terminal_language
 from pipeline.common.storage import CLEAN_MANIFEST, PROBLEMS_SUMMARY, build_dir, read_manifest
 
@@ -22,8 +22,8 @@ MAX_SHOWN = 20  # problem lines printed; the problems table has them all
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap = cli.parser("pipeline.common.report", __doc__)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     args = ap.parse_args(argv)
     return summarize(args.processed)
 

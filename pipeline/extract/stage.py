@@ -14,7 +14,6 @@ Run alone: python -m pipeline.extract --raw data/raw --processed data/processed
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from functools import cache
 import json
@@ -24,6 +23,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
+from pipeline.common import cli
 from pipeline.common.freshness import RawFile, changed_while_read, raw_files
 from pipeline.common.parallel import default_jobs, map_ordered
 from pipeline.common.progress import progress
@@ -402,11 +402,11 @@ def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--raw", type=Path, default=Path("data/raw"))
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
-    ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 0) or None)
-    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None)
+    ap = cli.parser("pipeline.extract", __doc__)
+    ap.add_argument("--raw", type=Path, default=Path("data/raw"), help=cli.RAW_HELP)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 0) or None, help=cli.JOBS_HELP)
+    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None, help=cli.SCHEDULER_HELP)
     ap.add_argument(
         "--engine",
         choices=ENGINES,
