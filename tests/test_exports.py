@@ -178,6 +178,7 @@ def test_workbook_is_laid_out_for_reading_filtering_and_printing(tuhulu_tables):
         row = {k: c for k, c in zip(en, ws[3], strict=True)}
         for numeric in ("seq", "first_page", "last_page", "pages"):  # a one-page item's pages too
             assert row[numeric].data_type == "n" and isinstance(row[numeric].value, int), numeric
+            assert row[numeric].alignment.horizontal == "center"  # clear of the next column's text
         assert ws.column_dimensions["D"].width >= 40  # the name column is wide, wrapped
     ws = wb[spec()["townships"]["zh"]]
     assert [c.value for c in ws[2]][0] == "township" and ws.freeze_panes == "B3"

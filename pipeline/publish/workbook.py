@@ -141,15 +141,33 @@ def sheet_columns(table_spec: dict, several: frozenset[str] = frozenset()) -> li
 
 
 def _several(parquet: Path, table_spec: dict) -> frozenset[str]:
-    """The PLACE_COLUMNS of the table holding more than one value."""
+    """The PLACE_COLUMNS of the table holding more than one value, from the row groups' statistics
+    (their least and greatest values; no data is read unless a row group lacks them)."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     names = [c["name"] for c in table_spec["columns"] if c["name"] in PLACE_COLUMNS]
     if not names:
         return frozenset()
-    table = pq.read_table(parquet, columns=names)
-    return frozenset(n for n in names if pc.count_distinct(table[n]).as_py() > 1)
+    out = set()
+    with pq.ParquetFile(parquet) as f:
+        meta = f.metadata
+        index = {meta.schema.column(i).name: i for i in range(meta.num_columns)}
+        for name in names:
+            values: set = set()
+            for g in range(meta.num_row_groups):
+                stats = meta.row_group(g).column(index[name]).statistics
+                if stats is None or not stats.has_min_max:
+                    if stats is not None and stats.null_count == meta.row_group(g).num_rows:
+                        continue  # only nulls
+                    values |= set(pc.unique(f.read_row_group(g, columns=[name])[name]).to_pylist())
+                else:
+                    values |= {stats.min, stats.max}
+                values.discard(None)
+                if len(values) > 1:
+                    out.add(name)
+                    break
+    return frozenset(out)
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -314,7 +332,10 @@ def _tails(values: list, style: int, cache: dict) -> list[str | None]:
     return out
 
 
-_STYLE_ZH, _STYLE_EN, _STYLE_BODY = 1, 2, 3  # cellXfs of STYLES (every body cell wraps, top-aligned)
+# cellXfs of STYLES: every body cell wraps, top-aligned; numbers centred (a right-aligned number
+# would touch the left-aligned text of the next column)
+_STYLE_ZH, _STYLE_EN, _STYLE_BODY, _STYLE_NUMBER = 1, 2, 3, 4
+NUMBER_TYPES = ("int32", "float64", "list<int32>")
 _SHEET_START = (
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetPr>'
     '<outlinePr summaryBelow="1" summaryRight="1"/><pageSetUpPr fitToPage="1"/></sheetPr><sheetViews>'
@@ -402,12 +423,16 @@ def _sheet(parquet: Path, table_spec: dict) -> tuple[list[str], int]:
     out = [start, *header]
     r = HEADER_ROWS
     caches: list[dict] = [{} for _ in columns]
+    styles = [
+        _STYLE_NUMBER if c["source"]["type"] in NUMBER_TYPES and not c["label"] else _STYLE_BODY
+        for c in columns
+    ]
     for values in itertools.chain(head, batches):
         # Column by column: a wrapping column's strings are counted in lines.
         tails = []
         counts = []
-        for column, w, width, cache in zip(values, wrap, widths, caches, strict=True):
-            tails.append(_tails(column, _STYLE_BODY, cache))
+        for column, w, width, cache, style in zip(values, wrap, widths, caches, styles, strict=True):
+            tails.append(_tails(column, style, cache))
             if w:  # only text columns wrap (their values are strings or empty)
                 counts.append([wrapped_lines(v, width) if isinstance(v, str) else 1 for v in column])
         named = list(zip(letters, tails, strict=True))
@@ -508,13 +533,15 @@ STYLES = (
     '<fgColor rgb="00DDEBF7"/></patternFill></fill><fill><patternFill patternType="solid">'
     '<fgColor rgb="00F2F2F2"/></patternFill></fill></fills><borders count="1"><border><left/><right/>'
     '<top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" '
-    'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" '
+    'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" '
     'borderId="0" pivotButton="0" quotePrefix="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="2" '
     'borderId="0" applyAlignment="1" pivotButton="0" quotePrefix="0" xfId="0"><alignment vertical="top" '
     'wrapText="1"/></xf><xf numFmtId="0" fontId="2" fillId="3" borderId="0" applyAlignment="1" '
     'pivotButton="0" quotePrefix="0" xfId="0"><alignment vertical="top" wrapText="1"/></xf>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" applyAlignment="1" pivotButton="0" '
-    'quotePrefix="0" xfId="0"><alignment vertical="top" wrapText="1"/></xf></cellXfs><cellStyles '
+    'quotePrefix="0" xfId="0"><alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" applyAlignment="1" pivotButton="0" '
+    'quotePrefix="0" xfId="0"><alignment horizontal="center" vertical="top" wrapText="1"/></xf></cellXfs><cellStyles '
     'count="1"><cellStyle name="Normal" xfId="0" builtinId="0" hidden="0"/></cellStyles><tableStyles '
     'count="0" defaultTableStyle="TableStyleMedium9" defaultPivotStyle="PivotStyleLight16"/>'
     "</styleSheet>"
