@@ -6,12 +6,14 @@
 #   make all STRICT=1                 stop on any list problem and publish nothing (default: write what
 #                                     was read, list the problems in the problems table, exit non-zero)
 #   make all ENGINE=pdfplumber        read PDFs with pdfplumber, the reference (default: PDFium, faster)
+#   make all DUTY_LANG=zh             the build's lines in Chinese (default: the locale's language)
 #   make test                         run the tests (a representative part of the corpus runs)
 #   make test-all                     run every test, whole corpora included
 #   make lint                         ruff (style) and mypy (types) on the code
 #   make notebooks                    run the notebooks headless on $(PROCESSED); HTML and figures in
 #                                     reports/figures/ (REPORTS=dir for another folder), then make report
 #   make report                       one self-contained HTML report in Chinese: $(REPORTS)/report.html
+#                                     (first redraws any figure drawn from an earlier build)
 #   make lab                          open JupyterLab
 #   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
 #   make benchmark-ocr                pages per minute and peak memory of OCR on scans (benchmarks/ocr.py)
@@ -31,6 +33,9 @@ STRICT ?=
 ENGINE ?= pdfium
 REPORTS ?= reports
 PYTHON ?= python3
+# Language of the build's lines: zh or en (default: the locale, $LANG); the deliverables are Chinese.
+DUTY_LANG ?=
+export DUTY_LANG
 
 # make splits words on spaces, so a path with one would become several targets: refuse it first.
 ifneq ($(words $(RAW)) $(words $(PROCESSED)) $(words $(REPORTS)),1 1 1)
@@ -97,7 +102,7 @@ notebooks: $(READY)
 	$(PY) -m pipeline.analysis.report --processed "$(PROCESSED)" --out "$(REPORTS)"
 
 report: $(READY)
-	$(PY) -m pipeline.analysis.report --processed "$(PROCESSED)" --out "$(REPORTS)"
+	$(PY) -m pipeline.analysis.report --processed "$(PROCESSED)" --out "$(REPORTS)" --redraw
 
 benchmark: $(READY)
 	$(PY) benchmarks/run.py

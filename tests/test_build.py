@@ -6,8 +6,11 @@ import os
 from pathlib import Path
 import shutil
 import subprocess
+import sys
 
 import pandas as pd
+import pyarrow.parquet as pq
+import pytest
 
 from pipeline import extract
 from pipeline.normalize.schema import spec
@@ -49,6 +52,27 @@ def test_noop_rebuild_does_no_pdf_work(tmp_path):
     assert second.returncode == 0
     assert "extract:" not in second.stdout and "normalize:" not in second.stdout
     assert manifest.stat().st_mtime_ns == stamp
+    build_id = pq.read_schema(processed / "source_files.parquet").metadata[b"build_id"].decode()
+    assert f"up to date (build {build_id}): nothing changed since" in second.stdout
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["pipeline.build", "pipeline.extract", "pipeline.clean", "pipeline.normalize", "pipeline.publish"]
+    + ["pipeline.analysis.notebooks", "pipeline.analysis.report", "pipeline.fuzz"],
+)
+def test_every_command_names_itself_and_helps_every_option(module):
+    """The usage line names the command a person types (not __main__.py); every option has help."""
+    import re
+
+    done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith(f"usage: python -m {module} ")
+    options = done.stdout.split("options:", 1)[1]
+    # An option line without help ends right after its metavar (nothing beside or below it).
+    bare = re.findall(r"^  (-[-\w]+(?: [A-Z_{},.a-z]+)?)\n(?=  -|\Z)", options, re.M)
+    assert not bare, bare
+    if module == "pipeline.build":
+        assert "(default: data/raw)" in options and "(default: pdfium)" in options
 
 
 def test_added_changed_and_removed_files(tmp_path):

@@ -106,11 +106,13 @@ def test_workbook_has_a_sheet_per_table_with_chinese_and_english_headers(tuhulu_
     for table, n in LISTS.items():
         ws = wb[spec()[table]["zh"]]
         assert ws.max_row == n + 2
-        assert ws.freeze_panes == "A3"
         zh = [c.value for c in ws[1]]
         en = [c.value for c in ws[2]]
-        assert zh[:2] == ["事项编号", "乡镇编号"] and en[:2] == ["item_id", "township_id"]
-        assert ws.column_dimensions["A"].width >= len("T0123456789-B001")
+        assert zh[:4] == ["乡镇（街道）", "序号", "事项类别", "事项名称"]
+        assert en[:4] == ["township", "seq", "category", "name"]
+        assert en[-3:] == ["item_id", "township_id", "duty_id"]  # ids last
+        ids = ws.column_dimensions[chr(ord("A") + len(en) - 3)]
+        assert ids.width >= len("T0123456789-B001")
     ws = wb[spec()["coordination_items"]["zh"]]
     header = [c.value for c in ws[2]]
     departments = [r[header.index("departments")] for r in ws.iter_rows(min_row=3, values_only=True)]
@@ -147,6 +149,78 @@ def test_workbook_headers_are_styled_and_wrapped_rows_grown(tuhulu_tables):
     assert flags == {True, False}
     about = wb["说明"]
     assert about["A1"].value.startswith("乡镇履职事项清单") and about["C6"].value == 1
+
+
+def test_workbook_is_laid_out_for_reading_filtering_and_printing(tuhulu_tables):
+    """What a spreadsheet user expects, as openpyxl reads it back: key columns first and frozen
+    with the header rows, a filter over the table, every body cell wrapped and top-aligned,
+    numbers as numbers, landscape A4 one page wide with the header rows on every page."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tuhulu_tables / WORKBOOK)
+    for table, n in LISTS.items():
+        ws = wb[spec()[table]["zh"]]
+        en = [c.value for c in ws[2]]
+        assert ws.freeze_panes == "E3"  # 乡镇, 序号, 事项类别, 事项名称 stay in view
+        assert ws.auto_filter.ref == f"A2:{ws.cell(row=2, column=len(en)).column_letter}{n + 2}"
+        assert ws.print_title_rows == "$1:$2"
+        setup = ws.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == (
+            "landscape",
+            9,
+            1,
+            0,
+        )
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert "&A" in ws.oddHeader.left.text and "&P" in ws.oddFooter.center.text
+        body = [c for row in ws.iter_rows(min_row=3, max_row=12) for c in row if c.value is not None]
+        assert all(c.alignment.vertical == "top" and c.alignment.wrap_text for c in body)
+        row = {k: c for k, c in zip(en, ws[3], strict=True)}
+        for numeric in ("seq", "first_page", "last_page", "pages"):  # a one-page item's pages too
+            assert row[numeric].data_type == "n" and isinstance(row[numeric].value, int), numeric
+            assert row[numeric].alignment.horizontal == "center"  # clear of the next column's text
+        assert ws.column_dimensions["D"].width >= 40  # the name column is wide, wrapped
+    ws = wb[spec()["townships"]["zh"]]
+    assert [c.value for c in ws[2]][0] == "township" and ws.freeze_panes == "B3"
+    ws = wb[spec()["problems"]["zh"]]
+    assert [c.value for c in ws[2]][-2:] == ["problem_id", "township_id"]
+    about = wb["说明"]
+    assert about["A1"].value.startswith("乡镇履职事项清单：数据表\n")
+    description = about["D6"].value  # the 乡镇 sheet's row: Chinese, English beneath
+    assert description.startswith("每个已读取清单的乡镇一行") and "\nOne row per township" in description
+
+
+def test_several_counties_lead_and_single_page_lists_are_text(multi_township_tables):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(multi_township_tables / WORKBOOK)
+    ws = wb[spec()["basic_items"]["zh"]]
+    en = [c.value for c in ws[2]]
+    assert en[:6] == ["city", "county", "township", "seq", "category", "name"]  # three counties, cities
+    assert ws.freeze_panes == "G3"
+    pages = [r[en.index("pages")] for r in ws.iter_rows(min_row=3, values_only=True)]
+    assert all(isinstance(p, int) or "、" in p for p in pages)
+
+
+def test_a_table_longer_than_a_sheet_goes_on_on_the_next(tuhulu_tables, tmp_path, monkeypatch):
+    """Excel's 1,048,576 rows: the table goes on on a second sheet (header rows repeated), and
+    the 说明 sheet says so. A small limit stands in for Excel's."""
+    from openpyxl import load_workbook
+
+    from pipeline.publish import workbook
+
+    for name in spec():
+        (tmp_path / f"{name}.parquet").write_bytes((tuhulu_tables / f"{name}.parquet").read_bytes())
+    monkeypatch.setattr(workbook, "EXCEL_ROWS", 62)  # 60 items a sheet
+    wb = load_workbook(write_workbook(tmp_path))
+    first, second = spec()["basic_items"]["zh"], spec()["basic_items"]["zh"] + "（续2）"
+    assert wb.sheetnames.index(second) == wb.sheetnames.index(first) + 1
+    seqs = [r[1] for name in (first, second) for r in wb[name].iter_rows(min_row=3, values_only=True)]
+    assert seqs == list(range(1, 108))
+    assert [c.value for c in wb[second][2]] == [c.value for c in wb[first][2]]
+    assert wb[second].auto_filter.ref.endswith(str(107 - 60 + 2)) and wb[second].print_title_rows == "$1:$2"
+    notes = [r[4] for r in wb["说明"].iter_rows(min_row=6, values_only=True) if r[1] == "basic_items"]
+    assert notes[0].startswith("超过 Excel 的 62 行上限，续表见工作表 " + second)
 
 
 def test_workbook_bytes_are_the_same_on_a_rerun(tuhulu_tables, tmp_path):
@@ -213,12 +287,16 @@ def _no_network(text: str) -> None:
 
 
 def test_report_embeds_figures_names_townships_and_loads_nothing(tuhulu_tables, tmp_path):
-    from PIL import Image
+    from PIL import Image, PngImagePlugin
+
+    from pipeline.common.publication import build_id_of
 
     figures = tmp_path / "figures"
     figures.mkdir()
     buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("build_id", build_id_of(tuhulu_tables / "source_files.parquet"))
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG", pnginfo=info)
     (figures / "01_category_counts.png").write_bytes(buffer.getvalue())
     html = report.build(tuhulu_tables, figures)
     _no_network(html)

@@ -14,7 +14,6 @@ Sync:  python -m pipeline.analysis.notebooks --sync   (rewrite the .ipynb twins 
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 import hashlib
 import os
@@ -23,6 +22,8 @@ import re
 import sys
 import tempfile
 import time
+
+from pipeline.common import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -177,8 +178,8 @@ def sync(folder: Path = NOTEBOOKS) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap = cli.parser("pipeline.analysis.notebooks", __doc__)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     ap.add_argument("--out", type=Path, default=Path("reports"), help="HTML and figures go to OUT/figures")
     ap.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="folder of the notebooks (NN_name.py)")
     ap.add_argument("--sync", action="store_true", help="rewrite the .ipynb twins from the .py files")

@@ -11,7 +11,6 @@ Run: python -m pipeline.analysis.report --processed data/processed --out reports
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 from pathlib import Path
@@ -20,6 +19,8 @@ import sys
 import pandas as pd
 
 from pipeline.analysis import viz
+from pipeline.common import cli
+from pipeline.common.messages import reason_zh
 
 REPORT = "report.html"
 
@@ -59,7 +60,36 @@ FIGURES = {
         "各清单的权力类型构成",
         "三张清单事项名称中的权力类型；灰色为名称中没有权力类型关键词的事项（多为服务、组织类工作）。",
     ),
+    "05_standardisation_by_category": (
+        "各类别事项的标准化程度",
+        "每张清单每个事项类别中，与其他乡镇共有、与同县乡镇共有和本乡镇独有的事项各占多少。",
+    ),
+    "05_standardisation": (
+        "各乡镇清单的标准化程度",
+        "每个乡镇的事项中与其他乡镇共有、与同县乡镇共有和独有的比例，以及覆盖本县全部事项的程度。",
+    ),
+    "05_township_similarity": (
+        "乡镇两两之间清单的相似度",
+        "每格为两个乡镇共同职责占两者职责并集的比例（Jaccard）；乡镇按县排列，白线分隔各县。",
+    ),
+    "05_workload_per_township": (
+        "各类部门的配合事项：每个乡镇平均",
+        "每个乡镇涉及各类部门的配合事项数，按县取平均（乡镇多的县不因此居前）；每种颜色一个县。",
+    ),
 }
+
+# Captions for a folder with one township, where the figure differs (no dots to compare).
+ONE_TOWNSHIP = {
+    "04_category_composition": "只有一个乡镇：条形为该乡镇各类别事项占其清单的比例。",
+    "04_items_per_township": "只有一个乡镇：三张清单各自的事项数。",
+    "04_departments_per_township": "只有一个乡镇：其清单点名的不同部门数。",
+    "02_items_per_department": "配合履职事项清单“对应上级部门”栏点名各部门的事项数。",
+    "05_workload_per_township": "涉及各类部门的配合事项数。",
+}
+
+
+class StaleFigures(Exception):
+    """Figures in the folder were drawn from another build than the tables'."""
 
 
 def figure_order(figures: Path) -> list[Path]:
@@ -74,10 +104,24 @@ def figure_order(figures: Path) -> list[Path]:
     return sorted(pngs, key=key)
 
 
-def _figure(n: int, png: Path, places: str, source: str) -> str:
-    title, what = next(
-        ((t, w) for prefix, (t, w) in FIGURES.items() if png.stem.startswith(prefix)), (png.stem, "")
-    )
+def caption(png: Path, n_townships: int) -> tuple[str, str]:
+    """A figure's title and what it shows (worded for one township or several); a figure FIGURES
+    does not know gets a title from its file name, never none."""
+    for prefix, (title, what) in FIGURES.items():
+        if png.stem.startswith(prefix):
+            if n_townships == 1:
+                what = ONE_TOWNSHIP.get(prefix, what)
+            return title, what
+    return png.stem.split("_", 1)[-1].replace("_", " "), ""
+
+
+def stale_figures(figures: Path, build: str | None) -> list[Path]:
+    """The PNG figures not drawn from BUILD (the tables' build id)."""
+    return [p for p in figure_order(figures) if viz.figure_build(p) != build]
+
+
+def _figure(n: int, png: Path, places: str, source: str, n_townships: int = 2) -> str:
+    title, what = caption(png, n_townships)
     suffix = png.stem.rsplit("_", 1)[-1]
     if png.stem.startswith("01_township_category_") and suffix in viz.LISTS:
         title = f"{viz.LISTS[suffix]}：{title}"
@@ -115,8 +159,19 @@ CONTENT_SECURITY_POLICY = (
 
 
 def build(processed: Path, figures: Path) -> str:
-    """The report's HTML."""
+    """The report's HTML. Raises StaleFigures when a figure was drawn from another build than
+    the tables' (it would show other data than the text beside it)."""
+    from pipeline.common.publication import build_id_of
     from pipeline.normalize.schema import build_info
+
+    build = build_id_of(processed / "source_files.parquet")
+    stale = stale_figures(figures, build)
+    if stale:
+        drawn = sorted({viz.figure_build(p) or "unrecorded" for p in stale})
+        raise StaleFigures(
+            f"{len(stale)} figure(s) in {figures} (e.g. {stale[0].name}) were drawn from build "
+            f"{', '.join(drawn)}, the tables in {processed} are build {build}"
+        )
 
     tables = {t: pd.read_parquet(processed / f"{t}.parquet") for t in ("townships", "source_files")}
     items = {k: pd.read_parquet(processed / f"{k}_items.parquet") for k in viz.LISTS}
@@ -149,7 +204,9 @@ def build(processed: Path, figures: Path) -> str:
     if len(rejected):
         out.append(
             "<p>未能读取的文件："
-            + "；".join(html.escape(f"{r.source_file}（{r.reason}）") for r in rejected.itertuples())
+            + "；".join(
+                html.escape(f"{r.source_file}（{reason_zh(r.reason or '')}）") for r in rejected.itertuples()
+            )
             + "。</p>"
         )
     pngs = figure_order(figures)
@@ -157,7 +214,7 @@ def build(processed: Path, figures: Path) -> str:
     if not pngs:
         out.append("<p>还没有图：先运行 <code>make notebooks</code>。</p>")
     for n, png in enumerate(pngs, start=1):
-        out.append(_figure(n, png, places, source))
+        out.append(_figure(n, png, places, source, len(townships)))
     out += [
         "<h2>附表：乡镇</h2>",
         "<table><tr><th>省（自治区）</th><th>市</th><th>县（区）</th><th>乡镇</th>"
@@ -181,11 +238,38 @@ def build(processed: Path, figures: Path) -> str:
     return "\n".join(out)
 
 
+def redraw(processed: Path, out: Path, figures: list[Path], notebooks: Path | None = None) -> bool:
+    """Run again the notebooks that drew these FIGURES (NN_… → notebook NN); True when all ran."""
+    from pipeline.analysis import notebooks as runner
+
+    prefixes = sorted({p.name[:2] for p in figures})
+    ok = True
+    for source in runner.sources(notebooks or runner.NOTEBOOKS, prefixes):
+        result, _ = runner.run_notebook(source, processed, out)
+        print(
+            f"report: redrew {result.name} ({result.seconds:.0f} s)"
+            + ("" if result.ok else f": {result.error}")
+        )
+        ok = ok and result.ok
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap = cli.parser("pipeline.analysis.report", __doc__)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help="the tables (make all)")
     ap.add_argument(
         "--out", type=Path, default=Path("reports"), help="report.html goes here, figures in OUT/figures"
+    )
+    ap.add_argument(
+        "--redraw",
+        action="store_true",
+        help="run again the notebooks whose figures were drawn from another build (else refuse)",
+    )
+    ap.add_argument(
+        "--notebooks",
+        type=Path,
+        default=None,
+        help="folder of the notebooks to redraw with (default: the project's notebooks/)",
     )
     args = ap.parse_args(argv)
     if not (args.processed / "townships.parquet").is_file():
@@ -193,7 +277,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     target = args.out / REPORT
-    target.write_text(build(args.processed, args.out / "figures"), encoding="utf-8")
+    figures = args.out / "figures"
+    try:
+        text = build(args.processed, figures)
+    except StaleFigures as exc:
+        if not args.redraw:
+            print(f"report: {exc}; run make notebooks (or make report, which redraws them)", file=sys.stderr)
+            return 1
+        from pipeline.common.publication import build_id_of
+
+        stale = stale_figures(figures, build_id_of(args.processed / "source_files.parquet"))
+        redraw(args.processed, args.out, stale, args.notebooks)
+        try:
+            text = build(args.processed, figures)
+        except StaleFigures as again:  # a notebook failed or drew nothing new: refuse, say why
+            print(f"report: {again}, even after redrawing; run make notebooks to see why", file=sys.stderr)
+            return 1
+    target.write_text(text, encoding="utf-8")
     print(f"report: {target}")
     return 0
 

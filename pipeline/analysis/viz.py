@@ -193,10 +193,28 @@ def save_figure(fig, name: str) -> list[Path]:
         0.01, -0.01, source_note(max(40, int(width_in * 9))), ha="left", va="top", fontsize=7, color="#555555"
     )
     paths = [out / f"{name}.png", out / f"{name}.svg"]
-    # No dates or software versions inside the files: re-running gives the same bytes.
-    fig.savefig(paths[0], metadata={"Software": None})
-    fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
+    # No dates or software versions inside the files: re-running gives the same bytes. The build
+    # the tables come from is recorded in both (the report embeds no figure of another build).
+    build = drawn_from()
+    fig.savefig(paths[0], metadata={"Software": None, BUILD_KEY: build})
+    fig.savefig(paths[1], metadata={"Date": None, "Creator": None, "Identifier": f"{BUILD_KEY}={build}"})
     return paths
+
+
+BUILD_KEY = "build_id"  # the PNG text key (SVG: Identifier "build_id=…") naming a figure's build
+
+
+def drawn_from() -> str:
+    """The build id of the processed folder's tables (what a figure drawn now is drawn from)."""
+    return build_id_of(processed_dir() / "source_files.parquet") or "unknown"
+
+
+def figure_build(png: Path) -> str | None:
+    """The build id a saved PNG figure was drawn from (None: not recorded, an older figure)."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        return getattr(image, "text", {}).get(BUILD_KEY)
 
 
 def _plain(value):

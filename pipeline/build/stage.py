@@ -22,12 +22,11 @@ import os
 from pathlib import Path
 import sys
 
-from pipeline.common import faults, freshness, publication
+from pipeline.common import cli, faults, freshness, publication
 from pipeline.common.lock import hold
 from pipeline.common.report import summarize
 from pipeline.common.settings import (
     ExtractSettings,
-    OneLineParser,
     add_run_options,
     add_strict_option,
     finish_run_options,
@@ -37,11 +36,11 @@ from pipeline.common.storage import CLEAN_MANIFEST, PROBLEMS_SUMMARY, build_dir,
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = OneLineParser(prog="build", description=__doc__.splitlines()[0])
-    ap.add_argument("--raw", type=Path, default=Path("data/raw"))
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap = cli.parser("pipeline.build", __doc__)
+    ap.add_argument("--raw", type=Path, default=Path("data/raw"), help=cli.RAW_HELP)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     add_run_options(ap)
-    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None)
+    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None, help=cli.SCHEDULER_HELP)
     add_strict_option(ap)
     args = ap.parse_args(argv)
     finish_run_options(ap, args)

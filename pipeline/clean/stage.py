@@ -17,7 +17,6 @@ Explain one file: python -m pipeline.clean --explain FILE [--page N] [--picture 
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 import hashlib
@@ -40,6 +39,7 @@ from pipeline.clean.wording import (
     parse_place,
     title_of_block,
 )
+from pipeline.common import cli
 from pipeline.common.controls import scrub_note, scrub_records
 from pipeline.common.failures import content_failure, technical
 from pipeline.common.lookalikes import fold_records
@@ -613,8 +613,8 @@ def _previous(processed: Path, stage: str, extract_version: str | None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap = cli.parser("pipeline.clean", __doc__)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     ap.add_argument(
         "--explain", type=Path, metavar="FILE", help="print, row by row, how FILE (a PDF) is read"
     )

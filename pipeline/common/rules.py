@@ -93,7 +93,14 @@ SHAPES: dict[str, Shape] = {
         "columns_order": {"contains_order": ["str"]},
         "sections": {"enumerators": [{"style": "str", "pattern": "regex"}], "counts": ["regex"]},
     },
-    "lookalikes": {"fold": {"*": "str"}},  # look-alike → standard character (checked in lookalikes.py)
+    "lookalikes": {"fold": {"*": "str"}},
+    "messages": {
+        "tables": {"*": "str"},
+        "columns": {"*": {"*": "str"}},
+        "untranslated": {"problems": ["str"]},
+        "problems": [{"kind": "str", "match": "regex", "zh": "str"}],
+        "reasons": [{"match": "regex", "zh": "str"}],
+    },  # look-alike → standard character (checked in lookalikes.py)
     "ocr": {
         "punctuation": {"cjk_context": {"*": "str"}},
         "digits": {"lookalikes": {"*": "str"}, "max_length": "int"},

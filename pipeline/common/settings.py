@@ -264,11 +264,3 @@ def finish_run_options(ap: argparse.ArgumentParser, args: argparse.Namespace) ->
         if engine not in ENGINES:
             ap.error(f"ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}")
         args.engine = engine
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose refusal is one line (`build: JOBS must be …`), without the usage
-    block argparse prints before it."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: {message}\n")

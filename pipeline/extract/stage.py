@@ -24,13 +24,13 @@ import tempfile
 import threading
 from typing import TYPE_CHECKING, Any
 
+from pipeline.common import cli
 from pipeline.common.freshness import RawFile, changed_while_read, moved, raw_files, stat_key
 from pipeline.common.parallel import default_jobs, map_ordered
 from pipeline.common.progress import progress
 from pipeline.common.records import extract_schema
 from pipeline.common.settings import (
     ExtractSettings,
-    OneLineParser,
     add_run_options,
     finish_run_options,
     settings_bytes,
@@ -495,11 +495,11 @@ def _finish_file(entry: dict, parts: list[dict], cache: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = OneLineParser(prog="extract", description=__doc__.splitlines()[0])
-    ap.add_argument("--raw", type=Path, default=Path("data/raw"))
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap = cli.parser("pipeline.extract", __doc__)
+    ap.add_argument("--raw", type=Path, default=Path("data/raw"), help=cli.RAW_HELP)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     add_run_options(ap)
-    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None)
+    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None, help=cli.SCHEDULER_HELP)
     args = ap.parse_args(argv)
     finish_run_options(ap, args)
     if not args.raw.is_dir():

@@ -16,7 +16,6 @@ OUT/failures/ (remake one alone with --only INDEX).
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ import sys
 import tempfile
 import time
 
+from pipeline.common import cli
 from pipeline.common.settings import ENGINES, ExtractSettings
 from pipeline.common.sources import display_name
 from pipeline.fuzz.mutate import VALID, Mutant, mutant
@@ -271,17 +271,37 @@ def markdown(s: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = cli.parser("pipeline.fuzz", __doc__)
     ap.add_argument("--n", type=int, default=1000, help="number of mutants")
-    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--seed", type=int, default=13, help="mutant i of seed s depends only on s and i")
     ap.add_argument("--start", type=int, default=0, help="first mutant index")
     ap.add_argument("--only", type=int, help="make and build this one mutant")
-    ap.add_argument("--out", type=Path, default=Path("reports/fuzz"))
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports/fuzz"),
+        help="summary.md, summary.json and failures/ go here",
+    )
     ap.add_argument("--batch", type=int, default=40, help="mutants per build")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--engine", choices=ENGINES, default=os.environ.get("ENGINE") or ExtractSettings.engine)
-    ap.add_argument("--budget-seconds", type=float, default=ExtractSettings.budget_seconds)
-    ap.add_argument("--budget-memory-mb", type=int, default=ExtractSettings.budget_memory_mb)
+    ap.add_argument("--jobs", type=int, default=2, help="processes per batch build")
+    ap.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=os.environ.get("ENGINE") or ExtractSettings.engine,
+        help=cli.ENGINE_HELP,
+    )
+    ap.add_argument(
+        "--budget-seconds",
+        type=float,
+        default=ExtractSettings.budget_seconds,
+        help="time budget of a read task",
+    )
+    ap.add_argument(
+        "--budget-memory-mb",
+        type=int,
+        default=ExtractSettings.budget_memory_mb,
+        help="memory budget of a read task",
+    )
     ap.add_argument("--work", type=Path, help="folder for the batches' raw and processed folders")
     args = ap.parse_args(argv)
     start, n = (args.only, 1) if args.only is not None else (args.start, args.n)

@@ -6,7 +6,6 @@ Run alone: python -m pipeline.normalize.schema --processed data/processed   (wri
 
 from __future__ import annotations
 
-import argparse
 from datetime import UTC, datetime
 from functools import cache
 import json
@@ -14,6 +13,7 @@ import os
 from pathlib import Path
 import sys
 
+from pipeline.common import cli
 from pipeline.common.rules import derived
 from pipeline.common.storage import atomic_write_text
 
@@ -230,8 +230,8 @@ def write_datapackage(processed: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap = cli.parser("pipeline.normalize.schema", __doc__)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     args = ap.parse_args(argv)
     args.processed.mkdir(parents=True, exist_ok=True)
     write_docs(args.processed)

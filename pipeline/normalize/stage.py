@@ -18,12 +18,12 @@ Run alone: python -m pipeline.normalize --processed data/processed [--strict]
 
 from __future__ import annotations
 
-import argparse
 from functools import cache
 import hashlib
 from pathlib import Path
 import sys
 
+from pipeline.common import cli
 from pipeline.common.failures import content_failure, technical
 from pipeline.common.publication import commit, discard, new_staging
 from pipeline.common.rules import load
@@ -597,8 +597,8 @@ def run_command(processed: Path, strict: bool, raw: Path | None, out: Path | Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap = cli.parser("pipeline.normalize", __doc__)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     add_strict_option(ap)
     ap.add_argument("--raw", type=Path, default=None, help="raw folder (file dates tell revisions apart)")
     args = ap.parse_args(argv)

@@ -6,10 +6,10 @@ Parquet tables, so it can run inside any publication step that has them.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 import sys
 
+from pipeline.common import cli
 from pipeline.common.parallel import Forked
 from pipeline.normalize.schema import spec, write_datapackage
 from pipeline.publish.csv_files import write_csvs
@@ -38,8 +38,8 @@ def run(processed: Path, log=print) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"))
+    ap = cli.parser("pipeline.publish", __doc__)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     args = ap.parse_args(argv)
     try:
         run(args.processed)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime
 import itertools
+import json
 import math
 import os
 from pathlib import Path
@@ -29,6 +30,7 @@ from pipeline.normalize.schema import build_info, list_item_text, separator, spe
 WORKBOOK = "duty_lists.xlsx"
 MAX_WIDTH = 60  # characters of a Latin font; a CJK character counts 2
 MIN_WIDTH = 6
+HEADER_WIDTH = 12  # a column narrower than its header wraps the header
 EXCEL_ROWS = 1_048_576
 EXCEL_CELL = 32_767
 HEADER_ROWS = 2
@@ -61,11 +63,70 @@ def display_width(text: str) -> int:
     return max(map(_line_width, text.split("\n")), default=0)
 
 
-def sheet_columns(table_spec: dict) -> list[dict]:
-    """The sheet's columns: every table column, each coded one followed by its Chinese label."""
+# The order of a sheet's columns, for people reading it: where and which item first (乡镇, 序号,
+# 事项类别, 事项名称), then the columns printed in the lists (schema `header`) in schema order, then
+# the other columns (any column added to the schema lands here, in schema order), then where a value
+# was read (file, pages), and the ids and codes, which only join tables, last.
+KEY_COLUMNS = ("township", "seq", "category", "name")
+PLACE_COLUMNS = ("city", "county")  # before 乡镇 where the table spans several of them
+PROVENANCE_COLUMNS = ("source_file", "pages", "first_page", "last_page", "ocr_confidence", "build_id")
+CODE_SUFFIXES = ("_id", "_ids", "_code", "sha256")
+FROZEN_WIDTH = 130  # the key columns stay in view (frozen) while together at most this wide
+
+
+def _rank(col: dict) -> int:
+    """Which group of the sheet's order a column belongs to (KEY_COLUMNS before: see there)."""
+    name = col["name"]
+    if name.endswith(CODE_SUFFIXES):
+        return 4
+    if name in PROVENANCE_COLUMNS:
+        return 3
+    return 1 if "header" in col else 2
+
+
+def ordered_columns(table_spec: dict, several: frozenset[str] = frozenset()) -> tuple[list[dict], int]:
+    """The table's columns in the sheet's order and how many lead it (the key columns); SEVERAL
+    names the PLACE_COLUMNS with more than one value in the table (they lead too)."""
+    cols = table_spec["columns"]
+    by_name = {c["name"]: c for c in cols}
+    lead = [by_name[n] for n in (*PLACE_COLUMNS, *KEY_COLUMNS) if n in by_name]
+    lead = [c for c in lead if c["name"] not in PLACE_COLUMNS or c["name"] in several]
+    if not {"township", "name"} & {c["name"] for c in lead}:
+        # Not a table of items (problems, steps, files): its own order, the ids and codes last.
+        return sorted(cols, key=lambda c: c["name"].endswith(CODE_SUFFIXES)), 0
+    rest = sorted((c for c in cols if c not in lead), key=_rank)  # stable: schema order within a group
+    return lead + rest, len(lead)
+
+
+def sheet_columns(table_spec: dict, several: frozenset[str] = frozenset()) -> list[dict]:
+    """The sheet's columns (see `ordered_columns`), each coded one followed by its Chinese label;
+    each has `key` set when it is one of the leading key columns."""
+    from pipeline.common.messages import translated_columns
+
+    ordered, n_lead = ordered_columns(table_spec, several)
+    translated = translated_columns(table_spec.get("name", ""))
     out = []
-    for col in table_spec["columns"]:
-        out.append({"name": col["name"], "zh": col.get("zh", col["name"]), "source": col, "label": False})
+    for i, col in enumerate(ordered):
+        key = i < n_lead
+        if col["name"] in translated:  # the Chinese text first, then the English it comes from
+            zh = col.get("zh", col["name"])
+            out.append(
+                {
+                    "name": f"{col['name']}_zh",
+                    "zh": zh,
+                    "source": col,
+                    "label": False,
+                    "key": key,
+                    "translate": translated[col["name"]],
+                }
+            )
+            out.append(
+                {"name": col["name"], "zh": f"{zh}（英文）", "source": col, "label": False, "key": key}
+            )
+            continue
+        out.append(
+            {"name": col["name"], "zh": col.get("zh", col["name"]), "source": col, "label": False, "key": key}
+        )
         if "labels" in col:
             out.append(
                 {
@@ -73,9 +134,40 @@ def sheet_columns(table_spec: dict) -> list[dict]:
                     "zh": f"{col.get('zh', col['name'])}（中文）",
                     "source": col,
                     "label": True,
+                    "key": key,
                 }
             )
     return out
+
+
+def _several(parquet: Path, table_spec: dict) -> frozenset[str]:
+    """The PLACE_COLUMNS of the table holding more than one value, from the row groups' statistics
+    (their least and greatest values; no data is read unless a row group lacks them)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    names = [c["name"] for c in table_spec["columns"] if c["name"] in PLACE_COLUMNS]
+    if not names:
+        return frozenset()
+    out = set()
+    with pq.ParquetFile(parquet) as f:
+        meta = f.metadata
+        index = {meta.schema.column(i).name: i for i in range(meta.num_columns)}
+        for name in names:
+            values: set = set()
+            for g in range(meta.num_row_groups):
+                stats = meta.row_group(g).column(index[name]).statistics
+                if stats is None or not stats.has_min_max:
+                    if stats is not None and stats.null_count == meta.row_group(g).num_rows:
+                        continue  # only nulls
+                    values |= set(pc.unique(f.read_row_group(g, columns=[name])[name]).to_pylist())
+                else:
+                    values |= {stats.min, stats.max}
+                values.discard(None)
+                if len(values) > 1:
+                    out.add(name)
+                    break
+    return frozenset(out)
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -84,20 +176,36 @@ def wrapped_lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(_line_width(par) / usable)) for par in text.split("\n"))
 
 
+NUMBER_LIKE = re.compile(r"[1-9][0-9]{0,8}")  # a printed 序号 that is a number (no leading zero)
+
+
 def cell_value(value, column: dict):
-    """A Parquet value as a workbook cell value."""
+    """A Parquet value as a workbook cell value: numbers as numbers (a one-page `pages` list, a
+    序号 printed as digits), lists joined by their separator, anything else as text."""
     col = column["source"]
     if value is None:
         return None
     if column["label"]:
         return col["labels"].get(value, value)
     if col["type"].startswith("list"):
+        if col["type"] == "list<int32>" and len(value) == 1:
+            return value[0]
         return separator(col).join(list_item_text(v) for v in value)
     if isinstance(value, str):
+        if _numeric_text(col) and NUMBER_LIKE.fullmatch(value):
+            return int(value)
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if len(value) > EXCEL_CELL:
             value = value[: EXCEL_CELL - 1] + "…"
-    return value
+        return value
+    if isinstance(value, bool | int | float):
+        return value
+    return cell_value(json.dumps(value, ensure_ascii=False, default=str), column)  # a map, a struct
+
+
+def _numeric_text(col: dict) -> bool:
+    """A text column holding numbers as printed (序号): digits are written as numbers."""
+    return col["name"] == "seq" or col["name"].endswith("_seq")
 
 
 def _column_cells(values: list, column: dict) -> list:
@@ -106,10 +214,12 @@ def _column_cells(values: list, column: dict) -> list:
     if column["label"]:
         labels = col["labels"]
         return [None if v is None else labels.get(v, v) for v in values]
+    if col["type"] == "list<int32>":
+        return [cell_value(v, column) for v in values]
     if col["type"].startswith("list"):
         sep = separator(col)
         return [None if v is None else sep.join([list_item_text(x) for x in v]) for v in values]
-    if col["type"] != "string":
+    if col["type"] != "string" or _numeric_text(col):
         return [cell_value(v, column) for v in values]
     texts = [v for v in values if v is not None]
     if ILLEGAL_CHARACTERS_RE.search("\n".join(texts)) or any(len(v) > EXCEL_CELL for v in texts):
@@ -124,13 +234,28 @@ def _column_values(parquet: Path, columns: list[dict]):
     with pq.ParquetFile(parquet) as f:
         for batch in f.iter_batches(batch_size=BATCH):
             data = batch.to_pydict()
-            yield [_column_cells(data[c["source"]["name"]], c) for c in columns]
+            yield [
+                _translated(data, c) if "translate" in c else _column_cells(data[c["source"]["name"]], c)
+                for c in columns
+            ]
+
+
+def _translated(data: dict, column: dict) -> list:
+    """A text column in Chinese, from the catalogue (a problem's message by its kind)."""
+    from pipeline.common.messages import to_chinese
+
+    texts = data[column["source"]["name"]]
+    kinds = data.get("kind") or [""] * len(texts)
+    return _column_cells(
+        [to_chinese(column["translate"], t, k or "") for t, k in zip(texts, kinds, strict=True)], column
+    )
 
 
 def _layout(batches: Iterator[list[list]], columns: list[dict]) -> tuple[list[int], list[bool], list]:
     """Column widths and which columns wrap (long or multi-line text), from the first
     WIDTH_SAMPLE rows; returns the batches it read, to be written."""
-    widths = [max(display_width(c["zh"]), display_width(c["name"])) for c in columns]
+    # A long header wraps (its row grows) rather than widening a column of short values.
+    widths = [min(HEADER_WIDTH, max(display_width(c["zh"]), display_width(c["name"]))) for c in columns]
     wrap = [False] * len(columns)
     seen = 0
     head = []
@@ -207,29 +332,57 @@ def _tails(values: list, style: int, cache: dict) -> list[str | None]:
     return out
 
 
-_STYLE_ZH, _STYLE_EN, _STYLE_WRAP = 1, 2, 3  # cellXfs of STYLES
+# cellXfs of STYLES: every body cell wraps, top-aligned; numbers centred (a right-aligned number
+# would touch the left-aligned text of the next column)
+_STYLE_ZH, _STYLE_EN, _STYLE_BODY, _STYLE_NUMBER = 1, 2, 3, 4
+NUMBER_TYPES = ("int32", "float64", "list<int32>")
 _SHEET_START = (
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetPr>'
-    '<outlinePr summaryBelow="1" summaryRight="1"/><pageSetUpPr/></sheetPr><sheetViews>'
+    '<outlinePr summaryBelow="1" summaryRight="1"/><pageSetUpPr fitToPage="1"/></sheetPr><sheetViews>'
     '<sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
     '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
 )
-_FROZEN = (
-    '<pane ySplit="{n}" topLeftCell="A{top}" activePane="bottomLeft" state="frozen"/>'
-    '<selection pane="bottomLeft" activeCell="A1" sqref="A1"/>'
-)
+# Printed: landscape A4, one page wide (as many pages long as it takes), the header rows repeated
+# on every page (print titles, in workbook.xml), the sheet's name and the page number on each page.
 _SHEET_END = (
-    '</sheetData><pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-    "</worksheet>"
+    "</sheetData>{filter}{merges}"
+    '<pageMargins left="0.4" right="0.4" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+    '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+    "<headerFooter><oddHeader>&amp;L&amp;A&amp;R乡镇履职事项清单</oddHeader>"
+    "<oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter></worksheet>"
 )
 
 
-def _sheet_start(widths: list[int], frozen: int) -> str:
+def _pane(rows: int, cols: int) -> str:
+    """Frozen panes: ROWS header rows and COLS key columns stay in view."""
+    if not rows and not cols:
+        return '<selection activeCell="A1" sqref="A1"/>'
+    top_left = f"{_letter(cols + 1)}{rows + 1}"
+    if not cols:
+        return (
+            f'<pane ySplit="{rows}" topLeftCell="{top_left}" activePane="bottomLeft" state="frozen"/>'
+            f'<selection pane="bottomLeft" activeCell="{top_left}" sqref="{top_left}"/>'
+        )
+    return (
+        f'<pane xSplit="{cols}" ySplit="{rows}" topLeftCell="{top_left}" activePane="bottomRight" '
+        f'state="frozen"/><selection pane="topRight"/><selection pane="bottomLeft"/>'
+        f'<selection pane="bottomRight" activeCell="{top_left}" sqref="{top_left}"/>'
+    )
+
+
+def _sheet_start(widths: list[int], frozen: int, frozen_cols: int = 0) -> str:
     cols = "".join(
         f'<col width="{w}" customWidth="1" min="{i}" max="{i}"/>' for i, w in enumerate(widths, start=1)
     )
-    pane = _FROZEN.format(n=frozen, top=frozen + 1) if frozen else '<selection activeCell="A1" sqref="A1"/>'
-    return _SHEET_START.format(pane=pane, cols=cols)
+    return _SHEET_START.format(pane=_pane(frozen, frozen_cols), cols=cols)
+
+
+def _sheet_end(filter_ref: str | None = None, merges: tuple[str, ...] = ()) -> str:
+    merged = "".join(f'<mergeCell ref="{m}"/>' for m in merges)
+    return _SHEET_END.format(
+        filter=f'<autoFilter ref="{filter_ref}"/>' if filter_ref else "",
+        merges=f'<mergeCells count="{len(merges)}">{merged}</mergeCells>' if merges else "",
+    )
 
 
 def _row(r: int, cells: list[str], height: int | None = None) -> str:
@@ -237,69 +390,134 @@ def _row(r: int, cells: list[str], height: int | None = None) -> str:
     return f'<row r="{r}"{ht}>{"".join(cells)}</row>'
 
 
-def _sheet(parquet: Path, table_spec: dict) -> tuple[list[str], int, int]:
-    """One table's sheet as XML pieces; returns (pieces, rows in the table, rows written)."""
+def _frozen_columns(columns: list[dict], widths: list[int]) -> int:
+    """How many leading key columns stay in view: those together at most FROZEN_WIDTH wide."""
+    n = total = 0
+    for column, width in zip(columns, widths, strict=True):
+        total += width
+        if not column["key"] or total > FROZEN_WIDTH:
+            break
+        n += 1
+    return n
+
+
+def _sheet(parquet: Path, table_spec: dict) -> tuple[list[str], int]:
+    """One table's sheets as XML (more than one when the table has more rows than a sheet holds,
+    EXCEL_ROWS, the header rows included); returns (the sheets, rows in the table)."""
     import pyarrow.parquet as pq
 
-    columns = sheet_columns(table_spec)
+    columns = sheet_columns({**table_spec, "name": parquet.stem}, _several(parquet, table_spec))
     with pq.ParquetFile(parquet) as f:
         n = f.metadata.num_rows
     batches = _column_values(parquet, columns)
     widths, wrap, head = _layout(batches, columns)
     letters = [_letter(i) for i in range(1, len(columns) + 1)]
-    out = [_sheet_start(widths, HEADER_ROWS)]
-    out.append(_row(1, [_cell(f"{x}1", c["zh"], _STYLE_ZH) for x, c in zip(letters, columns, strict=True)]))
-    out.append(_row(2, [_cell(f"{x}2", c["name"], _STYLE_EN) for x, c in zip(letters, columns, strict=True)]))
+    start = _sheet_start(widths, HEADER_ROWS, _frozen_columns(columns, widths))
+    header = []
+    for r, key, style in ((1, "zh", _STYLE_ZH), (2, "name", _STYLE_EN)):
+        lines = max(wrapped_lines(c[key], w) for c, w in zip(columns, widths, strict=True))
+        cells = [_cell(f"{x}{r}", c[key], style) for x, c in zip(letters, columns, strict=True)]
+        header.append(_row(r, cells, LINE_HEIGHT * lines if lines > 1 else None))
     limit = EXCEL_ROWS - HEADER_ROWS
-    written = 0
+    sheets: list[str] = []
+    out = [start, *header]
+    r = HEADER_ROWS
     caches: list[dict] = [{} for _ in columns]
+    styles = [
+        _STYLE_NUMBER if c["source"]["type"] in NUMBER_TYPES and not c["label"] else _STYLE_BODY
+        for c in columns
+    ]
     for values in itertools.chain(head, batches):
-        # Column by column: a wrapping column's strings are styled and counted in lines.
+        # Column by column: a wrapping column's strings are counted in lines.
         tails = []
         counts = []
-        for column, w, width, cache in zip(values, wrap, widths, caches, strict=True):
+        for column, w, width, cache, style in zip(values, wrap, widths, caches, styles, strict=True):
+            tails.append(_tails(column, style, cache))
             if w:  # only text columns wrap (their values are strings or empty)
-                tails.append(_tails(column, _STYLE_WRAP, cache))
                 counts.append([wrapped_lines(v, width) if isinstance(v, str) else 1 for v in column])
-            else:
-                tails.append(_tails(column, 0, cache))
         named = list(zip(letters, tails, strict=True))
         for j in range(len(values[0]) if values else 0):
-            if written == limit:
-                break
-            r = HEADER_ROWS + written + 1
+            if r - HEADER_ROWS == limit:  # this sheet is full: the table goes on on the next
+                out.append(_sheet_end(f"A{HEADER_ROWS}:{letters[-1]}{r}"))
+                sheets.append("".join(out))
+                out = [start, *header]
+                r = HEADER_ROWS
+            r += 1
             cells = [f'<c r="{x}{r}"{t[j]}' for x, t in named if t[j] is not None]
             lines = max([c[j] for c in counts], default=1)
             # Spreadsheet programs do not all grow a row to its wrapped text on opening.
             out.append(_row(r, cells, min(MAX_HEIGHT, LINE_HEIGHT * lines) if lines > 1 else None))
-            written += 1
-    out.append(_SHEET_END)
-    return out, n, written
+    out.append(_sheet_end(f"A{HEADER_ROWS}:{letters[-1]}{max(r, HEADER_ROWS + 1)}"))
+    sheets.append("".join(out))
+    return sheets, n
 
 
-def _about(counts: list[tuple[str, str, dict, int, int]]) -> list[str]:
-    """The first sheet: what the workbook is and what each sheet holds."""
-    info = build_info()
-    rows: list[list] = [
-        ["乡镇履职事项清单：数据表（duty lists: tables）"],
-        [f"版本 version {info['version']}，生成日期 build date {info['build_date']}"],
-        [
-            "每个工作表一张表：第 1 行为中文列名，第 2 行为英文列名（与 Parquet、CSV 文件相同）；"
-            "列表单元格以“、”分隔，多段文字以换行分段；各列含义见 CODEBOOK.md。"
-        ],
-        [],
-        ["工作表 sheet", "表名 table", "行数 rows", "说明 description", "备注 note"],
-    ]
-    for title, name, t, n, written in counts:
-        note = "" if written == n else f"仅前 {written} 行（Excel 行数上限）；完整数据见 csv/{name}.csv"
-        rows.append([title, name, n, t["description"], note])
-    out = [_sheet_start([22, 26, 10, 90, 30], 0)]
-    for r, row in enumerate(rows, start=1):
-        out.append(
-            _row(r, [_cell(f"{_letter(i)}{r}", v) for i, v in enumerate(row, start=1) if v is not None])
-        )
-    out.append(_SHEET_END)
+def sheet_titles(title: str, parts: int) -> list[str]:
+    """The names of a table's sheets: its Chinese name, then （续2）, （续3）… for its continuations
+    (at most 31 characters, Excel's limit)."""
+    out = [title[:31]]
+    for i in range(2, parts + 1):
+        suffix = f"（续{i}）"
+        out.append(title[: 31 - len(suffix)] + suffix)
     return out
+
+
+ABOUT_INTRO = (
+    (
+        "乡镇履职事项清单：数据表",
+        "Township duty lists (乡镇履职事项清单): tables",
+    ),
+    (
+        "每个工作表一张表：第 1 行为中文列名，第 2 行为英文列名（与 Parquet、CSV 文件相同），可在第 2 行筛选；"
+        "乡镇、序号、事项类别、事项名称在前，原文各列随后，来源与编号在后；列表单元格以“、”分隔，"
+        "多段文字以换行分段；各列含义见 CODEBOOK.md。",
+        "One table per sheet: row 1 holds the Chinese column names, row 2 the English ones (as in the "
+        "Parquet and CSV files), with filters; township, 序号, category and name first, then the printed "
+        "columns, sources and ids last; list cells are joined by 、, paragraphs by line breaks; "
+        "CODEBOOK.md describes every column.",
+    ),
+)
+
+
+def _about(counts: list[tuple[list[str], str, dict, int]]) -> str:
+    """The first sheet: what the workbook is and what each sheet holds, in Chinese, English beneath."""
+    from pipeline.common.messages import table_description
+
+    info = build_info()
+    title, intro = ABOUT_INTRO
+    rows: list[list] = [
+        ["\n".join(title)],
+        [
+            f"版本 {info['version']}，生成日期 {info['build_date']}\n"
+            f"version {info['version']}, built {info['build_date']}"
+        ],
+        ["\n".join(intro)],
+        [],
+        ["工作表\nsheet", "表名\ntable", "行数\nrows", "说明\ndescription", "备注\nnote"],
+    ]
+    for titles, name, t, n in counts:
+        note = ""
+        if len(titles) > 1:
+            rest = "、".join(titles[1:])
+            note = (
+                f"超过 Excel 的 {EXCEL_ROWS:,} 行上限，续表见工作表 {rest}\n"
+                f"more rows than an Excel sheet holds ({EXCEL_ROWS:,}): continued on {rest}"
+            )
+        rows.append(
+            [titles[0], name, n, f"{table_description(name, t['description'])}\n{t['description']}", note]
+        )
+    widths = [22, 26, 10, 90, 40]
+    out = [_sheet_start(widths, 0)]
+    for r, row in enumerate(rows, start=1):
+        style = _STYLE_ZH if r == 5 else _STYLE_BODY
+        if r <= 3:  # the text rows run across the sheet (merged)
+            lines = wrapped_lines(row[0], sum(widths))
+        else:
+            lines = max([wrapped_lines(str(v), w) for v, w in zip(row, widths, strict=False)], default=1)
+        cells = [_cell(f"{_letter(i)}{r}", v, style) for i, v in enumerate(row, start=1) if v is not None]
+        out.append(_row(r, cells, min(MAX_HEIGHT, LINE_HEIGHT * lines) if lines > 1 else None))
+    out.append(_sheet_end(merges=tuple(f"A{r}:{_letter(len(widths))}{r}" for r in (1, 2, 3))))
+    return "".join(out)
 
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -315,26 +533,39 @@ STYLES = (
     '<fgColor rgb="00DDEBF7"/></patternFill></fill><fill><patternFill patternType="solid">'
     '<fgColor rgb="00F2F2F2"/></patternFill></fill></fills><borders count="1"><border><left/><right/>'
     '<top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" '
-    'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" '
+    'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" '
     'borderId="0" pivotButton="0" quotePrefix="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="2" '
     'borderId="0" applyAlignment="1" pivotButton="0" quotePrefix="0" xfId="0"><alignment vertical="top" '
     'wrapText="1"/></xf><xf numFmtId="0" fontId="2" fillId="3" borderId="0" applyAlignment="1" '
     'pivotButton="0" quotePrefix="0" xfId="0"><alignment vertical="top" wrapText="1"/></xf>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" applyAlignment="1" pivotButton="0" '
-    'quotePrefix="0" xfId="0"><alignment vertical="top" wrapText="1"/></xf></cellXfs><cellStyles '
+    'quotePrefix="0" xfId="0"><alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" applyAlignment="1" pivotButton="0" '
+    'quotePrefix="0" xfId="0"><alignment horizontal="center" vertical="top" wrapText="1"/></xf></cellXfs><cellStyles '
     'count="1"><cellStyle name="Normal" xfId="0" builtinId="0" hidden="0"/></cellStyles><tableStyles '
     'count="0" defaultTableStyle="TableStyleMedium9" defaultPivotStyle="PivotStyleLight16"/>'
     "</styleSheet>"
 )
 
 
+def _quoted(title: str) -> str:
+    """A sheet's name as a formula refers to it ('name', a quote doubled), as XML text."""
+    return _escape("'" + title.replace("'", "''") + "'")
+
+
 def _package(titles: list[str], stamp: str) -> dict[str, str]:
-    """The workbook's other parts: content types, relationships, properties, workbook, styles."""
+    """The workbook's other parts: content types, relationships, properties, workbook, styles.
+    The sheets after the first (the tables' sheets) repeat their header rows on every printed page."""
     n = len(titles)
     sheets = "".join(
         f'<sheet xmlns:r="{_NS_REL}" name="{_escape(t).replace(chr(34), "&quot;")}" sheetId="{i}" '
         f'state="visible" r:id="rId{i}"/>'
         for i, t in enumerate(titles, start=1)
+    )
+    names = "".join(
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{_quoted(t)}!$1:${HEADER_ROWS}</definedName>'
+        for i, t in enumerate(titles)
+        if i
     )
     sheet_rels = "".join(
         f'<Relationship Type="{_NS_REL}/worksheet" Target="/xl/worksheets/sheet{i}.xml" Id="rId{i}"/>'
@@ -372,7 +603,7 @@ def _package(titles: list[str], stamp: str) -> dict[str, str]:
             f'<workbook xmlns="{_NS_MAIN}"><workbookPr/><workbookProtection/><bookViews><workbookView '
             'visibility="visible" minimized="0" showHorizontalScroll="1" showVerticalScroll="1" '
             'showSheetTabs="1" tabRatio="600" firstSheet="0" activeTab="0" autoFilterDateGrouping="1"/>'
-            f'</bookViews><sheets>{sheets}</sheets><definedNames/><calcPr calcId="124519" '
+            f'</bookViews><sheets>{sheets}</sheets><definedNames>{names}</definedNames><calcPr calcId="124519" '
             'fullCalcOnLoad="1"/></workbook>'
         ),
         "xl/_rels/workbook.xml.rels": (
@@ -394,17 +625,13 @@ def _package(titles: list[str], stamp: str) -> dict[str, str]:
     }
 
 
-Rendered = dict[str, tuple[str, int, int]]  # table → (its sheet's XML, rows in the table, rows written)
+Rendered = dict[str, tuple[list[str], int]]  # table → (its sheets' XML, rows in the table)
 
 
 def render_sheets(processed: Path, names: list[str]) -> Rendered:
     """The sheets of these tables as XML (a part of the workbook another process may render)."""
     tables = spec()
-    out: Rendered = {}
-    for name in names:
-        pieces, n, written = _sheet(processed / f"{name}.parquet", tables[name])
-        out[name] = ("".join(pieces), n, written)
-    return out
+    return {name: _sheet(processed / f"{name}.parquet", tables[name]) for name in names}
 
 
 # How the sheets are shared between a helper process and the caller, which also writes the CSV
@@ -457,13 +684,16 @@ def write_workbook(processed: Path, rendered: Rendered | None = None) -> Path:
     try:
         # Level 1: the sheets' XML is repetitive, so it packs nearly as small, 3 times faster.
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-            for i, (name, t) in enumerate(spec().items(), start=2):  # sheet1 is the 说明 sheet
-                title = t.get("zh", name)[:31]
-                xml, n, written = rendered[name]
-                _add(z, f"xl/worksheets/sheet{i}.xml", xml)
-                counts.append((title, name, t, n, written))
-            _add(z, "xl/worksheets/sheet1.xml", "".join(_about(counts)))
-            for part, xml in _package(["说明"] + [c[0] for c in counts], stamp).items():
+            i = 1  # sheet1 is the 说明 sheet
+            for name, t in spec().items():
+                xmls, n = rendered[name]
+                titles = sheet_titles(t.get("zh", name), len(xmls))
+                for xml in xmls:
+                    i += 1
+                    _add(z, f"xl/worksheets/sheet{i}.xml", xml)
+                counts.append((titles, name, t, n))
+            _add(z, "xl/worksheets/sheet1.xml", _about(counts))
+            for part, xml in _package(["说明"] + [s for c in counts for s in c[0]], stamp).items():
                 _add(z, part, xml)
         os.replace(tmp, target)
     finally:
