@@ -179,6 +179,7 @@ PAGE_CASES = {
     "utf8_bom_no_meta": dict(encoding="utf-8", bom=True, page=dict(charset=None)),
     "steps_as_paragraphs_thead_h2": dict(encoding="utf-8", page=dict(steps="p", header="thead", title="h2")),
     "caption_titles_layout_tables": dict(encoding="utf-8", page=dict(title="caption", layout=True)),
+    "sidebar_table_of_news_links": dict(encoding="utf-8", page=dict(sidebar=True)),
     "two_part_item_uppercase_tags": dict(
         encoding="gbk", page=dict(charset="gbk", two_part=2, uppercase=True)
     ),
@@ -414,3 +415,25 @@ def test_a_stored_zip_starting_with_a_pdf_is_an_archive_not_a_pdf(tmp_path):
     )
     assert b"%PDF-" in path.read_bytes()[:1024]
     assert (sniff(path).name, sniff(path).reader) == ("zip", "zipfile")
+
+
+@pytest.mark.parametrize("kind", ["gz", "tar", "bz2"])
+def test_other_compressed_files_are_rejected_not_skipped(kind, tmp_path):
+    import bz2
+    import gzip
+    import tarfile
+
+    path = tmp_path / f"清单.{kind}"
+    if kind == "gz":
+        path.write_bytes(gzip.compress(b"%PDF-1.4"))
+    elif kind == "bz2":
+        path.write_bytes(bz2.compress(b"%PDF-1.4"))
+    else:
+        member = tmp_path / "清单.pdf"
+        member.write_bytes(b"%PDF-1.4")
+        with tarfile.open(path, "w") as t:
+            t.add(member, arcname="清单.pdf")
+    with pytest.raises(
+        RejectedFile, match="is not unpacked by this project: unpack it and put its files in the raw"
+    ):
+        sniff(path)

@@ -200,4 +200,17 @@ def unsupported_archive(head: bytes) -> str | None:
         return f"a 7-Zip archive (.7z) is not unpacked by this project: {UNPACK} (7-Zip: 7z x FILE)"
     if head.startswith(b"Rar!\x1a\x07"):
         return f"a RAR archive is not unpacked by this project: {UNPACK} (unrar x FILE, or 7-Zip)"
+    for magic, kind in _COMPRESSED.items():
+        if head.startswith(magic) and (magic != b"BZh" or head[3:4].isdigit()):
+            return f"{kind} is not unpacked by this project: {UNPACK} (tar xf FILE, or 7-Zip)"
+    if head[257:262] == b"ustar":
+        return f"a tar archive is not unpacked by this project: {UNPACK} (tar xf FILE, or 7-Zip)"
     return None
+
+
+_COMPRESSED = {
+    b"\x1f\x8b": "a gzip-compressed file (.gz, .tgz)",
+    b"BZh": "a bzip2-compressed file (.bz2)",
+    b"\xfd7zXZ\x00": "an xz-compressed file (.xz)",
+    b"MSCF": "a Windows cabinet archive (.cab)",
+}

@@ -30,6 +30,7 @@ from pipeline.extract.office_layout import Block, Cell, Para, Table, page_record
 
 BASE_SIZE = 12.0  # body text, pt (a browser's 16 px)
 HEADING_SIZE = {"h1": 24.0, "h2": 18.0, "h3": 14.0, "h4": 12.0, "h5": 10.0, "h6": 8.0}
+CONTENT_SHARE = 0.8  # the content area holds at least this share of the tables' text
 BOLD = 1.25  # bold text counts this much larger: a bold paragraph is a title, as printed
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
         "track", "wbr", "keygen", "frame"}  # fmt: skip
@@ -349,27 +350,37 @@ def _data_tables(root: Node) -> list[Node]:
 
 
 def _content(root: Node, tables: list[Node]) -> Node:
-    """The smallest element holding every data table (the page's content area); a lone table's
-    parent, so that its title paragraph is read too."""
+    """The page's content area: the smallest element around the largest data table that holds
+    at least CONTENT_SHARE of all data tables' text (a lone table: its parent, so that its title
+    paragraph is read too). Tables outside it (a sidebar's news list, a calendar) are site
+    furniture."""
     if not tables:
         return root
-    paths = []
-    for t in tables:
-        path = []
-        n: Node | None = t
-        while n is not None:
-            path.append(n)
-            n = n.parent
-        paths.append(path[::-1])
-    common = root
-    for level in zip(*paths, strict=False):
-        if all(n is level[0] for n in level):
-            common = level[0]
-        else:
+    weight = {id(t): _text_length(t) for t in tables}
+    total = sum(weight.values())
+    ancestors = {id(t): _ancestors(t) for t in tables}
+    node = max(tables, key=lambda t: weight[id(t)])
+    while node.parent is not None:
+        inside = sum(weight[id(t)] for t in tables if id(node) in ancestors[id(t)])
+        if inside >= CONTENT_SHARE * total:
             break
-    if common.tag == "table" and common.parent is not None:
-        common = common.parent
-    return common
+        node = node.parent
+    if node.tag == "table" and node.parent is not None:
+        node = node.parent
+    return node
+
+
+def _ancestors(node: Node) -> set[int]:
+    out = set()
+    n: Node | None = node
+    while n is not None:
+        out.add(id(n))
+        n = n.parent
+    return out
+
+
+def _text_length(node: Node) -> int:
+    return sum(len(ch.strip()) if isinstance(ch, str) else _text_length(ch) for ch in node.children)
 
 
 @dataclass
@@ -528,6 +539,7 @@ def read_web(data: bytes) -> list[PageRecord]:
     body = next((n for n in _elements(root) if n.tag == "body"), root)
     tables = _data_tables(body)
     content = _content(body, tables)
+    tables = [t for t in tables if id(content) in _ancestors(t)]
     blocks = _Reader(tables).read(content)
     if tables and not _has_heading(blocks):
         heading = _page_heading(body, title)
