@@ -437,3 +437,38 @@ def test_other_compressed_files_are_rejected_not_skipped(kind, tmp_path):
         RejectedFile, match="is not unpacked by this project: unpack it and put its files in the raw"
     ):
         sniff(path)
+
+
+def test_word_saved_as_web_page_cells_and_conditional_comments():
+    """Word's "save as web page": cell paragraphs as <p class=MsoNormal>, <o:p> tags, list
+    numbers in <![if !supportLists]> sections, hidden spans."""
+    html = (
+        "<html xmlns:o='urn:schemas-microsoft-com:office:office'><body><div class=WordSection1>"
+        "<table class=MsoTableGrid border=1><tr><td width=60 valign=top><p class=MsoNormal>"
+        "<span lang=EN-US>1<o:p></o:p></span></p></td><td><p class=MsoNormal><![if !supportLists]>"
+        "<span>1.<span style='font:7.0pt \"Times New Roman\"'>&nbsp;&nbsp; </span></span><![endif]>"
+        "制定方案；<o:p></o:p></p><p class=MsoNormal>2.组织实施。<span style='display:none'>隐藏</span>"
+        "<o:p></o:p></p></td></tr></table></div></body></html>"
+    )
+    cells = table_cells(html)
+    assert cells[0][4] == ["1"]
+    assert cells[1][4] == ["1. 制定方案；", "2.组织实施。"]
+
+
+def test_an_mhtml_file_with_several_pages_reads_those_holding_tables(tmp_path):
+    """Excel saves a workbook as one .mht: a frameset page, then one page per sheet."""
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    ident, lists = lists_for("hongqi", 4)
+    msg = MIMEMultipart("related")
+    msg.attach(
+        MIMEText('<html><frameset rows="*,39"><frame src="sheet001.htm"></frameset></html>', "html", "utf-8")
+    )
+    for kind in ("basic", "coordination", "reclaimed"):
+        page = page_html(ident, lists, kinds=(kind,))
+        msg.attach(MIMEText(page, "html", "gb18030"))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "清单.mht").write_bytes(b"MIME-Version: 1.0\n" + msg.as_bytes())
+    exact(tmp_path, [write_expected(tmp_path / "hongqi.expected.json", ident, lists)])

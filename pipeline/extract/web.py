@@ -135,11 +135,12 @@ def _commonness(text: str, enc: str) -> float:
     return common / len(cjk)
 
 
-def html_text(data: bytes) -> str:
-    """The HTML of a web page file, or of the page inside an MHTML file."""
+def html_texts(data: bytes) -> list[str]:
+    """The HTML of a web page file, or of each page inside an MHTML file (the page, and the
+    frames or, from Excel, the sheets saved with it), in their order."""
     if is_mhtml(data):
-        return _mhtml_page(data)
-    return decode(data)[0]
+        return _mhtml_pages(data)
+    return [decode(data)[0]]
 
 
 def is_mhtml(data: bytes) -> bool:
@@ -152,15 +153,17 @@ def is_mhtml(data: bytes) -> bool:
     return re.search(rb"(?im)^content-type\s*:\s*(multipart/related|text/html)", head) is not None
 
 
-def _mhtml_page(data: bytes) -> str:
+def _mhtml_pages(data: bytes) -> list[str]:
     msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    out = []
     for part in msg.walk():
         if part.get_content_type() == "text/html":
             payload = part.get_payload(decode=True)
-            if not isinstance(payload, bytes):
-                continue
-            return decode(payload, part.get_content_charset())[0]
-    raise RejectedFile("an MHTML file without a web page (text/html part) in it")
+            if isinstance(payload, bytes):
+                out.append(decode(payload, part.get_content_charset())[0])
+    if not out:
+        raise RejectedFile("an MHTML file without a web page (text/html part) in it")
+    return out
 
 
 # --- a small tree -------------------------------------------------------------------------------------
@@ -534,18 +537,11 @@ def read_web_file(path: Path) -> list[PageRecord]:
 
 def read_web(data: bytes) -> list[PageRecord]:
     """Page records of a web page or MHTML file: one pseudo page per data table, with the
-    paragraphs above it; raises RejectedFile when the page has nothing to read."""
-    root, title = parse(html_text(data))
-    body = next((n for n in _elements(root) if n.tag == "body"), root)
-    tables = _data_tables(body)
-    content = _content(body, tables)
-    tables = [t for t in tables if id(content) in _ancestors(t)]
-    blocks = _Reader(tables).read(content)
-    if tables and not _has_heading(blocks):
-        heading = _page_heading(body, title)
-        if heading:
-            first = next(b for b in blocks if isinstance(b, list))
-            first.insert(0, Para(heading, HEADING_SIZE["h1"]))
+    paragraphs above it; raises RejectedFile when the page has nothing to read. Of an MHTML
+    file's pages, those holding tables are read (the first page when none does)."""
+    documents = [_document_blocks(html) for html in html_texts(data)]
+    with_tables = [blocks for blocks, n in documents if n]
+    blocks = [b for doc in with_tables for b in doc] if with_tables else documents[0][0]
     pages: list[list[Block]] = []
     pending: list[Block] = []
     for block in blocks:
@@ -558,9 +554,25 @@ def read_web(data: bytes) -> list[PageRecord]:
             pages[-1].extend(pending)
         else:
             pages.append(pending)
-    if not any(p.text for b in blocks if isinstance(b, list) for p in b) and not tables:
+    if not any(p.text for b in blocks if isinstance(b, list) for p in b) and not with_tables:
         raise RejectedFile("empty web page (no text in it)")
     return [page_record(i + 1, page) for i, page in enumerate(pages)]
+
+
+def _document_blocks(html: str) -> tuple[list[Block], int]:
+    """The blocks of one page's content area, and how many data tables it holds."""
+    root, title = parse(html)
+    body = next((n for n in _elements(root) if n.tag == "body"), root)
+    tables = _data_tables(body)
+    content = _content(body, tables)
+    tables = [t for t in tables if id(content) in _ancestors(t)]
+    blocks = _Reader(tables).read(content)
+    if tables and not _has_heading(blocks):
+        heading = _page_heading(body, title)
+        first = next((b for b in blocks if isinstance(b, list)), None)
+        if heading and first is not None:
+            first.insert(0, Para(heading, HEADING_SIZE["h1"]))
+    return blocks, len(tables)
 
 
 def _has_heading(blocks: list[Block]) -> bool:
