@@ -472,3 +472,13 @@ def test_an_mhtml_file_with_several_pages_reads_those_holding_tables(tmp_path):
     raw.mkdir()
     (raw / "清单.mht").write_bytes(b"MIME-Version: 1.0\n" + msg.as_bytes())
     exact(tmp_path, [write_expected(tmp_path / "hongqi.expected.json", ident, lists)])
+
+
+def test_hostile_nesting_and_spans_are_bounded():
+    deep = "<div>" * 5000 + "甲" + "</div>" * 5000
+    html = (
+        f"<table><tr><td colspan=99999>{deep}</td><td rowspan=99999>乙</td></tr><tr><td>丙</td></tr></table>"
+    )
+    cells = table_cells(html)
+    assert [(c[2], c[3]) for c in cells] == [(0, 256), (256, 257), (0, 1)]
+    assert cells[1][:2] == (0, 2) and cells[0][4] == ["甲"]  # the text deep inside is still read

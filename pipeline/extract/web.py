@@ -30,6 +30,8 @@ from pipeline.extract.office_layout import Block, Cell, Para, Table, page_record
 
 BASE_SIZE = 12.0  # body text, pt (a browser's 16 px)
 HEADING_SIZE = {"h1": 24.0, "h2": 18.0, "h3": 14.0, "h4": 12.0, "h5": 10.0, "h6": 8.0}
+MAX_DEPTH = 256  # elements nested deeper than this are read as empty (a hostile page's recursion)
+MAX_COLSPAN = 256  # a cell spans at most this many columns
 CONTENT_SHARE = 0.8  # the content area holds at least this share of the tables' text
 BOLD = 1.25  # bold text counts this much larger: a bold paragraph is a title, as printed
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -205,7 +207,7 @@ class _TreeBuilder(HTMLParser):
             self._in_title = True
         node = Node(tag, a, parent=self.stack[-1])
         self.stack[-1].children.append(node)
-        if tag not in VOID:
+        if tag not in VOID and len(self.stack) < MAX_DEPTH:  # deeper elements are read as empty
             self.stack.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -451,20 +453,20 @@ class _Reader:
 
     def table(self, table: Node) -> Table:
         rows = _rows(table)
-        taken: set[tuple[int, int]] = set()
+        below: list[int] = []  # per column: the first row not covered by a cell from above
         cells: list[Cell] = []
         n_rows = len(rows)
         for r, tr in enumerate(rows):
             c = 0
             for td in _cells(tr):
-                while (r, c) in taken:
+                while c < len(below) and below[c] > r:
                     c += 1
                 rowspan = (
                     _span(td, "rowspan", n_rows - r)
                     if td.attrs.get("rowspan", "1").strip() != "0"
                     else n_rows - r
                 )
-                colspan = _span(td, "colspan", 1000)
+                colspan = _span(td, "colspan", MAX_COLSPAN)
                 paras: list[Para] = []
                 saved, self.run = self.run, _Run()
                 size, bold = _style(td, BASE_SIZE, td.tag == "th")
@@ -472,9 +474,9 @@ class _Reader:
                 self.end_paragraph(paras)
                 self.run = saved
                 cells.append(Cell(r, r + rowspan, c, c + colspan, paras))
-                for rr in range(r, r + rowspan):
-                    for cc in range(c, c + colspan):
-                        taken.add((rr, cc))
+                below.extend([0] * (c + colspan - len(below)))
+                for cc in range(c, c + colspan):
+                    below[cc] = r + rowspan
                 c += colspan
         return Table(_widths(cells), cells)
 
