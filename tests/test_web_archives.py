@@ -109,12 +109,17 @@ def test_rowspan_and_colspan_make_one_cell_each_on_the_grid():
 
 def test_br_and_p_end_paragraphs_inside_a_cell_and_white_space_collapses():
     html = (
-        "<table><tr><td>1</td><td>1.第一步；<br>2.第二\n  步；<BR/>3.第三步。</td></tr>"
+        "<table><tr><td>1</td><td>1.第一步；<br>2.第二\n  步；<BR/>3.第三步。</td></tr><tr><td>3</td><td>A\nB 甲 C</td></tr>"
         "<tr><td>2</td><td><p>甲</p><p>乙&nbsp;丙</p><p>&nbsp;</p></td></tr></table>"
     )
     cells = table_cells(html)
-    assert cells[1][4] == ["1.第一步；", "2.第二 步；", "3.第三步。"]
-    assert cells[3][4] == ["甲", "乙 丙"]
+    assert cells[1][4] == [
+        "1.第一步；",
+        "2.第二步；",
+        "3.第三步。",
+    ]  # a source line break between CJK vanishes
+    assert cells[3][4] == ["A B 甲 C"]
+    assert cells[5][4] == ["甲", "乙 丙"]
 
 
 def test_left_out_end_tags_and_thead_rows_come_first():

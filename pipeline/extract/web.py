@@ -55,6 +55,8 @@ SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-
              "us-ascii": "utf-8", "ascii": "utf-8"}  # fmt: skip
 _META = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
 _SPACE = re.compile(r"[ \t\n\r\f]+")
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*[\r\n][ \t\r\n]*(?=[{_CJK}])")
 _FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)\s*(px|pt|em|rem|%)?", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)", re.I)
@@ -256,6 +258,9 @@ def parse(html: str) -> tuple[Node, str]:
 
 
 def _clean(text: str) -> str:
+    """Text as a browser shows it: a line break in the source between two CJK characters
+    vanishes (CSS Text's segment-break rule), other white space runs are one space."""
+    text = _CJK_BREAK.sub("", text)
     return _SPACE.sub(" ", text.replace("\xa0", " ")).strip()
 
 
