@@ -52,6 +52,7 @@ TEXT = "<p>红旗乡基本履职事项清单：党的建设、乡村振兴、民
         ("utf-8", "", "utf-8"),  # no declaration: detected
         ("gb18030", "", "gb18030"),
         ("utf-8", '<meta charset="gb2312">', "utf-8"),  # a declaration the bytes contradict
+        ("big5", "", "big5hkscs"),  # undeclared Big5 (traditional characters) is detected
     ],
 )
 def test_the_encoding_comes_from_meta_or_detection(encoding, meta, expected):
@@ -70,6 +71,13 @@ def test_big5_without_a_declaration_is_told_from_gbk():
     assert web.decode(text.encode("big5"))[1] == "big5hkscs"
     simplified = "<p>本乡镇履职事项清单：党的建设、乡村振兴、民生服务、平安建设、社会治理和综合政务</p>" * 3
     assert web.decode(simplified.encode("gbk"))[1] == "gb18030"
+
+
+def test_an_xhtml_pages_xml_declaration_names_its_encoding():
+    data = '<?xml version="1.0" encoding="GB2312"?>\n<html><body><p>红旗乡鍚</p></body></html>'.encode(
+        "gb18030"
+    )
+    assert web.decode(data)[1] == "gb18030"
 
 
 def test_a_bom_wins_over_the_declaration():

@@ -54,6 +54,7 @@ SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-
              "x-x-big5": "big5hkscs", "cp950": "big5hkscs", "iso-8859-1": "cp1252", "latin1": "cp1252",
              "us-ascii": "utf-8", "ascii": "utf-8"}  # fmt: skip
 _META = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_.:-]+)")
 _SPACE = re.compile(r"[ \t\n\r\f]+")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*[\r\n][ \t\r\n]*(?=[{_CJK}])")
@@ -67,16 +68,17 @@ _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)", re.I)
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """(text, encoding) of a page's bytes: BOM, else the declared charset (a header's, then the
-    page's own <meta>), else detection. GB2312/GBK declarations are read as GB18030, their
+    page's own <meta>, then an XHTML page's XML declaration), else detection. GB2312/GBK declarations are read as GB18030, their
     superset (pages declaring gb2312 routinely use GBK characters); a declaration the bytes
     contradict is ignored."""
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, errors="replace"), enc
     candidates = [declared] if declared else []
-    meta = _META.search(data[:8192])
-    if meta:
-        candidates.append(meta.group(1).decode("ascii", "replace"))
+    for pattern in (_META, _XML_DECLARATION):
+        found = pattern.search(data[:8192])
+        if found:
+            candidates.append(found.group(1).decode("ascii", "replace"))
     for name in candidates:
         codec = _codec(name)
         if codec is None:
