@@ -240,6 +240,7 @@ def test_a_saved_pages_files_folder_is_not_read(tmp_path):
     [
         ("notes.html", "<html><body><p>说明：清单见附件。</p></body></html>", "a web page without a table"),
         ("style.css", "td { border: 1px solid #000 }", "not a duty list file: text"),
+        ("README.md", "# 说明\n\n表格示例：<table><tr><td>序号</td><td>名称</td></tr></table>\n", "text"),
         ("data.json", '{"a": 1}', "JSON data"),
     ],
 )

@@ -148,7 +148,8 @@ def _web_format(path: Path, head: bytes, ext: str) -> Format | None:
             .decode("utf-16-le" if head[1] == 0xFE else "utf-16-be", "ignore")
             .encode("ascii", "ignore")
         )
-    looks_html = _HTML_START.search(head) is not None
+    starts_with_markup = head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")  # not a note quoting HTML
+    looks_html = starts_with_markup and _HTML_START.search(head) is not None
     if not looks_html and not (ext in WEB_EXTENSIONS and b"<" in head):
         return None
     size = path.stat().st_size
