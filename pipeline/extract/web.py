@@ -215,8 +215,9 @@ class _TreeBuilder(HTMLParser):
             self.stack.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        depth = len(self.stack)
         self.handle_starttag(tag, attrs)
-        if tag not in VOID and self.stack[-1].tag == tag:
+        if len(self.stack) > depth:  # <div/>: opened and closed (implied end tags may have popped)
             self.stack.pop()
 
     def handle_endtag(self, tag: str) -> None:
