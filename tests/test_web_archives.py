@@ -496,3 +496,14 @@ def test_hostile_nesting_and_spans_are_bounded():
     cells = table_cells(html)
     assert [(c[2], c[3]) for c in cells] == [(0, 256), (256, 257), (0, 1)]
     assert cells[1][:2] == (0, 2) and cells[0][4] == ["甲"]  # the text deep inside is still read
+
+
+def test_a_list_exported_as_an_html_xls_is_read(tmp_path):
+    """Many systems export "Excel" files that are HTML tables named .xls (GBK, as Excel's own
+    "save as web page" does)."""
+    ident, lists = lists_for("hongqi", 4)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_page(raw / "红旗乡履职事项清单.xls", page_html(ident, lists, charset="gbk"), "gbk")
+    processed = exact(tmp_path, [write_expected(tmp_path / "hongqi.expected.json", ident, lists)])
+    assert sources(processed)["红旗乡履职事项清单.xls"]["format"] == "html"
