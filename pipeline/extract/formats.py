@@ -4,9 +4,10 @@ A PDF starts with %PDF-; a Word or Excel file (.docx, .xlsx) is a ZIP holding wo
 legacy Office files (.doc, .xls, .wps, .et) are OLE2 compound files, told apart by the streams
 they hold; a JPEG, PNG or TIFF image is a scan or photo, read by OCR; a web page is HTML (or an
 MHTML message) in any encoding; any other ZIP is an archive whose members are read one by one
-(archives.py); a 7z or RAR archive is rejected saying how to unpack it. A file of none of these kinds is no duty list the pipeline can read: it is skipped
-with the reason (a README, a GIF image), unless its name claims a supported format, in which case
-it is rejected as damaged or mislabelled.
+(archives.py); a 7z or RAR archive is rejected saying how to unpack it. A file of none of these
+kinds is no duty list the pipeline can read: it is skipped with the reason (a README, a GIF
+image), unless its name claims a supported format, in which case it is rejected as damaged or
+mislabelled.
 """
 
 from __future__ import annotations

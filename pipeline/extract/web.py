@@ -68,9 +68,9 @@ _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)", re.I)
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """(text, encoding) of a page's bytes: BOM, else the declared charset (a header's, then the
-    page's own <meta>, then an XHTML page's XML declaration), else detection. GB2312/GBK declarations are read as GB18030, their
-    superset (pages declaring gb2312 routinely use GBK characters); a declaration the bytes
-    contradict is ignored."""
+    page's own <meta>, then an XHTML page's XML declaration), else detection. GB2312/GBK
+    declarations are read as GB18030, their superset (pages declaring gb2312 routinely use GBK
+    characters); a declaration the bytes contradict is ignored."""
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, errors="replace"), enc
