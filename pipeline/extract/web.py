@@ -446,11 +446,6 @@ class _Reader:
             if tag == "br":
                 self.end_paragraph(out)
                 continue
-            if tag == "img":
-                alt = ch.attrs.get("alt", "").strip()
-                if alt and out is not None:  # a picture's words inside a cell are cell text
-                    self.run.parts.append((alt, size))
-                continue
             own_size, own_bold = _style(ch, size, bold)
             if tag in BLOCK:
                 self.end_paragraph(out)
