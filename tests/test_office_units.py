@@ -292,9 +292,14 @@ def test_a_title_merged_over_two_rows_is_text_above_the_table():
     assert kinds(blocks) == ["text", "table2"] and [p.text for p in blocks[0]] == [rows[0][0], rows[1][0]]
 
 
-def test_a_web_page_saved_as_xls_is_rejected_saying_so(tmp_path):
+def test_a_web_page_saved_as_xls_is_read_as_a_page_or_rejected_saying_so(tmp_path):
+    """Excel's "save as web page" and systems exporting "Excel" files write HTML tables under
+    .xls: read as the web page it is (tests/test_web_archives.py); a page without a table under
+    that name (a download's error page) is rejected, not skipped."""
     path = tmp_path / "清单.xls"
     path.write_text("<html><body><table><tr><td>序号</td></tr></table></body></html>", encoding="utf-8")
+    assert (sniff(path).name, sniff(path).reader) == ("html", "html.parser")
+    path.write_text("<html><body><h1>404 Not Found</h1></body></html>", encoding="utf-8")
     with pytest.raises(
         RejectedFile, match=r"not an Excel workbook \(\.xls\): the file holds HTML text \(a web page"
     ):

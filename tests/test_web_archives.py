@@ -52,6 +52,7 @@ TEXT = "<p>红旗乡基本履职事项清单：党的建设、乡村振兴、民
         ("utf-8", "", "utf-8"),  # no declaration: detected
         ("gb18030", "", "gb18030"),
         ("utf-8", '<meta charset="gb2312">', "utf-8"),  # a declaration the bytes contradict
+        ("big5", "", "big5hkscs"),  # undeclared Big5 (traditional characters) is detected
     ],
 )
 def test_the_encoding_comes_from_meta_or_detection(encoding, meta, expected):
@@ -70,6 +71,13 @@ def test_big5_without_a_declaration_is_told_from_gbk():
     assert web.decode(text.encode("big5"))[1] == "big5hkscs"
     simplified = "<p>本乡镇履职事项清单：党的建设、乡村振兴、民生服务、平安建设、社会治理和综合政务</p>" * 3
     assert web.decode(simplified.encode("gbk"))[1] == "gb18030"
+
+
+def test_an_xhtml_pages_xml_declaration_names_its_encoding():
+    data = '<?xml version="1.0" encoding="GB2312"?>\n<html><body><p>红旗乡鍚</p></body></html>'.encode(
+        "gb18030"
+    )
+    assert web.decode(data)[1] == "gb18030"
 
 
 def test_a_bom_wins_over_the_declaration():
@@ -109,12 +117,17 @@ def test_rowspan_and_colspan_make_one_cell_each_on_the_grid():
 
 def test_br_and_p_end_paragraphs_inside_a_cell_and_white_space_collapses():
     html = (
-        "<table><tr><td>1</td><td>1.第一步；<br>2.第二\n  步；<BR/>3.第三步。</td></tr>"
+        "<table><tr><td>1</td><td>1.第一步；<br>2.第二\n  步；<BR/>3.第三步。</td></tr><tr><td>3</td><td>A\nB 甲 C</td></tr>"
         "<tr><td>2</td><td><p>甲</p><p>乙&nbsp;丙</p><p>&nbsp;</p></td></tr></table>"
     )
     cells = table_cells(html)
-    assert cells[1][4] == ["1.第一步；", "2.第二 步；", "3.第三步。"]
-    assert cells[3][4] == ["甲", "乙 丙"]
+    assert cells[1][4] == [
+        "1.第一步；",
+        "2.第二步；",
+        "3.第三步。",
+    ]  # a source line break between CJK vanishes
+    assert cells[3][4] == ["A B 甲 C"]
+    assert cells[5][4] == ["甲", "乙 丙"]
 
 
 def test_left_out_end_tags_and_thead_rows_come_first():
@@ -179,6 +192,7 @@ PAGE_CASES = {
     "utf8_bom_no_meta": dict(encoding="utf-8", bom=True, page=dict(charset=None)),
     "steps_as_paragraphs_thead_h2": dict(encoding="utf-8", page=dict(steps="p", header="thead", title="h2")),
     "caption_titles_layout_tables": dict(encoding="utf-8", page=dict(title="caption", layout=True)),
+    "sidebar_table_of_news_links": dict(encoding="utf-8", page=dict(sidebar=True)),
     "two_part_item_uppercase_tags": dict(
         encoding="gbk", page=dict(charset="gbk", two_part=2, uppercase=True)
     ),
@@ -226,6 +240,7 @@ def test_a_saved_pages_files_folder_is_not_read(tmp_path):
     [
         ("notes.html", "<html><body><p>说明：清单见附件。</p></body></html>", "a web page without a table"),
         ("style.css", "td { border: 1px solid #000 }", "not a duty list file: text"),
+        ("README.md", "# 说明\n\n表格示例：<table><tr><td>序号</td><td>名称</td></tr></table>\n", "text"),
         ("data.json", '{"a": 1}', "JSON data"),
     ],
 )
@@ -414,3 +429,81 @@ def test_a_stored_zip_starting_with_a_pdf_is_an_archive_not_a_pdf(tmp_path):
     )
     assert b"%PDF-" in path.read_bytes()[:1024]
     assert (sniff(path).name, sniff(path).reader) == ("zip", "zipfile")
+
+
+@pytest.mark.parametrize("kind", ["gz", "tar", "bz2"])
+def test_other_compressed_files_are_rejected_not_skipped(kind, tmp_path):
+    import bz2
+    import gzip
+    import tarfile
+
+    path = tmp_path / f"清单.{kind}"
+    if kind == "gz":
+        path.write_bytes(gzip.compress(b"%PDF-1.4"))
+    elif kind == "bz2":
+        path.write_bytes(bz2.compress(b"%PDF-1.4"))
+    else:
+        member = tmp_path / "清单.pdf"
+        member.write_bytes(b"%PDF-1.4")
+        with tarfile.open(path, "w") as t:
+            t.add(member, arcname="清单.pdf")
+    with pytest.raises(
+        RejectedFile, match="is not unpacked by this project: unpack it and put its files in the raw"
+    ):
+        sniff(path)
+
+
+def test_word_saved_as_web_page_cells_and_conditional_comments():
+    """Word's "save as web page": cell paragraphs as <p class=MsoNormal>, <o:p> tags, list
+    numbers in <![if !supportLists]> sections, hidden spans."""
+    html = (
+        "<html xmlns:o='urn:schemas-microsoft-com:office:office'><body><div class=WordSection1>"
+        "<table class=MsoTableGrid border=1><tr><td width=60 valign=top><p class=MsoNormal>"
+        "<span lang=EN-US>1<o:p></o:p></span></p></td><td><p class=MsoNormal><![if !supportLists]>"
+        "<span>1.<span style='font:7.0pt \"Times New Roman\"'>&nbsp;&nbsp; </span></span><![endif]>"
+        "制定方案；<o:p></o:p></p><p class=MsoNormal>2.组织实施。<span style='display:none'>隐藏</span>"
+        "<o:p></o:p></p></td></tr></table></div></body></html>"
+    )
+    cells = table_cells(html)
+    assert cells[0][4] == ["1"]
+    assert cells[1][4] == ["1. 制定方案；", "2.组织实施。"]
+
+
+def test_an_mhtml_file_with_several_pages_reads_those_holding_tables(tmp_path):
+    """Excel saves a workbook as one .mht: a frameset page, then one page per sheet."""
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    ident, lists = lists_for("hongqi", 4)
+    msg = MIMEMultipart("related")
+    msg.attach(
+        MIMEText('<html><frameset rows="*,39"><frame src="sheet001.htm"></frameset></html>', "html", "utf-8")
+    )
+    for kind in ("basic", "coordination", "reclaimed"):
+        page = page_html(ident, lists, kinds=(kind,))
+        msg.attach(MIMEText(page, "html", "gb18030"))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "清单.mht").write_bytes(b"MIME-Version: 1.0\n" + msg.as_bytes())
+    exact(tmp_path, [write_expected(tmp_path / "hongqi.expected.json", ident, lists)])
+
+
+def test_hostile_nesting_and_spans_are_bounded():
+    deep = "<div>" * 5000 + "甲" + "</div>" * 5000
+    html = (
+        f"<table><tr><td colspan=99999>{deep}</td><td rowspan=99999>乙</td></tr><tr><td>丙</td></tr></table>"
+    )
+    cells = table_cells(html)
+    assert [(c[2], c[3]) for c in cells] == [(0, 256), (256, 257), (0, 1)]
+    assert cells[1][:2] == (0, 2) and cells[0][4] == ["甲"]  # the text deep inside is still read
+
+
+def test_a_list_exported_as_an_html_xls_is_read(tmp_path):
+    """Many systems export "Excel" files that are HTML tables named .xls (GBK, as Excel's own
+    "save as web page" does)."""
+    ident, lists = lists_for("hongqi", 4)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_page(raw / "红旗乡履职事项清单.xls", page_html(ident, lists, charset="gbk"), "gbk")
+    processed = exact(tmp_path, [write_expected(tmp_path / "hongqi.expected.json", ident, lists)])
+    assert sources(processed)["红旗乡履职事项清单.xls"]["format"] == "html"

@@ -39,6 +39,7 @@ def page_html(
     layout: bool = False,  # the whole page laid out in nested tables (old county sites)
     two_part: int | None = None,  # coordination item index printed as two rows with the markers
     uppercase: bool = False,  # tags and attributes in capitals, end tags of cells and rows left out
+    sidebar: bool = False,  # a sidebar of news links with dates, as a two-column table
 ) -> str:
     """A county site's page holding the lists."""
     body = []
@@ -70,6 +71,14 @@ def page_html(
         )
     else:
         main = top + "\n" + content + "\n" + FURNITURE_BOTTOM
+    if sidebar:
+        news = "".join(
+            f'<tr><td><a href="#">关于开展第{i}批次春季植树造林活动的通知</a></td><td>2025-04-{i:02d}</td></tr>'
+            for i in range(1, 9)
+        )
+        main = main.replace(
+            '<div class="share">', f'<div class="side"><table>{news}</table></div><div class="share">'
+        )
     if charset is None:
         head_meta = ""
     elif meta == "charset":

@@ -30,6 +30,7 @@ from pipeline.common.settings import ExtractSettings
 from pipeline.common.sources import RejectedFile, display_name
 
 UNPACK = "unpack it and put its files in the raw folder"
+WITH_PASSWORD = "unpack it with its password and put its files in the raw folder"
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,8}$")
 _ENCRYPTED = 0x1
 _UTF8 = 0x800
@@ -117,9 +118,7 @@ def unpack_zip(path: Path, shown: str, into: Path, settings: ExtractSettings, bu
             )
         encrypted = [i for i in infos if i.flag_bits & _ENCRYPTED]
         if encrypted and len(encrypted) == len(infos):
-            raise RejectedFile(
-                f"password-protected ZIP archive; {UNPACK.replace('unpack it', 'unpack it with its password')}"
-            )
+            raise RejectedFile(f"password-protected ZIP archive; {WITH_PASSWORD}")
         budget.members -= len(infos)
         budget.bytes -= total
         out: list[Member] = []
@@ -152,10 +151,8 @@ def unpack_zip(path: Path, shown: str, into: Path, settings: ExtractSettings, bu
                 )
                 continue
             if info.flag_bits & _ENCRYPTED:
-                out.append(
-                    Member(name, None, status="rejected",
-                           reason=f"password-protected member of a ZIP archive; {UNPACK.replace('unpack it', 'unpack it with its password')}")
-                )  # fmt: skip
+                reason = f"password-protected member of a ZIP archive; {WITH_PASSWORD}"
+                out.append(Member(name, None, status="rejected", reason=reason))
                 continue
             suffix = _SUFFIX.search(parts[-1].lower())
             fd, scratch = tempfile.mkstemp(suffix=suffix.group(0) if suffix else "", dir=into)
@@ -200,4 +197,17 @@ def unsupported_archive(head: bytes) -> str | None:
         return f"a 7-Zip archive (.7z) is not unpacked by this project: {UNPACK} (7-Zip: 7z x FILE)"
     if head.startswith(b"Rar!\x1a\x07"):
         return f"a RAR archive is not unpacked by this project: {UNPACK} (unrar x FILE, or 7-Zip)"
+    for magic, kind in _COMPRESSED.items():
+        if head.startswith(magic) and (magic != b"BZh" or head[3:4].isdigit()):
+            return f"{kind} is not unpacked by this project: {UNPACK} (tar xf FILE, or 7-Zip)"
+    if head[257:262] == b"ustar":
+        return f"a tar archive is not unpacked by this project: {UNPACK} (tar xf FILE, or 7-Zip)"
     return None
+
+
+_COMPRESSED = {
+    b"\x1f\x8b": "a gzip-compressed file (.gz, .tgz)",
+    b"BZh": "a bzip2-compressed file (.bz2)",
+    b"\xfd7zXZ\x00": "an xz-compressed file (.xz)",
+    b"MSCF": "a Windows cabinet archive (.cab)",
+}

@@ -4,9 +4,10 @@ A PDF starts with %PDF-; a Word or Excel file (.docx, .xlsx) is a ZIP holding wo
 legacy Office files (.doc, .xls, .wps, .et) are OLE2 compound files, told apart by the streams
 they hold; a JPEG, PNG or TIFF image is a scan or photo, read by OCR; a web page is HTML (or an
 MHTML message) in any encoding; any other ZIP is an archive whose members are read one by one
-(archives.py); a 7z or RAR archive is rejected saying how to unpack it. A file of none of these kinds is no duty list the pipeline can read: it is skipped
-with the reason (a README, a GIF image), unless its name claims a supported format, in which case
-it is rejected as damaged or mislabelled.
+(archives.py); a 7z or RAR archive is rejected saying how to unpack it. A file of none of these
+kinds is no duty list the pipeline can read: it is skipped with the reason (a README, a GIF
+image), unless its name claims a supported format, in which case it is rejected as damaged or
+mislabelled.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ READERS = {
     "mht": "email+html.parser",  # saved web pages (MHTML), the standard library's MIME parser
     "zip": "zipfile",  # archives: each member is read as a raw file (pipeline.extract.archives)
 }
+# Names under which Word, Excel and WPS (and systems exporting "Excel" files) save web pages.
+HTML_UNDER_OFFICE_NAMES = (".xls", ".doc", ".et", ".wps")
 WEB_EXTENSIONS = (".htm", ".html", ".shtml", ".xhtml", ".mht", ".mhtml")
 _HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<table[\s>]", re.I)
 _TABLE = re.compile(rb"<table[\s>/]", re.I)
@@ -138,11 +141,14 @@ def _zip_format(path: Path, ext: str) -> Format:
 
 
 def _web_format(path: Path, head: bytes, ext: str) -> Format | None:
-    """A web page (HTML in any encoding, or an MHTML message), unless its name claims an
-    Office format (see sniff); one without any <table> clearly holds no list and is skipped."""
+    """A web page (HTML in any encoding, or an MHTML message); one without any <table> clearly
+    holds no list and is skipped. Under a legacy Office name (Word's and Excel's "save as web
+    page", a system's export as .xls) a page with a table is read as the page it is; otherwise
+    None, and sniff rejects the file as not being what its name says."""
     from pipeline.extract.web import is_mhtml
 
-    if ext in SUPPORTED_EXTENSIONS and ext not in (".mht", ".mhtml"):
+    claimed = ext in SUPPORTED_EXTENSIONS and ext not in (".mht", ".mhtml")
+    if claimed and ext not in HTML_UNDER_OFFICE_NAMES:
         return None
     if is_mhtml(head):
         return Format("mht", READERS["mht"])
@@ -152,8 +158,9 @@ def _web_format(path: Path, head: bytes, ext: str) -> Format | None:
             .decode("utf-16-le" if head[1] == 0xFE else "utf-16-be", "ignore")
             .encode("ascii", "ignore")
         )
-    looks_html = _HTML_START.search(head) is not None
-    if not looks_html and not (ext in WEB_EXTENSIONS and b"<" in head):
+    starts_with_markup = head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")  # not a note quoting HTML
+    looks_html = starts_with_markup and _HTML_START.search(head) is not None
+    if not looks_html and not (ext in WEB_EXTENSIONS and b"<" in head and not claimed):
         return None
     size = path.stat().st_size
     if size <= MAX_WEB_SCAN:
@@ -161,6 +168,8 @@ def _web_format(path: Path, head: bytes, ext: str) -> Format | None:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             data = data.decode("utf-16", "ignore").encode("utf-8", "ignore")
         if _TABLE.search(data) is None:
+            if claimed:  # a download's error page under a document's name: rejected, not skipped
+                return None
             return Format("html", None, "not a duty list file: a web page without a table (nothing to read)")
     return Format("html", READERS["html"])
 

@@ -1,9 +1,11 @@
 """Stage 1, extract: every file in the raw folder → table cells and free text lines per page.
 
-The readers (pipeline.extract.pdf; office.py for Word and Excel files, told apart by content in
-formats.py) turn each page into a page record (pipeline.common.records): tables as grids of
-cells with their text lines, and the text outside tables. Nothing is interpreted here; a file
-that is no duty list in any supported format (a README, an image) is skipped with the reason.
+The readers (pipeline.extract.pdf; office.py for Word and Excel files and web pages, told apart
+by content in formats.py) turn each page into a page record (pipeline.common.records): tables as
+grids of cells with their text lines, and the text outside tables. A zip's members take its
+place among the raw files (archives.py), each read by its own format and named
+`archive.zip/member`. Nothing is interpreted here; a file that is no duty list in any supported
+format (a README, an image) is skipped with the reason.
 
 Results are cached per source file under the processed folder, keyed by the file's content
 hash and this stage's version, so unchanged files are never read again. Files and pages are

@@ -30,6 +30,9 @@ from pipeline.extract.office_layout import Block, Cell, Para, Table, page_record
 
 BASE_SIZE = 12.0  # body text, pt (a browser's 16 px)
 HEADING_SIZE = {"h1": 24.0, "h2": 18.0, "h3": 14.0, "h4": 12.0, "h5": 10.0, "h6": 8.0}
+MAX_DEPTH = 256  # elements nested deeper than this are read as empty (a hostile page's recursion)
+MAX_COLSPAN = 256  # a cell spans at most this many columns
+CONTENT_SHARE = 0.8  # the content area holds at least this share of the tables' text
 BOLD = 1.25  # bold text counts this much larger: a bold paragraph is a title, as printed
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
         "track", "wbr", "keygen", "frame"}  # fmt: skip
@@ -51,7 +54,10 @@ SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-
              "x-x-big5": "big5hkscs", "cp950": "big5hkscs", "iso-8859-1": "cp1252", "latin1": "cp1252",
              "us-ascii": "utf-8", "ascii": "utf-8"}  # fmt: skip
 _META = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_.:-]+)")
 _SPACE = re.compile(r"[ \t\n\r\f]+")
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*[\r\n][ \t\r\n]*(?=[{_CJK}])")
 _FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)\s*(px|pt|em|rem|%)?", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)", re.I)
@@ -62,16 +68,17 @@ _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)", re.I)
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """(text, encoding) of a page's bytes: BOM, else the declared charset (a header's, then the
-    page's own <meta>), else detection. GB2312/GBK declarations are read as GB18030, their
-    superset (pages declaring gb2312 routinely use GBK characters); a declaration the bytes
-    contradict is ignored."""
+    page's own <meta>, then an XHTML page's XML declaration), else detection. GB2312/GBK
+    declarations are read as GB18030, their superset (pages declaring gb2312 routinely use GBK
+    characters); a declaration the bytes contradict is ignored."""
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, errors="replace"), enc
     candidates = [declared] if declared else []
-    meta = _META.search(data[:8192])
-    if meta:
-        candidates.append(meta.group(1).decode("ascii", "replace"))
+    for pattern in (_META, _XML_DECLARATION):
+        found = pattern.search(data[:8192])
+        if found:
+            candidates.append(found.group(1).decode("ascii", "replace"))
     for name in candidates:
         codec = _codec(name)
         if codec is None:
@@ -134,11 +141,12 @@ def _commonness(text: str, enc: str) -> float:
     return common / len(cjk)
 
 
-def html_text(data: bytes) -> str:
-    """The HTML of a web page file, or of the page inside an MHTML file."""
+def html_texts(data: bytes) -> list[str]:
+    """The HTML of a web page file, or of each page inside an MHTML file (the page, and the
+    frames or, from Excel, the sheets saved with it), in their order."""
     if is_mhtml(data):
-        return _mhtml_page(data)
-    return decode(data)[0]
+        return _mhtml_pages(data)
+    return [decode(data)[0]]
 
 
 def is_mhtml(data: bytes) -> bool:
@@ -151,15 +159,17 @@ def is_mhtml(data: bytes) -> bool:
     return re.search(rb"(?im)^content-type\s*:\s*(multipart/related|text/html)", head) is not None
 
 
-def _mhtml_page(data: bytes) -> str:
+def _mhtml_pages(data: bytes) -> list[str]:
     msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    out = []
     for part in msg.walk():
         if part.get_content_type() == "text/html":
             payload = part.get_payload(decode=True)
-            if not isinstance(payload, bytes):
-                continue
-            return decode(payload, part.get_content_charset())[0]
-    raise RejectedFile("an MHTML file without a web page (text/html part) in it")
+            if isinstance(payload, bytes):
+                out.append(decode(payload, part.get_content_charset())[0])
+    if not out:
+        raise RejectedFile("an MHTML file without a web page (text/html part) in it")
+    return out
 
 
 # --- a small tree -------------------------------------------------------------------------------------
@@ -201,12 +211,13 @@ class _TreeBuilder(HTMLParser):
             self._in_title = True
         node = Node(tag, a, parent=self.stack[-1])
         self.stack[-1].children.append(node)
-        if tag not in VOID:
+        if tag not in VOID and len(self.stack) < MAX_DEPTH:  # deeper elements are read as empty
             self.stack.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        depth = len(self.stack)
         self.handle_starttag(tag, attrs)
-        if tag not in VOID and self.stack[-1].tag == tag:
+        if len(self.stack) > depth:  # <div/>: opened and closed (implied end tags may have popped)
             self.stack.pop()
 
     def handle_endtag(self, tag: str) -> None:
@@ -250,6 +261,9 @@ def parse(html: str) -> tuple[Node, str]:
 
 
 def _clean(text: str) -> str:
+    """Text as a browser shows it: a line break in the source between two CJK characters
+    vanishes (CSS Text's segment-break rule), other white space runs are one space."""
+    text = _CJK_BREAK.sub("", text)
     return _SPACE.sub(" ", text.replace("\xa0", " ")).strip()
 
 
@@ -349,27 +363,37 @@ def _data_tables(root: Node) -> list[Node]:
 
 
 def _content(root: Node, tables: list[Node]) -> Node:
-    """The smallest element holding every data table (the page's content area); a lone table's
-    parent, so that its title paragraph is read too."""
+    """The page's content area: the smallest element around the largest data table that holds
+    at least CONTENT_SHARE of all data tables' text (a lone table: its parent, so that its title
+    paragraph is read too). Tables outside it (a sidebar's news list, a calendar) are site
+    furniture."""
     if not tables:
         return root
-    paths = []
-    for t in tables:
-        path = []
-        n: Node | None = t
-        while n is not None:
-            path.append(n)
-            n = n.parent
-        paths.append(path[::-1])
-    common = root
-    for level in zip(*paths, strict=False):
-        if all(n is level[0] for n in level):
-            common = level[0]
-        else:
+    weight = {id(t): _text_length(t) for t in tables}
+    total = sum(weight.values())
+    ancestors = {id(t): _ancestors(t) for t in tables}
+    node = max(tables, key=lambda t: weight[id(t)])
+    while node.parent is not None:
+        inside = sum(weight[id(t)] for t in tables if id(node) in ancestors[id(t)])
+        if inside >= CONTENT_SHARE * total:
             break
-    if common.tag == "table" and common.parent is not None:
-        common = common.parent
-    return common
+        node = node.parent
+    if node.tag == "table" and node.parent is not None:
+        node = node.parent
+    return node
+
+
+def _ancestors(node: Node) -> set[int]:
+    out = set()
+    n: Node | None = node
+    while n is not None:
+        out.add(id(n))
+        n = n.parent
+    return out
+
+
+def _text_length(node: Node) -> int:
+    return sum(len(ch.strip()) if isinstance(ch, str) else _text_length(ch) for ch in node.children)
 
 
 @dataclass
@@ -422,11 +446,6 @@ class _Reader:
             if tag == "br":
                 self.end_paragraph(out)
                 continue
-            if tag == "img":
-                alt = ch.attrs.get("alt", "").strip()
-                if alt and out is not None:  # a picture's words inside a cell are cell text
-                    self.run.parts.append((alt, size))
-                continue
             own_size, own_bold = _style(ch, size, bold)
             if tag in BLOCK:
                 self.end_paragraph(out)
@@ -437,20 +456,20 @@ class _Reader:
 
     def table(self, table: Node) -> Table:
         rows = _rows(table)
-        taken: set[tuple[int, int]] = set()
+        below: list[int] = []  # per column: the first row not covered by a cell from above
         cells: list[Cell] = []
         n_rows = len(rows)
         for r, tr in enumerate(rows):
             c = 0
             for td in _cells(tr):
-                while (r, c) in taken:
+                while c < len(below) and below[c] > r:
                     c += 1
                 rowspan = (
                     _span(td, "rowspan", n_rows - r)
                     if td.attrs.get("rowspan", "1").strip() != "0"
                     else n_rows - r
                 )
-                colspan = _span(td, "colspan", 1000)
+                colspan = _span(td, "colspan", MAX_COLSPAN)
                 paras: list[Para] = []
                 saved, self.run = self.run, _Run()
                 size, bold = _style(td, BASE_SIZE, td.tag == "th")
@@ -458,9 +477,9 @@ class _Reader:
                 self.end_paragraph(paras)
                 self.run = saved
                 cells.append(Cell(r, r + rowspan, c, c + colspan, paras))
-                for rr in range(r, r + rowspan):
-                    for cc in range(c, c + colspan):
-                        taken.add((rr, cc))
+                below.extend([0] * (c + colspan - len(below)))
+                for cc in range(c, c + colspan):
+                    below[cc] = r + rowspan
                 c += colspan
         return Table(_widths(cells), cells)
 
@@ -523,17 +542,11 @@ def read_web_file(path: Path) -> list[PageRecord]:
 
 def read_web(data: bytes) -> list[PageRecord]:
     """Page records of a web page or MHTML file: one pseudo page per data table, with the
-    paragraphs above it; raises RejectedFile when the page has nothing to read."""
-    root, title = parse(html_text(data))
-    body = next((n for n in _elements(root) if n.tag == "body"), root)
-    tables = _data_tables(body)
-    content = _content(body, tables)
-    blocks = _Reader(tables).read(content)
-    if tables and not _has_heading(blocks):
-        heading = _page_heading(body, title)
-        if heading:
-            first = next(b for b in blocks if isinstance(b, list))
-            first.insert(0, Para(heading, HEADING_SIZE["h1"]))
+    paragraphs above it; raises RejectedFile when the page has nothing to read. Of an MHTML
+    file's pages, those holding tables are read (the first page when none does)."""
+    documents = [_document_blocks(html) for html in html_texts(data)]
+    with_tables = [blocks for blocks, n in documents if n]
+    blocks = [b for doc in with_tables for b in doc] if with_tables else documents[0][0]
     pages: list[list[Block]] = []
     pending: list[Block] = []
     for block in blocks:
@@ -546,9 +559,25 @@ def read_web(data: bytes) -> list[PageRecord]:
             pages[-1].extend(pending)
         else:
             pages.append(pending)
-    if not any(p.text for b in blocks if isinstance(b, list) for p in b) and not tables:
+    if not any(p.text for b in blocks if isinstance(b, list) for p in b) and not with_tables:
         raise RejectedFile("empty web page (no text in it)")
     return [page_record(i + 1, page) for i, page in enumerate(pages)]
+
+
+def _document_blocks(html: str) -> tuple[list[Block], int]:
+    """The blocks of one page's content area, and how many data tables it holds."""
+    root, title = parse(html)
+    body = next((n for n in _elements(root) if n.tag == "body"), root)
+    tables = _data_tables(body)
+    content = _content(body, tables)
+    tables = [t for t in tables if id(content) in _ancestors(t)]
+    blocks = _Reader(tables).read(content)
+    if tables and not _has_heading(blocks):
+        heading = _page_heading(body, title)
+        first = next((b for b in blocks if isinstance(b, list)), None)
+        if heading and first is not None:
+            first.insert(0, Para(heading, HEADING_SIZE["h1"]))
+    return blocks, len(tables)
 
 
 def _has_heading(blocks: list[Block]) -> bool:
