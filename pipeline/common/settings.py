@@ -242,13 +242,16 @@ def add_run_options(ap: argparse.ArgumentParser) -> None:
     """--jobs and --engine, defaulting to the environment's JOBS and ENGINE, checked like the
     options (a bad value in the environment gives the same one line, not a traceback)."""
     ap.add_argument(
-        "--jobs", type=jobs_value, default=None, help="processes for extraction (default: all cores; JOBS=n)"
+        "--jobs",
+        type=jobs_value,
+        default=None,
+        help="at most this many processes read files (default: all cores; also $JOBS)",
     )
     ap.add_argument(
         "--engine",
         choices=ENGINES,
         default=None,
-        help="PDF reader: pdfium (fast, the default) or pdfplumber (the reference); ENGINE=…",
+        help=f"PDF reader: pdfium (fast) or pdfplumber (the reference); also $ENGINE (default: {ExtractSettings.engine})",
     )
 
 
