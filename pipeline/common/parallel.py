@@ -38,7 +38,7 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ctx.Pool(jobs, initializer=_quiet_worker)
-    results = pool.imap(func, tasks, chunksize=1)
+    results = pool.imap(_Marked(func), tasks, chunksize=1)
 
     def ordered() -> Iterator:
         try:
@@ -49,6 +49,24 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
             pool.join()
 
     return ordered()
+
+
+_running = False  # in a pool worker: whether it is running a task now (not waiting for one)
+
+
+class _Marked:
+    """FUNC, marking the worker busy while it runs (a picklable wrapper)."""
+
+    def __init__(self, func: Callable):
+        self.func = func
+
+    def __call__(self, task):
+        global _running
+        _running = True
+        try:
+            return self.func(task)
+        finally:
+            _running = False
 
 
 def _quiet_worker() -> None:
@@ -62,8 +80,13 @@ def _quiet_worker() -> None:
 
 
 def _exit_quietly(signum, frame) -> None:
+    """Stopped while running a task: unwind it (its cleanup runs). Stopped while waiting for one:
+    leave at once. An exception raised inside the pool's queue code could leave its shared lock
+    held by a dead process, and the other workers waiting for that lock forever."""
     import signal
 
+    if not _running:
+        os._exit(128 + signum)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the unwinding is not interrupted again
     raise SystemExit(128 + signum)
 
