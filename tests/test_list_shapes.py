@@ -511,3 +511,30 @@ def test_pdf_compilation_of_two_townships_under_numbered_headings(tmp_path):
         ("伊吾县", "吐葫芦乡", "650522"),
     ]
     assert len(_items(processed, "basic_items")) == 4
+
+
+# --- paragraphs ---------------------------------------------------------------------------------
+
+
+def test_a_department_heading_after_a_full_sentence_line_starts_a_step():
+    from pipeline.clean.paragraphs import paragraphs
+
+    right = 523.4
+    lines = [
+        Line("西湖区市场监督管理局：负责本行政区域创业实体信息统计。", 240, right, right, 10, True),
+        Line("西湖区人力资源和社会保障局：负责本行政区域就业务工信息", 240, right, right, 10),
+        Line("统计。", 240, 271, right, 10),
+    ]
+    assert paragraphs(lines, SETTINGS) == [
+        "西湖区市场监督管理局：负责本行政区域创业实体信息统计。",
+        "西湖区人力资源和社会保障局：负责本行政区域就业务工信息统计。",
+    ]
+    # no department and colon at the start of the next line: a full line wraps, whatever it ends with
+    wrapped = [
+        lines[0],
+        Line("负责本行政区域就业务工信息统计与上报，做好数据核", 240, right, right, 10),
+        lines[2],
+    ]
+    assert paragraphs(wrapped, SETTINGS) == [
+        "西湖区市场监督管理局：负责本行政区域创业实体信息统计。负责本行政区域就业务工信息统计与上报，做好数据核统计。"
+    ]
