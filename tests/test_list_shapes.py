@@ -488,6 +488,34 @@ def test_pdf_with_section_rows_and_an_unknown_header_is_read_or_reported(tmp_pat
     assert "序号 | 事项名称 | 去向说明" in p["message"]
 
 
+def test_a_second_basic_looking_table_with_another_header_is_reported_not_read_as_basic(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    minipdf.write(
+        raw / "lists.pdf",
+        [
+            [
+                ("title", "哈密市伊吾县吐葫芦乡基本履职事项清单"),
+                ("table", BASIC, [["序号", "事项名称"], ["1", "加强党组织建设"], ["2", "做好党员管理"]]),
+            ],
+            [
+                (
+                    "table",
+                    [60, 200, 190],
+                    [["序号", "事项名称", "去向说明"], ["1", "个体工商户登记", "县市场监督管理局"]],
+                )
+            ],
+        ],
+    )
+    processed = build(raw, tmp_path / "processed")
+    assert [r["name"] for r in _items(processed, "basic_items")] == ["加强党组织建设", "做好党员管理"]
+    problems = pd.read_parquet(processed / "problems.parquet")
+    assert problems.kind.tolist() == ["unknown_header"]  # not a numbering_repeat of basic item 1
+    assert problems.iloc[0]["page"] == 2
+    assert "序号 | 事项名称 | 去向说明" in problems.iloc[0]["message"]
+    assert "headed 序号 | 事项名称" in problems.iloc[0]["message"]
+
+
 def test_pdf_compilation_of_two_townships_under_numbered_headings(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
