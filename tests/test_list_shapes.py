@@ -146,6 +146,37 @@ def test_items_numbered_one_in_two_sections_are_not_joined_and_running_numbers_h
     assert [i.section for i in running] == [0, 0]  # numbering runs through the list: 序号 alone is the key
 
 
+def test_a_section_numbered_in_the_seq_cell_is_a_section_row_not_an_item():
+    items = _read(
+        [
+            ["一", "党的建设"],
+            ["1", "甲"],
+            ["（一）", "组织建设"],
+            ["1", "乙"],
+            ["二、", "经济发展"],
+            ["1", "丙"],
+        ],
+        {0: "seq", 1: "name"},
+        2,
+    )
+    got = [
+        (
+            i.seq_text,
+            value(i.cells["name"], "name", SETTINGS),
+            value(i.cells["category"], "category", SETTINGS),
+            value(i.cells["subcategory"], "subcategory", SETTINGS) if "subcategory" in i.cells else None,
+        )
+        for i in items
+    ]
+    assert got == [
+        ("1", "甲", "党的建设", None),
+        ("1", "乙", "党的建设", "组织建设"),
+        ("1", "丙", "经济发展", None),
+    ]
+    # a 序号 cell with Chinese text but two filled cells beside it is no section row
+    assert _read([["一", "党的建设", "甲"]], {0: "seq", 1: "category", 2: "name"}, 3)[0].seq_text == "一"
+
+
 def test_numbered_rows_across_a_list_with_a_category_column_are_the_first_level():
     items = _read(
         [
