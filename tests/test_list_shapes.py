@@ -146,6 +146,23 @@ def test_items_numbered_one_in_two_sections_are_not_joined_and_running_numbers_h
     assert [i.section for i in running] == [0, 0]  # numbering runs through the list: 序号 alone is the key
 
 
+def test_a_section_row_at_the_foot_of_a_page_starts_the_items_on_the_next_page():
+    reader = ListReader("basic", {}, "", SETTINGS)
+    reader.read_table(
+        _table([["1", "甲"], ["2", "乙"], "二、经济发展"], 2), 0, {0: "seq", 1: "name"}, 1, _lines, []
+    )
+    reader.read_table(_table([["1", "丙"], ["2", "丁"]], 2), 0, {0: "seq", 1: "name"}, 2, _lines, [])
+    items = reader.finish()
+    # 1 at the top of page 2 is the first item of the new section, not the rest of item 2 cut by the break
+    assert [(i.seq_text, value(i.cells["name"], "name", SETTINGS), i.section) for i in items] == [
+        ("1", "甲", 0),
+        ("2", "乙", 0),
+        ("1", "丙", 1),
+        ("2", "丁", 1),
+    ]
+    assert [value(i.cells["category"], "category", SETTINGS) for i in items[2:]] == ["经济发展"] * 2
+
+
 def test_a_section_numbered_in_the_seq_cell_is_a_section_row_not_an_item():
     items = _read(
         [
