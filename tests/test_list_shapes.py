@@ -23,6 +23,7 @@ from pipeline.clean.wording import area_from_title, identity_from_title, list_fo
 from pipeline.common.settings import CleanSettings
 from pipeline.common.text import header_roles
 from pipeline.normalize.contracts import Contracts
+from pipeline.normalize.schema import spec
 from pipeline.normalize.stage import item_id
 from tests import minipdf
 from tests.conftest import build
@@ -534,6 +535,8 @@ def test_pdf_with_section_rows_and_an_unknown_header_is_read_or_reported(tmp_pat
     p = problems.iloc[0]
     assert (p["source_file"], p["page"], p["list"]) == ("lists.pdf", 1, "reclaimed")
     assert "序号 | 事项名称 | 去向说明" in p["message"]
+    declared = next(c for c in spec()["problems"]["columns"] if c["name"] == "kind")
+    assert "unknown_header" in declared["values"] and "unknown_header" in declared["labels"]
 
 
 def test_a_second_basic_looking_table_with_another_header_is_reported_not_read_as_basic(tmp_path):
