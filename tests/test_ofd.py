@@ -53,6 +53,18 @@ def test_ofd_under_another_name_is_sniffed_by_content(tmp_path):
     assert sniff(path).name == "ofd"
 
 
+def test_a_file_named_ofd_that_is_none_is_rejected(tmp_path):
+    zipped = tmp_path / "a.ofd"
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(RejectedFile, match="not an OFD document .*without OFD.xml"):
+        sniff(zipped)
+    text = tmp_path / "b.ofd"
+    text.write_text("hello", encoding="utf-8")
+    with pytest.raises(RejectedFile, match="not an OFD document"):
+        sniff(text)
+
+
 def test_glyph_advances_expand_the_g_form():
     assert deltas("3.2 g 3 1.6") == [3.2, 1.6, 1.6, 1.6]
     assert deltas("g 2 5 1 g 1 2") == [5.0, 5.0, 1.0, 2.0]

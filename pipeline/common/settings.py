@@ -113,6 +113,13 @@ class ExtractSettings:
     budget_seconds: float = 60.0
     budget_memory_mb: int = 1024
     max_stream_mb: int = 256
+    # OCR per file (a scan or a photograph; the budget above holds for each page): a file with
+    # more scanned pages or image frames than max_ocr_pages is rejected before any is read, and
+    # one whose pages together take more than ocr_file_seconds of CPU with pages left to read is
+    # rejected then, its other pages not read (a duty list has tens of pages, an OCR page takes
+    # seconds).
+    max_ocr_pages: int = 200
+    ocr_file_seconds: float = 1800.0
     ocr: OcrSettings = field(default_factory=OcrSettings)  # pages without a text layer
 
     def __post_init__(self) -> None:
@@ -125,8 +132,13 @@ class ExtractSettings:
         )
         _check_count(
             self,
-            ("min_table_cells", "pages_per_task", "max_unzipped_bytes", "budget_memory_mb", "max_stream_mb"),
-        )
+            ("min_table_cells", "pages_per_task", "max_unzipped_bytes", "budget_memory_mb", "max_stream_mb",
+             "max_ocr_pages"),
+        )  # fmt: skip
+        if not isinstance(self.ocr_file_seconds, (int, float)) or not 1 <= self.ocr_file_seconds <= 864000:
+            raise ValueError(
+                f"ExtractSettings.ocr_file_seconds must be within 1..864000, not {self.ocr_file_seconds!r}"
+            )
         if not isinstance(self.budget_seconds, (int, float)) or not 1 <= self.budget_seconds <= 86400:
             raise ValueError(
                 f"ExtractSettings.budget_seconds must be within 1..86400, not {self.budget_seconds!r}"
