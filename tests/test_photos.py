@@ -97,6 +97,34 @@ def test_uneven_light_is_flattened_and_print_kept() -> None:
     assert raster.uneven(raster.light_field(even, 40)) < S.max_uneven
 
 
+def test_a_keystoned_table_without_a_sheet_outline_is_made_a_rectangle() -> None:
+    """A photo filling the frame: the table's own border gives the perspective; the re-projected
+    table has parallel sides, and a table seen straight on is not touched."""
+    im = Image.new("RGB", (1000, 800), (255, 255, 255))
+    d = ImageDraw.Draw(im)
+    quad = [(230, 150), (770, 150), (880, 700), (120, 700)]  # far edge shorter: keystone
+    d.polygon(quad, outline=(0, 0, 0), width=3)
+    for k in range(1, 5):  # rows across, so the border is one grid with its rulings
+        t = k / 5
+        left = (230 + (120 - 230) * t, 150 + 550 * t)
+        right = (770 + (880 - 770) * t, 150 + 550 * t)
+        d.line([left, right], fill=(0, 0, 0), width=3)
+    rgb = np.asarray(im)
+    found = raster.table_outline(rgb.min(axis=2), S.photo_min_area)
+    assert found is not None and np.abs(found - np.array(quad)).max() <= 3
+    assert raster.keystone(found) > 0.25
+    straight = raster.unwarp_plane(rgb, found)
+    again = raster.table_outline(straight.min(axis=2), S.photo_min_area)
+    assert again is not None and raster.keystone(again) < S.max_keystone
+    square = Image.new("RGB", (1000, 800), (255, 255, 255))
+    ImageDraw.Draw(square).rectangle([100, 100, 900, 700], outline=(0, 0, 0), width=3)
+    plain = np.asarray(square)
+    level = raster.table_outline(plain.min(axis=2), S.photo_min_area)
+    assert level is not None and raster.keystone(level) < S.max_keystone
+    out, _ = straighten(plain.copy(), 200.0, S)
+    assert np.array_equal(out, plain)
+
+
 def _items(processed: Path) -> pd.DataFrame:
     return pd.read_parquet(processed / "basic_items.parquet")
 
@@ -138,3 +166,13 @@ def test_harder_photographs_read_as_printed(tmp_path, page, options) -> None:
     items = _read_photo(tmp_path, photograph(page, **options))
     got = [(str(r.seq), r.category, r.name) for r in items.itertuples()]
     assert got == ITEMS
+
+
+@pytest.mark.slow
+def test_a_full_page_table_photographed_without_the_desk_reads_as_printed(tmp_path) -> None:
+    """The sheet fills the frame (no outline to find) and is keystoned: the table's border
+    gives the perspective; 24 rows all exact."""
+    items = [(str(i + 1), ITEMS[i % 4][1], ITEMS[i % 4][2]) for i in range(24)]
+    page = render(list_pdf(tmp_path / "big.pdf", items), 150)
+    got = _read_photo(tmp_path, photograph(page, keystone=0.06, angle=1.5, light=0.5, desk=False, seed=14))
+    assert [(str(r.seq), r.category, r.name) for r in got.itertuples()] == items

@@ -51,6 +51,9 @@ class OcrSettings:
     light_kernel: float = 30.0
     max_uneven: float = 30.0
     sheet_margin: float = 4.0
+    # Without a sheet outline, a ruled table whose opposite sides differ by more than this share
+    # (keystone: a scan's table differs by a fraction of a percent) is made a rectangle.
+    max_keystone: float = 0.012
 
     def __post_init__(self) -> None:
         if not 72 <= self.min_dpi <= self.dpi <= self.max_dpi <= 600:
@@ -65,6 +68,8 @@ class OcrSettings:
             raise ValueError("OcrSettings: need 0 < photo_min_area <= photo_max_area <= 1")
         if self.photo_contrast < 1 or self.paper_ratio < 1 or not 0 <= self.paper_snap < 1:
             raise ValueError("OcrSettings: need photo_contrast >= 1, paper_ratio >= 1, 0 <= paper_snap < 1")
+        if not 0 < self.max_keystone < 1:
+            raise ValueError("OcrSettings: max_keystone must be within (0, 1)")
         if not 0 <= self.max_uneven <= 255:
             raise ValueError("OcrSettings: max_uneven must be within 0..255")
         for name in ("min_ruling", "min_table", "grid_tolerance", "min_line", "word_gap", "glyph_ratio",

@@ -327,7 +327,9 @@ def straighten(rgb: np.ndarray, dpi: float, settings: OcrSettings) -> tuple[np.n
     (keystone and rotation undone), its resolution then that of a sheet `paper_long_mm` long on
     its longer side; its light is flattened and the edge of the sheet (the ground showing past
     an imperfect outline) painted white. Any other image has its light flattened only when it
-    is unevenly lit (`max_uneven`), so a clean scan reaches the OCR untouched."""
+    is unevenly lit (`max_uneven`), so a clean scan reaches the OCR untouched; where it shows a
+    ruled table whose opposite sides differ by more than `max_keystone` (a photo of a sheet
+    filling the frame), the image is re-projected to make that table a rectangle."""
     import cv2
 
     s = settings
@@ -342,6 +344,11 @@ def straighten(rgb: np.ndarray, dpi: float, settings: OcrSettings) -> tuple[np.n
     if corners is not None:
         b = max(1, round(s.sheet_margin * dpi / 72.0))
         rgb[:b], rgb[-b:], rgb[:, :b], rgb[:, -b:] = 255, 255, 255, 255
+        return rgb, dpi
+    # No sheet outline: the table's own border tells the perspective, where it is keystoned.
+    table = raster.table_outline(raster.drop_red(rgb, s.red_margin), s.photo_min_area)
+    if table is not None and raster.keystone(table) > s.max_keystone:
+        rgb = raster.unwarp_plane(rgb, table)
     return rgb, dpi
 
 
