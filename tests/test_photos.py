@@ -79,6 +79,15 @@ def test_the_warped_sheet_takes_the_paper_proportion_and_an_a4_resolution() -> N
     assert out.min() < 80
 
 
+def test_a_high_resolution_photo_is_scaled_to_the_finest_ocr_resolution() -> None:
+    """A 48-megapixel phone photo of an A4 sheet: seen straight on at `max_dpi`, not finer."""
+    corners = np.array([[1000.0, 750.0], [7000.0, 600.0], [7100.0, 4900.0], [900.0, 5000.0]])
+    rgb = _sheet_on_desk(corners, size=(8000, 6000))
+    out, dpi = straighten(rgb, 72.0, S)
+    assert max(out.shape[:2]) == round(S.max_dpi * 297 / 25.4)
+    assert dpi == pytest.approx(S.max_dpi, abs=0.1)
+
+
 def test_uneven_light_is_flattened_and_print_kept() -> None:
     """Paper lit from one side (a gradient of 120 gray levels) becomes evenly white; the print
     on it keeps its contrast; an evenly lit page is not touched."""

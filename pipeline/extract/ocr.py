@@ -326,7 +326,8 @@ def straighten(rgb: np.ndarray, dpi: float, settings: OcrSettings) -> tuple[np.n
     A sheet of paper photographed on a darker ground (`raster.page_outline`) is seen straight on
     (keystone and rotation undone), its resolution then that of a sheet `paper_long_mm` long on
     its longer side; its light is flattened and the edge of the sheet (the ground showing past
-    an imperfect outline) painted white. Any other image has its light flattened only when it
+    an imperfect outline) painted white; a sheet finer than `max_dpi` is scaled down to it.
+    Any other image has its light flattened only when it
     is unevenly lit (`max_uneven`), so a clean scan reaches the OCR untouched; where it shows a
     ruled table whose opposite sides differ by more than `max_keystone` (a photo of a sheet
     filling the frame), the image is re-projected to make that table a rectangle."""
@@ -336,7 +337,8 @@ def straighten(rgb: np.ndarray, dpi: float, settings: OcrSettings) -> tuple[np.n
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     corners = raster.page_outline(gray, s.photo_min_area, s.photo_max_area, s.photo_contrast)
     if corners is not None:
-        rgb = raster.warp_sheet(rgb, corners, s.paper_ratio, s.paper_snap)
+        longest = round(s.max_dpi * s.paper_long_mm / 25.4)
+        rgb = raster.warp_sheet(rgb, corners, s.paper_ratio, s.paper_snap, longest)
         dpi = max(rgb.shape[:2]) / (s.paper_long_mm / 25.4)
     background = raster.light_field(rgb, round(s.light_kernel * dpi / 72.0))
     if corners is not None or raster.uneven(background) > s.max_uneven:

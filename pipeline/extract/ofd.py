@@ -108,8 +108,8 @@ def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
 
 
 def _placement(el, outer: Matrix) -> Matrix:
-    """Object space → page points: the object's CTM, a move to its Boundary's origin, the
-    enclosing block's placement, millimetres to points."""
+    """Object space → page millimetres: the object's CTM, then a move to its Boundary's
+    origin, then the enclosing placement (the page's own origin)."""
     box = _box(el.get("Boundary")) or (0.0, 0.0, 0.0, 0.0)
     ctm = _numbers(el.get("CTM"))
     m = (ctm[0], ctm[1], ctm[2], ctm[3], ctm[4], ctm[5]) if len(ctm) >= 6 else IDENTITY

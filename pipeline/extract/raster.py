@@ -277,11 +277,14 @@ def page_outline(
     return (refined if refined is not None else quad) / f
 
 
-def warp_sheet(rgb: np.ndarray, corners: np.ndarray, ratio: float, snap: float) -> np.ndarray:
+def warp_sheet(
+    rgb: np.ndarray, corners: np.ndarray, ratio: float, snap: float, max_long: int | None = None
+) -> np.ndarray:
     """The sheet seen straight on: its four corners mapped to a rectangle as large as its longer
-    sides. Where the sides' proportion lies within `snap` (relative) of `ratio` (the paper's,
-    e.g. √2 for ISO A sizes), the rectangle takes that proportion exactly: perspective shortens
-    the sides away from the camera."""
+    sides (its longer side at most `max_long` pixels: finer adds nothing to OCR). Where the
+    sides' proportion lies within `snap` (relative) of `ratio` (the paper's, e.g. √2 for ISO A
+    sizes), the rectangle takes that proportion exactly: perspective shortens the sides away
+    from the camera."""
     import cv2
 
     tl, tr, br, bl = corners
@@ -293,6 +296,8 @@ def warp_sheet(rgb: np.ndarray, corners: np.ndarray, ratio: float, snap: float) 
             h = w / ratio
         else:
             w = h / ratio
+    if max_long is not None and max(w, h) > max_long:
+        w, h = w * max_long / max(w, h), h * max_long / max(w, h)
     width, height = max(2, round(w)), max(2, round(h))
     target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
@@ -317,9 +322,11 @@ def light_field(rgb: np.ndarray, kernel: int) -> np.ndarray:
 
 def flatten_light(rgb: np.ndarray, background: np.ndarray) -> np.ndarray:
     """The image divided by its paper's brightness: paper white everywhere, print as dark
-    relative to its paper as it was (uneven light and a colour cast removed)."""
-    out = rgb.astype(np.float32) * (255.0 / np.maximum(background.astype(np.float32), 1.0))
-    return np.clip(out, 0, 255).astype(np.uint8)
+    relative to its paper as it was (uneven light and a colour cast removed). In 8 bits, no
+    copy in floating point: a phone photo has tens of megapixels."""
+    import cv2
+
+    return cv2.divide(rgb, np.maximum(background, 1), scale=255)
 
 
 def uneven(background: np.ndarray) -> float:
