@@ -134,6 +134,23 @@ def test_a_keystoned_table_without_a_sheet_outline_is_made_a_rectangle() -> None
     assert np.array_equal(out, plain)
 
 
+def test_a_photo_is_read_the_way_its_exif_orientation_shows_it(tmp_path) -> None:
+    """Stored turned a quarter with Orientation 6 (rotate 90° clockwise to display), as phones
+    do: loaded upright."""
+    from pipeline.extract.ocr import OcrTask, load_image
+
+    upright = np.zeros((40, 60, 3), np.uint8)
+    upright[:10] = 255  # a white band at the top
+    stored = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)  # as the sensor saw it
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "IMG_1.jpg"
+    stored.save(path, exif=exif, quality=95)
+    rgb, _ = load_image(OcrTask(str(path), 0, True, S))
+    assert rgb.shape[:2] == (40, 60)
+    assert rgb[:10].mean() > 200 and rgb[12:].mean() < 50
+
+
 def _items(processed: Path) -> pd.DataFrame:
     return pd.read_parquet(processed / "basic_items.parquet")
 

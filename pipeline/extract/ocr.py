@@ -286,10 +286,15 @@ def load_image(task: OcrTask) -> tuple[np.ndarray, float]:
         from PIL import Image
 
         Image.MAX_IMAGE_PIXELS = 60_000_000  # about A3 at 600 dpi; larger is no page scan
+        from PIL import ImageOps
+
         with Image.open(task.path) as im:
             im.seek(task.index)
             dpi = float((im.info.get("dpi") or (s.dpi, s.dpi))[0] or s.dpi)
-            rgb = np.asarray(im.convert("RGB"))
+            # A phone stores a photo as its sensor saw it, with an EXIF tag saying how to turn it
+            # for display: read it as displayed.
+            upright = ImageOps.exif_transpose(im) if im.getexif().get(0x0112, 1) != 1 else im
+            rgb = np.asarray(upright.convert("RGB"))
         if not s.min_dpi <= dpi <= s.max_dpi:
             dpi = float(s.dpi)  # a made-up resolution (72 or 1 dpi headers are common)
         return rgb, dpi
