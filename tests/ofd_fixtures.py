@@ -8,7 +8,8 @@ Cells wrap their text by glyph widths; a row that does not fit on the page is sp
 cells' remaining lines go on in a row on the next page, under the repeated header row).
 
 Options vary what readers must cope with: `ctm` places every object by a CTM instead of its
-Boundary's origin, `one_path` draws each page's rulings as one PathObject of many subpaths,
+Boundary's origin, `one_path` draws each page's rulings as one PathObject of many subpaths, `boxes` as thin
+filled rectangles,
 `namespace` writes the elements under another namespace URI.
 """
 
@@ -75,8 +76,8 @@ class _Page:
 
 
 class _Writer:
-    def __init__(self, ctm: bool, one_path: bool) -> None:
-        self.ctm, self.one_path = ctm, one_path
+    def __init__(self, ctm: bool, one_path: bool, boxes: bool = False) -> None:
+        self.ctm, self.one_path, self.boxes = ctm, one_path, boxes
         self.pages: list[_Page] = [_Page()]
         self.next_id = 10
         self.splits = 0
@@ -108,7 +109,16 @@ class _Writer:
     def page_xml(self, page: _Page, n: int) -> str:
         objs = list(page.objects)
         objs.append(_number_text(self, n))
-        if self.one_path and page.rulings:
+        if self.boxes:  # each ruling a thin filled rectangle, as some producers draw cell borders
+            for a, b, c, d in page.rulings:
+                x, y = min(a, c) - 0.15, min(b, d) - 0.15
+                w, h = abs(c - a) + 0.3, abs(d - b) + 0.3
+                objs.append(
+                    f'<ofd:PathObject ID="{self._id()}" {self._place(x, y, w, h)} Stroke="false" Fill="true">'
+                    f"<ofd:AbbreviatedData>M 0 0 L {w:.3f} 0 L {w:.3f} {h:.3f} L 0 {h:.3f} C"
+                    "</ofd:AbbreviatedData></ofd:PathObject>"
+                )
+        elif self.one_path and page.rulings:
             data = " ".join(f"M {a:.3f} {b:.3f} L {c:.3f} {d:.3f}" for a, b, c, d in page.rulings)
             objs.append(
                 f'<ofd:PathObject ID="{self._id()}" Boundary="0 0 {PAGE_W} {PAGE_H}" LineWidth="0.25">'
@@ -205,10 +215,11 @@ def write_ofd(
     kinds=KINDS,
     ctm: bool = False,
     one_path: bool = False,
+    boxes: bool = False,
     namespace: str = "http://www.ofdspec.org/2016",
 ) -> int:
     """Write the lists as an OFD package; returns how many rows were split at a page break."""
-    w = _Writer(ctm, one_path)
+    w = _Writer(ctm, one_path, boxes)
     _lay_out(w, ident, lists, kinds)
     ns = quoteattr(namespace)[1:-1]
     head = '<?xml version="1.0" encoding="UTF-8"?>\n'

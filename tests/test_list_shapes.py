@@ -23,6 +23,7 @@ from pipeline.clean.wording import area_from_title, identity_from_title, list_fo
 from pipeline.common.settings import CleanSettings
 from pipeline.common.text import header_roles
 from pipeline.normalize.contracts import Contracts
+from pipeline.normalize.schema import spec
 from pipeline.normalize.stage import item_id
 from tests import minipdf
 from tests.conftest import build
@@ -144,6 +145,54 @@ def test_items_numbered_one_in_two_sections_are_not_joined_and_running_numbers_h
     ]
     running = _read(["一、党的建设", ["1", "甲"], "二、经济发展", ["2", "乙"]], {0: "seq", 1: "name"}, 2)
     assert [i.section for i in running] == [0, 0]  # numbering runs through the list: 序号 alone is the key
+
+
+def test_a_section_row_at_the_foot_of_a_page_starts_the_items_on_the_next_page():
+    reader = ListReader("basic", {}, "", SETTINGS)
+    reader.read_table(
+        _table([["1", "甲"], ["2", "乙"], "二、经济发展"], 2), 0, {0: "seq", 1: "name"}, 1, _lines, []
+    )
+    reader.read_table(_table([["1", "丙"], ["2", "丁"]], 2), 0, {0: "seq", 1: "name"}, 2, _lines, [])
+    items = reader.finish()
+    # 1 at the top of page 2 is the first item of the new section, not the rest of item 2 cut by the break
+    assert [(i.seq_text, value(i.cells["name"], "name", SETTINGS), i.section) for i in items] == [
+        ("1", "甲", 0),
+        ("2", "乙", 0),
+        ("1", "丙", 1),
+        ("2", "丁", 1),
+    ]
+    assert [value(i.cells["category"], "category", SETTINGS) for i in items[2:]] == ["经济发展"] * 2
+
+
+def test_a_section_numbered_in_the_seq_cell_is_a_section_row_not_an_item():
+    items = _read(
+        [
+            ["一", "党的建设"],
+            ["1", "甲"],
+            ["（一）", "组织建设"],
+            ["1", "乙"],
+            ["二、", "经济发展"],
+            ["1", "丙"],
+        ],
+        {0: "seq", 1: "name"},
+        2,
+    )
+    got = [
+        (
+            i.seq_text,
+            value(i.cells["name"], "name", SETTINGS),
+            value(i.cells["category"], "category", SETTINGS),
+            value(i.cells["subcategory"], "subcategory", SETTINGS) if "subcategory" in i.cells else None,
+        )
+        for i in items
+    ]
+    assert got == [
+        ("1", "甲", "党的建设", None),
+        ("1", "乙", "党的建设", "组织建设"),
+        ("1", "丙", "经济发展", None),
+    ]
+    # a 序号 cell with Chinese text but two filled cells beside it is no section row
+    assert _read([["一", "党的建设", "甲"]], {0: "seq", 1: "category", 2: "name"}, 3)[0].seq_text == "一"
 
 
 def test_numbered_rows_across_a_list_with_a_category_column_are_the_first_level():
@@ -486,6 +535,36 @@ def test_pdf_with_section_rows_and_an_unknown_header_is_read_or_reported(tmp_pat
     p = problems.iloc[0]
     assert (p["source_file"], p["page"], p["list"]) == ("lists.pdf", 1, "reclaimed")
     assert "序号 | 事项名称 | 去向说明" in p["message"]
+    declared = next(c for c in spec()["problems"]["columns"] if c["name"] == "kind")
+    assert "unknown_header" in declared["values"] and "unknown_header" in declared["labels"]
+
+
+def test_a_second_basic_looking_table_with_another_header_is_reported_not_read_as_basic(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    minipdf.write(
+        raw / "lists.pdf",
+        [
+            [
+                ("title", "哈密市伊吾县吐葫芦乡基本履职事项清单"),
+                ("table", BASIC, [["序号", "事项名称"], ["1", "加强党组织建设"], ["2", "做好党员管理"]]),
+            ],
+            [
+                (
+                    "table",
+                    [60, 200, 190],
+                    [["序号", "事项名称", "去向说明"], ["1", "个体工商户登记", "县市场监督管理局"]],
+                )
+            ],
+        ],
+    )
+    processed = build(raw, tmp_path / "processed")
+    assert [r["name"] for r in _items(processed, "basic_items")] == ["加强党组织建设", "做好党员管理"]
+    problems = pd.read_parquet(processed / "problems.parquet")
+    assert problems.kind.tolist() == ["unknown_header"]  # not a numbering_repeat of basic item 1
+    assert problems.iloc[0]["page"] == 2
+    assert "序号 | 事项名称 | 去向说明" in problems.iloc[0]["message"]
+    assert "headed 序号 | 事项名称" in problems.iloc[0]["message"]
 
 
 def test_pdf_compilation_of_two_townships_under_numbered_headings(tmp_path):
@@ -511,3 +590,30 @@ def test_pdf_compilation_of_two_townships_under_numbered_headings(tmp_path):
         ("伊吾县", "吐葫芦乡", "650522"),
     ]
     assert len(_items(processed, "basic_items")) == 4
+
+
+# --- paragraphs ---------------------------------------------------------------------------------
+
+
+def test_a_department_heading_after_a_full_sentence_line_starts_a_step():
+    from pipeline.clean.paragraphs import paragraphs
+
+    right = 523.4
+    lines = [
+        Line("西湖区市场监督管理局：负责本行政区域创业实体信息统计。", 240, right, right, 10, True),
+        Line("西湖区人力资源和社会保障局：负责本行政区域就业务工信息", 240, right, right, 10),
+        Line("统计。", 240, 271, right, 10),
+    ]
+    assert paragraphs(lines, SETTINGS) == [
+        "西湖区市场监督管理局：负责本行政区域创业实体信息统计。",
+        "西湖区人力资源和社会保障局：负责本行政区域就业务工信息统计。",
+    ]
+    # no department and colon at the start of the next line: a full line wraps, whatever it ends with
+    wrapped = [
+        lines[0],
+        Line("负责本行政区域就业务工信息统计与上报，做好数据核", 240, right, right, 10),
+        lines[2],
+    ]
+    assert paragraphs(wrapped, SETTINGS) == [
+        "西湖区市场监督管理局：负责本行政区域创业实体信息统计。负责本行政区域就业务工信息统计与上报，做好数据核统计。"
+    ]

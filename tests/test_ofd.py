@@ -26,8 +26,8 @@ def _sources(processed: Path) -> dict[str, dict]:
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"ctm": True}, {"one_path": True}, {"namespace": "http://www.ofdspec.org"}],
-    ids=["boundary", "ctm", "one_path", "other_namespace"],
+    [{}, {"ctm": True}, {"one_path": True}, {"boxes": True}, {"namespace": "http://www.ofdspec.org"}],
+    ids=["boundary", "ctm", "one_path", "filled_boxes", "other_namespace"],
 )
 def test_ofd_lists_are_exact(options, tmp_path):
     """Three lists over several pages, header rows repeated, rows split at page breaks: every
@@ -51,6 +51,18 @@ def test_ofd_under_another_name_is_sniffed_by_content(tmp_path):
     path = tmp_path / "attachment.bin"
     write_ofd(path, ident, lists)
     assert sniff(path).name == "ofd"
+
+
+def test_a_file_named_ofd_that_is_none_is_rejected(tmp_path):
+    zipped = tmp_path / "a.ofd"
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(RejectedFile, match="not an OFD document .*without OFD.xml"):
+        sniff(zipped)
+    text = tmp_path / "b.ofd"
+    text.write_text("hello", encoding="utf-8")
+    with pytest.raises(RejectedFile, match="not an OFD document"):
+        sniff(text)
 
 
 def test_glyph_advances_expand_the_g_form():
@@ -116,6 +128,21 @@ def test_text_positions_follow_boundary_deltas_and_runs(tmp_path):
     assert line["top"] == pytest.approx(11 * MM, abs=1e-3)
     assert line["bottom"] == pytest.approx(15 * MM, abs=1e-3)
     assert line["size"] == pytest.approx(4 * MM, abs=1e-3)
+
+
+def test_a_scaling_ctm_scales_glyphs_and_advances(tmp_path):
+    """Size 2 drawn through CTM 2 0 0 2: printed at 4 mm, advances doubled."""
+    content = (
+        "<ofd:TextObject Boundary='10 10 50 10' Size='2' CTM='2 0 0 2 0 0'>"
+        "<ofd:TextCode X='0' Y='2' DeltaX='3'>序号</ofd:TextCode></ofd:TextObject>"
+    )
+    with _package(tmp_path, content) as z:
+        (record,) = read_ofd(z, ExtractSettings())
+    (line,) = record["text"]
+    assert line["text"] == "序号"
+    assert line["size"] == pytest.approx(4 * MM, abs=1e-3)
+    assert line["x1"] - line["x0"] == pytest.approx((6 + 4) * MM, abs=1e-3)
+    assert line["top"] == pytest.approx(10 * MM, abs=1e-3)
 
 
 def test_damaged_packages_are_rejected_with_a_reason(tmp_path):

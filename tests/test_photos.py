@@ -79,6 +79,15 @@ def test_the_warped_sheet_takes_the_paper_proportion_and_an_a4_resolution() -> N
     assert out.min() < 80
 
 
+def test_a_high_resolution_photo_is_scaled_to_the_finest_ocr_resolution() -> None:
+    """A 48-megapixel phone photo of an A4 sheet: seen straight on at `max_dpi`, not finer."""
+    corners = np.array([[1000.0, 750.0], [7000.0, 600.0], [7100.0, 4900.0], [900.0, 5000.0]])
+    rgb = _sheet_on_desk(corners, size=(8000, 6000))
+    out, dpi = straighten(rgb, 72.0, S)
+    assert max(out.shape[:2]) == round(S.max_dpi * 297 / 25.4)
+    assert dpi == pytest.approx(S.max_dpi, abs=0.1)
+
+
 def test_uneven_light_is_flattened_and_print_kept() -> None:
     """Paper lit from one side (a gradient of 120 gray levels) becomes evenly white; the print
     on it keeps its contrast; an evenly lit page is not touched."""
@@ -95,6 +104,51 @@ def test_uneven_light_is_flattened_and_print_kept() -> None:
     assert flat[301, 100:800].max() < 80
     even = np.full((h, w, 3), 235, np.uint8)
     assert raster.uneven(raster.light_field(even, 40)) < S.max_uneven
+
+
+def test_a_keystoned_table_without_a_sheet_outline_is_made_a_rectangle() -> None:
+    """A photo filling the frame: the table's own border gives the perspective; the re-projected
+    table has parallel sides, and a table seen straight on is not touched."""
+    im = Image.new("RGB", (1000, 800), (255, 255, 255))
+    d = ImageDraw.Draw(im)
+    quad = [(230, 150), (770, 150), (880, 700), (120, 700)]  # far edge shorter: keystone
+    d.polygon(quad, outline=(0, 0, 0), width=3)
+    for k in range(1, 5):  # rows across, so the border is one grid with its rulings
+        t = k / 5
+        left = (230 + (120 - 230) * t, 150 + 550 * t)
+        right = (770 + (880 - 770) * t, 150 + 550 * t)
+        d.line([left, right], fill=(0, 0, 0), width=3)
+    rgb = np.asarray(im)
+    found = raster.table_outline(rgb.min(axis=2), S.photo_min_area)
+    assert found is not None and np.abs(found - np.array(quad)).max() <= 3
+    assert raster.keystone(found) > 0.25
+    straight = raster.unwarp_plane(rgb, found)
+    again = raster.table_outline(straight.min(axis=2), S.photo_min_area)
+    assert again is not None and raster.keystone(again) < S.max_keystone
+    square = Image.new("RGB", (1000, 800), (255, 255, 255))
+    ImageDraw.Draw(square).rectangle([100, 100, 900, 700], outline=(0, 0, 0), width=3)
+    plain = np.asarray(square)
+    level = raster.table_outline(plain.min(axis=2), S.photo_min_area)
+    assert level is not None and raster.keystone(level) < S.max_keystone
+    out, _ = straighten(plain.copy(), 200.0, S)
+    assert np.array_equal(out, plain)
+
+
+def test_a_photo_is_read_the_way_its_exif_orientation_shows_it(tmp_path) -> None:
+    """Stored turned a quarter with Orientation 6 (rotate 90° clockwise to display), as phones
+    do: loaded upright."""
+    from pipeline.extract.ocr import OcrTask, load_image
+
+    upright = np.zeros((40, 60, 3), np.uint8)
+    upright[:10] = 255  # a white band at the top
+    stored = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)  # as the sensor saw it
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "IMG_1.jpg"
+    stored.save(path, exif=exif, quality=95)
+    rgb, _ = load_image(OcrTask(str(path), 0, True, S))
+    assert rgb.shape[:2] == (40, 60)
+    assert rgb[:10].mean() > 200 and rgb[12:].mean() < 50
 
 
 def _items(processed: Path) -> pd.DataFrame:
@@ -138,3 +192,13 @@ def test_harder_photographs_read_as_printed(tmp_path, page, options) -> None:
     items = _read_photo(tmp_path, photograph(page, **options))
     got = [(str(r.seq), r.category, r.name) for r in items.itertuples()]
     assert got == ITEMS
+
+
+@pytest.mark.slow
+def test_a_full_page_table_photographed_without_the_desk_reads_as_printed(tmp_path) -> None:
+    """The sheet fills the frame (no outline to find) and is keystoned: the table's border
+    gives the perspective; 24 rows all exact."""
+    items = [(str(i + 1), ITEMS[i % 4][1], ITEMS[i % 4][2]) for i in range(24)]
+    page = render(list_pdf(tmp_path / "big.pdf", items), 150)
+    got = _read_photo(tmp_path, photograph(page, keystone=0.06, angle=1.5, light=0.5, desk=False, seed=14))
+    assert [(str(r.seq), r.category, r.name) for r in got.itertuples()] == items

@@ -118,6 +118,7 @@ def summary(result: DocumentResult) -> str:
         counts[item.kind] = counts.get(item.kind, 0) + 1
     parts = ", ".join(f"{k} {n}" for k, n in counts.items())
     notes = "".join(f"\nnote: {n}" for n in result.notes)
+    notes += "".join(f"\nproblem [{p['kind']}]: {p['message']}" for p in result.problems)
     return f"{len(result.items)} items ({parts}){notes}"
 
 

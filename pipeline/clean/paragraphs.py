@@ -44,6 +44,7 @@ def _patterns() -> dict:
         "no_start": set(para["no_line_start"]),
         "no_end": set(para["no_line_end"]),
         "sentence_end": set(para["sentence_end"]),
+        "lead_heading": [re.compile(p) for p in para.get("lead_heading", [])],
         "markers": [re.compile(p) for p in cont["continued_on_next"] + cont["continued_from_previous"]],
         # Any marker at all: where none matches, removing them one by one changes nothing.
         "any_marker": re.compile(
@@ -184,7 +185,10 @@ def ends_paragraph(lines: list[Line], i: int, settings: CleanSettings) -> bool:
         return nxt.para or nxt.cell_start
     if nxt.cell_start or starts_step(nxt.text) or is_heading(line.text):
         return True
-    if line.text[-1:] in _patterns()["sentence_end"] and _heading_follows(lines, i + 1, settings):
+    if line.text[-1:] in _patterns()["sentence_end"] and (
+        _heading_follows(lines, i + 1, settings)
+        or any(p.match(nxt.text) for p in _patterns()["lead_heading"])
+    ):
         return True
     return not wraps(lines, i, settings)
 

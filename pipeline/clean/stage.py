@@ -221,6 +221,7 @@ class _Reading:
     carried: list[TextLine] = field(default_factory=list)  # a title printed at the foot of the previous page
     problems: list[dict] = field(default_factory=list)  # tables that fit no list
     unfit: set[tuple[str, str]] = field(default_factory=set)  # (list, header) already reported
+    headers: dict[tuple, str] = field(default_factory=dict)  # (place, list) → the header it started with
     unseen: set[tuple[str, str]] = field(default_factory=set)  # (list, column) already noted
     above_data: list[RowDecision] = field(default_factory=list)  # title and header rows
 
@@ -342,29 +343,37 @@ def _table_context(table, start, title, page, state: _Reading):
 
 def _list_of_header(header: Header, title: str | None, page: int, state: _Reading) -> str | None:
     """The list a header row names, by its columns. A header that names no list's own columns
-    (only 序号, 事项名称 and columns no rule knows) under a title naming another list fits no
-    list: a problem naming the page and the header, and the table is not read (None)."""
+    (only 序号, 事项名称 and columns no rule knows) fits no list when the title above it names
+    another list, or when the township's list it would be (the basic list) was already headed
+    otherwise: a problem naming the page and the header, and the table is not read (None)."""
+    lists = load("lists")["lists"]
     kind = list_for_roles({i: role for i, role in enumerate(sorted(header.named))})
-    titled = list_for_title(title) if title else None
     unknown = list(dict.fromkeys(header.undeclared))
-    fallback = not load("lists")["lists"][kind]["columns_any"]
-    if fallback and unknown and titled is not None and titled != kind:
-        shown = " | ".join(t for t in header.printed if t)
-        key = (titled, shown)
-        if key not in state.unfit:
-            state.unfit.add(key)
-            state.problems.append(
-                {
-                    "kind": "unknown_header",
-                    "page": page,
-                    "list": titled,
-                    "message": f"a table headed {shown} (page {page}, under the title {title}) fits no list: "
-                    f"its columns {'、'.join(unknown)} name no column of the "
-                    f"{load('lists')['lists'][titled]['label']}; not read (add the wording to "
-                    "pipeline/rules/lists.toml)",
-                }
-            )
-        return None
+    shown = " | ".join(t for t in header.printed if t)
+    place = tuple(sorted((state.last_place or {}).items()))
+    first = state.headers.get((place, kind), shown)
+    if not lists[kind]["columns_any"] and unknown:
+        titled = list_for_title(title) if title else None
+        if titled is not None and titled != kind:
+            why = f"under the title {title}, its columns {'、'.join(unknown)} name no column of the {lists[titled]['label']}"
+        elif first != shown:
+            why = f"its columns {'、'.join(unknown)} name no list's column, and this township's {lists[kind]['label']} is headed {first}"
+        else:
+            why = ""
+        if why:
+            if (kind, shown) not in state.unfit:
+                state.unfit.add((kind, shown))
+                state.problems.append(
+                    {
+                        "kind": "unknown_header",
+                        "page": page,
+                        "list": titled if titled is not None and titled != kind else None,
+                        "message": f"a table headed {shown} (page {page}) fits no list: {why}; not read (add "
+                        "the wording to pipeline/rules/lists.toml)",
+                    }
+                )
+            return None
+    state.headers.setdefault((place, kind), shown)
     for column in unknown:
         if (kind, column) not in state.unseen:
             state.unseen.add((kind, column))

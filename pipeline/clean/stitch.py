@@ -157,6 +157,9 @@ class RowFacts:
     category_empty: bool = False  # its 事项类别 cell is empty (a merged cell above carries on)
     numbered_across: bool = False  # `text` starts with a section enumerator (一、 （一） 1. 第一部分)
     after_section: bool = False  # a section row since the list's last item: this row starts an item
+    section_text: str = (
+        ""  # a section's number in the 序号 cell and its title in one other cell (一 | 党的建设)
+    )
 
 
 def classify_row(f: RowFacts) -> tuple[str, str]:
@@ -171,6 +174,11 @@ def classify_row(f: RowFacts) -> tuple[str, str]:
         return "header", "furniture: a header row repeated inside the table (its wording names the columns)"
     if f.across:
         return _classify_across(f)
+    if f.section_text:
+        return (
+            "section",
+            f"序号 {f.seq_text} numbers a section, not an item: the category of the items below: {f.section_text}",
+        )
     if f.after_break and f.has_items and not f.after_section:
         decision = _classify_after_break(f)
         if decision is not None:
@@ -302,11 +310,17 @@ class ListReader:
             category_empty=any(roles.get(c["c0"]) == "category" and not c["lines"] for c in in_group),
             numbered_across=across and section_enumerator(texts[0][1]) is not None,
             after_section=self._fresh_section,
+            section_text=_section_in_seq(
+                seq_text, [t for c, (_, t) in zip(in_group, texts, strict=True) if c is not seq_cell]
+            ),
         )
 
     def _act(self, kind: str, facts: RowFacts, in_group, page: int, lines_of, notes: list) -> Item | None:
         """Carry out a row's decision; the item its cells go to, or None."""
-        if kind == "section":
+        if kind == "section" and facts.section_text:  # 一 | 党的建设: one line holding both
+            titled = next(c for c in in_group if c["lines"] and single_value(lines_of(c)) != facts.seq_text)
+            self._start_section([replace(lines_of(titled)[0], text=facts.section_text)])
+        elif kind == "section":
             self._start_section(lines_of(in_group[0]))  # 一、党的建设: the items' category
         elif kind == "skipped" and facts.has_text:
             if facts.across:
@@ -410,6 +424,22 @@ class ListReader:
             for item in items:
                 item.section = 0
         return items
+
+
+CHINESE_NUMERALS = "一二三四五六七八九十百零〇两"
+
+
+def _section_in_seq(seq_text: str, others: list[str]) -> str:
+    """The section title of a row that prints a section's number in the 序号 cell (一, （一）,
+    第一部分) and its title in exactly one other cell (一 | 党的建设 | | ), as one text
+    (一、党的建设); "" for any other row."""
+    seq = seq_text.strip()
+    filled = [t for t in others if t.strip()]
+    if not seq or seq_number(seq) is not None or len(filled) != 1 or any(ch.isdigit() for ch in seq):
+        return ""
+    text = seq + ("、" if seq[-1] in CHINESE_NUMERALS else "") + filled[0].strip()
+    found = section_enumerator(text)
+    return text if found is not None and found[1] >= len(seq) else ""
 
 
 def merge_continued(items: list[Item], settings: CleanSettings) -> list[Item]:

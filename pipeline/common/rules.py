@@ -124,6 +124,7 @@ SHAPES: dict[str, Shape] = {
         "paragraph": {
             "numbered_step": ["regex"],
             "heading_end": ["regex"],
+            "lead_heading?": ["regex"],
             "no_line_start": "str",
             "no_line_end": "str",
             "sentence_end": "str",

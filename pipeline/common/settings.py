@@ -51,6 +51,9 @@ class OcrSettings:
     light_kernel: float = 30.0
     max_uneven: float = 30.0
     sheet_margin: float = 4.0
+    # Without a sheet outline, a ruled table whose opposite sides differ by more than this share
+    # (keystone: a scan's table differs by a fraction of a percent) is made a rectangle.
+    max_keystone: float = 0.012
 
     def __post_init__(self) -> None:
         if not 72 <= self.min_dpi <= self.dpi <= self.max_dpi <= 600:
@@ -65,6 +68,8 @@ class OcrSettings:
             raise ValueError("OcrSettings: need 0 < photo_min_area <= photo_max_area <= 1")
         if self.photo_contrast < 1 or self.paper_ratio < 1 or not 0 <= self.paper_snap < 1:
             raise ValueError("OcrSettings: need photo_contrast >= 1, paper_ratio >= 1, 0 <= paper_snap < 1")
+        if not 0 < self.max_keystone < 1:
+            raise ValueError("OcrSettings: max_keystone must be within (0, 1)")
         if not 0 <= self.max_uneven <= 255:
             raise ValueError("OcrSettings: max_uneven must be within 0..255")
         for name in ("min_ruling", "min_table", "grid_tolerance", "min_line", "word_gap", "glyph_ratio",
@@ -121,6 +126,13 @@ class ExtractSettings:
     budget_seconds: float = 60.0
     budget_memory_mb: int = 1024
     max_stream_mb: int = 256
+    # OCR per file (a scan or a photograph; the budget above holds for each page): a file with
+    # more scanned pages or image frames than max_ocr_pages is rejected before any is read, and
+    # one whose pages together take more than ocr_file_seconds of CPU with pages left to read is
+    # rejected then, its other pages not read (a duty list has tens of pages, an OCR page takes
+    # seconds).
+    max_ocr_pages: int = 200
+    ocr_file_seconds: float = 1800.0
     ocr: OcrSettings = field(default_factory=OcrSettings)  # pages without a text layer
 
     def __post_init__(self) -> None:
@@ -134,8 +146,12 @@ class ExtractSettings:
         _check_count(
             self,
             ("min_table_cells", "pages_per_task", "max_unzipped_bytes", "budget_memory_mb", "max_stream_mb",
-             "max_archive_members", "max_archive_bytes", "max_archive_depth"),
+             "max_archive_members", "max_archive_bytes", "max_archive_depth", "max_ocr_pages"),
         )  # fmt: skip
+        if not isinstance(self.ocr_file_seconds, (int, float)) or not 1 <= self.ocr_file_seconds <= 864000:
+            raise ValueError(
+                f"ExtractSettings.ocr_file_seconds must be within 1..864000, not {self.ocr_file_seconds!r}"
+            )
         if not isinstance(self.budget_seconds, (int, float)) or not 1 <= self.budget_seconds <= 86400:
             raise ValueError(
                 f"ExtractSettings.budget_seconds must be within 1..86400, not {self.budget_seconds!r}"

@@ -133,6 +133,8 @@ def _zip_format(path: Path, ext: str) -> Format:
         return Format("xlsx", READERS["xlsx"])
     if any(n.lstrip("/").lower() == "ofd.xml" for n in names):  # GB/T 33190's entry file
         return Format("ofd", READERS["ofd"])
+    if ext == ".ofd":
+        raise RejectedFile("not an OFD document (.ofd): a ZIP archive without OFD.xml")
     if ext in SUPPORTED_EXTENSIONS and ext != ".zip":
         raise RejectedFile(
             f"not {SUPPORTED_EXTENSIONS[ext]}: a ZIP archive without word/document.xml or xl/workbook.xml"

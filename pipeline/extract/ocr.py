@@ -287,12 +287,17 @@ def load_image(task: OcrTask) -> tuple[np.ndarray, float]:
     if task.is_image:
         from PIL import Image
 
+        from PIL import ImageOps
+
         from pipeline.extract.pixels import limited
 
         with limited(), Image.open(task.path) as im:
             im.seek(task.index)
             dpi = float((im.info.get("dpi") or (s.dpi, s.dpi))[0] or s.dpi)
-            rgb = np.asarray(im.convert("RGB"))
+            # A phone stores a photo as its sensor saw it, with an EXIF tag saying how to turn it
+            # for display: read it as displayed.
+            upright = ImageOps.exif_transpose(im) if im.getexif().get(0x0112, 1) != 1 else im
+            rgb = np.asarray(upright.convert("RGB"))
         if not s.min_dpi <= dpi <= s.max_dpi:
             dpi = float(s.dpi)  # a made-up resolution (72 or 1 dpi headers are common)
         return rgb, dpi
@@ -329,15 +334,19 @@ def straighten(rgb: np.ndarray, dpi: float, settings: OcrSettings) -> tuple[np.n
     A sheet of paper photographed on a darker ground (`raster.page_outline`) is seen straight on
     (keystone and rotation undone), its resolution then that of a sheet `paper_long_mm` long on
     its longer side; its light is flattened and the edge of the sheet (the ground showing past
-    an imperfect outline) painted white. Any other image has its light flattened only when it
-    is unevenly lit (`max_uneven`), so a clean scan reaches the OCR untouched."""
+    an imperfect outline) painted white; a sheet finer than `max_dpi` is scaled down to it.
+    Any other image has its light flattened only when it
+    is unevenly lit (`max_uneven`), so a clean scan reaches the OCR untouched; where it shows a
+    ruled table whose opposite sides differ by more than `max_keystone` (a photo of a sheet
+    filling the frame), the image is re-projected to make that table a rectangle."""
     import cv2
 
     s = settings
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     corners = raster.page_outline(gray, s.photo_min_area, s.photo_max_area, s.photo_contrast)
     if corners is not None:
-        rgb = raster.warp_sheet(rgb, corners, s.paper_ratio, s.paper_snap)
+        longest = round(s.max_dpi * s.paper_long_mm / 25.4)
+        rgb = raster.warp_sheet(rgb, corners, s.paper_ratio, s.paper_snap, longest)
         dpi = max(rgb.shape[:2]) / (s.paper_long_mm / 25.4)
     background = raster.light_field(rgb, round(s.light_kernel * dpi / 72.0))
     if corners is not None or raster.uneven(background) > s.max_uneven:
@@ -345,6 +354,11 @@ def straighten(rgb: np.ndarray, dpi: float, settings: OcrSettings) -> tuple[np.n
     if corners is not None:
         b = max(1, round(s.sheet_margin * dpi / 72.0))
         rgb[:b], rgb[-b:], rgb[:, :b], rgb[:, -b:] = 255, 255, 255, 255
+        return rgb, dpi
+    # No sheet outline: the table's own border tells the perspective, where it is keystoned.
+    table = raster.table_outline(raster.drop_red(rgb, s.red_margin), s.photo_min_area)
+    if table is not None and raster.keystone(table) > s.max_keystone:
+        rgb = raster.unwarp_plane(rgb, table)
     return rgb, dpi
 
 

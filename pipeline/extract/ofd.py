@@ -1,7 +1,8 @@
 """OFD documents (GB/T 33190, China's fixed-layout format) → the same page objects as a PDF page.
 
 An OFD file is a ZIP package: OFD.xml names each document's Document.xml, which lists its pages
-(Content.xml each) and its resources (fonts in PublicRes.xml / DocumentRes.xml). A page draws
+(Content.xml each) and its resources (fonts, named in PublicRes.xml: not needed here, as every
+glyph's position is in the page). A page draws
 text objects and path objects in millimetres with the origin at the top left, each placed by its
 `Boundary` (x y w h on the page) and an optional `CTM` inside that box:
 
@@ -107,8 +108,8 @@ def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
 
 
 def _placement(el, outer: Matrix) -> Matrix:
-    """Object space → page points: the object's CTM, a move to its Boundary's origin, the
-    enclosing block's placement, millimetres to points."""
+    """Object space → page millimetres: the object's CTM, then a move to its Boundary's
+    origin, then the enclosing placement (the page's own origin)."""
     box = _box(el.get("Boundary")) or (0.0, 0.0, 0.0, 0.0)
     ctm = _numbers(el.get("CTM"))
     m = (ctm[0], ctm[1], ctm[2], ctm[3], ctm[4], ctm[5]) if len(ctm) >= 6 else IDENTITY
@@ -145,20 +146,6 @@ class _Package:
             raise RejectedFile(
                 f"damaged OFD document: {name} is not well-formed XML ({type(exc).__name__})"
             ) from None
-
-
-def _font_names(pkg: _Package, doc_path: str, common) -> dict[str, str]:
-    """Font names by resource ID, from the document's public and document resources."""
-    fonts: dict[str, str] = {}
-    for kind in ("PublicRes", "DocumentRes"):
-        for res in _children(common, kind):
-            if not (res.text or "").strip():
-                continue
-            root = pkg.xml(pkg.resolve(doc_path, res.text))
-            for fonts_el in _children(root, "Fonts"):
-                for font in _children(fonts_el, "Font"):
-                    fonts[font.get("ID", "")] = font.get("FontName") or font.get("FamilyName") or ""
-    return fonts
 
 
 def _natural_width(ch: str, size: float) -> float:

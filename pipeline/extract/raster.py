@@ -277,11 +277,14 @@ def page_outline(
     return (refined if refined is not None else quad) / f
 
 
-def warp_sheet(rgb: np.ndarray, corners: np.ndarray, ratio: float, snap: float) -> np.ndarray:
+def warp_sheet(
+    rgb: np.ndarray, corners: np.ndarray, ratio: float, snap: float, max_long: int | None = None
+) -> np.ndarray:
     """The sheet seen straight on: its four corners mapped to a rectangle as large as its longer
-    sides. Where the sides' proportion lies within `snap` (relative) of `ratio` (the paper's,
-    e.g. √2 for ISO A sizes), the rectangle takes that proportion exactly: perspective shortens
-    the sides away from the camera."""
+    sides (its longer side at most `max_long` pixels: finer adds nothing to OCR). Where the
+    sides' proportion lies within `snap` (relative) of `ratio` (the paper's, e.g. √2 for ISO A
+    sizes), the rectangle takes that proportion exactly: perspective shortens the sides away
+    from the camera."""
     import cv2
 
     tl, tr, br, bl = corners
@@ -293,6 +296,8 @@ def warp_sheet(rgb: np.ndarray, corners: np.ndarray, ratio: float, snap: float) 
             h = w / ratio
         else:
             w = h / ratio
+    if max_long is not None and max(w, h) > max_long:
+        w, h = w * max_long / max(w, h), h * max_long / max(w, h)
     width, height = max(2, round(w)), max(2, round(h))
     target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
@@ -317,9 +322,11 @@ def light_field(rgb: np.ndarray, kernel: int) -> np.ndarray:
 
 def flatten_light(rgb: np.ndarray, background: np.ndarray) -> np.ndarray:
     """The image divided by its paper's brightness: paper white everywhere, print as dark
-    relative to its paper as it was (uneven light and a colour cast removed)."""
-    out = rgb.astype(np.float32) * (255.0 / np.maximum(background.astype(np.float32), 1.0))
-    return np.clip(out, 0, 255).astype(np.uint8)
+    relative to its paper as it was (uneven light and a colour cast removed). In 8 bits, no
+    copy in floating point: a phone photo has tens of megapixels."""
+    import cv2
+
+    return cv2.divide(rgb, np.maximum(background, 1), scale=255)
 
 
 def uneven(background: np.ndarray) -> float:
@@ -328,3 +335,72 @@ def uneven(background: np.ndarray) -> float:
     gray = background.min(axis=2) if background.ndim == 3 else background
     lo, hi = np.percentile(gray[::4, ::4], (5, 95))
     return float(hi - lo)
+
+
+def table_outline(gray: np.ndarray, min_area: float) -> np.ndarray | None:
+    """The corners (as `page_outline` gives them) of the largest ruled table of a flat-lit page
+    image: its grid is the largest connected piece of ink; its outer border, a quadrilateral
+    covering at least `min_area` of the image, or None."""
+    import cv2
+
+    ink = ink_mask(gray)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n < 2:
+        return None
+    boxes = stats[1:, cv2.CC_STAT_WIDTH].astype(np.int64) * stats[1:, cv2.CC_STAT_HEIGHT]
+    k = 1 + int(np.argmax(boxes))
+    if boxes[k - 1] < min_area * gray.shape[0] * gray.shape[1]:
+        return None
+    x, y, w, h = (int(v) for v in stats[k, :4])
+    grid = (labels[y : y + h, x : x + w] == k).astype(np.uint8)
+    contours, _ = cv2.findContours(grid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    border = max(contours, key=cv2.contourArea)
+    hull = cv2.convexHull(border)
+    approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
+    if len(approx) != 4:
+        return None
+    quad = _order_corners(approx.astype(np.float64))
+    sides = np.hypot(*(quad - np.roll(quad, -1, axis=0)).T)
+    if sides.min() < 0.1 * min(gray.shape):
+        return None
+    refined = _refine_sides(quad, border.reshape(-1, 2).astype(np.float64))
+    return (refined if refined is not None else quad) + [x, y]
+
+
+def keystone(corners: np.ndarray) -> float:
+    """How far a quadrilateral is from a rectangle seen straight on: the larger relative
+    difference between its opposite sides."""
+    tl, tr, br, bl = corners
+    top, bottom = np.hypot(*(tr - tl)), np.hypot(*(br - bl))
+    left, right = np.hypot(*(bl - tl)), np.hypot(*(br - tr))
+    return float(max(abs(top - bottom) / max(top, bottom, 1e-9), abs(left - right) / max(left, right, 1e-9)))
+
+
+def unwarp_plane(rgb: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """The whole image re-projected so that the quadrilateral `corners` (a table drawn on the
+    photographed sheet) becomes a rectangle of its longer sides' size, the rest of the sheet
+    (titles, footers) going along; the canvas grows to hold it (at most 1.5 times), new ground
+    filled white."""
+    import cv2
+
+    tl, tr, br, bl = corners
+    w = max(np.hypot(*(tr - tl)), np.hypot(*(br - bl)))
+    h = max(np.hypot(*(bl - tl)), np.hypot(*(br - tr)))
+    x0, y0 = tl
+    target = np.array([[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h]], dtype=np.float32)
+    m = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    H, W = rgb.shape[:2]
+    frame = np.array([[[0, 0]], [[W - 1, 0]], [[W - 1, H - 1]], [[0, H - 1]]], dtype=np.float32)
+    seen = cv2.perspectiveTransform(frame, m).reshape(-1, 2)
+    lo = np.maximum(seen.min(axis=0), [-0.25 * W, -0.25 * H])
+    hi = np.minimum(seen.max(axis=0), [1.25 * W, 1.25 * H])
+    shift = np.array([[1, 0, -lo[0]], [0, 1, -lo[1]], [0, 0, 1]], dtype=np.float64)
+    size = (max(2, round(hi[0] - lo[0])), max(2, round(hi[1] - lo[1])))
+    return cv2.warpPerspective(
+        rgb,
+        shift @ m,
+        size,
+        flags=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(255, 255, 255),
+    )

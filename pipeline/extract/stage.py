@@ -17,6 +17,7 @@ Run alone: python -m pipeline.extract --raw data/raw --processed data/processed
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 import json
 import os
@@ -184,6 +185,7 @@ def _run(
                 continue
             if fmt.reader == READERS["image"]:  # a scan or photo: every frame read by OCR
                 frames = _first_look(_ocr().image_frames, path, budget, entry)
+                _check_ocr_pages(frames, frames, settings, "frames")
                 entry["_pages"] = frames
                 scans.append(
                     (entry, [], [_ocr().OcrTask(str(path), i, True, settings.ocr) for i in range(frames)])
@@ -223,6 +225,12 @@ def _run(
         if task.last == last_page[id(owner)]:
             scanned = [i for p in parts for i in p.get("scanned", ())]
             if scanned and not any("error" in p for p in parts):
+                try:
+                    _check_ocr_pages(len(scanned), last_page[id(owner)], settings, "scanned pages")
+                except RejectedFile as exc:
+                    parts.append({"error": str(exc)})
+                    _finish(owner, parts, cache)
+                    continue
                 scans.append(
                     (owner, parts, [_ocr().OcrTask(task.path, i, False, settings.ocr) for i in scanned])
                 )
@@ -350,6 +358,36 @@ def _add_stats(entry: dict, stats: dict | None) -> None:
         acc[k] = max(acc[k], stats[k])
 
 
+def _check_ocr_pages(n: int, total: int, settings: ExtractSettings, what: str) -> None:
+    """Reject a file with more pages to OCR than `max_ocr_pages`, before any is read."""
+    if n > settings.max_ocr_pages:
+        of = f" of its {total} pages" if what == "scanned pages" else ""
+        raise RejectedFile(
+            f"too many {what} to OCR: {n}{of}, more than {settings.max_ocr_pages} "
+            "(ExtractSettings.max_ocr_pages; a duty list has tens of pages): not read"
+        )
+
+
+@dataclass(frozen=True)
+class _OcrPage:
+    """One OCR page in its budgeted child, unless its file's OCR time is spent already (a stop
+    mark in `stop`, made by the gathering process): then nothing is read."""
+
+    read: budgets.Budgeted
+    stop: str
+
+    def __call__(self, task: OcrTask) -> dict:
+        if os.path.exists(os.path.join(self.stop, _file_key(task.path))):
+            return {"error": "stopped", "stopped": True}
+        return self.read(task)
+
+
+def _file_key(path: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(os.fsencode(path)).hexdigest()[:24]
+
+
 def _read_scans(
     scans: list, cache: Path, jobs: int, scheduler: str | None, settings: ExtractSettings
 ) -> None:
@@ -367,32 +405,58 @@ def _read_scans(
     keyed = [(entry, t, ocr_dir / f"{entry['sha256']}-{t.index}.json") for entry, _, ts in scans for t in ts]
     todo = [t for _, t, path in keyed if not path.exists()]
     read = budgets.Budgeted(_ocr().run_ocr_task, _budget(settings), prepare=_load_recognizer)
-    results = iter(map_ordered(read, todo, jobs, scheduler))
+    stop = tempfile.TemporaryDirectory(prefix="duty-ocr-stop-")
+    results = iter(map_ordered(_OcrPage(read, stop.name), todo, jobs, scheduler))
     bar = progress(total=len(todo), desc="ocr", unit="page")
     done: dict[Path, dict] = {}
-    for _, _, path in keyed:
-        if path.exists():
-            saved = read_json(path)
-            done[path] = {
-                "rows": [json.loads(line) for line in saved["rows"].splitlines()],
-                "n_chars": saved["n_chars"],
-                "ocr": saved["ocr"],
-            }
-            continue
-        result = next(results)
-        bar.update(1)
-        if "error" not in result:
-            write_json(
-                path,
-                {
-                    "rows": rows_to_jsonl(result["rows"]).decode("utf-8"),
-                    "n_chars": result["n_chars"],
-                    "ocr": result["ocr"],
-                },
-            )
-        done[path] = result
+    spent: dict[int, float] = {}  # CPU seconds of OCR per file (pages read before included)
+    over: dict[int, str] = {}  # files whose OCR time ran out: why
+    read_so_far: dict[int, int] = {}
+    pages_of = {id(entry): len(ts) for entry, _, ts in scans}
+    with stop:
+        for entry, task, path in keyed:
+            if path.exists():
+                saved = read_json(path)
+                result = {
+                    "rows": [json.loads(line) for line in saved["rows"].splitlines()],
+                    "n_chars": saved["n_chars"],
+                    "ocr": saved["ocr"],
+                }
+                cpu = float(saved.get("cpu_s", 0.0))
+            else:
+                result = next(results)
+                bar.update(1)
+                cpu = float((result.get("budget") or {}).get("cpu_s", 0.0))
+                if "error" not in result:
+                    write_json(
+                        path,
+                        {
+                            "rows": rows_to_jsonl(result["rows"]).decode("utf-8"),
+                            "n_chars": result["n_chars"],
+                            "ocr": result["ocr"],
+                            "cpu_s": cpu,
+                        },
+                    )
+            done[path] = result
+            key = id(entry)
+            spent[key] = spent.get(key, 0.0) + cpu
+            read_so_far[key] = read_so_far.get(key, 0) + 1
+            n_read = read_so_far[key]
+            # Over the budget with pages still to read: the rest is not read (a file whose last
+            # page took it over is complete, and kept).
+            if key not in over and spent[key] > settings.ocr_file_seconds and n_read < pages_of[key]:
+                over[key] = (
+                    f"OCR time budget for one file reached: {spent[key]:.0f} s of CPU after {n_read} of "
+                    f"{pages_of[key]} pages (ExtractSettings.ocr_file_seconds = {settings.ocr_file_seconds:g}"
+                    " s): not read"
+                )
+                Path(stop.name, _file_key(task.path)).touch()
     bar.close()
     for entry, parts, ts in scans:
+        if id(entry) in over:
+            entry.pop("_pages", None)
+            entry.update(status="rejected", reason=over[id(entry)])
+            continue
         ocr_parts = [done[ocr_dir / f"{entry['sha256']}-{t.index}.json"] for t in ts]
         _finish(entry, parts + ocr_parts, cache)
 
