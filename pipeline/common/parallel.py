@@ -41,11 +41,17 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
     results = pool.imap(_Marked(func), tasks, chunksize=1)
 
     def ordered() -> Iterator:
+        done = False
         try:
             yield from results
-            pool.close()
+            done = True
         finally:
-            pool.terminate()
+            # Every task done: the workers leave when they see the end of the queue (no signal).
+            # Stopped early (an error, Ctrl-C): stop them (SIGTERM: a running read unwinds).
+            if done:
+                pool.close()
+            else:
+                pool.terminate()
             pool.join()
 
     return ordered()
