@@ -192,8 +192,10 @@ def two_townships(raw: Path) -> tuple[str, str]:
     item as a paraphrase the matcher doubts. Returns the two wordings."""
     a_ident, a_lists = OF.lists_for("liangjiadun", n=6)
     b_ident, b_lists = OF.lists_for("hongqi", n=6)
-    first = "开展人民建议征集工作"
-    second = "广泛征集人民群众意见建议"
+    first = "负责爱国卫生运动工作，倡导文明健康生活方式"
+    second = "组织开展群众性爱国卫生活动，推广健康文明的生活习惯"
+    doubt = decide(normalise(first), normalise(second))
+    assert doubt.doubtful and not doubt.same  # the premise: a paraphrase the matcher doubts
     a_lists["basic"][5]["name"] = first
     b_lists["basic"][5]["name"] = second
     OF.write_docx(raw / "liangjiadun.docx", a_ident, a_lists)
@@ -225,7 +227,7 @@ def test_a_doubtful_pair_is_reviewed_decided_rebuilt_and_honoured(tmp_path, caps
     with decisions.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(["list", "wording_a", "wording_b", "decision", "note"])
-        w.writerow(["basic", row["wording_a"], row["wording_b"], "same", "征集人民建议 = 征集群众意见建议"])
+        w.writerow(["basic", row["wording_a"], row["wording_b"], "same", "爱国卫生运动 = 爱国卫生活动"])
     assert build_main(args) == 0  # the decisions changed: the build reruns
     out = capsys.readouterr().out
     assert "up to date" not in out.lower() or "1 of" in out

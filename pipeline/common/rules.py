@@ -73,6 +73,8 @@ SHAPES: dict[str, Shape] = {
             "containment_floor": "float",
             "full_containment": "float",
             "min_weight": "float",
+            "char_containment": "float",
+            "char_floor": "float",
             "replaced_chars": "int",
             "replaced_share": "float",
         },

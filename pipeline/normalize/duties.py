@@ -226,6 +226,8 @@ class MatchSettings:
     containment_floor: float
     full_containment: float = 1.0
     min_weight: float = 0.0
+    char_containment: float = 2.0  # above 1: not used
+    char_floor: float = 1.0
     replaced_chars: int = 0
     replaced_share: float = 1.0
     review_cosine: float = 1.0
@@ -241,6 +243,8 @@ class MatchSettings:
             containment_floor=m["containment_floor"],
             full_containment=m["full_containment"],
             min_weight=m["min_weight"],
+            char_containment=m["char_containment"],
+            char_floor=m["char_floor"],
             replaced_chars=m["replaced_chars"],
             replaced_share=m["replaced_share"],
             review_cosine=r["cosine"],
@@ -280,9 +284,23 @@ def decide(a: str, b: str, settings: MatchSettings | None = None) -> Decision:
 def _decide(a: str, b: str, s: Scores, settings: MatchSettings) -> Decision:
     if a == b:
         return Decision(True, s, None, False)
-    reason = apart(a, b, settings) if (settings.same(s) or settings.doubtful(s)) else None
-    same = settings.same(s) and reason is None
+    close = settings.same(s) or (
+        s.containment >= settings.char_floor and char_containment(a, b) >= settings.char_containment
+    )
+    reason = apart(a, b, settings) if (close or settings.doubtful(s)) else None
+    same = close and reason is None
     return Decision(same, s, reason, not same and settings.doubtful(s))
+
+
+def char_containment(a: str, b: str) -> float:
+    """The share of the lighter wording's character weight (fixed weights) found in the other:
+    high when one says the same with the same words in another order or split apart."""
+    idf, unknown = reference_idf(), unknown_weight()
+    ca, cb = set(a), set(b)
+    wa = sum(idf.get(c, unknown) for c in ca)
+    wb = sum(idf.get(c, unknown) for c in cb)
+    shared = sum(idf.get(c, unknown) for c in ca & cb)
+    return shared / min(wa, wb) if wa and wb else 0.0
 
 
 # --- fixed weights ---------------------------------------------------------------------------------
