@@ -191,6 +191,13 @@ def _negations(text: str) -> Counter:
     return Counter(words.findall(keep.sub("", text)))
 
 
+def _foreign(segment: str, other: str) -> bool:
+    """Does nothing of SEGMENT (no bigram; a single character itself) occur in OTHER?"""
+    if len(segment) < 2:
+        return segment not in other
+    return not any(segment[i : i + 2] in other for i in range(len(segment) - 1))
+
+
 def apart(a: str, b: str, settings: MatchSettings) -> str | None:
     """Why two compared wordings state different duties however alike they are, or None: a
     contrast (each holds a word of one contrast group the other lacks), a negation added or
@@ -210,10 +217,9 @@ def apart(a: str, b: str, settings: MatchSettings) -> str | None:
     if equal >= settings.replaced_share * min(len(a), len(b)):
         for op, i1, i2, j1, j2 in ops:
             x, y = a[i1:i2], b[j1:j2]
-            short = (
-                op == "replace" and len(x) <= settings.replaced_chars and len(y) <= settings.replaced_chars
-            )
-            if short and x not in b and y not in a:  # not a word moved elsewhere
+            lo, hi = sorted((len(x), len(y)))
+            short = op == "replace" and lo <= settings.replaced_chars and hi <= 3 * settings.replaced_chars
+            if short and _foreign(x, b) and _foreign(y, a):  # not words moved elsewhere
                 return f"replaced: {x} / {y}"
     return None
 
