@@ -87,7 +87,11 @@ def test_rules_file_shape_is_checked_on_load(tmp_path):
             "contrast steps",
         ),
         ("旅游厕所建设管理", "公共厕所建设管理", "replaced"),
-        ("对违反规定在河道管理范围内采砂的处罚", "对违反规定在河道管理范围内建设妨碍行洪建筑物的处罚", "replaced"),
+        (
+            "对违反规定在河道管理范围内采砂的处罚",
+            "对违反规定在河道管理范围内建设妨碍行洪建筑物的处罚",
+            "replaced",
+        ),
     ],
 )
 def test_the_guard_keeps_close_wordings_of_different_duties_apart(a, b, why):

@@ -64,7 +64,7 @@ SHAPES: dict[str, Shape] = {
             "township_bodies": ["str"],
         },
         "contrasts": {"*": ["str"]},
-        "scope": {"words": ["str"]},
+        "scope": {"words": ["str"], "numbers": "regex"},
         "negation": {"words": ["str"], "not_negations": ["str"]},
         "matching": {
             "ngram": "int",
@@ -77,6 +77,7 @@ SHAPES: dict[str, Shape] = {
             "char_floor": "float",
             "replaced_chars": "int",
             "replaced_share": "float",
+            "max_candidates": "int",
         },
         "review": {"cosine": "float", "containment": "float"},
     },

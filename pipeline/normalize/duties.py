@@ -181,6 +181,11 @@ def _negation() -> tuple[re.Pattern, re.Pattern]:
 
 
 @cache
+def _numbers() -> re.Pattern:
+    return re.compile(_rules()["scope"]["numbers"])
+
+
+@cache
 def _scope() -> re.Pattern:
     words = sorted(_rules()["scope"]["words"], key=lambda w: (-len(w), w))
     return re.compile("|".join(re.escape(w) for w in words))
@@ -209,6 +214,10 @@ def apart(a: str, b: str, settings: MatchSettings) -> str | None:
     if _negations(a) != _negations(b):
         return "negation added or dropped"
     scope = _scope()
+    numbers = _numbers()
+    na, nb = numbers.findall(a), numbers.findall(b)
+    if na and nb and na != nb:
+        return f"numbers: {'、'.join(na)} / {'、'.join(nb)}"
     sa, sb = set(scope.findall(a)), set(scope.findall(b))
     if sa != sb:
         return f"scope: {'、'.join(sorted(sa - sb)) or '-'} / {'、'.join(sorted(sb - sa)) or '-'}"
@@ -236,6 +245,7 @@ class MatchSettings:
     char_floor: float = 1.0
     replaced_chars: int = 0
     replaced_share: float = 1.0
+    max_candidates: int = 1 << 30
     review_cosine: float = 1.0
     review_containment: float = 1.0
 
@@ -253,6 +263,7 @@ class MatchSettings:
             char_floor=m["char_floor"],
             replaced_chars=m["replaced_chars"],
             replaced_share=m["replaced_share"],
+            max_candidates=m["max_candidates"],
             review_cosine=r["cosine"],
             review_containment=r["containment"],
         )
@@ -340,7 +351,7 @@ class Entry:
     counties: set[str] = field(default_factory=set)
     printed: Counter = field(default_factory=Counter)
     categories: Counter = field(default_factory=Counter)
-    places: Counter = field(default_factory=Counter)  # "city county township" of who prints it
+    places: Counter = field(default_factory=Counter)  # (city, county, township) of who prints it
     n_items: int = 0
 
 
@@ -440,7 +451,7 @@ class DutyMatcher:
         e.counties.add(f"{item.get('city') or ''}|{item.get('county') or ''}")
         e.printed[item["name"]] += 1
         e.categories[item.get("category") or ""] += 1
-        e.places[" ".join(p for p in (item.get("city"), item.get("county"), item.get("township")) if p)] += 1
+        e.places[(item.get("city"), item.get("county"), item.get("township"))] += 1
         e.n_items += 1
         return normal
 
@@ -517,10 +528,20 @@ def cluster(
     for e in order:
         chosen = None
         doubt: tuple[Entry, Decision, str | None] | None = None
+        looked = 0
         for pos, s in index.search(grams[e.normal]):
             leader = leaders[pos][2]
+            ruled = decisions.get(_pair_key(kind, e.normal, leader.normal)) if decisions else None
+            if ruled is None and not (
+                settings.same(s)
+                or s.containment >= settings.char_floor
+                or (doubt is None and settings.doubtful(s))
+            ):
+                continue  # neither the same nor a doubt to report: no need to look closer
+            looked += 1
+            if looked > settings.max_candidates and ruled is None:
+                break  # the closest leaders were not it: a farther one will not be either
             d = _decide(e.normal, leader.normal, s, settings)
-            ruled = decisions.get(_pair_key(kind, e.normal, leader.normal))
             same = d.same if ruled is None else ruled == SAME
             if same and not (leaders[pos][1] & e.townships):
                 chosen = pos
@@ -539,15 +560,19 @@ def cluster(
     return out, review
 
 
+def _places_text(e: Entry) -> str:
+    return "；".join(sorted({" ".join(p for p in place if p) for place in e.places}))
+
+
 def _review_row(kind: str, a: Entry, b: Entry, d: Decision, ruled: str | None) -> dict:
     key = "|".join(_pair_key(kind, a.normal, b.normal))
     return {
         "pair_id": "R" + hashlib.sha1(key.encode()).hexdigest()[:10],
         "list": kind,
         "wording_a": _most_common(a.printed),
-        "places_a": "；".join(sorted(a.places)),
+        "places_a": _places_text(a),
         "wording_b": _most_common(b.printed),
-        "places_b": "；".join(sorted(b.places)),
+        "places_b": _places_text(b),
         "cosine": round(d.scores.cosine, 4),
         "containment": round(d.scores.containment, 4),
         "guard": d.reason,
