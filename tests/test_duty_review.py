@@ -87,6 +87,7 @@ def test_rules_file_shape_is_checked_on_load(tmp_path):
             "contrast steps",
         ),
         ("旅游厕所建设管理", "公共厕所建设管理", "replaced"),
+        ("对《物业管理条例》第六十三条禁止行为的处罚", "对《物业管理条例》第六十四条禁止行为的处罚", "numbers"),
         (
             "对违反规定在河道管理范围内采砂的处罚",
             "对违反规定在河道管理范围内建设妨碍行洪建筑物的处罚",
