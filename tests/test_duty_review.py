@@ -313,3 +313,28 @@ def test_analyst_pairs_precision_and_recall():
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
+
+
+def test_a_decision_on_wordings_that_name_their_own_township_is_honoured(tmp_path):
+    """The review table shows wordings as printed; a decision copied from it applies although the
+    matcher compares them without the township's own name."""
+    items = [
+        ("basic", {"city": "哈密市", "county": "伊吾县", "township": "吐葫芦乡", "township_id": "A"}),
+        ("basic", {"city": "吐鲁番市", "county": "鄯善县", "township": "鲁克沁镇", "township_id": "B"}),
+    ]
+    items[0][1]["name"] = "负责吐葫芦乡爱国卫生运动工作，倡导文明健康生活方式"
+    items[1][1]["name"] = "鲁克沁镇组织开展群众性爱国卫生活动，推广健康文明的生活习惯"
+    first = matched(items)
+    row = next(r for r in first.review_rows())
+    assert first.duty_of(*items[0]) != first.duty_of(*items[1])
+    path = tmp_path / "duty_decisions.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["list", "wording_a", "wording_b", "decision", "note"])
+        w.writerow(["basic", row["wording_a"], row["wording_b"], "same", ""])
+    m = DutyMatcher(decisions=duties.read_decisions(path))
+    for kind, item in items:
+        m.add(kind, item)
+    m.match()
+    assert m.duty_of(*items[0]) == m.duty_of(*items[1])
+    assert [r["decision"] for r in m.review_rows()] == ["same"]

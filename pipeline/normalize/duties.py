@@ -371,9 +371,9 @@ def decisions_path(raw: Path | None) -> Path | None:
 
 
 def read_decisions(path: Path | None) -> dict[tuple[str, str, str], str]:
-    """(list, normal a, normal b) with a <= b → 'same' or 'different', from the analyst's CSV
-    (columns list, wording_a, wording_b, decision, note; wordings as printed, compared as the
-    matcher compares them). No file: no decisions."""
+    """(list, a, b) with a <= b → 'same' or 'different', from the analyst's CSV (columns list,
+    wording_a, wording_b, decision, note): each decision keyed by the two wordings as the matcher
+    compares them and as printed (what duty_review shows). No file: no decisions."""
     if path is None or not path.is_file():
         return {}
     out: dict[tuple[str, str, str], str] = {}
@@ -390,11 +390,17 @@ def read_decisions(path: Path | None) -> dict[tuple[str, str, str], str]:
                 raise DecisionsError(
                     f"{path} line {n}: decision must be 'same' or 'different', not {decision!r}"
                 )
-            a, b = normalise(row["wording_a"] or ""), normalise(row["wording_b"] or "")
+            kind, raw_a, raw_b = (row["list"] or "").strip(), row["wording_a"] or "", row["wording_b"] or ""
+            a, b = normalise(raw_a), normalise(raw_b)
             if not a or not b:
                 raise DecisionsError(f"{path} line {n}: both wordings are needed")
-            out[_pair_key(row["list"].strip(), a, b)] = decision
+            out[_pair_key(kind, a, b)] = decision
+            # as printed too: a wording naming its own township compares without it only in place
+            out[_pair_key(kind, PRINTED + raw_a.strip(), PRINTED + raw_b.strip())] = decision
     return out
+
+
+PRINTED = "\0"  # marks a decision's key made of the wordings as printed
 
 
 def decisions_digest(path: Path | None) -> bytes:
@@ -519,6 +525,7 @@ def cluster(
     only, so a pair's decision never depends on which other wordings are in the build. An
     analyst's decision on a (wording, leader) pair overrides the matcher's either way."""
     decisions = decisions or {}
+    printed = {e.normal: PRINTED + _most_common(e.printed) for e in entries.values()} if decisions else {}
     order = sorted(entries.values(), key=lambda e: (-len(e.townships), -e.n_items, e.normal))
     grams = {e.normal: ngrams(e.normal, settings.ngram) for e in order}
     index = Index(reference_idf(), default=unknown_weight())
@@ -531,7 +538,12 @@ def cluster(
         looked = 0
         for pos, s in index.search(grams[e.normal]):
             leader = leaders[pos][2]
-            ruled = decisions.get(_pair_key(kind, e.normal, leader.normal)) if decisions else None
+            ruled = (
+                decisions.get(_pair_key(kind, e.normal, leader.normal))
+                or decisions.get(_pair_key(kind, printed[e.normal], printed[leader.normal]))
+                if decisions
+                else None
+            )
             if ruled is None and not (
                 settings.same(s)
                 or s.containment >= settings.char_floor
