@@ -338,3 +338,15 @@ def test_a_decision_on_wordings_that_name_their_own_township_is_honoured(tmp_pat
     m.match()
     assert m.duty_of(*items[0]) == m.duty_of(*items[1])
     assert [r["decision"] for r in m.review_rows()] == ["same"]
+
+
+def test_a_contrast_word_the_rules_drop_before_comparing_is_an_error(monkeypatch):
+    bad = dict(duties._rules())
+    bad["contrasts"] = {"steps": ["审批", "负责"]}  # 负责 is dropped: the contrast could never hold
+    monkeypatch.setattr(duties, "_rules", lambda: bad)
+    duties._contrasts.cache_clear()
+    try:
+        with pytest.raises(RulesError, match="负责"):
+            duties._contrasts()
+    finally:
+        duties._contrasts.cache_clear()

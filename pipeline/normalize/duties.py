@@ -164,7 +164,10 @@ def _contrasts() -> list[tuple[str, re.Pattern]]:
     for group, words in sorted(_rules()["contrasts"].items()):
         if len(words) < 2:
             raise RulesError(f"duties.toml [contrasts] {group}: a contrast needs two words at least")
-        normal = sorted({_unify(w) or w for w in words}, key=lambda w: (-len(w), w))
+        dead = [w for w in words if not _unify(w)]
+        if dead:
+            raise RulesError(f"duties.toml [contrasts] {group}: {dead[0]!r} is dropped before comparing")
+        normal = sorted({_unify(w) for w in words}, key=lambda w: (-len(w), w))
         out.append((group, re.compile("|".join(re.escape(w) for w in normal))))
     return out
 
@@ -412,7 +415,7 @@ def decisions_note(path: Path | None, review: list[dict]) -> list[str]:
     """The codebook's record of the analyst's decisions this build honoured (none without a
     decisions file: the duty_review table's description says how to give them)."""
     data = decisions_digest(path)
-    if not data:
+    if not data or not read_decisions(path):
         return []
     ruled = [r for r in review if r["decision"]]
     n_same = sum(1 for r in ruled if r["decision"] == SAME)
