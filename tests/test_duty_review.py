@@ -87,6 +87,7 @@ def test_rules_file_shape_is_checked_on_load(tmp_path):
             "contrast steps",
         ),
         ("旅游厕所建设管理", "公共厕所建设管理", "replaced"),
+        ("配合县教育局做好校外培训机构监管", "配合县市场监管局做好校外培训机构收费监管", "departments"),
         (
             "对《物业管理条例》第六十三条禁止行为的处罚",
             "对《物业管理条例》第六十四条禁止行为的处罚",

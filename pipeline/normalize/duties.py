@@ -160,7 +160,13 @@ def _unify(text: str) -> str:
 
 @cache
 def _contrasts() -> list[tuple[str, re.Pattern]]:
+    """The contrast groups of the rules, and one of the departments (an item naming one
+    department is not the same duty as one naming another: departments.toml names, short forms
+    unified, and [units] departments)."""
     out = []
+    names = set(_rules()["units"]["departments"]) | set(load("departments")["aliases"].values())
+    named = sorted({_unify(n) for n in names if len(_unify(n)) >= 2}, key=lambda w: (-len(w), w))
+    out.append(("departments", re.compile("|".join(re.escape(w) for w in named))))
     for group, words in sorted(_rules()["contrasts"].items()):
         if len(words) < 2:
             raise RulesError(f"duties.toml [contrasts] {group}: a contrast needs two words at least")
