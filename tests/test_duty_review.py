@@ -106,6 +106,12 @@ def test_the_guard_keeps_close_wordings_of_different_duties_apart(a, b, why):
     assert not decide(normalise(a), normalise(b)).same
 
 
+def test_a_short_wordings_characters_found_scattered_in_a_longer_one_do_not_make_it_the_same():
+    assert not same("地名管理", "地名标志设置管理和门牌编制")
+    assert same("地名管理", "做好辖区地名管理和地名标志维护")
+    assert same("开展人民建议征集工作", "广泛征集人民群众意见建议")  # long enough to trust its characters
+
+
 def test_a_wording_that_only_adds_a_step_or_a_clause_is_not_kept_apart():
     assert same("医疗救助待遇审批", "医疗救助待遇审核审批")
     assert same("森林草原防灭火", "森林草原防灭火，开展防火宣传和巡查")

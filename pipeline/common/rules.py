@@ -73,6 +73,7 @@ SHAPES: dict[str, Shape] = {
             "containment_floor": "float",
             "full_containment": "float",
             "min_weight": "float",
+            "whole_containment": "float",
             "char_containment": "float",
             "char_floor": "float",
             "replaced_chars": "int",

@@ -250,6 +250,7 @@ class MatchSettings:
     containment_floor: float
     full_containment: float = 1.0
     min_weight: float = 0.0
+    whole_containment: float = 2.0  # above 1: not used
     char_containment: float = 2.0  # above 1: not used
     char_floor: float = 1.0
     replaced_chars: int = 0
@@ -268,6 +269,7 @@ class MatchSettings:
             containment_floor=m["containment_floor"],
             full_containment=m["full_containment"],
             min_weight=m["min_weight"],
+            whole_containment=m["whole_containment"],
             char_containment=m["char_containment"],
             char_floor=m["char_floor"],
             replaced_chars=m["replaced_chars"],
@@ -283,6 +285,7 @@ class MatchSettings:
             s.cosine >= self.cosine_threshold
             or (s.containment >= self.containment_threshold and s.cosine >= self.containment_floor)
             or (s.containment >= self.full_containment and s.weight >= self.min_weight)
+            or s.containment >= self.whole_containment
         )
 
     def doubtful(self, s: Scores) -> bool:
@@ -311,7 +314,9 @@ def _decide(a: str, b: str, s: Scores, settings: MatchSettings) -> Decision:
     if a == b:
         return Decision(True, s, None, False)
     close = settings.same(s) or (
-        s.containment >= settings.char_floor and char_containment(a, b) >= settings.char_containment
+        s.containment >= settings.char_floor
+        and s.weight >= settings.min_weight  # a short wording's characters are found anywhere
+        and char_containment(a, b) >= settings.char_containment
     )
     reason = apart(a, b, settings) if (close or settings.doubtful(s)) else None
     same = close and reason is None
