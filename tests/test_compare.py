@@ -9,7 +9,7 @@ from pathlib import Path
 import random
 
 from conftest import CORPUS, quiet
-from duty_pairs import labelled_pairs, template
+from duty_pairs import labelled_pairs
 import pandas as pd
 import pytest
 from reportlab.lib.pagesizes import A4
@@ -22,9 +22,8 @@ from pipeline.analysis.links import item_link, page_link
 from pipeline.analysis.similarity import resembling_pairs
 from pipeline.clean.dates import dates_in
 from pipeline.normalize.departments import resolve
-from pipeline.normalize.duties import DutyMatcher, MatchSettings, normalise
+from pipeline.normalize.duties import DutyMatcher, decide, normalise
 from pipeline.normalize.revisions import Version, changes, defects, newest, pair_items
-from pipeline.normalize.similarity import idf_weights, ngrams, scores
 from pipeline.normalize.stage import township_id
 
 # --- normalising wordings ------------------------------------------------------------------------
@@ -52,21 +51,12 @@ def test_filler_words_and_punctuation_do_not_count():
 
 
 def pair_decisions() -> list[tuple]:
-    """(pair, decision) for every labelled pair, weights from the list's template and pairs."""
-    settings = MatchSettings.from_rules()
-    pairs = labelled_pairs()
-    out = []
-    for kind, names in template().items():
-        mine = [p for p in pairs if p.kind == kind]
+    """(pair, decision) for every labelled pair, decided as the build decides (fixed weights, guard)."""
 
-        def norm(side):
-            return normalise(side.name, None, side.county, side.township)
+    def norm(side):
+        return normalise(side.name, None, side.county, side.township)
 
-        texts = {normalise(n) for n in names} | {norm(p.a) for p in mine} | {norm(p.b) for p in mine}
-        idf = idf_weights([ngrams(t) for t in sorted(texts)])
-        for p in mine:
-            out.append((p, settings.same(scores(ngrams(norm(p.a)), ngrams(norm(p.b)), idf))))
-    return out
+    return [(p, decide(norm(p.a), norm(p.b)).same) for p in labelled_pairs()]
 
 
 def test_precision_and_recall_on_rewordings_and_near_misses():

@@ -87,12 +87,29 @@ def test_rules_file_shape_is_checked_on_load(tmp_path):
             "contrast steps",
         ),
         ("旅游厕所建设管理", "公共厕所建设管理", "replaced"),
+        ("配合县教育局做好校外培训机构监管", "配合县市场监管局做好校外培训机构收费监管", "departments"),
+        (
+            "对《物业管理条例》第六十三条禁止行为的处罚",
+            "对《物业管理条例》第六十四条禁止行为的处罚",
+            "numbers",
+        ),
+        (
+            "对违反规定在河道管理范围内采砂的处罚",
+            "对违反规定在河道管理范围内建设妨碍行洪建筑物的处罚",
+            "replaced",
+        ),
     ],
 )
 def test_the_guard_keeps_close_wordings_of_different_duties_apart(a, b, why):
     reason = duties.apart(normalise(a), normalise(b), MatchSettings.from_rules())
     assert reason and why in reason
     assert not decide(normalise(a), normalise(b)).same
+
+
+def test_a_short_wordings_characters_found_scattered_in_a_longer_one_do_not_make_it_the_same():
+    assert not same("地名管理", "地名标志设置管理和门牌编制")
+    assert same("地名管理", "做好辖区地名管理和地名标志维护")
+    assert same("开展人民建议征集工作", "广泛征集人民群众意见建议")  # long enough to trust its characters
 
 
 def test_a_wording_that_only_adds_a_step_or_a_clause_is_not_kept_apart():
@@ -192,8 +209,10 @@ def two_townships(raw: Path) -> tuple[str, str]:
     item as a paraphrase the matcher doubts. Returns the two wordings."""
     a_ident, a_lists = OF.lists_for("liangjiadun", n=6)
     b_ident, b_lists = OF.lists_for("hongqi", n=6)
-    first = "开展人民建议征集工作"
-    second = "广泛征集人民群众意见建议"
+    first = "负责爱国卫生运动工作，倡导文明健康生活方式"
+    second = "组织开展群众性爱国卫生活动，推广健康文明的生活习惯"
+    doubt = decide(normalise(first), normalise(second))
+    assert doubt.doubtful and not doubt.same  # the premise: a paraphrase the matcher doubts
     a_lists["basic"][5]["name"] = first
     b_lists["basic"][5]["name"] = second
     OF.write_docx(raw / "liangjiadun.docx", a_ident, a_lists)
@@ -225,7 +244,7 @@ def test_a_doubtful_pair_is_reviewed_decided_rebuilt_and_honoured(tmp_path, caps
     with decisions.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(["list", "wording_a", "wording_b", "decision", "note"])
-        w.writerow(["basic", row["wording_a"], row["wording_b"], "same", "征集人民建议 = 征集群众意见建议"])
+        w.writerow(["basic", row["wording_a"], row["wording_b"], "same", "爱国卫生运动 = 爱国卫生活动"])
     assert build_main(args) == 0  # the decisions changed: the build reruns
     out = capsys.readouterr().out
     assert "up to date" not in out.lower() or "1 of" in out
@@ -301,3 +320,40 @@ def test_analyst_pairs_precision_and_recall():
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
+
+
+def test_a_decision_on_wordings_that_name_their_own_township_is_honoured(tmp_path):
+    """The review table shows wordings as printed; a decision copied from it applies although the
+    matcher compares them without the township's own name."""
+    items = [
+        ("basic", {"city": "哈密市", "county": "伊吾县", "township": "吐葫芦乡", "township_id": "A"}),
+        ("basic", {"city": "吐鲁番市", "county": "鄯善县", "township": "鲁克沁镇", "township_id": "B"}),
+    ]
+    items[0][1]["name"] = "负责吐葫芦乡爱国卫生运动工作，倡导文明健康生活方式"
+    items[1][1]["name"] = "鲁克沁镇组织开展群众性爱国卫生活动，推广健康文明的生活习惯"
+    first = matched(items)
+    row = next(r for r in first.review_rows())
+    assert first.duty_of(*items[0]) != first.duty_of(*items[1])
+    path = tmp_path / "duty_decisions.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["list", "wording_a", "wording_b", "decision", "note"])
+        w.writerow(["basic", row["wording_a"], row["wording_b"], "same", ""])
+    m = DutyMatcher(decisions=duties.read_decisions(path))
+    for kind, item in items:
+        m.add(kind, item)
+    m.match()
+    assert m.duty_of(*items[0]) == m.duty_of(*items[1])
+    assert [r["decision"] for r in m.review_rows()] == ["same"]
+
+
+def test_a_contrast_word_the_rules_drop_before_comparing_is_an_error(monkeypatch):
+    bad = dict(duties._rules())
+    bad["contrasts"] = {"steps": ["审批", "负责"]}  # 负责 is dropped: the contrast could never hold
+    monkeypatch.setattr(duties, "_rules", lambda: bad)
+    duties._contrasts.cache_clear()
+    try:
+        with pytest.raises(RulesError, match="负责"):
+            duties._contrasts()
+    finally:
+        duties._contrasts.cache_clear()

@@ -160,11 +160,20 @@ def _unify(text: str) -> str:
 
 @cache
 def _contrasts() -> list[tuple[str, re.Pattern]]:
+    """The contrast groups of the rules, and one of the departments (an item naming one
+    department is not the same duty as one naming another: departments.toml names, short forms
+    unified, and [units] departments)."""
     out = []
+    names = set(_rules()["units"]["departments"]) | set(load("departments")["aliases"].values())
+    named = sorted({_unify(n) for n in names if len(_unify(n)) >= 2}, key=lambda w: (-len(w), w))
+    out.append(("departments", re.compile("|".join(re.escape(w) for w in named))))
     for group, words in sorted(_rules()["contrasts"].items()):
         if len(words) < 2:
             raise RulesError(f"duties.toml [contrasts] {group}: a contrast needs two words at least")
-        normal = sorted({_unify(w) or w for w in words}, key=lambda w: (-len(w), w))
+        dead = [w for w in words if not _unify(w)]
+        if dead:
+            raise RulesError(f"duties.toml [contrasts] {group}: {dead[0]!r} is dropped before comparing")
+        normal = sorted({_unify(w) for w in words}, key=lambda w: (-len(w), w))
         out.append((group, re.compile("|".join(re.escape(w) for w in normal))))
     return out
 
@@ -181,6 +190,11 @@ def _negation() -> tuple[re.Pattern, re.Pattern]:
 
 
 @cache
+def _numbers() -> re.Pattern:
+    return re.compile(_rules()["scope"]["numbers"])
+
+
+@cache
 def _scope() -> re.Pattern:
     words = sorted(_rules()["scope"]["words"], key=lambda w: (-len(w), w))
     return re.compile("|".join(re.escape(w) for w in words))
@@ -189,6 +203,13 @@ def _scope() -> re.Pattern:
 def _negations(text: str) -> Counter:
     words, keep = _negation()
     return Counter(words.findall(keep.sub("", text)))
+
+
+def _foreign(segment: str, other: str) -> bool:
+    """Does nothing of SEGMENT (no bigram; a single character itself) occur in OTHER?"""
+    if len(segment) < 2:
+        return segment not in other
+    return not any(segment[i : i + 2] in other for i in range(len(segment) - 1))
 
 
 def apart(a: str, b: str, settings: MatchSettings) -> str | None:
@@ -202,6 +223,10 @@ def apart(a: str, b: str, settings: MatchSettings) -> str | None:
     if _negations(a) != _negations(b):
         return "negation added or dropped"
     scope = _scope()
+    numbers = _numbers()
+    na, nb = numbers.findall(a), numbers.findall(b)
+    if na and nb and na != nb:
+        return f"numbers: {'、'.join(na)} / {'、'.join(nb)}"
     sa, sb = set(scope.findall(a)), set(scope.findall(b))
     if sa != sb:
         return f"scope: {'、'.join(sorted(sa - sb)) or '-'} / {'、'.join(sorted(sb - sa)) or '-'}"
@@ -210,10 +235,9 @@ def apart(a: str, b: str, settings: MatchSettings) -> str | None:
     if equal >= settings.replaced_share * min(len(a), len(b)):
         for op, i1, i2, j1, j2 in ops:
             x, y = a[i1:i2], b[j1:j2]
-            short = (
-                op == "replace" and len(x) <= settings.replaced_chars and len(y) <= settings.replaced_chars
-            )
-            if short and x not in b and y not in a:  # not a word moved elsewhere
+            lo, hi = sorted((len(x), len(y)))
+            short = op == "replace" and lo <= settings.replaced_chars and hi <= 3 * settings.replaced_chars
+            if short and _foreign(x, b) and _foreign(y, a):  # not words moved elsewhere
                 return f"replaced: {x} / {y}"
     return None
 
@@ -226,8 +250,12 @@ class MatchSettings:
     containment_floor: float
     full_containment: float = 1.0
     min_weight: float = 0.0
+    whole_containment: float = 2.0  # above 1: not used
+    char_containment: float = 2.0  # above 1: not used
+    char_floor: float = 1.0
     replaced_chars: int = 0
     replaced_share: float = 1.0
+    max_candidates: int = 1 << 30
     review_cosine: float = 1.0
     review_containment: float = 1.0
 
@@ -241,8 +269,12 @@ class MatchSettings:
             containment_floor=m["containment_floor"],
             full_containment=m["full_containment"],
             min_weight=m["min_weight"],
+            whole_containment=m["whole_containment"],
+            char_containment=m["char_containment"],
+            char_floor=m["char_floor"],
             replaced_chars=m["replaced_chars"],
             replaced_share=m["replaced_share"],
+            max_candidates=m["max_candidates"],
             review_cosine=r["cosine"],
             review_containment=r["containment"],
         )
@@ -253,6 +285,7 @@ class MatchSettings:
             s.cosine >= self.cosine_threshold
             or (s.containment >= self.containment_threshold and s.cosine >= self.containment_floor)
             or (s.containment >= self.full_containment and s.weight >= self.min_weight)
+            or s.containment >= self.whole_containment
         )
 
     def doubtful(self, s: Scores) -> bool:
@@ -280,9 +313,25 @@ def decide(a: str, b: str, settings: MatchSettings | None = None) -> Decision:
 def _decide(a: str, b: str, s: Scores, settings: MatchSettings) -> Decision:
     if a == b:
         return Decision(True, s, None, False)
-    reason = apart(a, b, settings) if (settings.same(s) or settings.doubtful(s)) else None
-    same = settings.same(s) and reason is None
+    close = settings.same(s) or (
+        s.containment >= settings.char_floor
+        and s.weight >= settings.min_weight  # a short wording's characters are found anywhere
+        and char_containment(a, b) >= settings.char_containment
+    )
+    reason = apart(a, b, settings) if (close or settings.doubtful(s)) else None
+    same = close and reason is None
     return Decision(same, s, reason, not same and settings.doubtful(s))
+
+
+def char_containment(a: str, b: str) -> float:
+    """The share of the lighter wording's character weight (fixed weights) found in the other:
+    high when one says the same with the same words in another order or split apart."""
+    idf, unknown = reference_idf(), unknown_weight()
+    ca, cb = set(a), set(b)
+    wa = sum(idf.get(c, unknown) for c in ca)
+    wb = sum(idf.get(c, unknown) for c in cb)
+    shared = sum(idf.get(c, unknown) for c in ca & cb)
+    return shared / min(wa, wb) if wa and wb else 0.0
 
 
 # --- fixed weights ---------------------------------------------------------------------------------
@@ -316,7 +365,7 @@ class Entry:
     counties: set[str] = field(default_factory=set)
     printed: Counter = field(default_factory=Counter)
     categories: Counter = field(default_factory=Counter)
-    places: Counter = field(default_factory=Counter)  # "city county township" of who prints it
+    places: Counter = field(default_factory=Counter)  # (city, county, township) of who prints it
     n_items: int = 0
 
 
@@ -336,9 +385,9 @@ def decisions_path(raw: Path | None) -> Path | None:
 
 
 def read_decisions(path: Path | None) -> dict[tuple[str, str, str], str]:
-    """(list, normal a, normal b) with a <= b → 'same' or 'different', from the analyst's CSV
-    (columns list, wording_a, wording_b, decision, note; wordings as printed, compared as the
-    matcher compares them). No file: no decisions."""
+    """(list, a, b) with a <= b → 'same' or 'different', from the analyst's CSV (columns list,
+    wording_a, wording_b, decision, note): each decision keyed by the two wordings as the matcher
+    compares them and as printed (what duty_review shows). No file: no decisions."""
     if path is None or not path.is_file():
         return {}
     out: dict[tuple[str, str, str], str] = {}
@@ -355,11 +404,17 @@ def read_decisions(path: Path | None) -> dict[tuple[str, str, str], str]:
                 raise DecisionsError(
                     f"{path} line {n}: decision must be 'same' or 'different', not {decision!r}"
                 )
-            a, b = normalise(row["wording_a"] or ""), normalise(row["wording_b"] or "")
+            kind, raw_a, raw_b = (row["list"] or "").strip(), row["wording_a"] or "", row["wording_b"] or ""
+            a, b = normalise(raw_a), normalise(raw_b)
             if not a or not b:
                 raise DecisionsError(f"{path} line {n}: both wordings are needed")
-            out[_pair_key(row["list"].strip(), a, b)] = decision
+            out[_pair_key(kind, a, b)] = decision
+            # as printed too: a wording naming its own township compares without it only in place
+            out[_pair_key(kind, PRINTED + raw_a.strip(), PRINTED + raw_b.strip())] = decision
     return out
+
+
+PRINTED = "\0"  # marks a decision's key made of the wordings as printed
 
 
 def decisions_digest(path: Path | None) -> bytes:
@@ -371,7 +426,7 @@ def decisions_note(path: Path | None, review: list[dict]) -> list[str]:
     """The codebook's record of the analyst's decisions this build honoured (none without a
     decisions file: the duty_review table's description says how to give them)."""
     data = decisions_digest(path)
-    if not data:
+    if not data or not read_decisions(path):
         return []
     ruled = [r for r in review if r["decision"]]
     n_same = sum(1 for r in ruled if r["decision"] == SAME)
@@ -416,7 +471,7 @@ class DutyMatcher:
         e.counties.add(f"{item.get('city') or ''}|{item.get('county') or ''}")
         e.printed[item["name"]] += 1
         e.categories[item.get("category") or ""] += 1
-        e.places[" ".join(p for p in (item.get("city"), item.get("county"), item.get("township")) if p)] += 1
+        e.places[(item.get("city"), item.get("county"), item.get("township"))] += 1
         e.n_items += 1
         return normal
 
@@ -484,6 +539,7 @@ def cluster(
     only, so a pair's decision never depends on which other wordings are in the build. An
     analyst's decision on a (wording, leader) pair overrides the matcher's either way."""
     decisions = decisions or {}
+    printed = {e.normal: PRINTED + _most_common(e.printed) for e in entries.values()} if decisions else {}
     order = sorted(entries.values(), key=lambda e: (-len(e.townships), -e.n_items, e.normal))
     grams = {e.normal: ngrams(e.normal, settings.ngram) for e in order}
     index = Index(reference_idf(), default=unknown_weight())
@@ -493,10 +549,25 @@ def cluster(
     for e in order:
         chosen = None
         doubt: tuple[Entry, Decision, str | None] | None = None
+        looked = 0
         for pos, s in index.search(grams[e.normal]):
             leader = leaders[pos][2]
+            ruled = (
+                decisions.get(_pair_key(kind, e.normal, leader.normal))
+                or decisions.get(_pair_key(kind, printed[e.normal], printed[leader.normal]))
+                if decisions
+                else None
+            )
+            if ruled is None and not (
+                settings.same(s)
+                or s.containment >= settings.char_floor
+                or (doubt is None and settings.doubtful(s))
+            ):
+                continue  # neither the same nor a doubt to report: no need to look closer
+            looked += 1
+            if looked > settings.max_candidates and ruled is None:
+                break  # the closest leaders were not it: a farther one will not be either
             d = _decide(e.normal, leader.normal, s, settings)
-            ruled = decisions.get(_pair_key(kind, e.normal, leader.normal))
             same = d.same if ruled is None else ruled == SAME
             if same and not (leaders[pos][1] & e.townships):
                 chosen = pos
@@ -515,15 +586,19 @@ def cluster(
     return out, review
 
 
+def _places_text(e: Entry) -> str:
+    return "；".join(sorted({" ".join(p for p in place if p) for place in e.places}))
+
+
 def _review_row(kind: str, a: Entry, b: Entry, d: Decision, ruled: str | None) -> dict:
     key = "|".join(_pair_key(kind, a.normal, b.normal))
     return {
         "pair_id": "R" + hashlib.sha1(key.encode()).hexdigest()[:10],
         "list": kind,
         "wording_a": _most_common(a.printed),
-        "places_a": "；".join(sorted(a.places)),
+        "places_a": _places_text(a),
         "wording_b": _most_common(b.printed),
-        "places_b": "；".join(sorted(b.places)),
+        "places_b": _places_text(b),
         "cosine": round(d.scores.cosine, 4),
         "containment": round(d.scores.containment, 4),
         "guard": d.reason,

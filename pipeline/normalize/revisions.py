@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.normalize.duties import MatchSettings, normalise
-from pipeline.normalize.similarity import idf_weights, ngrams, scores
+from pipeline.normalize.duties import MatchSettings, decide, normalise
 
 MIN_SHARED = 0.5  # share of the longer version's items that must be found in the other
 
@@ -107,14 +106,13 @@ def pair_items(old: list[dict], new: list[dict], settings: MatchSettings | None 
             unmatched_old.append(r)
     taken = {id(b) for _, b in pairs}
     unmatched_new = [r for r in right if id(r) not in taken]
-    grams = {id(r): ngrams(norm(r), settings.ngram) for r in unmatched_old + unmatched_new}
-    idf = idf_weights([ngrams(norm(r), settings.ngram) for r in left + right])
+    normal = {id(r): norm(r) for r in unmatched_old + unmatched_new}
     candidates = []
     for a in unmatched_old:
         for b in unmatched_new:
-            s = scores(grams[id(a)], grams[id(b)], idf)
-            if settings.same(s):
-                candidates.append((-s.cosine, _order(a), _order(b), a, b))
+            d = decide(normal[id(a)], normal[id(b)], settings)  # fixed weights and the guard
+            if d.same:
+                candidates.append((-d.scores.cosine, _order(a), _order(b), a, b))
     candidates.sort(key=lambda c: c[:3])
     used_a, used_b = set(), set()
     for _, _, _, a, b in candidates:

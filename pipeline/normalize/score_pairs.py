@@ -6,8 +6,8 @@ Each line of a pairs file is one JSON object: `list` (basic, coordination, recla
 (each with `name` and optionally `city`, `county`, `township`), `same` (true when both state one
 duty) and `kind` (what the pair tests: paraphrase, near_miss_object, …). Each pair is decided
 as the build decides it (pipeline.normalize.duties.decide: fixed weights and the guard, the
-pair alone). Precision of a kind of pairs that must not match is given as its share of right
-decisions (its true negatives), since it has no positives.
+pair alone). A kind of pairs that must not match has no precision or recall of its own: its
+`right` column (the share decided right) and its false positives (fp) say how it fares.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def tally(judged: list[tuple[dict, bool]]) -> dict:
         "fp": fp,
         "fn": fn,
         "tn": tn,
-        "precision": tp / (tp + fp) if tp + fp else None,
+        "precision": tp / (tp + fp) if tp + fp and tp + fn else None,  # none for must-not pairs alone
         "recall": tp / (tp + fn) if tp + fn else None,
         "right": (tp + tn) / len(judged) if judged else None,
     }

@@ -3,8 +3,8 @@
 A bigram's weight (IDF) says how rare it is among duty wordings: 负责 or 处罚 are everywhere and
 weigh little, 收养 is rare and weighs much. Taken from the wordings of each build, the weights (and
 so a pair's decision and a duty_id) would move whenever another township is added; taken from this
-shipped file they do not. The file holds, for every bigram of the compared wordings (normalise) of
-a corpus of lists, how many distinct wordings hold it.
+shipped file they do not. The file holds, for every bigram and every character of the compared
+wordings (normalise) of a corpus of lists, how many distinct wordings hold it.
 
 Made from the expected results (*.expected.json: every item name of a list, with its place) of
 the project's corpora:
@@ -45,7 +45,7 @@ def vocabulary(folders: list[Path], n: int = 2) -> str:
     texts = wordings(folders)
     df: dict[str, int] = {}
     for t in texts:
-        for g in ngrams(t, n):
+        for g in ngrams(t, n) | set(t):  # bigrams, and single characters (char_containment)
             df[g] = df.get(g, 0) + 1
     lines = [
         "# Fixed n-gram weights of the duty matcher: made by pipeline/normalize/vocabulary.py from the",
