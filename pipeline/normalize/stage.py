@@ -527,7 +527,7 @@ def run(
 ) -> list[dict]:
     """Build every output table from the clean stage's results; return the problems found (rows of
     the problems table). Strict: raise ContractViolation on any problem and write nothing.
-    `raw` (the raw folder) dates revisions by their files. OUT: the staging folder to write into,
+    `raw` is ignored (versions are decided by the documents, never by the files' times). OUT: the staging folder to write into,
     which the caller publishes (pipeline.build publishes it with the exports); None stages and
     publishes here."""
     if out is None:
@@ -693,7 +693,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--processed", type=Path, default=Path("data/processed"))
     add_strict_option(ap)
-    ap.add_argument("--raw", type=Path, default=None, help="raw folder (file dates tell revisions apart)")
+    ap.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        help="accepted for compatibility and ignored: versions are told apart by what the documents say, "
+        "never by the raw files' modification times",
+    )
     args = ap.parse_args(argv)
     return run_command(args.processed, args.strict, args.raw)
 
