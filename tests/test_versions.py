@@ -227,3 +227,28 @@ def test_a_scan_of_the_first_page_never_replaces_the_text_list(tmp_path, order):
     [p] = _problems(out).query("kind == 'conflicting_versions'").itertuples()
     assert "kept b_text.pdf (text layer, 12 items)" in p.message and "a_scan.pdf (OCR" in p.message
     assert "6 item(s) only in b_text.pdf" in p.message
+
+
+def test_a_scan_met_while_pyarrow_loads_does_not_end_the_build(tmp_path):
+    """With two processes the build loads pyarrow (numpy hidden) on a thread while the readers
+    work; a scan listed first was met meanwhile and its OCR import ended the whole build
+    ("import of numpy halted")."""
+    import subprocess
+    import sys
+
+    import pypdfium2 as pdfium
+
+    from tests.conftest import ROOT
+    from tests.test_ocr import DPI
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = _two_page_list(raw / "b_text.pdf")
+    pdf = pdfium.PdfDocument(text)
+    page = pdf[0].render(scale=DPI / 72).to_pil().convert("RGB")
+    pdf.close()
+    page.save(raw / "a_scan.pdf", format="PDF", resolution=DPI)
+    cmd = [sys.executable, "-m", "pipeline.build", "--raw", str(raw), "--processed", str(tmp_path / "out")]
+    result = subprocess.run([*cmd, "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert _items(tmp_path / "out").name.tolist() == NAMES

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 import re
 import tempfile
+import threading
 
 BUILD_DIR = ".build"
 EXTRACT_MANIFEST = "extract.json"  # what the extract stage read, per raw file
@@ -168,15 +169,20 @@ def import_arrow() -> None:
     """
     import sys
 
-    if "pyarrow" in sys.modules or "numpy" in sys.modules:
-        return
-    sys.modules["numpy"] = None  # type: ignore[assignment]  # an import of it now fails
-    try:
-        import pyarrow.json  # noqa: F401
-        import pyarrow.parquet  # noqa: F401
-    finally:
-        if sys.modules.get("numpy", 0) is None:
-            del sys.modules["numpy"]
+    with ARROW_IMPORT:  # another thread must not import numpy while it is hidden
+        if "pyarrow" in sys.modules or "numpy" in sys.modules:
+            return
+        sys.modules["numpy"] = None  # type: ignore[assignment]  # an import of it now fails
+        try:
+            import pyarrow.json  # noqa: F401
+            import pyarrow.parquet  # noqa: F401
+        finally:
+            if sys.modules.get("numpy", 0) is None:
+                del sys.modules["numpy"]
+
+
+# Held while `import_arrow` hides numpy; a thread importing numpy meanwhile takes it first.
+ARROW_IMPORT = threading.RLock()
 
 
 def _arrow_has_numpy() -> bool:

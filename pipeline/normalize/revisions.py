@@ -18,7 +18,8 @@ order the files are listed in:
    over fewer, then the first file name. One `conflicting_versions` problem names both files and
    what differs ("12 items only in X"); no `changes` rows (no version is known to be newer).
 
-Versions share at least MIN_SHARED of the longer one's items; lists sharing fewer are left to the
+Versions share at least MIN_SHARED of the shorter one's items (a partial copy or a scan of the first
+pages shares all of its items, however few); lists sharing fewer are left to the
 duplicate-township check (duplicate_list).
 """
 
@@ -30,7 +31,7 @@ import re
 from pipeline.normalize.duties import MatchSettings, normalise
 from pipeline.normalize.similarity import idf_weights, ngrams, scores
 
-MIN_SHARED = 0.5  # share of the longer version's items that must be found in the other
+MIN_SHARED = 0.5  # share of the shorter version's items that must be found in the other
 
 FIELDS = {
     "basic": ("category", "name"),
@@ -220,7 +221,7 @@ def are_versions(old: list[dict], new: list[dict]) -> bool:
     if not old or not new:
         return False
     both = sum(1 for a, b in pair_items(old, new) if a is not None and b is not None)
-    return both >= MIN_SHARED * max(len(old), len(new))
+    return both >= MIN_SHARED * min(len(old), len(new))
 
 
 def changes(kind: str, old: list[dict], new: list[dict]) -> list[dict]:
