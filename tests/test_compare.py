@@ -472,3 +472,14 @@ def test_scale_corpus_built_from_pdfs_links_every_template_item_across_all_towns
     departments = pd.read_parquet(scale_tables / "departments.parquet")
     civil = departments[departments["department_type"] == "民政局"]
     assert civil["belongs_to"].nunique() == len(civil) >= 3
+
+
+def test_a_partial_copy_is_a_version_however_short():
+    """A scan of the first pages holds fewer than half of the list's items, all of them the
+    list's: it is a version of the list (the most complete reading is kept), not another list."""
+    from pipeline.normalize.revisions import are_versions
+
+    full = [row(i, f"第{i}项职责工作内容") for i in range(1, 21)]
+    assert are_versions(full[:5], full) and are_versions(full, full[:5])
+    other = [row(i, f"完全不同的事项名称{chr(0x4E00 + i * 7)}") for i in range(1, 6)]
+    assert not are_versions(other, full)
