@@ -321,8 +321,10 @@ summary["workload_per_township"] = {t: round(float(per_township[t].mean()), 3) f
 # %% [markdown]
 # ## Revisions
 #
-# When the raw folder holds two versions of a township's list, the newer is current and `changes`
-# says what it added, removed and changed (one row per item, or per changed field).
+# When the raw folder holds dated versions of a township's list (a printed date, else a date in the
+# file name), the one dated latest is current and `changes` says what it added, removed and changed
+# (one row per item, or per changed field). Undated differing versions are `conflicting_versions`
+# problems instead (README, "Several files with one township's list").
 
 # %%
 changes = read("changes")

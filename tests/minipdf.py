@@ -36,12 +36,20 @@ def _utf16_to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     (reportlab writes a character beyond U+FFFF as its bare code, <2000B>, which no reader
     understands); identical to reportlab's for every character of the BMP."""
     cmap = _reportlab_cmap(fontname, subset)
-    return re.sub(
+    cmap = re.sub(
         r"^<([0-9A-F]{2})> <([0-9A-F]{5,6})>$",
         lambda m: f"<{m.group(1)}> <{chr(int(m.group(2), 16)).encode('utf-16-be').hex().upper()}>",
         cmap,
         flags=re.M,
     )
+    for placeholder, target in RAW_TARGETS.items():
+        cmap = re.sub(rf"^<([0-9A-F]{{2}})> <{placeholder:04X}>$", rf"<\1> <{target}>", cmap, flags=re.M)
+    return cmap
+
+
+# Private-use placeholders whose ToUnicode target is written as given (hex UTF-16BE), e.g. a lone
+# high surrogate <D840> as a damaged ToUnicode map has it: {0xE000: "D840"}.
+RAW_TARGETS: dict[int, str] = {}
 
 
 ttfonts.makeToUnicodeCMap = _utf16_to_unicode_cmap

@@ -23,7 +23,16 @@ from pipeline.analysis.similarity import resembling_pairs
 from pipeline.clean.dates import dates_in
 from pipeline.normalize.departments import resolve
 from pipeline.normalize.duties import DutyMatcher, decide, normalise
-from pipeline.normalize.revisions import Version, changes, defects, newest, pair_items
+from pipeline.normalize.revisions import (
+    Version,
+    by_evidence,
+    changes,
+    date_in_name,
+    defects,
+    most_faithful,
+    pair_items,
+    without_repeats,
+)
 from pipeline.normalize.stage import township_id
 
 # --- normalising wordings ------------------------------------------------------------------------
@@ -251,28 +260,44 @@ def test_items_are_paired_by_wording_not_by_number():
     assert [c["change"] for c in changes("basic", old, new)] == ["added"]
 
 
-def test_the_newer_version_is_the_later_document_date_else_the_later_file():
-    a = Version("a.pdf", "1", "2024-03-01", modified=200.0)
-    b = Version("b.pdf", "2", "2023-05-01", modified=300.0)
-    assert newest([a, b]) is a
-    c = Version("c.pdf", "3", None, modified=100.0)
-    assert newest([a, c]) is a  # no date in c: the files' times decide
+def test_the_current_version_is_the_one_the_documents_date_latest_never_the_files_times():
+    a = Version("a.pdf", "2024-03-01", False, 0, 6)
+    b = Version("b.pdf", "2023-05-01", False, 0, 7)
+    assert by_evidence([a, b]) == (a, "printed date")
+    c = Version("c.pdf", None, False, 0, 7)
+    assert by_evidence([a, c]) is None  # one prints no date: the documents do not tell
+    named = [Version("list_2023-05.pdf", None, False, 0, 7), Version("list_20240301.pdf", None, False, 0, 6)]
+    assert by_evidence(named) == (named[1], "date in the file name")
+    assert by_evidence([Version("v1.pdf", None, False, 0, 5), Version("v2.pdf", None, False, 0, 5)]) is None
+    assert date_in_name("县/吐葫芦乡_2024年3月.pdf") == "2024-03-01"
+    assert date_in_name("scan_0001.pdf") is None
+
+
+def test_without_evidence_the_most_complete_and_faithful_reading_is_kept():
+    """Text layer over OCR, a clean list over a broken one, more items over fewer, then the
+    first name: never the newer file."""
+    text, scan = Version("b.pdf", None, False, 0, 107), Version("a.pdf", None, True, 0, 120)
+    assert most_faithful([scan, text]) is text
+    sound, damaged = Version("z.pdf", None, False, 0, 100), Version("a.pdf", None, False, 3, 110)
+    assert most_faithful([damaged, sound]) is sound
+    full, partial = Version("z.pdf", None, False, 0, 263), Version("a.pdf", None, False, 0, 247)
+    assert most_faithful([partial, full]) is full
     assert (
-        newest([Version("v1.pdf", "1", None, None), Version("v2.pdf", "2", None, None)]).source_file
-        == "v2.pdf"
+        most_faithful([Version("b.pdf", None, False, 0, 5), Version("a.pdf", None, False, 0, 5)]).source_file
+        == "a.pdf"
     )
-
-
-def test_a_damaged_copy_never_replaces_the_sound_version():
-    """Same date (or none): the version with fewer defects is current, however new the other file."""
-    sound = Version("a.pdf", "1", None, modified=100.0)
-    damaged = Version("a_copy.pdf", "2", None, modified=900.0)
-    assert newest([sound, damaged], {"a.pdf": 0, "a_copy.pdf": 3}) is sound
-    assert newest([sound, damaged], {"a.pdf": 0, "a_copy.pdf": 0}) is damaged
     rows = [{"seq": 1, "name": "甲"}, {"seq": 2, "name": "乙"}, {"seq": 4, "name": "丙"}]
     assert defects(rows) == 1  # 3 missing
     assert defects([*rows, {"seq": 4, "name": None}]) == 3  # and 4 twice, and a name empty
     assert defects([{"seq": 1, "name": "甲"}, {"seq": 2, "name": "乙"}]) == 0
+
+
+def test_a_list_printed_again_in_one_file_is_read_once_only_when_identical():
+    once = [row(1, "甲事项"), row(2, "乙事项"), row(3, "丙事项")]
+    kept, printings = without_repeats("basic", once + [dict(r) for r in once] + [dict(r) for r in once])
+    assert printings == 3 and kept == once
+    other = [row(1, "甲事项"), row(2, "乙事项改")]
+    assert without_repeats("basic", once + other) == (once + other, 1)  # not the same: left as read
 
 
 def test_dates_in_text():
@@ -439,3 +464,14 @@ def test_scale_corpus_built_from_pdfs_links_every_template_item_across_all_towns
     departments = pd.read_parquet(scale_tables / "departments.parquet")
     civil = departments[departments["department_type"] == "民政局"]
     assert civil["belongs_to"].nunique() == len(civil) >= 3
+
+
+def test_a_partial_copy_is_a_version_however_short():
+    """A scan of the first pages holds fewer than half of the list's items, all of them the
+    list's: it is a version of the list (the most complete reading is kept), not another list."""
+    from pipeline.normalize.revisions import are_versions
+
+    full = [row(i, f"第{i}项职责工作内容") for i in range(1, 21)]
+    assert are_versions(full[:5], full) and are_versions(full, full[:5])
+    other = [row(i, f"完全不同的事项名称{chr(0x4E00 + i * 7)}") for i in range(1, 6)]
+    assert not are_versions(other, full)

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline import clean, extract, normalize
 from pipeline.common.settings import ExtractSettings
-from pipeline.common.unicode import whole
+from pipeline.common.unicode import has_surrogates, whole
 
 TOWN = "哈密市伊吾县甲乡"
 BASIC = ["序号", "事项类别", "事项名称"]
@@ -64,3 +64,24 @@ def test_pdfium_gives_a_character_beyond_the_bmp_as_one_character_with_one_box(t
     for mine, theirs in zip(chars, expected, strict=True):
         assert mine["x0"] == pytest.approx(theirs["x0"], abs=0.01)
         assert mine["x1"] == pytest.approx(theirs["x1"], abs=0.01)
+
+
+@pytest.mark.parametrize("engine", ["pdfium", "pdfplumber"])
+def test_a_lone_surrogate_in_a_tounicode_map_never_reaches_a_table(engine, tmp_path, monkeypatch):
+    """A damaged ToUnicode map gives a character as half a surrogate pair (<D840>): it becomes
+    U+FFFD, the file is read and the tables are written (no `surrogates not allowed`)."""
+    monkeypatch.setitem(minipdf.RAW_TARGETS, 0xE000, "D840")
+    minipdf.lend_glyphs({"\ue000": "乡"})
+    rows = [BASIC, ["1", "综合类", "做好\ue000村道路养护"], ["2", "综合类", "管理档案"]]
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    minipdf.write(raw / "jia.pdf", [[("title", f"{TOWN}基本履职事项清单"), ("table", [40, 80, 300], rows)]])
+    processed = tmp_path / "processed"
+    extract.run(raw, processed, ExtractSettings(engine=engine), jobs=1, log=quiet)
+    clean.run(processed, log=quiet)
+    normalize.run(processed, log=quiet)
+    names = pq.read_table(processed / "basic_items.parquet").column("name").to_pylist()
+    assert len(names) == 2 and names[1] == "管理档案"
+    assert not any(has_surrogates(n) for n in names)
+    # PDFium gives the half, replaced here; pdfminer's ToUnicode decoding drops it before we see it.
+    assert names[0] == {"pdfium": "做好\ufffd村道路养护", "pdfplumber": "做好村道路养护"}[engine]

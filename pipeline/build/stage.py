@@ -24,7 +24,7 @@ import sys
 
 from pipeline.common import cli, faults, freshness, publication
 from pipeline.common.lock import hold
-from pipeline.common.report import summarize
+from pipeline.common.report import MAX_SHOWN, problem_line, summarize
 from pipeline.common.settings import (
     ExtractSettings,
     add_run_options,
@@ -132,13 +132,22 @@ def build(args: argparse.Namespace) -> int:
 
 
 def up_to_date(processed: Path, build: str | None) -> int:
-    """A no-op build: one line saying which build stands, with its counts; the exit status that
-    build had (1 when it rejected files or found problems, which its own run listed)."""
+    """A no-op build: one line saying which build stands, with its counts, instead of the
+    summary; the files it rejected and the problems it found are still named (one line each),
+    and the exit status is the one that build had (1 when it rejected files or found problems)."""
     files = read_manifest(build_dir(processed) / CLEAN_MANIFEST).get("files", [])
-    problems = read_manifest(build_dir(processed) / PROBLEMS_SUMMARY).get("problems", [])
+    summary = read_manifest(build_dir(processed) / PROBLEMS_SUMMARY)
+    problems = summary.get("problems", [])
     ok = sum(1 for f in files if f["status"] == "ok")
     rejected = sum(1 for f in files if f["status"] == "rejected")
-    items = sum(f.get("items", 0) for f in files)
+    items = summary.get("items", sum(f.get("items", 0) for f in files))
+    for f in files:
+        if f["status"] == "rejected":
+            print(f"rejected {f['source_file']}: {f['reason']}", file=sys.stderr)
+    for p in problems[:MAX_SHOWN]:
+        print(f"problem {problem_line(p)}", file=sys.stderr)
+    if len(problems) > MAX_SHOWN:
+        print(f"... and {len(problems) - MAX_SHOWN} more problems", file=sys.stderr)
     print(
         f"up to date (build {build or 'unknown'}): nothing changed since; {ok} of {len(files)} raw files "
         f"read, {items} items, {rejected} rejected, {len(problems)} problem(s); tables in {processed}"

@@ -52,7 +52,10 @@ def summarize(processed: Path) -> int:
     if len(problems) > MAX_SHOWN:
         print(f"... and {len(problems) - MAX_SHOWN} more problems", file=sys.stderr)
     ok = sum(1 for f in files if f["status"] == "ok")
-    items = sum(f.get("items", 0) for f in files)
+    # Items as written (a list given by several files, or printed twice in one, counts once).
+    items = read_manifest(build_dir(processed) / PROBLEMS_SUMMARY).get("items")
+    if items is None:
+        items = sum(f.get("items", 0) for f in files)
     print(f"{ok} of {len(files)} raw files read, {items} items; tables in {processed}")
     if rejected:
         print(

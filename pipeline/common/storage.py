@@ -10,7 +10,9 @@ import hashlib
 import json
 import os
 from pathlib import Path
+import re
 import tempfile
+import threading
 
 BUILD_DIR = ".build"
 EXTRACT_MANIFEST = "extract.json"  # what the extract stage read, per raw file
@@ -57,16 +59,27 @@ READING_LIBRARIES = (
 
 
 def reader_versions() -> bytes:
-    """name==version of each reading library (name==- where one is not installed)."""
-    from importlib import metadata
+    """name==version of each reading library (name==- where one is not installed), from the
+    names of the installed distributions' metadata folders (…/pdfplumber-0.11.10.dist-info):
+    importlib.metadata would add a tenth of the no-op build's time."""
+    import sys
 
-    found = []
-    for name in READING_LIBRARIES:
+    installed: dict[str, str] = {}
+    for folder in sys.path:
         try:
-            found.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name}==-")
-    return "\n".join(found).encode()
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                name, _, version = entry[: -len(".dist-info")].partition("-")
+                installed.setdefault(_normal(name), version)
+    return "\n".join(f"{n}=={installed.get(_normal(n), '-')}" for n in READING_LIBRARIES).encode()
+
+
+def _normal(name: str) -> str:
+    """A distribution name as its metadata folder spells it (PEP 503 and wheel's escaping)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def package_digest(root: Path | None = None) -> str:
@@ -156,15 +169,20 @@ def import_arrow() -> None:
     """
     import sys
 
-    if "pyarrow" in sys.modules or "numpy" in sys.modules:
-        return
-    sys.modules["numpy"] = None  # type: ignore[assignment]  # an import of it now fails
-    try:
-        import pyarrow.json  # noqa: F401
-        import pyarrow.parquet  # noqa: F401
-    finally:
-        if sys.modules.get("numpy", 0) is None:
-            del sys.modules["numpy"]
+    with ARROW_IMPORT:  # another thread must not import numpy while it is hidden
+        if "pyarrow" in sys.modules or "numpy" in sys.modules:
+            return
+        sys.modules["numpy"] = None  # type: ignore[assignment]  # an import of it now fails
+        try:
+            import pyarrow.json  # noqa: F401
+            import pyarrow.parquet  # noqa: F401
+        finally:
+            if sys.modules.get("numpy", 0) is None:
+                del sys.modules["numpy"]
+
+
+# Held while `import_arrow` hides numpy; a thread importing numpy meanwhile takes it first.
+ARROW_IMPORT = threading.RLock()
 
 
 def _arrow_has_numpy() -> bool:

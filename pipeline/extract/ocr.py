@@ -301,6 +301,9 @@ def load_image(task: OcrTask) -> tuple[np.ndarray, float]:
         return rgb, dpi
     import pypdfium2 as pdfium
 
+    from pipeline.extract.pdfium import init_without_system_fonts
+
+    init_without_system_fonts()  # a page rendered for OCR looks the same on every machine
     pdf = pdfium.PdfDocument(task.path)
     try:
         page = pdf[task.index]

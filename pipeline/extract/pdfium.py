@@ -134,6 +134,12 @@ def _no_system_fonts() -> R.FPDF_SYSFONTINFO:
 _FONT_INFO: list = []  # keeps the font source and its callbacks alive as long as PDFium holds them
 
 
+def init_without_system_fonts() -> None:
+    """Initialise PDFium (if pypdfium2 has not) and take away its system fonts, for a process
+    that renders pages with pypdfium2 (OCR): see `_no_system_fonts`."""
+    _init()
+
+
 def _init() -> None:
     """Initialise PDFium once per process (as pypdfium2 does on import; PDFium ignores a second
     initialisation, so importing pypdfium2 as well is harmless), without system fonts

@@ -40,6 +40,7 @@ from pipeline.common.settings import (
 )
 from pipeline.common.sources import RejectedFile, scan_sources
 from pipeline.common.storage import (
+    ARROW_IMPORT,
     EXTRACT_MANIFEST,
     build_dir,
     import_arrow,
@@ -69,8 +70,11 @@ if TYPE_CHECKING:
 
 def _ocr():
     """The OCR reader, imported only when a scan is read (it imports numpy and OpenCV: 0.06 s
-    that a build of text PDFs need not wait for before its workers start)."""
-    from pipeline.extract import ocr
+    that a build of text PDFs need not wait for before its workers start). Not while the loader
+    thread imports pyarrow without numpy (`import_arrow` hides numpy meanwhile): a scan met then
+    used to end the whole build with "import of numpy halted"."""
+    with ARROW_IMPORT:
+        from pipeline.extract import ocr
 
     return ocr
 

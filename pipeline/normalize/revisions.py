@@ -1,26 +1,36 @@
-"""Revisions: two source files giving the same township's list are two versions of it.
+"""Versions: several readings of one township's list, and which one is current.
 
-Lists are revised (动态调整). When two raw files hold the same township's list (same township
-identity, same list kind, different content) and at least half of the longer version's items are
-in the other (same duty, pipeline/normalize/duties.py), they are versions of one list: the newer is
-current (its items go into the item tables) and the older is only compared with it, item by item
-and field by field, into the `changes` table. Newer means: the later date the documents give
-themselves (pipeline/clean/dates.py), when both give one and they differ; else, among the versions
-with the fewest defects (broken 序号 numbering, empty names: a damaged copy of a file never
-replaces the sound one it was copied from), the later modification time of the raw files; else
-the later file name (…_v2 after …_v1).
+Lists are revised (动态调整), copied, re-saved, scanned in part. When several raw files hold the
+same township's list (same township identity, same list kind), they are compared item by item
+(sequence number and every field), never byte by byte, and never by modification time or the
+order the files are listed in:
 
-This rule runs before any check for duplicate townships: files that are not versions of one list
-(identical files, or lists sharing too few items) are left as they are for that check.
+1. Copies: files whose items are identical give one list. It is read once (from the most
+   faithful of them, see 3), the others are named in a note; nothing is counted twice.
+2. Revisions: of differing versions, the current one is the one the documents date latest: the
+   date each prints (an 印发/发布/公布 date, a 修订/调整 note, a year in the title; see
+   pipeline/clean/dates.py), when every version prints one and no two agree; else a date in the
+   file names (…_2024-03.pdf, …20240315…), on the same terms. The older versions go into the
+   `changes` table, item by item and field by field, compared with the current one.
+3. Conflicts: differing versions without such evidence. The most complete and most faithful
+   reading is kept: a text layer or an Office file over OCR, then a list that reads cleanly
+   (no 序号 missing or printed twice, no empty name) over one that does not, then more items
+   over fewer, then the first file name. One `conflicting_versions` problem names both files and
+   what differs ("12 items only in X"); no `changes` rows (no version is known to be newer).
+
+Versions share at least MIN_SHARED of the shorter one's items (a partial copy or a scan of the first
+pages shares all of its items, however few); lists sharing fewer are left to the
+duplicate-township check (duplicate_list).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 
 from pipeline.normalize.duties import MatchSettings, decide, normalise
 
-MIN_SHARED = 0.5  # share of the longer version's items that must be found in the other
+MIN_SHARED = 0.5  # share of the shorter version's items that must be found in the other
 
 FIELDS = {
     "basic": ("category", "subcategory", "name", "extra_columns"),
@@ -39,24 +49,113 @@ FIELDS = {
 
 @dataclass(frozen=True)
 class Version:
+    """One file's reading of one township's list."""
+
     source_file: str
-    sha256: str
-    document_date: str | None
-    modified: float | None  # raw file's modification time (seconds), when the raw folder is known
+    document_date: str | None  # the latest date the document prints outside its tables
+    ocr: bool  # some of the list's items were read by OCR
+    defects: int  # broken 序号 numbering and empty names (`defects`)
+    n_items: int
 
-    def key(self) -> tuple:
-        return (self.modified or 0.0, self.source_file)
+    @property
+    def name_date(self) -> str | None:
+        return date_in_name(self.source_file)
+
+    def faithful(self) -> tuple:
+        """Sort key, larger is better: text over OCR, clean over broken, more items over fewer,
+        then the first file name."""
+        return (not self.ocr, -self.defects, self.n_items, _reverse(self.source_file))
+
+    def describe(self) -> str:
+        how = "OCR" if self.ocr else "text layer"
+        broken = f", {self.defects} numbering or name defect(s)" if self.defects else ""
+        return f"{self.source_file} ({how}, {self.n_items} items{broken})"
 
 
-def newest(versions: list[Version], defects: dict[str, int] | None = None) -> Version:
-    """The current version (see module doc). DEFECTS: each version's count of broken numbering
-    and empty names (`defects`), by source file; without it every version counts as sound."""
-    dated = {v.document_date for v in versions}
-    if None not in dated and len(dated) == len(versions):
-        return max(versions, key=lambda v: (v.document_date, v.source_file))
-    found = defects or {}
-    fewest = min(found.get(v.source_file, 0) for v in versions)
-    return max((v for v in versions if found.get(v.source_file, 0) == fewest), key=Version.key)
+def _reverse(name: str) -> tuple:
+    return tuple(-ord(c) for c in name) + (1,)  # the first name in order sorts largest
+
+
+_YEAR = r"(?<!\d)(?P<year>19[5-9]\d|20\d\d)"
+_NAME_DATES = (  # 2024-03-01, 2024.3, 2024年3月1日, 2024_03 …; 20240301, 202403; a year alone
+    re.compile(_YEAR + r"[-._年](?P<month>1[0-2]|0?[1-9])(?:[-._月](?P<day>3[01]|[12]\d|0?[1-9]))?(?!\d)"),
+    re.compile(_YEAR + r"(?P<month>1[0-2]|0[1-9])(?P<day>3[01]|[12]\d|0[1-9])?(?!\d)"),
+    re.compile(_YEAR + r"(?P<month>)(?P<day>)(?!\d)"),
+)
+
+
+def date_in_name(source_file: str) -> str | None:
+    """The latest date written in a file's name (2024, 2024-03, 20240315, 2024年3月…) as
+    YYYY-MM-DD (a missing month or day is 01), or None."""
+    stem = source_file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    found = [
+        f"{m['year']}-{int(m['month'] or 1):02d}-{int(m['day'] or 1):02d}"
+        for pattern in _NAME_DATES
+        for m in pattern.finditer(stem)
+    ]
+    return max(found) if found else None
+
+
+def by_evidence(versions: list[Version]) -> tuple[Version, str] | None:
+    """The current version and the evidence that makes it so ("printed date", "date in the file
+    name"), or None when the documents do not tell (see the module doc)."""
+    for what, date in (
+        ("printed date", lambda v: v.document_date),
+        ("date in the file name", lambda v: v.name_date),
+    ):
+        dates = [date(v) for v in versions]
+        if None not in dates and len(set(dates)) == len(dates):
+            return max(versions, key=lambda v: date(v) or ""), what
+    return None
+
+
+def most_faithful(versions: list[Version]) -> Version:
+    return max(versions, key=Version.faithful)
+
+
+def signature(kind: str, items: list[dict]) -> tuple:
+    """What a reading of a list says, item by item: copies have equal signatures."""
+    return tuple(sorted((r["seq"] or 0, *(value(r, f) or "" for f in FIELDS[kind])) for r in items))
+
+
+def printings(items: list[dict]) -> list[list[dict]]:
+    """ITEMS (in reading order) cut where 序号 starts again at the first item's number."""
+    blocks: list[list[dict]] = []
+    first = items[0]["seq"] if items else None
+    for r in items:
+        if not blocks or r["seq"] == first:
+            blocks.append([])
+        blocks[-1].append(r)
+    return blocks
+
+
+def without_repeats(kind: str, items: list[dict]) -> tuple[list[dict], int]:
+    """A list printed several times in one file (copies joined into one PDF): the items of its
+    first printing and how many times it is printed. Printings are told apart by 序号 starting
+    again at the first number; only identical printings count as repeats."""
+    blocks = printings(items)
+    if len(blocks) < 2:
+        return items, 1
+    head = signature(kind, blocks[0])
+    if all(signature(kind, b) == head for b in blocks[1:]):
+        return blocks[0], len(blocks)
+    return items, 1
+
+
+def difference(kind: str, kept: list[dict], other: list[dict], kept_name: str, other_name: str) -> str:
+    """What two versions disagree on, in a few words ("12 items only in A, 3 items differ")."""
+    pairs = pair_items(other, kept)
+    only_kept = sum(1 for a, b in pairs if a is None)
+    only_other = sum(1 for a, b in pairs if b is None)
+    differ = sum(
+        1
+        for a, b in pairs
+        if a is not None and b is not None and any(value(a, f) != value(b, f) for f in FIELDS[kind])
+    )
+    parts = [f"{only_kept} item(s) only in {kept_name}"] if only_kept else []
+    parts += [f"{only_other} item(s) only in {other_name}"] if only_other else []
+    parts += [f"{differ} item(s) worded differently"] if differ else []
+    return ", ".join(parts) or "the same items in another order"
 
 
 def defects(items: list[dict]) -> int:
@@ -135,7 +234,7 @@ def are_versions(old: list[dict], new: list[dict]) -> bool:
     if not old or not new:
         return False
     both = sum(1 for a, b in pair_items(old, new) if a is not None and b is not None)
-    return both >= MIN_SHARED * max(len(old), len(new))
+    return both >= MIN_SHARED * min(len(old), len(new))
 
 
 def changes(kind: str, old: list[dict], new: list[dict]) -> list[dict]:

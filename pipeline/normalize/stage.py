@@ -18,6 +18,7 @@ Run alone: python -m pipeline.normalize --processed data/processed [--strict]
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cache
 import hashlib
 from pathlib import Path
@@ -40,7 +41,7 @@ from pipeline.common.storage import (
     stage_version,
     write_json,
 )
-from pipeline.normalize.contracts import Contracts, ContractViolation, violation
+from pipeline.normalize.contracts import LIST_NAMES, Contracts, ContractViolation, Problem, violation
 from pipeline.normalize.departments import Department, disposition, resolve, split_printed
 from pipeline.normalize.divisions import lookup as lookup_division
 from pipeline.normalize.duties import (
@@ -51,7 +52,18 @@ from pipeline.normalize.duties import (
     decisions_path,
     read_decisions,
 )
-from pipeline.normalize.revisions import Version, are_versions, changes, defects, newest
+from pipeline.normalize.revisions import (
+    Version,
+    are_versions,
+    by_evidence,
+    changes,
+    defects,
+    difference,
+    most_faithful,
+    printings,
+    signature,
+    without_repeats,
+)
 from pipeline.normalize.schema import arrow_schema, spec, write_docs
 from pipeline.normalize.steps import parse_steps
 
@@ -331,84 +343,198 @@ def _read(processed: Path, entry: dict, columns: list[str] | None = None) -> lis
         return f.read(columns=columns).to_pylist()
 
 
-def _version(entry: dict, raw: Path | None) -> Version:
-    modified = None
-    if raw is not None:
-        try:
-            modified = (raw / entry["source_file"]).stat().st_mtime
-        except OSError:
-            modified = None
-    return Version(entry["source_file"], entry.get("sha256", ""), entry.get("document_date"), modified)
+def _place(row: dict) -> str:
+    """A township as people name it: county and township (city first where there is one)."""
+    return "".join(p for p in (row.get("city"), row.get("county"), row.get("township")) if p)
 
 
-def find_revisions(processed: Path, entries: list[dict], raw: Path | None) -> tuple[set, list[dict]]:
-    """Superseded (source_file, township_id, list) keys and the changes rows (see revisions.py).
+@dataclass
+class Revisions:
+    """What comparing the files that give one township's list decided (see revisions.py)."""
 
-    Only the township identity columns are read for every file; whole rows only for files that
-    share a township's list with another file."""
-    holders: dict[tuple[str, str], list[dict]] = {}
-    for e in entries:
-        keys = {
-            (township_id(r["city"], r["county"], r["township"]), r["list"])
-            for r in _read(processed, e, ["city", "county", "township", "list"])
-        }
-        for key in keys:
-            holders.setdefault(key, []).append(e)
-    superseded: set[tuple[str, str, str]] = set()
-    rows: list[dict] = []
-    full: dict[str, list[dict]] = {}
-    for (tid, kind), files in sorted(holders.items()):
-        if len({e.get("sha256") for e in files}) < 2:
-            continue
-        versions = {e["source_file"]: _version(e, raw) for e in files}
-        by_name = {e["source_file"]: e for e in files}
+    superseded: dict[tuple[str, str, str], str] = field(default_factory=dict)  # key → note for its file
+    changes: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # (place, file read, its copies) → the lists they share ("基本 107")
+    copies: dict[tuple[str, str, tuple[str, ...]], list[str]] = field(default_factory=dict)
 
-        def items(source: str, tid: str = tid, kind: str = kind, by_name: dict = by_name) -> list[dict]:
-            if source not in full:
-                full[source] = _read(processed, by_name[source])
-            return [
-                r
-                for r in full[source]
-                if r["list"] == kind and township_id(r["city"], r["county"], r["township"]) == tid
-            ]
+    def lines(self) -> list[str]:
+        """One line per set of files giving the same lists of a township."""
+        return [
+            f"copies: {', '.join(others)} give the same lists of {place} as {kept} ({', '.join(lists)} items); "
+            f"read once, from {kept}"
+            for (place, kept, others), lists in sorted(self.copies.items())
+        ]
 
-        current = newest(list(versions.values()), {s: defects(items(s)) for s in versions})
-        new = items(current.source_file)
-        for source in sorted(versions, key=lambda s: versions[s].key()):
-            if source == current.source_file or versions[source].sha256 == current.sha256:
-                continue
-            old = items(source)
-            if not are_versions(old, new):
-                continue  # not versions of one list: left to the duplicate-township check
-            superseded.add((source, tid, kind))
-            for n, change in enumerate(changes(kind, old, new), start=1):
-                section = change.pop("new_section")
-                rows.append(
-                    {
-                        "township_id": tid,
-                        "list": kind,
-                        "old_file": source,
-                        "change_no": n,
-                        "new_file": current.source_file,
-                        "old_date": versions[source].document_date,
-                        "new_date": current.document_date,
-                        "item_id": item_id(tid, kind, change["new_seq"], section)
-                        if change["new_seq"] is not None
-                        else None,
-                    }
-                    | change
-                )
-    return superseded, rows
+    repeats: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (file, tid, list) → printings
 
 
-def _current(rows: list[dict], superseded: set) -> list[dict]:
-    if not superseded:
+def _list_rows(rows: list[dict], revisions: Revisions | None, source_file: str) -> list[dict]:
+    """ROWS of one file without the lists it supersedes and without repeated printings."""
+    if revisions is None:
         return rows
-    return [
+    out = [
         r
         for r in rows
-        if (r["source_file"], township_id(r["city"], r["county"], r["township"]), r["list"]) not in superseded
+        if (source_file, township_id(r["city"], r["county"], r["township"]), r["list"])
+        not in revisions.superseded
     ]
+    if not revisions.repeats:
+        return out
+    lists: dict[tuple[str, str], list[dict]] = {}
+    for r in out:
+        lists.setdefault((township_id(r["city"], r["county"], r["township"]), r["list"]), []).append(r)
+    keep: set[int] = set()
+    for (tid, kind), members in lists.items():
+        if (source_file, tid, kind) in revisions.repeats:  # decided on whole rows: the first printing
+            members = printings(members)[0]
+        keep |= {id(r) for r in members}
+    return [r for r in out if id(r) in keep]
+
+
+def find_revisions(processed: Path, entries: list[dict]) -> Revisions:
+    """Copies, revisions and conflicting versions among the files, and lists printed several
+    times in one file (see revisions.py). Only the township identity columns are read for every
+    file; whole rows only for files that share a township's list with another file or repeat one."""
+    found = Revisions()
+    holders: dict[tuple[str, str], list[dict]] = {}
+    full: dict[str, list[dict]] = {}
+    places: dict[str, str] = {}
+
+    def rows_of(entry: dict) -> list[dict]:
+        if entry["source_file"] not in full:
+            full[entry["source_file"]] = _read(processed, entry)
+        return full[entry["source_file"]]
+
+    def members_of(entry: dict, tid: str, kind: str) -> list[dict]:
+        return [
+            r
+            for r in rows_of(entry)
+            if r["list"] == kind and township_id(r["city"], r["county"], r["township"]) == tid
+        ]
+
+    for e in sorted(entries, key=lambda e: e["source_file"]):
+        counts: dict[tuple[str, str], list[int]] = {}
+        repeated: dict[str, list[str]] = {}
+        for r in _read(processed, e, ["city", "county", "township", "list", "seq"]):
+            tid = township_id(r["city"], r["county"], r["township"])
+            places.setdefault(tid, _place(r))
+            counts.setdefault((tid, r["list"]), []).append(r["seq"])
+        for (tid, kind), seqs in counts.items():
+            holders.setdefault((tid, kind), []).append(e)
+            if len(seqs) == len(set(seqs)):
+                continue
+            kept, printings = without_repeats(kind, members_of(e, tid, kind))  # the whole list again?
+            if printings > 1:
+                found.repeats[(e["source_file"], tid, kind)] = printings
+                repeated.setdefault(tid, []).append(
+                    f"{LIST_NAMES[kind]} {len(kept)} items, {printings} times"
+                )
+        for tid, what in sorted(repeated.items()):  # one problem per township and file
+            found.problems.append(
+                Problem(
+                    e["source_file"],
+                    "repeated_list",
+                    f"the lists of {places[tid]} are printed several times in this file with the same items "
+                    f"({'; '.join(what)}); each read once",
+                    tid,
+                )
+            )
+    for (tid, kind), files in sorted(holders.items()):
+        if len(files) >= 2:
+            _compare(found, tid, kind, {e["source_file"]: e for e in files}, places[tid], members_of)
+    return found
+
+
+def _compare(found: Revisions, tid: str, kind: str, by_name: dict[str, dict], place: str, members_of) -> None:
+    """Copies, revisions or conflicts among the files BY_NAME that give one township's list."""
+    label = LIST_NAMES[kind]
+
+    def items(source: str) -> list[dict]:
+        return without_repeats(kind, members_of(by_name[source], tid, kind))[0]
+
+    versions: dict[str, Version] = {}
+    groups: dict[tuple, list[str]] = {}
+    for source in sorted(by_name):
+        its = items(source)
+        ocr = set(by_name[source].get("ocr_pages") or [])
+        versions[source] = Version(
+            source,
+            by_name[source].get("document_date"),
+            any(set(r.get("pages") or []) & ocr for r in its),
+            defects(its),
+            len(its),
+        )
+        groups.setdefault(signature(kind, its), []).append(source)
+    readings = []
+    for sources in groups.values():
+        kept = most_faithful([versions[s] for s in sources])
+        readings.append(kept)
+        copies = [s for s in sources if s != kept.source_file]
+        for s in copies:
+            found.superseded[(s, tid, kind)] = (
+                f"the {label} list of {place}: the same {kept.n_items} items as {kept.source_file}; read once"
+            )
+        if copies:
+            found.copies.setdefault((place, kept.source_file, tuple(copies)), []).append(
+                f"{label} {kept.n_items}"
+            )
+    if len(readings) < 2:
+        return
+    decided = by_evidence(readings)
+    current = decided[0] if decided else most_faithful(readings)
+    new = items(current.source_file)
+    for older in sorted(readings, key=lambda v: v.source_file):
+        source = older.source_file
+        if source == current.source_file:
+            continue
+        old = items(source)
+        if not are_versions(old, new):
+            continue  # not versions of one list: left to the duplicate-township check
+        if decided is None:
+            found.superseded[(source, tid, kind)] = (
+                f"the {label} list of {place} differs from {current.source_file}, and neither says which is "
+                f"current; {current.source_file} was kept (see problems)"
+            )
+            found.problems.append(
+                Problem(
+                    source,
+                    "conflicting_versions",
+                    f"the {label} list of {place} is given differently by {current.source_file} and {source} "
+                    f"({difference(kind, new, old, current.source_file, source)}), and neither prints a date "
+                    f"or has one in its name to tell which is current; kept {current.describe()} over "
+                    f"{older.describe()}",
+                    tid,
+                    kind,
+                )
+            )
+            continue
+        evidence = decided[1]
+        found.superseded[(source, tid, kind)] = (
+            f"the {label} list of {place} superseded by {current.source_file} ({evidence}: "
+            f"{_date_of(current, evidence)} after {_date_of(older, evidence)}; see changes)"
+        )
+        for n, change in enumerate(changes(kind, old, new), start=1):
+            section = change.pop("new_section")
+            found.changes.append(
+                {
+                    "township_id": tid,
+                    "list": kind,
+                    "old_file": source,
+                    "change_no": n,
+                    "new_file": current.source_file,
+                    "old_date": _date_of(older, evidence),
+                    "new_date": _date_of(current, evidence),
+                    "item_id": item_id(tid, kind, change["new_seq"], section)
+                    if change["new_seq"] is not None
+                    else None,
+                }
+                | change
+            )
+
+
+def _date_of(v: Version, evidence: str) -> str | None:
+    return v.document_date if evidence == "printed date" else v.name_date
 
 
 def build_id(cleaned: dict, decisions: bytes = b"") -> str:
@@ -430,7 +556,7 @@ def run(
 ) -> list[dict]:
     """Build every output table from the clean stage's results; return the problems found (rows of
     the problems table). Strict: raise ContractViolation on any problem and write nothing.
-    `raw` (the raw folder) dates revisions by their files. OUT: the staging folder to write into,
+    `raw` is ignored (versions are decided by the documents, never by the files' times). OUT: the staging folder to write into,
     which the caller publishes (pipeline.build publishes it with the exports); None stages and
     publishes here."""
     if out is None:
@@ -446,10 +572,10 @@ def run(
     decisions_file = decisions_path(raw)
     build = build_id(cleaned, decisions_digest(decisions_file))
     ok = [e for e in cleaned["files"] if e["status"] == "ok"]
-    superseded, change_rows = find_revisions(processed, ok, raw)
+    revisions = find_revisions(processed, ok)
     duties = DutyMatcher(decisions=read_decisions(decisions_file))
     for e in ok:
-        for r in _current(_read(processed, e, LIGHT + ["source_file"]), superseded):
+        for r in _list_rows(_read(processed, e, LIGHT + ["source_file"]), revisions, e["source_file"]):
             duties.add(r["list"], r | {"township_id": township_id(r["city"], r["county"], r["township"])})
     duties.match()
     registry = DepartmentRegistry()
@@ -462,8 +588,10 @@ def run(
             n_items = 0
             if entry["status"] == "ok":
                 try:
-                    read = _current(
-                        read_parquet(build_dir(processed) / entry["cache"]).to_pylist(), superseded
+                    read = _list_rows(
+                        read_parquet(build_dir(processed) / entry["cache"]).to_pylist(),
+                        revisions,
+                        entry["source_file"],
                     )
                     contracts.add_clean_problems(entry["source_file"], entry.get("problems", []))
                     rows = contracts.screen_file(entry["source_file"], read, row_township_id)
@@ -508,7 +636,11 @@ def run(
                         "its items are missing"
                         for n in entry.get("unread_pages", [])
                     ]
-                    + _superseded_notes(entry, superseded),
+                    + [
+                        note
+                        for (f, _, _), note in sorted(revisions.superseded.items())
+                        if f == entry["source_file"]
+                    ],
                     "document_date": entry.get("document_date"),
                     "build_id": build,
                 }
@@ -516,13 +648,14 @@ def run(
         finals = {
             "duties": duties.rows(),
             "duty_review": duties.review_rows(),
-            "changes": change_rows,
+            "changes": revisions.changes,
             "departments": registry.rows(),
             "townships": _township_rows(townships),
             "source_files": sources,
         }
         for table, table_rows in finals.items():
             writers[table].add(contracts.check_table(table, table_rows))
+        contracts.problems.extend(revisions.problems)
         found = contracts.finish()
         if strict and found:
             raise violation(found)
@@ -532,11 +665,14 @@ def run(
         for w in writers.values():
             w.close()
     write_docs(out, decisions_note(decisions_file, duties.review_rows()))
-    write_json(build_dir(out) / PROBLEMS_SUMMARY, {"problems": problems})
     counts = {t: n for t, n in ((t, w.count) for t, w in writers.items())}
+    items = sum(counts[t] for t in ITEM_TABLES.values())
+    write_json(build_dir(out) / PROBLEMS_SUMMARY, {"problems": problems, "items": items})
     log("normalize: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
-    if change_rows:
-        log(revision_line(change_rows))
+    for line in revisions.lines():
+        log(line)
+    if revisions.changes:
+        log(revision_line(revisions.changes))
     return problems
 
 
@@ -546,17 +682,9 @@ def revision_line(rows: list[dict]) -> str:
     n = {c: sum(1 for r in rows if r["change"] == c) for c in ("added", "removed")}
     changed = len({(r["township_id"], r["list"], r["new_seq"]) for r in rows if r["change"] == "changed"})
     return (
-        f"revisions: {len(lists)} township list(s) given by two files, the newer kept; "
+        f"revisions: {len(lists)} township list(s) given in several versions, the one dated latest kept; "
         f"{n['added']} items added, {n['removed']} removed, {changed} changed (changes.parquet)"
     )
-
-
-def _superseded_notes(entry: dict, superseded: set) -> list[str]:
-    return [
-        f"{kind} list of township {tid} superseded by the version kept as current (see changes)"
-        for source, tid, kind in sorted(superseded)
-        if source == entry["source_file"]
-    ]
 
 
 def _new_township(item: dict, rows: list[dict]) -> dict:
@@ -600,7 +728,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = cli.parser("pipeline.normalize", __doc__)
     ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     add_strict_option(ap)
-    ap.add_argument("--raw", type=Path, default=None, help="raw folder (file dates tell revisions apart)")
+    ap.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        help="accepted for compatibility and ignored: versions are told apart by what the documents say, "
+        "never by the raw files' modification times",
+    )
     args = ap.parse_args(argv)
     return run_command(args.processed, args.strict, args.raw)
 
