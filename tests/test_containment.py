@@ -213,3 +213,49 @@ def test_a_reason_over_two_lines_is_one_line():
     assert (
         str(exc) == "unreadable Excel workbook (KeyError: 'There is no item named 'xl/x.xml' in the archive')"
     )
+
+
+# --- ZIP containers ---------------------------------------------------------------------------------
+
+
+def _lying_zip(path: Path, real: int, declared: int) -> Path:
+    """A .docx-like ZIP whose word/document.xml inflates to REAL bytes but declares DECLARED."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"<" + b"a" * (real - 2) + b">")
+    data = bytearray(path.read_bytes())
+    local = data.find(b"PK\x03\x04" + b"\x14\x00", data.find(b"word/document.xml") - 60)
+    central = data.find(b"PK\x01\x02", data.find(b"PK\x01\x02") + 4)  # the second entry
+    struct.pack_into("<I", data, local + 22, declared)
+    struct.pack_into("<I", data, central + 24, declared)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_zip_member_lying_about_its_size_is_refused_in_words(tmp_path):
+    from pipeline.common.sources import RejectedFile
+    from pipeline.extract.formats import open_zip
+
+    path = _lying_zip(tmp_path / "lie.docx", real=80 << 20, declared=1000)
+    with pytest.raises(RejectedFile) as caught:
+        open_zip(path, 64 << 20, 200.0)
+    assert str(caught.value) == "damaged Office file: its ZIP container is incomplete or corrupted"
+    honest = _lying_zip(tmp_path / "honest.docx", real=2 << 20, declared=2 << 20)
+    with pytest.raises(RejectedFile, match="suspicious ZIP container"):  # 2 MB from a few KB: the ratio
+        open_zip(honest, 64 << 20, 200.0)
+    open_zip(_lying_zip(tmp_path / "small.docx", real=5000, declared=5000), 64 << 20, 200.0).close()
+
+
+def test_counting_stops_at_the_limit_whatever_the_sizes_declared(tmp_path):
+    """The count is of inflated bytes: a limit lower than the real size is found by inflating."""
+    import zipfile
+
+    from pipeline.extract.formats import _inflated_over
+
+    path = _lying_zip(tmp_path / "big.docx", real=3 << 20, declared=3 << 20)
+    with zipfile.ZipFile(path) as z:
+        assert _inflated_over(z, z.infolist(), 64 << 20, 1e9) == 0
+        assert _inflated_over(z, z.infolist(), 1 << 20, 1e9) > 1 << 20
