@@ -259,3 +259,27 @@ def test_counting_stops_at_the_limit_whatever_the_sizes_declared(tmp_path):
     with zipfile.ZipFile(path) as z:
         assert _inflated_over(z, z.infolist(), 64 << 20, 1e9) == 0
         assert _inflated_over(z, z.infolist(), 1 << 20, 1e9) > 1 << 20
+
+
+@pytest.mark.slow  # OCR must be under way: a dozen seconds
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_during_ocr_one_line_nothing_left(tmp_path, jobs):
+    from pipeline.fuzz.families import image_bases
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for made in image_bases(tmp_path / "scans")[::2]:  # a PNG page and a two-frame TIFF
+        shutil.copy2(made, raw / made.name)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = _build(raw, tmp_path / "processed", {**os.environ, "TMPDIR": str(tmp)}, jobs)
+    time.sleep(12)  # the scans' first look is done, their pages are being recognized
+    assert proc.poll() is None
+    out, err = _ctrl_c(proc)
+    assert proc.returncode == 130, err
+    assert err.splitlines() == [
+        "build: interrupted; the previous tables are unchanged and nothing half-written was left"
+    ]
+    # The OCR runtime may keep a small session file of its own; no folder or file of a read is left.
+    assert [p.name for p in tmp.iterdir() if p.is_dir() or p.name.startswith(("duty-", "tmp"))] == []
+    assert [p.name for p in (tmp_path / "processed").rglob("*.tmp")] == []
