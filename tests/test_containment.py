@@ -283,3 +283,28 @@ def test_ctrl_c_during_ocr_one_line_nothing_left(tmp_path, jobs):
     # The OCR runtime may keep a small session file of its own; no folder or file of a read is left.
     assert [p.name for p in tmp.iterdir() if p.is_dir() or p.name.startswith(("duty-", "tmp"))] == []
     assert [p.name for p in (tmp_path / "processed").rglob("*.tmp")] == []
+
+
+@pytest.mark.slow  # a big sheet to make and parse: about 12 s
+def test_a_reader_out_of_memory_is_over_the_memory_budget_in_words(tmp_path):
+    """openpyxl parsing a big sheet within a small budget: the reason names the budget, never
+    "unreadable Excel workbook (MemoryError)"."""
+    from openpyxl import Workbook
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("清单")
+    for i in range(60_000):
+        ws.append([i, f"类别{i}", f"事项名称{i}" * 3])
+    wb.save(raw / "big.xlsx")
+    code = (
+        "from pathlib import Path; from pipeline import extract; from pipeline.common.settings import ExtractSettings;"
+        f"m = extract.run(Path({str(raw)!r}), Path({str(tmp_path / 'p')!r}), ExtractSettings(budget_memory_mb=64),"
+        " jobs=1, log=lambda *a: None); e = m['files'][0]; print(e['status']); print(e['reason'])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.stdout.splitlines() == [
+        "rejected",
+        "reading it exceeds the 64 MB memory budget (ExtractSettings.budget_memory_mb)",
+    ], done.stderr

@@ -119,6 +119,8 @@ def ole2_streams(path: Path) -> set[str]:
 
     try:
         doc = CompDoc(path.read_bytes(), logfile=_NullLog())
+    except MemoryError:  # over the memory budget: the budget says so, in words
+        raise
     except Exception as exc:
         raise RejectedFile(f"damaged Office file (its OLE2 container is unreadable: {exc})") from None
     return {d.name for d in doc.dirlist}
