@@ -3,6 +3,8 @@
 #   make all                          set up .venv (first time), build data/processed from data/raw
 #   make all RAW=dir PROCESSED=dir    the same for any two folders
 #   make all JOBS=2                   limit extraction to 2 processes (default: all cores)
+#   make all FOLLOW_LINKS=1           also follow symbolic links leading out of the raw folder (default:
+#                                     only links that stay inside it; the others get a note)
 #   make all STRICT=1                 stop on any list problem and publish nothing (default: write what
 #                                     was read, list the problems in the problems table, exit non-zero)
 #   make all ENGINE=pdfplumber        read PDFs with pdfplumber, the reference (default: PDFium, faster)
@@ -30,6 +32,7 @@ PROCESSED ?= data/processed
 JOBS ?=
 DASK_SCHEDULER ?=
 STRICT ?=
+FOLLOW_LINKS ?=
 ENGINE ?= pdfium
 REPORTS ?= reports
 PYTHON ?= python3
@@ -66,7 +69,7 @@ READY := $(VENV)/.requirements-installed
 # and publishes the tables, codebook and exports as one set. Run a stage alone with
 # python -m pipeline.<stage>.
 all: $(READY)
-	@$(PY) -m pipeline.build --raw "$(RAW)" --processed "$(PROCESSED)" --engine $(ENGINE) \
+	@FOLLOW_LINKS="$(FOLLOW_LINKS)" $(PY) -m pipeline.build --raw "$(RAW)" --processed "$(PROCESSED)" --engine $(ENGINE) \
 		$(if $(JOBS),--jobs $(JOBS)) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER)) \
 		$(if $(filter-out 0,$(STRICT)),--strict)
 
@@ -131,10 +134,14 @@ clean-processed:
 # make fuzz N=1000 SEED=13: N seeded mutants of the fixture lists (byte flips, truncation, deleted
 # objects, page-tree loops, rotations, bombs, odd names, ...) built in batches beside one good
 # file through the real stages; summary table in $(FUZZ_OUT)/summary.md and .json (pipeline/fuzz/).
+# make fuzz FAMILY=word (or excel, image): mutants of Word, Excel or image files instead
+# (pipeline/fuzz/families.py), summary in $(FUZZ_OUT)/FAMILY/.
 N ?= 1000
 SEED ?= 13
+FAMILY ?= pdf
 FUZZ_OUT ?= $(REPORTS)/fuzz
 override FUZZ_OUT := $(call from_caller,FUZZ_OUT)
 .PHONY: fuzz
 fuzz: $(READY)
-	$(PY) -m pipeline.fuzz --n $(N) --seed $(SEED) --out "$(FUZZ_OUT)" --engine $(ENGINE) $(if $(JOBS),--jobs $(JOBS))
+	$(PY) -m pipeline.fuzz --family $(FAMILY) --n $(N) --seed $(SEED) \
+		--out "$(FUZZ_OUT)$(if $(filter-out pdf,$(FAMILY)),/$(FAMILY))" --engine $(ENGINE) $(if $(JOBS),--jobs $(JOBS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -51,7 +52,7 @@ def test_extract_runs_the_preload_once_on_either_path(tmp_path: Path, jobs: int)
     calls: list[int] = []
     raw = tmp_path / "raw"
     raw.mkdir()
-    (raw / DEFAULT_PDF.name).symlink_to(DEFAULT_PDF)
+    shutil.copy2(DEFAULT_PDF, raw / DEFAULT_PDF.name)
     manifest = extract_run(
         raw,
         tmp_path / "out",
@@ -67,7 +68,7 @@ def test_extract_runs_the_preload_once_on_either_path(tmp_path: Path, jobs: int)
 def test_a_failing_preload_does_not_stop_extraction(tmp_path: Path):
     raw = tmp_path / "raw"
     raw.mkdir()
-    (raw / DEFAULT_PDF.name).symlink_to(DEFAULT_PDF)
+    shutil.copy2(DEFAULT_PDF, raw / DEFAULT_PDF.name)
 
     def broken() -> None:
         raise ImportError("no such module")

@@ -213,3 +213,98 @@ def test_a_reason_over_two_lines_is_one_line():
     assert (
         str(exc) == "unreadable Excel workbook (KeyError: 'There is no item named 'xl/x.xml' in the archive')"
     )
+
+
+# --- ZIP containers ---------------------------------------------------------------------------------
+
+
+def _lying_zip(path: Path, real: int, declared: int) -> Path:
+    """A .docx-like ZIP whose word/document.xml inflates to REAL bytes but declares DECLARED."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"<" + b"a" * (real - 2) + b">")
+    data = bytearray(path.read_bytes())
+    local = data.find(b"PK\x03\x04" + b"\x14\x00", data.find(b"word/document.xml") - 60)
+    central = data.find(b"PK\x01\x02", data.find(b"PK\x01\x02") + 4)  # the second entry
+    struct.pack_into("<I", data, local + 22, declared)
+    struct.pack_into("<I", data, central + 24, declared)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_zip_member_lying_about_its_size_is_refused_in_words(tmp_path):
+    from pipeline.common.sources import RejectedFile
+    from pipeline.extract.formats import open_zip
+
+    path = _lying_zip(tmp_path / "lie.docx", real=80 << 20, declared=1000)
+    with pytest.raises(RejectedFile) as caught:
+        open_zip(path, 64 << 20, 200.0)
+    assert str(caught.value) == "damaged Office file: its ZIP container is incomplete or corrupted"
+    honest = _lying_zip(tmp_path / "honest.docx", real=2 << 20, declared=2 << 20)
+    with pytest.raises(RejectedFile, match="suspicious ZIP container"):  # 2 MB from a few KB: the ratio
+        open_zip(honest, 64 << 20, 200.0)
+    open_zip(_lying_zip(tmp_path / "small.docx", real=5000, declared=5000), 64 << 20, 200.0).close()
+
+
+def test_counting_stops_at_the_limit_whatever_the_sizes_declared(tmp_path):
+    """The count is of inflated bytes: a limit lower than the real size is found by inflating."""
+    import zipfile
+
+    from pipeline.extract.formats import _inflated_over
+
+    path = _lying_zip(tmp_path / "big.docx", real=3 << 20, declared=3 << 20)
+    with zipfile.ZipFile(path) as z:
+        assert _inflated_over(z, z.infolist(), 64 << 20, 1e9) == 0
+        assert _inflated_over(z, z.infolist(), 1 << 20, 1e9) > 1 << 20
+
+
+@pytest.mark.slow  # OCR must be under way: a dozen seconds
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_during_ocr_one_line_nothing_left(tmp_path, jobs):
+    from pipeline.fuzz.families import image_bases
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for made in image_bases(tmp_path / "scans")[::2]:  # a PNG page and a two-frame TIFF
+        shutil.copy2(made, raw / made.name)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = _build(raw, tmp_path / "processed", {**os.environ, "TMPDIR": str(tmp)}, jobs)
+    time.sleep(12)  # the scans' first look is done, their pages are being recognized
+    assert proc.poll() is None
+    out, err = _ctrl_c(proc)
+    assert proc.returncode == 130, err
+    assert err.splitlines() == [
+        "build: interrupted; the previous tables are unchanged and nothing half-written was left"
+    ]
+    # The OCR runtime may keep a small session file of its own; no folder or file of a read is left.
+    assert [p.name for p in tmp.iterdir() if p.is_dir() or p.name.startswith(("duty-", "tmp"))] == []
+    assert [p.name for p in (tmp_path / "processed").rglob("*.tmp")] == []
+
+
+@pytest.mark.slow  # a big sheet to make and parse: about 12 s
+def test_a_reader_out_of_memory_is_over_the_memory_budget_in_words(tmp_path):
+    """openpyxl parsing a big sheet within a small budget: the reason names the budget, never
+    "unreadable Excel workbook (MemoryError)"."""
+    from openpyxl import Workbook
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("清单")
+    for i in range(60_000):
+        ws.append([i, f"类别{i}", f"事项名称{i}" * 3])
+    wb.save(raw / "big.xlsx")
+    code = (
+        "from pathlib import Path; from pipeline import extract; from pipeline.common.settings import ExtractSettings;"
+        f"m = extract.run(Path({str(raw)!r}), Path({str(tmp_path / 'p')!r}), ExtractSettings(budget_memory_mb=64),"
+        " jobs=1, log=lambda *a: None); e = m['files'][0]; print(e['status']); print(e['reason'])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.stdout.splitlines() == [
+        "rejected",
+        "reading it exceeds the 64 MB memory budget (ExtractSettings.budget_memory_mb)",
+    ], done.stderr

@@ -18,7 +18,7 @@ import pytest
 
 from pipeline import extract
 from pipeline.common.settings import ExtractSettings
-from pipeline.common.sources import display_name, scan_sources
+from pipeline.common.sources import OUTSIDE, display_name, scan_sources
 from pipeline.extract.failures import describe
 from pipeline.fuzz.mutate import Pdf, _deflated
 from tests.conftest import LAYOUTS, quiet
@@ -148,7 +148,7 @@ def odd_raw_folder(base: Path) -> Path:
     (raw / "dangling.pdf").symlink_to(base / "missing.pdf")
     (raw / "loop.pdf").symlink_to("loop.pdf")
     os.mkfifo(raw / "pipe.pdf")
-    (raw / "linked_folder").symlink_to(elsewhere)  # outside the raw folder: followed
+    (raw / "linked_folder").symlink_to(elsewhere)  # outside the raw folder: followed with FOLLOW_LINKS=1
     (raw / "sub" / "up").symlink_to("..")  # a loop: the raw folder again
     (raw / "twice.pdf").symlink_to(raw / "good.pdf")  # the same file under a second name
     shutil.copy2(
@@ -175,6 +175,8 @@ def test_every_kind_of_path_gets_a_line_or_is_read(tmp_path):
     said = sorted(ln for ln in output.splitlines() if ln.startswith(("skipped ", "rejected ")))
     assert said == [
         f"skipped dangling.pdf: a symbolic link to nothing (its target {tmp_path}/missing.pdf does not exist)",
+        "skipped linked_folder: a symbolic link leading out of the raw folder: not followed "
+        "(FOLLOW_LINKS=1 follows it)",
         "skipped loop.pdf: a symbolic link loop (the link leads back to itself): nothing to read",
         "skipped pipe.pdf: a named pipe (FIFO), not a file: nothing to read",
         "skipped sub/up: a link to a folder already read (the raw folder); not read twice",
@@ -182,7 +184,7 @@ def test_every_kind_of_path_gets_a_line_or_is_read(tmp_path):
     ]
     sources = pd.read_parquet(tmp_path / "processed" / "source_files.parquet").set_index("source_file")
     read = sorted(sources[sources.status == "ok"].index)
-    assert read == ["caf\\xe9_\\xff.pdf", "good.pdf", "linked_folder/linked.pdf"]
+    assert read == ["caf\\xe9_\\xff.pdf", "good.pdf"]
     assert (sources.loc[read, "n_items"] > 0).all()
     pd.testing.assert_frame_equal(
         good_rows(tmp_path / "processed"), before
@@ -197,11 +199,34 @@ def test_names_are_recorded_escaped_and_one_line_each():
 
 def test_scan_sources_lists_notes_in_path_order(tmp_path):
     raw = odd_raw_folder(tmp_path)
-    sources = scan_sources(raw)
+    sources = scan_sources(raw, follow_links=True)
     assert [s.name for s in sources][:3] == ["caf\\xe9_\\xff.pdf", "dangling.pdf", "good.pdf"]  # byte order
     assert {s.name for s in sources if s.status is None} == {
         "good.pdf", "linked_folder/linked.pdf", "caf\\xe9_\\xff.pdf"
     }  # fmt: skip
+
+
+def test_links_leading_out_of_the_raw_folder_are_followed_only_when_asked(tmp_path, monkeypatch):
+    """A link to /etc publishes none of its file names; one inside the raw folder is followed."""
+    raw = tmp_path / "raw"
+    (raw / "lists").mkdir(parents=True)
+    shutil.copy2(GOOD, raw / "lists" / "good.pdf")
+    (raw / "etc").symlink_to("/etc")
+    (raw / "passwd.pdf").symlink_to("/etc/passwd")
+    (raw / "again").symlink_to(raw / "lists")  # inside: followed (read once, the second name noted)
+    (raw / "alias.pdf").symlink_to("lists/good.pdf")
+    monkeypatch.delenv("FOLLOW_LINKS", raising=False)
+    sources = {s.name: (s.status, s.reason) for s in scan_sources(raw)}
+    assert sources == {
+        "again/good.pdf": (None, None),
+        "alias.pdf": ("skipped", "the same file as again/good.pdf (a link to it); read once"),
+        "etc": ("skipped", OUTSIDE),
+        "lists": ("skipped", "a link to a folder already read (again); not read twice"),
+        "passwd.pdf": ("skipped", OUTSIDE),
+    }
+    monkeypatch.setenv("FOLLOW_LINKS", "1")
+    followed = {s.name for s in scan_sources(raw)}
+    assert "passwd.pdf" in followed and any(name.startswith("etc/") for name in followed)
 
 
 def test_a_truncated_stream_is_no_bomb(tmp_path):

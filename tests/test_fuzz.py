@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from pipeline.fuzz.families import FAMILIES, family_mutant
 from pipeline.fuzz.mutate import OPERATIONS, mutant
 from pipeline.fuzz.run import Config, bases, run
 
@@ -37,3 +40,36 @@ def test_mutants_are_made_again_from_their_seed_and_index():
     )
     made = {mutant(SEED, i, files).op.split(":")[0] for i in range(400)}
     assert made == set(OPERATIONS)  # every operation occurs in a run of a few hundred
+
+
+# --- families beyond PDF (pipeline/fuzz/families.py) -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_family_mutants_are_made_again_from_their_seed_and_index(name, tmp_path):
+    family = FAMILIES[name]
+    files = family.bases(tmp_path / "bases")
+    assert files and all(p.exists() for p in files)
+    assert family_mutant(family, SEED, 3, files) == family_mutant(family, SEED, 3, files)
+    assert family_mutant(family, SEED, 3, files) != family_mutant(family, SEED + 1, 3, files)
+
+
+@pytest.mark.slow  # zip bombs and many-frame TIFFs take a while to make
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_family_mutants_cover_their_operations(name, tmp_path):
+    family = FAMILIES[name]
+    files = family.bases(tmp_path / "bases")
+    made = [family_mutant(family, SEED, i, files) for i in range(150)]
+    assert {m.op for m in made} == set(family.operations)
+    assert all(b"/" not in m.name for m in made)  # one file each, in the batch's raw folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["word", "excel"])
+def test_office_mutants_keep_the_good_file_and_each_get_one_line(name, tmp_path):
+    config = Config(SEED, 24, 24, 2, "pdfium", budget_seconds=10, budget_memory_mb=600, family=name)
+    summary = run(config, tmp_path / "fuzz", log=lambda *a: None)
+    checks = summary["checks"]
+    assert checks["batches_good_file_intact"] == checks["batches"] == 1
+    assert checks["tracebacks"] == 0 and checks["batch_failures"] == 0
+    assert checks["mutant_failures"] == 0, json.dumps(summary["failures"], ensure_ascii=False)[:2000]

@@ -36,7 +36,9 @@ SCRIPTS = [
     '<a href="javascript:alert(1)">链接</a>',
 ]
 HOSTILE_NAME = "=1+1+cmd|' -C calc'!A0 <svg onload=alert(1)>.xlsx"
-REJECTED_NAME = "@<img src=x onerror=alert(2)>.pdf"  # a damaged file: its name is shown with its reason
+# A damaged file, its name shown with its reason: a script, U+FFFF and a terminal sequence in it.
+REJECTED_FILE = "@<img src=x onerror=alert(2)>\uffff\x1b]0;pwned\x07.pdf"
+REJECTED_NAME = "@<img src=x onerror=alert(2)>\\uffff\\x1b]0;pwned\\x07.pdf"  # as recorded
 
 
 def hostile_lists() -> tuple[dict, dict]:
@@ -72,7 +74,7 @@ def hostile_tables(tmp_path_factory) -> Path:
     raw.mkdir()
     ident, lists = hostile_lists()
     write_xlsx(raw / HOSTILE_NAME, ident, lists)
-    (raw / REJECTED_NAME).write_bytes(b"%PDF-1.4\n<script>alert(3)</script>")
+    (raw / REJECTED_FILE).write_bytes(b"%PDF-1.4\n<script>alert(3)</script>")
     return build(raw, base / "processed")
 
 
@@ -109,6 +111,23 @@ def test_no_csv_cell_starts_a_formula_and_parquet_keeps_the_text(hostile_tables)
 
 
 # --- control characters ---------------------------------------------------------------------------
+
+
+def test_the_workbook_loads_and_printed_lines_carry_no_control_character(hostile_tables, capsys):
+    import openpyxl
+
+    from pipeline.common.report import summarize
+
+    wb = openpyxl.load_workbook(hostile_tables / "duty_lists.xlsx", read_only=True)
+    texts = [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v]
+    wb.close()
+    assert REJECTED_NAME in texts and not any(c in t for t in texts for c in "\uffff\x1b\x07")
+    assert summarize(hostile_tables) == 1  # the damaged file
+    out = capsys.readouterr()
+    printed = out.out + out.err
+    assert f"rejected {REJECTED_NAME}: " in printed
+    assert not any(c in printed for c in "\uffff\x1b\x07")
+
 
 TERMINAL = "\x1b]0;pwned\x07\x1b[2J"
 

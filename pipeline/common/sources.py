@@ -46,17 +46,23 @@ class Source:
     reason: str | None = None
 
 
-def scan_sources(raw: Path, exclude: Path | None = None) -> list[Source]:
+def scan_sources(raw: Path, exclude: Path | None = None, follow_links: bool | None = None) -> list[Source]:
     """Every non-hidden entry of the raw folder (recursively), in a stable order: the regular
     files to read, and a note for each entry that is not read (a FIFO, a device, a socket, a
     symbolic link to nothing, a link loop, a file that cannot be opened).
 
-    Symbolic links are followed, to files and folders alike, also when they point outside the
-    raw folder (a user linking a folder in expects it read); a folder or file reached a second
-    time (a link back to a folder above it, two links to one file) is read once, under its first
-    name in path order, and the other names get a note. EXCLUDE (the processed folder, when it
-    lies inside the raw folder) is left out, so the build's own outputs are never inputs.
+    Symbolic links that stay inside the raw folder are followed, to files and folders alike. A
+    link leading out of it gets a note and is not followed, unless FOLLOW_LINKS (default: the
+    environment variable FOLLOW_LINKS=1): a raw folder holds downloaded files, and a link in it to
+    /etc or a home folder would otherwise publish the names of the files there in source_files (and
+    read any list it finds). A folder or file reached a second time (a link back to a folder above
+    it, two links to one file) is read once, under its first name in path order, and the other
+    names get a note. EXCLUDE (the processed folder, when it lies inside the raw folder) is left
+    out, so the build's own outputs are never inputs.
     """
+    if follow_links is None:
+        follow_links = os.environ.get("FOLLOW_LINKS", "") not in ("", "0")
+    inside = None if follow_links else os.path.realpath(raw)
     out: list[Source] = []
     skip = _identity(exclude) if exclude is not None else None
     seen_dirs: dict[tuple[int, int], str] = {}
@@ -64,11 +70,16 @@ def scan_sources(raw: Path, exclude: Path | None = None) -> list[Source]:
     root = _identity(raw)
     if root is not None:
         seen_dirs[root] = "the raw folder"
-    _walk(raw, raw, skip, seen_dirs, seen_files, out)
+    _walk(raw, raw, skip, seen_dirs, seen_files, out, inside)
     return sorted(out, key=lambda s: os.fsencode(s.path.relative_to(raw).as_posix()))
 
 
-def _walk(folder: Path, raw: Path, skip, seen_dirs: dict, seen_files: dict, out: list[Source]) -> None:
+OUTSIDE = "a symbolic link leading out of the raw folder: not followed (FOLLOW_LINKS=1 follows it)"
+
+
+def _walk(
+    folder: Path, raw: Path, skip, seen_dirs: dict, seen_files: dict, out: list[Source], inside: str | None
+) -> None:
     try:
         names = sorted(os.listdir(folder), key=os.fsencode)
     except OSError as exc:
@@ -91,6 +102,9 @@ def _walk(folder: Path, raw: Path, skip, seen_dirs: dict, seen_files: dict, out:
         except OSError as exc:
             out.append(Source(path, name, *_unreachable(path, exc)))
             continue
+        if inside is not None and path.is_symlink() and not _within(os.path.realpath(path), inside):
+            out.append(Source(path, name, "skipped", OUTSIDE))
+            continue
         key = (st.st_dev, st.st_ino)
         if stat.S_ISDIR(st.st_mode):
             if key == skip:
@@ -106,7 +120,7 @@ def _walk(folder: Path, raw: Path, skip, seen_dirs: dict, seen_files: dict, out:
                 )
                 continue
             seen_dirs[key] = name
-            _walk(path, raw, skip, seen_dirs, seen_files, out)
+            _walk(path, raw, skip, seen_dirs, seen_files, out, inside)
         elif stat.S_ISREG(st.st_mode):
             if key in seen_files:
                 out.append(
@@ -122,6 +136,10 @@ def _walk(folder: Path, raw: Path, skip, seen_dirs: dict, seen_files: dict, out:
             out.append(Source(path, name))
         else:
             out.append(Source(path, name, "skipped", f"{_kind(st.st_mode)}, not a file: nothing to read"))
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _unreachable(path: Path, exc: OSError) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import re
 import zipfile
+import zlib
 
 from pipeline.common.sources import RejectedFile
 
@@ -182,6 +183,8 @@ def ole2_streams(path: Path) -> set[str]:
 
     try:
         doc = CompDoc(path.read_bytes(), logfile=_NullLog())
+    except MemoryError:  # over the memory budget: the budget says so, in words
+        raise
     except Exception as exc:
         raise RejectedFile(f"damaged Office file (its OLE2 container is unreadable: {exc})") from None
     return {d.name for d in doc.dirlist}
@@ -248,27 +251,70 @@ def _looks_like_text(head: bytes) -> bool:
 def open_zip(path: Path, max_unzipped: int, max_ratio: float) -> zipfile.ZipFile:
     """The ZIP container of a .docx/.xlsx, after checking it cannot blow up in memory.
 
-    Declared sizes bound what zipfile will ever inflate, so checking them is enough: the XML
-    parts (what the readers parse, at many times their size in memory) may not unpack to more
-    than `max_unzipped` bytes, nor any member over 1 MiB to more than `max_ratio` times its
-    packed size (a decompression bomb). Pictures count only through the ratio.
+    The XML parts (what the readers parse, at many times their size in memory) may not unpack to
+    more than `max_unzipped` bytes, nor any member over 1 MiB to more than `max_ratio` times its
+    packed size (a decompression bomb); pictures count only through the ratio. The sizes the
+    container declares are checked first (cheap), then every member is inflated once and its bytes
+    counted, stopping as soon as a limit is passed: a declared size may lie (zipfile then stops at
+    it and finds the checksum wrong: a damaged file), and the readers open the file themselves.
     """
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise RejectedFile("damaged Office file: its ZIP container is incomplete or corrupted") from None
     infos = z.infolist()
-    xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels", ".vml")))
+    xml = sum(i.file_size for i in infos if _is_xml(i))
     bomb = next(
         (i for i in infos if i.file_size > 1 << 20 and i.file_size > max_ratio * max(i.compress_size, 1)),
         None,
     )
-    if xml > max_unzipped or bomb is not None:
+    unpacked = max(xml, bomb.file_size if bomb is not None else 0)
+    if xml <= max_unzipped and bomb is None:
+        try:
+            unpacked = _inflated_over(z, infos, max_unzipped, max_ratio)
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+            ValueError,
+        ):
+            z.close()
+            raise RejectedFile("damaged Office file: its ZIP container is incomplete or corrupted") from None
+    if unpacked:
         z.close()
         packed = path.stat().st_size
-        unpacked = max(xml, bomb.file_size if bomb is not None else 0)
         raise RejectedFile(
             f"suspicious ZIP container: {packed / 1e6:.1f} MB unpacks to {unpacked / 1e6:.0f} MB "
             "(a decompression bomb?); not read"
         )
     return z
+
+
+def _is_xml(info: zipfile.ZipInfo) -> bool:
+    return info.filename.lower().endswith((".xml", ".rels", ".vml"))
+
+
+def _inflated_over(
+    z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], max_unzipped: int, max_ratio: float
+) -> int:
+    """Inflate every member, counting bytes: 0 when all is within the limits, else the bytes
+    counted when a limit was passed."""
+    xml = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        size = 0
+        allowed = max(1 << 20, max_ratio * max(info.compress_size, 1))
+        with z.open(info) as member:
+            while block := member.read(1 << 20):
+                size += len(block)
+                if _is_xml(info) and xml + size > max_unzipped:
+                    return xml + size
+                if size > allowed:
+                    return size
+        if _is_xml(info):
+            xml += size
+    return 0

@@ -77,6 +77,8 @@ def read_xlsx(path: Path, z: zipfile.ZipFile) -> list[PageRecord]:
 
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False)  # z: checked container
+    except MemoryError:  # over the memory budget: the budget says so, in words
+        raise
     except Exception as exc:
         raise RejectedFile(f"unreadable Excel workbook ({type(exc).__name__}: {str(exc)[:120]})") from None
     sheets = []
@@ -113,6 +115,8 @@ def read_xls(path: Path) -> list[PageRecord]:
 
     try:
         book = xlrd.open_workbook(file_contents=path.read_bytes(), formatting_info=True, logfile=_Null())
+    except MemoryError:  # over the memory budget: the budget says so, in words
+        raise
     except Exception as exc:
         if "encrypt" in str(exc).lower():
             raise RejectedFile("password-protected Excel workbook (remove the password and rerun)") from None

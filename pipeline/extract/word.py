@@ -98,6 +98,8 @@ def _xml(z: zipfile.ZipFile, name: str):
         raise RejectedFile(f"damaged Word document: {name} is missing") from None
     try:
         return ElementTree.fromstring(data)
+    except MemoryError:  # over the memory budget: the budget says so, in words
+        raise
     except Exception as exc:
         raise RejectedFile(f"damaged Word document: {name} is not well-formed XML ({exc})") from None
 

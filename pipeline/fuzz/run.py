@@ -9,6 +9,10 @@ reason), exactly one `rejected NAME:`/`skipped NAME:` line when not read, and it
 seconds, wall seconds and memory within the budgets (figures from the extract manifest).
 
     python -m pipeline.fuzz --n 1000 --seed 13 --out reports/fuzz     (make fuzz N=1000 SEED=13)
+    python -m pipeline.fuzz --family word --n 200 --out reports/fuzz/word   (make fuzz FAMILY=word)
+
+Families (--family): pdf (pipeline/fuzz/mutate.py, the default), and word, excel, image
+(pipeline/fuzz/families.py, where a new family is one entry of FAMILIES).
 
 writes OUT/summary.md and OUT/summary.json, and copies every mutant that broke a check to
 OUT/failures/ (remake one alone with --only INDEX).
@@ -31,6 +35,7 @@ import time
 from pipeline.common import cli
 from pipeline.common.settings import ENGINES, ExtractSettings
 from pipeline.common.sources import display_name
+from pipeline.fuzz.families import FAMILIES, family_mutant
 from pipeline.fuzz.mutate import VALID, Mutant, mutant
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -56,6 +61,10 @@ class Config:
     budget_seconds: float
     budget_memory_mb: int
     start: int = 0
+    family: str = "pdf"  # pdf, or a key of pipeline.fuzz.families.FAMILIES
+
+    def valid(self) -> tuple[str, ...]:
+        return VALID if self.family == "pdf" else FAMILIES[self.family].valid
 
 
 @dataclass
@@ -84,11 +93,23 @@ def run(config: Config, out: Path, work: Path | None = None, log=print) -> dict:
         if reference["failures"]:
             raise SystemExit(f"fuzz: the good file alone does not build cleanly: {reference['failures']}")
         expected = reference["good"]
+        if config.family == "pdf":
+            files = bases()
+
+            def make(i: int) -> Mutant:
+                return mutant(config.seed, i, files)
+        else:
+            family = FAMILIES[config.family]
+            files = family.bases(base / "bases")
+
+            def make(i: int) -> Mutant:
+                return family_mutant(family, config.seed, i, files)
+
         results: list[Result] = []
         batches: list[dict] = []
         for first in range(config.start, config.start + config.n, config.batch):
             count = min(config.batch, config.start + config.n - first)
-            made = [mutant(config.seed, i, bases()) for i in range(first, first + count)]
+            made = [make(i) for i in range(first, first + count)]
             b = _build(base / f"batch_{first:05d}", made, config)
             if b["good"] != expected:
                 b["failures"].append("the good file's item tables differ from its reference build")
@@ -177,8 +198,8 @@ def _result(m: Mutant, sources: dict, stats: dict, said: list[str], config: Conf
                st.get("wall_s", 0.0), st.get("added_mb", 0.0), st.get("peak_mb", 0.0), len(_lines(said, name)))  # fmt: skip
     if outcome == "missing":
         r.failures.append("not in source_files")
-    if m.op in VALID and outcome != "ok":
-        r.failures.append("a valid file (rotated pages, an odd name) was not read")
+    if m.op in config.valid() and outcome != "ok":
+        r.failures.append("a valid file (rotated pages, an odd name, hostile text) was not read")
     expected_lines = 0 if outcome == "ok" else 1
     if r.lines != expected_lines:
         r.failures.append(f"{r.lines} report line(s), expected {expected_lines}")
@@ -234,12 +255,14 @@ def _summary(config: Config, results: list[Result], batches: list[dict], seconds
 def markdown(s: dict) -> str:
     c, cfg = s["checks"], s["config"]
     out = [
-        f"# Fuzz run: seed {s['seed']}, {s['mutants']} mutants",
+        f"# Fuzz run: seed {s['seed']}, {s['mutants']} mutants"
+        + (f" ({cfg['family']} files)" if cfg.get("family", "pdf") != "pdf" else ""),
         "",
         f"{s['date']}; engine {cfg['engine']}, budgets {cfg['budget_seconds']:g} s CPU and "
         f"{cfg['budget_memory_mb']} MB per read, batches of {cfg['batch']} mutants beside one good file, "
         f"jobs={cfg['jobs']}; {s['seconds']} s in all at a load average of {s['load_average']}. "
-        f"Remake: `python -m pipeline.fuzz --n {cfg['n']} --seed {s['seed']} --start {cfg['start']} "
+        f"Remake: `python -m pipeline.fuzz --family {cfg.get('family', 'pdf')} --n {cfg['n']} --seed {s['seed']} "
+        f"--start {cfg['start']} "
         f"--batch {cfg['batch']} --engine {cfg['engine']} --budget-seconds {cfg['budget_seconds']:g} "
         f"--budget-memory-mb {cfg['budget_memory_mb']}`.",
         "",
@@ -303,10 +326,19 @@ def main(argv: list[str] | None = None) -> int:
         help="memory budget of a read task",
     )
     ap.add_argument("--work", type=Path, help="folder for the batches' raw and processed folders")
+    ap.add_argument("--family", choices=["pdf", *FAMILIES], default="pdf", help="which files to mutate")
     args = ap.parse_args(argv)
     start, n = (args.only, 1) if args.only is not None else (args.start, args.n)
     config = Config(
-        args.seed, n, args.batch, args.jobs, args.engine, args.budget_seconds, args.budget_memory_mb, start
+        args.seed,
+        n,
+        args.batch,
+        args.jobs,
+        args.engine,
+        args.budget_seconds,
+        args.budget_memory_mb,
+        start,
+        args.family,
     )
     s = run(config, args.out, args.work, log=lambda line: print(line, flush=True))
     print(markdown(s))
