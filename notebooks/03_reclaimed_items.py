@@ -148,7 +148,8 @@ summary["items_without_receiver"] = int((n_receivers == 0).sum())
 #
 # `power_type` comes from keywords in the item's name. For comparison, the same split of the basic
 # list (duties the township keeps). Most basic duties are services and organising work, not an
-# administrative power: their bar 其他 is grey, so the kinds of power stand out.
+# administrative power: their bar 其他 is pale and hatched (in its list's colour), so the kinds of
+# power stand out.
 
 # %%
 power = pd.DataFrame(
@@ -164,8 +165,16 @@ power_share = 100 * power / power.sum().replace(0, np.nan)
 fig, ax = plt.subplots(figsize=(9, 1.5 + 0.55 * len(power)))
 y = np.arange(len(power))
 for offset, key, column in ((-0.2, "reclaimed", "收回事项"), (0.2, "basic", "基本履职事项")):
-    colors = ["#BBBBBB" if kind == OTHER else viz.LIST_COLORS[key] for kind in power.index]
-    ax.barh(y + offset, power_share[column].fillna(0), height=0.4, color=colors, label=viz.LISTS[key])
+    bars = ax.barh(
+        y + offset,
+        power_share[column].fillna(0),
+        height=0.4,
+        color=viz.LIST_COLORS[key],
+        label=viz.LISTS[key],
+    )
+    for kind, bar in zip(power.index, bars, strict=True):
+        if kind == OTHER:  # pale and hatched, in its list's colour: the lists stay apart
+            viz.pale(bar, viz.LIST_COLORS[key])
     for yy, share, count in zip(y, power_share[column].fillna(0), power[column], strict=True):
         ax.text(share, yy + offset, f" {count}", va="center", fontsize=8)
 ax.set_yticks(y, [f"{k}（名称无权力关键词）" if k == OTHER else k for k in power.index])

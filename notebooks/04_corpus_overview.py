@@ -183,10 +183,13 @@ for ax, (key, share) in zip(axes, shares.items(), strict=True):
                 ax.annotate(
                     labels[share.index[i]],
                     (x[i], jitter[i]),
-                    xytext=(3, 3),
+                    xytext=(0, 9),  # above its dot, on a white ground: clear of the other dots
                     textcoords="offset points",
+                    ha="center",
                     fontsize=7,
                     color="#333333",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+                    arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.6},
                 )
     else:  # one township: its shares are the corpus shares, plain bars
         ax.barh(range(len(cats)), 100 * corpus.to_numpy(), color=viz.LIST_COLORS[key], height=0.7)
@@ -283,7 +286,7 @@ summary["departments_per_township"] = total_col.to_dict()
 #
 # `power_type` (from keywords in the item's name) as shares of each list. Most duties of the basic and
 # coordination lists are services and organising work that name no kind of power: that part (其他) is
-# grey and drawn last, so the kinds of power compare.
+# pale and hatched in its list's colour and drawn last, so the kinds of power compare.
 
 # %%
 OTHER = viz.power_type_fallback()
@@ -298,7 +301,10 @@ for i, kind in enumerate(power.index):
     values = power_share.loc[kind].fillna(0).to_numpy()
     color = "#CCCCCC" if kind == OTHER else palette[i % len(palette)]
     label = f"{kind}（名称无权力关键词）" if kind == OTHER else kind
-    ax.barh(range(power.shape[1]), values, left=left, color=color, label=label)
+    bars = ax.barh(range(power.shape[1]), values, left=left, color=color, label=label)
+    if kind == OTHER:  # pale and hatched in each list's colour: the lists stay apart
+        for bar, key in zip(bars, items, strict=True):
+            viz.pale(bar, viz.LIST_COLORS[key])
     for y, (x0, v) in enumerate(zip(left, values, strict=True)):
         if v >= 5:
             ax.text(x0 + v / 2, y, f"{v:.0f}%", ha="center", va="center", fontsize=8)

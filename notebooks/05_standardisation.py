@@ -236,8 +236,19 @@ if len(ids) < 2:
 else:
     fig, ax = plt.subplots(figsize=(3 + 0.36 * len(ids), 2.4 + 0.36 * len(ids)))
     image = ax.imshow(sim.to_numpy(), cmap="viridis", vmin=0, vmax=1)
-    ax.set_xticks(range(len(ids)), [labels[t] for t in ids], rotation=90, fontsize=8)
+    ax.set_xticks(range(len(ids)), [labels[t] for t in ids], rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(ids)), [labels[t] for t in ids], fontsize=8)
+    values = sim.to_numpy()
+    for (r, c), v in np.ndenumerate(values):  # the value in each cell, light on dark
+        ax.text(
+            c,
+            r,
+            f"{v:.2f}",
+            ha="center",
+            va="center",
+            fontsize=7 if len(ids) <= 12 else 5,
+            color="white" if v < 0.6 else "black",
+        )
     county = county_of.loc[ids].to_numpy()
     for r in np.flatnonzero(county[1:] != county[:-1]):
         ax.axhline(r + 0.5, color="white", linewidth=1.2)

@@ -117,7 +117,7 @@ def explain_item(processed: Path, item_id: str) -> tuple[str, dict]:
     """The later decisions about one item, as text, and its row (for the file's explanation)."""
     key, item = find_item(processed, item_id)
     label = load("lists")["lists"][key]["label"]
-    pages = list(item.get("pages") if item.get("pages") is not None else [])
+    pages = _as_list(item.get("pages"))
     out = [
         f"{item_id}: {label}, {item.get('city') or ''}{item.get('county') or ''}{item.get('township') or ''}, "
         f"序号 {item.get('seq')}: {item.get('name')}",
@@ -132,9 +132,12 @@ def explain_item(processed: Path, item_id: str) -> tuple[str, dict]:
         for link in links.itertuples():
             out.append("  " + department_reason(link.printed, item.get("county"), item.get("city")))
     if key == "reclaimed":
-        receiving = list(
-            item.get("receiving_departments") if item.get("receiving_departments") is not None else []
-        )
+        receiving = _as_list(item.get("receiving_departments"))
         out.append("disposition: " + disposition_reason(item.get("handling"), receiving))
     out += duty_reason(processed, item)
     return "\n".join(out), item
+
+
+def _as_list(value) -> list:
+    """A list cell of a table row (an array, or None) as a list."""
+    return [] if value is None else list(value)
