@@ -16,6 +16,10 @@
 # %% [markdown]
 # # 1. 事项数量与类别构成（Item counts per category）
 #
+# 每张清单有多少事项，按原文的“事项类别”如何分布；基本履职事项、配合履职事项、上级部门收回事项三张清单并列。有多个乡镇时，另按乡镇列出，每张清单一张“乡镇 × 类别”热力图。只读取处理后的
+# Parquet 数据表：文件夹为 `$DUTY_PROCESSED`（默认 `data/processed`），图存到 `$DUTY_FIGURES`（默认
+# `reports/figures`），`make notebooks` 会设置这两个变量。
+#
 # How many items each list holds and how they split over the printed 事项类别, side by side for the
 # three lists: 基本履职事项 (basic), 配合履职事项 (coordination) and 上级部门收回事项 (reclaimed).
 # With several townships the same is shown per township, as one township × category heatmap per list.
@@ -52,7 +56,9 @@ viz.reading(
 )
 
 # %% [markdown]
-# ## Counts and shares per category, the three lists side by side
+# ## 各类别的事项数与占比，三张清单并列（Counts and shares per category）
+#
+# 占比 = 该类别事项数 / 本清单全部事项数。类别按三张清单合计的事项数排列。
 #
 # Share = the category's items / all items of that list. Categories are ordered by their total over
 # the three lists.
@@ -108,7 +114,9 @@ viz.reading(
 summary["categories"] = {k: {c: int(n) for c, n in counts[k].items() if n} for k in viz.LISTS}
 
 # %% [markdown]
-# ## Per township
+# ## 按乡镇（Per township）
+#
+# 每个乡镇各清单的事项数，以及每张清单一张热力图：行为乡镇，列为该清单的类别；格中数字为事项数，颜色为该类别占该乡镇本清单事项的比例（大小乡镇因此可比）。至少需要两个乡镇。
 #
 # Items per township and list, and one heatmap per list: rows are townships, columns the list's
 # categories; the number in a cell is the count of items, the colour its share of that township's

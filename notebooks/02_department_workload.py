@@ -16,6 +16,10 @@
 # %% [markdown]
 # # 2. 上级部门的配合事项工作量（Department workload）
 #
+# 配合履职事项清单点名了哪些上级部门（按类型和层级）；一个事项的工作如何分成上级部门的步骤（上级部门职责）和乡镇的步骤（乡镇配合职责）；各部门涉及哪些事项类别。数据来源：`coordination_it
+# ems`、`coordination_departments`（每个事项与其“对应上级部门”栏中的每个部门一行）、`departments`、`duty_steps`。**部门名称**按清单原文的规范
+# 名称完整显示（含县、市名），过长的名称折成两行。
+#
 # Which higher departments the coordination list (配合履职事项清单) names, by kind and level; how the
 # work of an item splits into steps the department does (上级部门职责) and steps the township does
 # (乡镇配合职责); and which categories each department works in.
@@ -25,10 +29,9 @@
 # `is_heading = false`; `side` upper or township; an upper step's `department_id` is the department
 # doing it, empty when the text does not say which of several departments).
 #
-# **Department labels** drop the county/city the department belongs to (X县农业农村局 → 农业农村局,
-# X县委组织部 → 县委组织部); when departments of several places are shown, the place is put in front
-# in short form (at most three characters, cut before 自治), and labels longer than 14 characters
-# wrap onto two lines of balanced length.
+# **Department labels** are the departments' names as the lists print them (their canonical form,
+# county or city included: X县农业农村局), so departments of several places stay apart; labels
+# longer than 14 characters wrap onto two lines of balanced length.
 
 # %%
 from IPython.display import display
@@ -72,7 +75,9 @@ viz.reading(
 )
 
 # %% [markdown]
-# ## Coordination items per department
+# ## 各部门对应的配合事项（Coordination items per department）
+#
+# “对应上级部门”栏点名该部门的配合事项数，按该部门所属县（市）的**每个乡镇**平均：县级部门只会被本县乡镇点名，直接计数会让乡镇多的县的部门排在前面。条末数字为合计，颜色为部门类型。
 #
 # Coordination items whose 对应上级部门 cell names the department, **per township** of the county (or
 # city) the department belongs to: a county department can only be named by its county's townships,
@@ -128,7 +133,9 @@ summary["top_department"] = {
 }
 
 # %% [markdown]
-# ## By kind and level of department
+# ## 按部门类型与层级（By kind and level of department）
+#
+# 部门关联数（一个事项点名两个部门，两个都计）按部门类型和行政层级，以及每组中不同部门的个数。
 #
 # Department links (an item naming two departments counts for both) by kind of body and
 # administrative level, and the number of different departments in each group.
@@ -178,7 +185,9 @@ summary["links_by_kind"] = kind_totals.to_dict()
 summary["links_by_level"] = level_totals.to_dict()
 
 # %% [markdown]
-# ## Steps: department vs township, per item
+# ## 职责步骤：部门与乡镇，按事项（Steps per item）
+#
+# 每个配合事项“上级部门职责”的步骤数与“乡镇配合职责”的步骤数。格中为具有这对步骤数的事项数；虚线对角线以上的格是乡镇步骤多于部门步骤的事项。
 #
 # For each coordination item: the number of steps in 上级部门职责 (upper side) and in 乡镇配合职责
 # (township side). A cell counts the items with that pair of numbers; cells above the dashed
@@ -229,7 +238,9 @@ summary["steps"] = {
 }
 
 # %% [markdown]
-# ## Steps: department vs township, per department
+# ## 职责步骤：部门与乡镇，按部门（Steps per department）
+#
+# 部门步骤 = `department_id` 为该部门的上级部门职责步骤；乡镇步骤 = 点名该部门的每个事项的乡镇配合职责步骤（事项点名几个部门，就为每个部门各计一次）。未指明单一部门的上级步骤另计。
 #
 # Department steps = upper-side steps whose `department_id` is the department. Township steps = the
 # township-side steps of every item that names the department (counted in full for each department
@@ -279,7 +290,9 @@ summary["steps"]["upper_unassigned"] = unassigned
 summary["steps_per_department"] = workload["部门步骤"].to_dict()
 
 # %% [markdown]
-# ## Department × category
+# ## 部门 × 事项类别（Department × category）
+#
+# 各部门（行，最忙的在前）在各事项类别（列）中的配合事项数。
 #
 # Coordination items per department (rows, the busiest first) and category (columns).
 

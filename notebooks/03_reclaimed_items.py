@@ -16,6 +16,10 @@
 # %% [markdown]
 # # 3. 上级部门收回事项（Reclaimed-item patterns）
 #
+# 上级部门从乡镇收回的事项（上级部门收回事项清单）：按类别、按承接部门、取消还是移交，以及按权力类型——其中多少是行政处罚。最后，用下文说明的简单文字相似度，看哪些收回事项仍与本乡镇基本履职事项清单中的
+# 职责相似。数据来源：`reclaimed_items`（`disposition`：承接方式写明取消该事项时为“取消”，否则为“移交”；`power_type`
+# 由名称中的关键词判断）、`reclaimed_departments`、`departments`、`basic_items`。部门名称按原文完整显示。
+#
 # The duties higher departments took back from the township (上级部门收回事项清单): by category, by
 # the department that takes them over, cancelled (取消) or transferred, and by kind of power — how
 # many are penalties (行政处罚). Last, which reclaimed duties still resemble a duty the township holds
@@ -23,8 +27,8 @@
 #
 # Sources: `reclaimed_items` (`disposition`: cancelled when the handling says the duty is abolished,
 # else transferred; `power_type` from keywords in the name), `reclaimed_departments` (one row per
-# item and receiving department), `departments`, `basic_items`. Department labels follow the rule
-# of notebook 2 (place prefix dropped; short place in front when several places are shown).
+# item and receiving department), `departments`, `basic_items`. Department labels are the names as
+# printed, as in notebook 2.
 
 # %%
 from IPython.display import display
@@ -62,7 +66,9 @@ viz.reading(
 )
 
 # %% [markdown]
-# ## By category, cancelled vs transferred
+# ## 按类别：取消还是移交（By category, cancelled vs transferred）
+#
+# 每个类别的收回事项中，取消与移交上级部门承接各多少。
 
 # %%
 by_cat = pd.crosstab(reclaimed["category"], reclaimed["disposition"])
@@ -105,7 +111,9 @@ viz.reading(
 summary["categories"] = totals.to_dict()
 
 # %% [markdown]
-# ## By receiving department
+# ## 按承接部门（By receiving department）
+#
+# 各部门承接的收回事项数（一个事项交给两个部门，两个都计）。
 #
 # Reclaimed items each department takes over (an item handed to two departments counts for both).
 
@@ -144,7 +152,10 @@ summary["receiving_departments"] = per_dept.to_dict()
 summary["items_without_receiver"] = int((n_receivers == 0).sum())
 
 # %% [markdown]
-# ## By kind of power: how many are penalties?
+# ## 按权力类型：多少是行政处罚？（By kind of power）
+#
+# `power_type`
+# 由事项名称中的关键词判断。作为对照，列出基本履职事项清单（乡镇保留的职责）的同样划分。基本履职事项多为服务和组织工作，不是行政权力：其“其他”条用本清单颜色的浅色斜纹表示，使各类权力更醒目。
 #
 # `power_type` comes from keywords in the item's name. For comparison, the same split of the basic
 # list (duties the township keeps). Most basic duties are services and organising work, not an
@@ -205,7 +216,11 @@ summary["power_types"] = power["收回事项"][power["收回事项"] > 0].to_dic
 summary["n_penalty"] = n_penalty
 
 # %% [markdown]
-# ## Reclaimed duties that resemble a duty the township still holds
+# ## 与乡镇仍承担的职责相似的收回事项（Reclaimed duties that resemble a basic duty）
+#
+# **方法。** 把每个名称切成相互重叠的二字片段（去掉标点：收养登记 → 收养、养登、登记）。在本文件夹全部事项名称中出现超过 5% 的片段（负责、工作、处罚……）视为套话，去掉。对同一乡镇的收回事项
+# R 和基本事项 B，得分为 R 的片段中也出现在 B 中的比例：|R ∩ B| / |R|；这种包含度比 Jaccard 更适合简短的收回事项名称（Jaccard 也列出）。得分至少 0.3
+# 且共有至少两个片段时视为相似。每个收回事项与得分最高的基本事项配对。
 #
 # **Method.** Each name is cut into overlapping two-character pieces (character bigrams, punctuation
 # removed: 收养登记 → 收养, 养登, 登记). Bigrams found in more than 5% of all item names of this

@@ -16,6 +16,9 @@
 # %% [markdown]
 # # 4. 语料概览（Corpus overview across townships）
 #
+# 整个处理后文件夹的概况，适合乡镇很多的文件夹（一个乡镇也能运行）：来源文件、县和乡镇、各乡镇各清单的事项数、各乡镇类别构成的差异、各乡镇涉及多少部门，以及各清单的权力类型。数据来源：`source_f
+# iles`、`townships`、三张事项表、`departments` 以及两张关联表。有多个县时，乡镇名前加县的简称。
+#
 # The whole processed folder at a glance, meant for a folder with many townships (it also runs on
 # one): the source files, the counties and townships, items per township and list, how the
 # category mix varies between townships, how many departments each township deals with, and the
@@ -66,7 +69,9 @@ if len(rejected):
     display(rejected[["source_file", "reason"]])
 
 # %% [markdown]
-# ## Counties and townships
+# ## 县与乡镇（Counties and townships）
+#
+# 读到的县（区）与乡镇，以及它们的来源文件。
 
 # %%
 n_items = pd.DataFrame({viz.LISTS[k]: df.groupby("township_id").size() for k, df in items.items()})
@@ -82,7 +87,9 @@ by_county.index.name = "县（区）"
 display(by_county)
 
 # %% [markdown]
-# ## Items per township and list
+# ## 各乡镇各清单的事项数（Items per township and list）
+#
+# 乡镇按县分组（以横线分隔），县内事项多的在前。
 #
 # Townships grouped by county (separated by a line), the largest first within a county.
 
@@ -146,7 +153,10 @@ viz.reading(
 summary["per_township"] = {t: {k: int(n_items.at[t, viz.LISTS[k]]) for k in viz.LISTS} for t in n_items.index}
 
 # %% [markdown]
-# ## Composition by category, and how it varies between townships
+# ## 类别构成及其在乡镇间的差异（Composition by category）
+#
+# 每张清单中，每个点是一个乡镇某类别事项占其本清单事项的比例，黑线为全体的比例；类别按全体占比排列。点越分散，乡镇在该类别上差别越大。离群的乡镇（超出四分位距 1.5 倍，且与全体相差至少
+# OUTLIER 个百分点）标出名称。只有一个乡镇时，图为该乡镇各类别占比的条形图。
 #
 # For each list, each dot is one township's share of a category (its items in that category / all
 # its items on that list); the black bar is the share over the whole corpus. Categories are ordered
@@ -229,7 +239,9 @@ viz.reading(
 summary["categories"] = {k: items[k]["category"].value_counts().to_dict() for k in items}
 
 # %% [markdown]
-# ## Departments each township deals with
+# ## 各乡镇涉及的部门（Departments each township deals with）
+#
+# 每个乡镇点名的不同部门数：配合清单（对应上级部门）、收回清单（承接部门），以及两者合计。
 #
 # Different departments named per township: on its coordination list (对应上级部门), on its
 # reclaimed list (receiving departments), and on either.
@@ -282,7 +294,10 @@ viz.reading(
 summary["departments_per_township"] = total_col.to_dict()
 
 # %% [markdown]
-# ## Kinds of power per list
+# ## 各清单的权力类型（Kinds of power per list）
+#
+# `power_type`（由事项名称中的关键词判断）占各清单的比例。基本和配合清单的大多数职责是服务和组织工作，名称中没有权力类型：这部分（其他）用本清单颜色的浅色斜纹表示并放在最后，以便比较各类权力
+# 。
 #
 # `power_type` (from keywords in the item's name) as shares of each list. Most duties of the basic and
 # coordination lists are services and organising work that name no kind of power: that part (其他) is

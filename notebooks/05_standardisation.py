@@ -16,6 +16,10 @@
 # %% [markdown]
 # # 5. 标准化程度（How standard are the lists?）
 #
+# 县里下发模板，乡镇据此调整。本笔记本看每个乡镇的清单有多少与其他乡镇共有、与谁共有：每个事项带有
+# `duty_id`，表述同一职责的其他乡镇事项共用它（措辞相同，或只差地名、本乡/本镇、部门简称或一个分句；见 `pipeline/normalize/duties.py`）。事项分为：**跨县共有*
+# *（另一个县的乡镇也有）、**本县共有**（只有本县其他乡镇有）、**本乡镇独有**（没有其他乡镇有）。然后看两个乡镇清单的相似度、每个乡镇按部门类型的配合工作量，以及修订改了什么。
+#
 # Counties issue a template and townships adapt it. This notebook asks how much of each township's
 # lists is shared, and with whom: every item carries a `duty_id`, shared with the items of other
 # townships that state the same duty (worded alike, or differing by a place name, 本乡/本镇, a
@@ -85,7 +89,9 @@ viz.reading(
 )
 
 # %% [markdown]
-# ## Share of each township's items that are common, county-specific or unique
+# ## 各乡镇事项中跨县共有、本县共有和独有的比例（Shares per township）
+#
+# 三张清单合计；乡镇按县分组（以横线分隔），县内最标准的在前。旁边为该乡镇覆盖本县清单的程度：它表述的职责占本县全部乡镇不同职责的比例。
 #
 # All three lists together; townships grouped by county (separated by a line), the most standard
 # first within a county (then the most complete). Beside it, how much of its county's lists a township covers: the duties it
@@ -163,7 +169,9 @@ summary["coverage"] = {t: round(float(coverage[t]), 4) for t in coverage.index}
 summary["per_township"] = {t: {c: round(float(share.at[t, c]), 4) for c in CLASSES} for t in share.index}
 
 # %% [markdown]
-# ## Per list and category
+# ## 按清单和类别（Per list and category）
+#
+# 每张清单每个类别的同样三种比例（全部乡镇合计），可以看出乡镇最常调整清单的哪些部分。少于 5 个事项的类别不列。
 #
 # The same three shares for each category of each list (all townships together), so the parts of
 # the lists that townships adapt most stand out. Categories with fewer than 5 items are left out.
@@ -216,7 +224,9 @@ summary["by_category"] = {
 }
 
 # %% [markdown]
-# ## How alike are two townships' lists? Within and across counties
+# ## 两个乡镇的清单有多相似？县内与跨县（How alike are two townships' lists?）
+#
+# 每两个乡镇共有职责的比例：两者 duty_id 集合的 |A ∩ B| / |A ∪ B|（Jaccard），三张清单合计。乡镇按县排列，对角线上的方块是同一县内的乡镇对；每格标出数值。
 #
 # For each pair of townships, the share of duties they have in common: |A ∩ B| / |A ∪ B| over
 # their sets of duty_ids (Jaccard), all lists together. Townships are ordered by county; the
@@ -278,7 +288,9 @@ summary["similarity"] = {
 }
 
 # %% [markdown]
-# ## Coordination workload per township, by department type
+# ## 每个乡镇按部门类型的配合工作量（Coordination workload per township）
+#
+# 每个乡镇点名各类部门的配合事项数（每个事项每种类型计一次），在每个县内对乡镇取平均：乡镇多的县不因此占优。列出每个乡镇平均事项最多的 12 种部门类型。
 #
 # Coordination items per township that name a department of each type (one count per item and
 # type), averaged over the townships of each county: a county with many townships weighs no more
@@ -310,6 +322,9 @@ else:
         ys = np.arange(len(top)) - 0.4 + height * (i + 0.5)
         n = int((county_of == county).sum())
         ax.barh(ys, values, height=height, color=colors[i % 10], label=f"{county}（{n}个乡镇）")
+        if len(counties) <= 4:  # the value at each bar's end while the bars are thick enough
+            for yy, v in zip(ys, values, strict=True):
+                ax.text(v, yy, f" {v:.1f}", va="center", fontsize=7)
     ax.set_yticks(range(len(top)), top, fontsize=9)
     ax.set_ylim(len(top) - 0.5, -0.5)
     ax.set_xlabel("每个乡镇涉及该类部门的配合事项数（条，县内平均）")
@@ -330,7 +345,9 @@ else:
 summary["workload_per_township"] = {t: round(float(per_township[t].mean()), 3) for t in top}
 
 # %% [markdown]
-# ## Revisions
+# ## 修订（Revisions）
+#
+# 原始文件夹中有同一乡镇清单的两个版本时，较新的为现行版本，`changes` 表列出它新增、删除和修改了什么（每个事项一行，或每个修改字段一行）。
 #
 # When the raw folder holds two versions of a township's list, the newer is current and `changes`
 # says what it added, removed and changed (one row per item, or per changed field).
