@@ -171,3 +171,16 @@ def test_departments_are_labelled_as_printed():
     )
     labels = viz.department_labels(departments, tagged=True)
     assert [label.replace("\n", "") for label in labels] == list(departments["name"])
+
+
+def test_a_figure_takes_the_caption_of_its_longest_known_prefix_in_reading_order(tmp_path):
+    names = ["05_standardisation_by_category", "05_standardisation", "01_category_counts"]
+    for name in names:
+        Image.new("RGB", (2, 2)).save(tmp_path / f"{name}.png")
+    assert [p.stem for p in report.figure_order(tmp_path)] == [
+        "01_category_counts",
+        "05_standardisation",
+        "05_standardisation_by_category",
+    ]
+    assert report.caption(tmp_path / "05_standardisation_by_category.png", 3)[0] == "各类别事项的标准化程度"
+    assert report.caption(tmp_path / "05_standardisation.png", 3)[0] == "各乡镇清单的标准化程度"
