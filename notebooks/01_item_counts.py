@@ -52,7 +52,10 @@ summary = {
 }
 viz.reading(
     f"Processed folder `{PROCESSED}`: {len(townships)} township(s) in {townships['county'].nunique()} "
-    f"county(ies); " + ", ".join(f"{viz.LISTS[k]} {len(df)}" for k, df in items.items()) + " items."
+    f"county(ies); " + ", ".join(f"{viz.LISTS[k]} {len(df)}" for k, df in items.items()) + " items.",
+    zh=f"数据文件夹 `{PROCESSED}`：{townships['county'].nunique()} 个县（区）的 {len(townships)} 个乡镇；"
+    + "，".join(f"{viz.LISTS[k]} {len(df)} 条" for k, df in items.items())
+    + "。",
 )
 
 # %% [markdown]
@@ -109,7 +112,15 @@ viz.reading(
         for k in top
     )
     + f". {len(only_one)} of the {n_cat} categories appear in one list only"
-    + (f" (e.g. {', '.join(only_one.index[:3])})." if len(only_one) else ".")
+    + (f" (e.g. {', '.join(only_one.index[:3])})." if len(only_one) else "."),
+    zh="**解读。** "
+    + "；".join(
+        f"{viz.LISTS[k]}：{counts[k].sum()} 条事项分属 {(counts[k] > 0).sum()} 个类别，最大的是{top[k]}"
+        f"（{counts.at[top[k], k]} 条，{viz.pct(counts.at[top[k], k], counts[k].sum())}）"
+        for k in top
+    )
+    + f"。{n_cat} 个类别中有 {len(only_one)} 个只出现在一张清单中"
+    + (f"（如{'、'.join(only_one.index[:3])}）。" if len(only_one) else "。"),
 )
 summary["categories"] = {k: {c: int(n) for c, n in counts[k].items() if n} for k in viz.LISTS}
 
@@ -140,7 +151,9 @@ else:
     viz.reading(
         f"Only one township in this folder ({', '.join(townships['township'])}): the per-township "
         "comparison and the township × category heatmaps are skipped. Run on a folder with several "
-        "townships (e.g. `make notebooks PROCESSED=...`) to see them."
+        "townships (e.g. `make notebooks PROCESSED=...`) to see them.",
+        zh=f"本文件夹只有一个乡镇（{'、'.join(townships['township'])}）：按乡镇的比较和“乡镇 × 类别”热力图从略。"
+        "在有多个乡镇的文件夹上运行（如 `make notebooks PROCESSED=...`）即可看到。",
     )
 
 # %%
@@ -148,7 +161,10 @@ order = townships.sort_values(["county", "township"])["township_id"].tolist()
 for key in viz.LISTS if several else []:
     df = items[key]
     if df.empty:
-        viz.reading(f"No township has a {viz.LISTS[key]} list here: no heatmap for it.")
+        viz.reading(
+            f"No township has a {viz.LISTS[key]} list here: no heatmap for it.",
+            zh=f"这里没有乡镇有{viz.LISTS[key]}：不画它的热力图。",
+        )
         continue
     grid = pd.crosstab(df["township_id"], df["category"]).reindex(order, fill_value=0)
     grid = grid[grid.sum().sort_values(ascending=False, kind="stable").index]
@@ -182,7 +198,11 @@ for key in viz.LISTS if several else []:
         f"in {common.iloc[0]} of {len(share)} townships. The category whose share varies most between "
         f"townships is {cat}: from {viz.pct(share[cat].min(), 1)} ({labels[share[cat].idxmin()]}) to "
         f"{viz.pct(share[cat].max(), 1)} ({labels[share[cat].idxmax()]}). Townships list between "
-        f"{int(grid.sum(axis=1).min())} and {int(grid.sum(axis=1).max())} such items."
+        f"{int(grid.sum(axis=1).min())} and {int(grid.sum(axis=1).max())} such items.",
+        zh=f"**解读（{viz.LISTS[key]}）。** {len(share)} 个乡镇中有 {common.iloc[0]} 个的最大类别是{common.index[0]}。"
+        f"各乡镇占比差别最大的类别是{cat}：从 {viz.pct(share[cat].min(), 1)}（{labels[share[cat].idxmin()]}）"
+        f"到 {viz.pct(share[cat].max(), 1)}（{labels[share[cat].idxmax()]}）。各乡镇此清单有 "
+        f"{int(grid.sum(axis=1).min())} 至 {int(grid.sum(axis=1).max())} 条事项。",
     )
 
 # %%

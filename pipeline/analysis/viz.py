@@ -246,11 +246,11 @@ def save_summary(name: str, data: dict) -> Path:
     return path
 
 
-def reading(text: str) -> None:
-    """Show TEXT (Markdown built from computed numbers) below a chart."""
+def reading(text: str, zh: str = "") -> None:
+    """Show TEXT (Markdown built from computed numbers) below a chart; ZH, its Chinese, first."""
     from IPython.display import Markdown, display
 
-    display(Markdown(text))
+    display(Markdown(f"{zh}\n\n{text}" if zh else text))
 
 
 def pct(part: float, whole: float, digits: int = 0) -> str:
