@@ -63,7 +63,10 @@ viz.reading(
     f"{len(sources)} raw file(s): {status.get('ok', 0)} read, {len(rejected)} rejected. They hold "
     f"{len(townships)} township(s) in {townships['county'].nunique()} county(ies) of "
     f"{townships['city'].nunique()} city(ies); {sum(len(df) for df in items.values())} items in all, "
-    f"naming {len(departments)} departments."
+    f"naming {len(departments)} departments.",
+    zh=f"原始文件 {len(sources)} 个：读取 {status.get('ok', 0)} 个，拒绝 {len(rejected)} 个。其中有 "
+    f"{townships['city'].nunique()} 个市的 {townships['county'].nunique()} 个县（区）的 {len(townships)} 个乡镇；"
+    f"共 {sum(len(df) for df in items.values())} 条事项，点名 {len(departments)} 个部门。",
 )
 if len(rejected):
     display(rejected[["source_file", "reason"]])
@@ -131,6 +134,23 @@ stats = ", ".join(
     else f"{c} {n_items[c].iloc[0]}"
     for c in n_items.columns
 )
+zh_stats = "，".join(
+    f"{c} {n_items[c].min()}–{n_items[c].max()} 条（中位数 {n_items[c].median():g}）"
+    if len(n_items) > 1
+    else f"{c} {n_items[c].iloc[0]} 条"
+    for c in n_items.columns
+)
+zh_reading = f"**解读。** 每个乡镇：{zh_stats}。" + (
+    f"事项最多的乡镇是{labels[totals.idxmax()]}（{totals.max()} 条），最少的是{labels[totals.idxmin()]}（{totals.min()} 条）。"
+    if len(totals) > 1
+    else f"唯一的乡镇{labels[totals.index[0]]}有 {totals.iloc[0]} 条事项。"
+)
+if len(ratio):
+    zh_reading += f"在中位乡镇，配合清单的事项数是基本清单的 {ratio.median():.2f} 倍" + (
+        f"（各乡镇两者事项数的相关系数：{n_items.iloc[:, 0].corr(n_items.iloc[:, 1]):.2f}）。"
+        if len(n_items) >= 3
+        else "。"
+    )
 viz.reading(
     f"**Reading.** Per township: {stats}. "
     + (
@@ -148,7 +168,8 @@ viz.reading(
         )
         if len(ratio)
         else ""
-    )
+    ),
+    zh=zh_reading,
 )
 summary["per_township"] = {t: {k: int(n_items.at[t, viz.LISTS[k]]) for k in viz.LISTS} for t in n_items.index}
 
@@ -234,7 +255,20 @@ viz.reading(
         if len(lead[k])
     )
     + "."
-    + ("" if several else " With one township there is no spread between townships to show: plain bars.")
+    + ("" if several else " With one township there is no spread between townships to show: plain bars."),
+    zh="**解读。** "
+    + "；".join(
+        f"{viz.LISTS[k]}：{lead[k].index[0]}居首，占全体的 {viz.pct(lead[k].iloc[0], 1)}"
+        + (
+            f"，各乡镇差别最大的是{spread[k].index[0]}（最低与最高相差 {spread[k].iloc[0]:.0f} 个百分点）"
+            if several
+            else ""
+        )
+        for k in items
+        if len(lead[k])
+    )
+    + "。"
+    + ("" if several else "只有一个乡镇，没有乡镇间的差别可画：图为条形。"),
 )
 summary["categories"] = {k: items[k]["category"].value_counts().to_dict() for k in items}
 
@@ -289,7 +323,13 @@ viz.reading(
     f"({departments['kind'].value_counts().iloc[0]}), the most common level "
     f"{departments['level'].value_counts().index[0]} ({departments['level'].value_counts().iloc[0]}). "
     f"{int((departments['n_coordination_items'] + departments['n_reclaimed_items'] == 0).sum())} "
-    "departments appear on no item's department cell and take over no reclaimed item."
+    "departments appear on no item's department cell and take over no reclaimed item.",
+    zh=f"**解读。** 一个乡镇的清单点名 {total_col.min()} 至 {total_col.max()} 个不同部门（中位数 "
+    f"{total_col.median():g}）。部门表共 {len(departments)} 个部门；最常见的类型是"
+    f"{departments['kind'].value_counts().index[0]}（{departments['kind'].value_counts().iloc[0]} 个），最常见的层级是"
+    f"{departments['level'].value_counts().index[0]}（{departments['level'].value_counts().iloc[0]} 个）。有 "
+    f"{int((departments['n_coordination_items'] + departments['n_reclaimed_items'] == 0).sum())} "
+    "个部门既未出现在任何事项的部门栏中，也未承接收回事项。",
 )
 summary["departments_per_township"] = total_col.to_dict()
 
@@ -343,7 +383,14 @@ viz.reading(
         for column, s in ranked.items()
         if s.sum()
     )
-    + "."
+    + ".",
+    zh="**解读。** "
+    + "；".join(
+        f"{column}：" + "，".join(f"{kind} {viz.pct(v, s.sum())}" for kind, v in s.head(2).items() if v)
+        for column, s in ranked.items()
+        if s.sum()
+    )
+    + "。",
 )
 summary["power_types"] = {k: power[viz.LISTS[k]][power[viz.LISTS[k]] > 0].to_dict() for k in viz.LISTS}
 
