@@ -71,7 +71,9 @@ summary = {
 viz.reading(
     f"{len(items)} coordination items name {len(links)} department links, i.e. "
     f"{len(links) / max(len(items), 1):.1f} departments per item on average; "
-    f"{len(per_department)} different departments are named."
+    f"{len(per_department)} different departments are named.",
+    zh=f"{len(items)} 条配合事项共点名 {len(links)} 次部门，即平均每条事项 "
+    f"{len(links) / max(len(items), 1):.1f} 个部门；共点名 {len(per_department)} 个不同部门。",
 )
 
 # %% [markdown]
@@ -124,7 +126,11 @@ viz.reading(
     f"{departments.at[top_id, 'belongs_to']}, {per_department[top_id]} in all, "
     f"{viz.pct(per_department[top_id], len(items))} of the list). The five busiest departments "
     f"account for {top5} of {len(links)} department links ({viz.pct(top5, len(links))}); "
-    f"{(per_department == 1).sum()} of {len(per_department)} departments are named on a single item."
+    f"{(per_department == 1).sum()} of {len(per_department)} departments are named on a single item.",
+    zh=f"**解读。** 按乡镇平均点名配合事项最多的部门是{departments.at[top_id, 'name']}（"
+    f"{departments.at[top_id, 'belongs_to']}每个乡镇 {per_town.iloc[0]:.1f} 条，共 {per_department[top_id]} 条，"
+    f"占清单的 {viz.pct(per_department[top_id], len(items))}）。最忙的五个部门占 {len(links)} 次部门点名中的 {top5} 次"
+    f"（{viz.pct(top5, len(links))}）；{len(per_department)} 个部门中有 {(per_department == 1).sum()} 个只在一条事项中被点名。",
 )
 summary["top_department"] = {
     "department_id": top_id,
@@ -179,7 +185,12 @@ viz.reading(
     + ", ".join(f"{k} {n} ({viz.pct(n, len(links))})" for k, n in kind_totals.items())
     + "; by level: "
     + ", ".join(f"{k} {n} ({viz.pct(n, len(links))})" for k, n in level_totals.items())
-    + "."
+    + ".",
+    zh=f"**解读。** {len(links)} 次部门点名，按部门类型："
+    + "，".join(f"{k} {n} 次（{viz.pct(n, len(links))}）" for k, n in kind_totals.items())
+    + "；按层级："
+    + "，".join(f"{k} {n} 次（{viz.pct(n, len(links))}）" for k, n in level_totals.items())
+    + "。",
 )
 summary["links_by_kind"] = kind_totals.to_dict()
 summary["links_by_level"] = level_totals.to_dict()
@@ -229,7 +240,12 @@ viz.reading(
     f"the township {per_item['township'].sum()} (median per item: {per_item['upper'].median():g} vs "
     f"{per_item['township'].median():g}). The township has more steps than the departments on "
     f"{more_township} items ({viz.pct(more_township, len(per_item))}), as many on {equal}, fewer on "
-    f"{len(per_item) - more_township - equal}."
+    f"{len(per_item) - more_township - equal}.",
+    zh=f"**解读。** {len(per_item)} 条事项中，上级部门共有 {per_item['upper'].sum()} 个步骤，乡镇 "
+    f"{per_item['township'].sum()} 个（每条事项的中位数：{per_item['upper'].median():g} 对 "
+    f"{per_item['township'].median():g}）。乡镇步骤多于部门的事项 {more_township} 条"
+    f"（{viz.pct(more_township, len(per_item))}），相等的 {equal} 条，少于部门的 "
+    f"{len(per_item) - more_township - equal} 条。",
 )
 summary["steps"] = {
     "upper": int(per_item["upper"].sum()),
@@ -284,7 +300,15 @@ viz.reading(
         else ""
     )
     + f". {unassigned} of {len(upper)} upper-side steps ({viz.pct(unassigned, len(upper))}) name no single "
-    "department and are not counted for any."
+    "department and are not counted for any.",
+    zh=f"**解读。** {len(workload)} 个部门中，有 {len(heavier)} 个部门的事项里乡镇步骤多于部门自己的步骤"
+    + (
+        f"；比例最高的是{departments.at[ratio.idxmax(), 'name']}（乡镇 "
+        f"{workload.at[ratio.idxmax(), '乡镇步骤']} 步，部门自己 {workload.at[ratio.idxmax(), '部门步骤']} 步）"
+        if len(ratio)
+        else ""
+    )
+    + f"。{len(upper)} 个上级步骤中有 {unassigned} 个（{viz.pct(unassigned, len(upper))}）未指明单一部门，不计入任何部门。",
 )
 summary["steps"]["upper_unassigned"] = unassigned
 summary["steps_per_department"] = workload["部门步骤"].to_dict()
@@ -327,7 +351,11 @@ viz.reading(
     f"**Reading.** Of the {len(matrix)} departments shown, {len(focused)} work in a single category; "
     f"the widest is {departments.at[spread.idxmax(), 'name']} with items in {spread.max()} categories. "
     f"The busiest cell is {departments.at[matrix.stack().idxmax()[0], 'name']} × "
-    f"{matrix.stack().idxmax()[1]} ({matrix.to_numpy().max()} items)."
+    f"{matrix.stack().idxmax()[1]} ({matrix.to_numpy().max()} items).",
+    zh=f"**解读。** 图中 {len(matrix)} 个部门里有 {len(focused)} 个只涉及一个类别；涉及最广的是"
+    f"{departments.at[spread.idxmax(), 'name']}，事项分属 {spread.max()} 个类别。事项最多的格是"
+    f"{departments.at[matrix.stack().idxmax()[0], 'name']} × {matrix.stack().idxmax()[1]}"
+    f"（{matrix.to_numpy().max()} 条）。",
 )
 summary["matrix_total"] = int(matrix.to_numpy().sum())
 

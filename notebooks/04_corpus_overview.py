@@ -317,15 +317,25 @@ by_kind = pd.crosstab(departments["kind"], departments["level"], margins=True, m
 display(by_kind)
 total_col = dept_counts["合计（不重复）"]
 viz.reading(
-    f"**Reading.** A township's lists name between {total_col.min()} and {total_col.max()} different "
-    f"departments (median {total_col.median():g}). The departments table holds {len(departments)} "
+    (
+        f"**Reading.** A township's lists name between {total_col.min()} and {total_col.max()} different "
+        f"departments (median {total_col.median():g}). "
+        if len(total_col) > 1
+        else f"**Reading.** The township's lists name {total_col.iloc[0]} different departments. "
+    )
+    + f"The departments table holds {len(departments)} "
     f"departments; the most common kind is {departments['kind'].value_counts().index[0]} "
     f"({departments['kind'].value_counts().iloc[0]}), the most common level "
     f"{departments['level'].value_counts().index[0]} ({departments['level'].value_counts().iloc[0]}). "
     f"{int((departments['n_coordination_items'] + departments['n_reclaimed_items'] == 0).sum())} "
     "departments appear on no item's department cell and take over no reclaimed item.",
-    zh=f"**解读。** 一个乡镇的清单点名 {total_col.min()} 至 {total_col.max()} 个不同部门（中位数 "
-    f"{total_col.median():g}）。部门表共 {len(departments)} 个部门；最常见的类型是"
+    zh=(
+        f"**解读。** 一个乡镇的清单点名 {total_col.min()} 至 {total_col.max()} 个不同部门（中位数 "
+        f"{total_col.median():g}）。"
+        if len(total_col) > 1
+        else f"**解读。** 该乡镇的清单点名 {total_col.iloc[0]} 个不同部门。"
+    )
+    + f"部门表共 {len(departments)} 个部门；最常见的类型是"
     f"{departments['kind'].value_counts().index[0]}（{departments['kind'].value_counts().iloc[0]} 个），最常见的层级是"
     f"{departments['level'].value_counts().index[0]}（{departments['level'].value_counts().iloc[0]} 个）。有 "
     f"{int((departments['n_coordination_items'] + departments['n_reclaimed_items'] == 0).sum())} "
