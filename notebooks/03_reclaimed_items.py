@@ -62,7 +62,10 @@ summary = {"n_reclaimed": n, "disposition": disposition.to_dict()}
 viz.reading(
     f"{n} reclaimed items in {reclaimed['township_id'].nunique()} township(s): "
     + ", ".join(f"{viz.DISPOSITIONS.get(k, k)} {v} ({viz.pct(v, n)})" for k, v in disposition.items())
-    + "."
+    + ".",
+    zh=f"{reclaimed['township_id'].nunique()} 个乡镇共有收回事项 {n} 条："
+    + "，".join(f"{viz.DISPOSITIONS.get(k, k)} {v} 条（{viz.pct(v, n)}）" for k, v in disposition.items())
+    + "。",
 )
 
 # %% [markdown]
@@ -106,7 +109,16 @@ viz.reading(
         f"{cancelled.idxmax()} ({cancelled.max()})."
         if cancelled.sum()
         else "No duty was cancelled: every reclaimed item is transferred."
-    )
+    ),
+    zh=f"**解读。** 最大的类别是{totals.index[0]}（{totals.iloc[0]} 条，{viz.pct(totals.iloc[0], n)}），其次是"
+    + "、".join(f"{c}（{v} 条）" for c, v in totals.iloc[1:3].items())
+    + "。"
+    + (
+        f"取消的事项（{cancelled.sum()} 条）分布在 {(cancelled > 0).sum()} 个类别，最多的是{cancelled.idxmax()}"
+        f"（{cancelled.max()} 条）。"
+        if cancelled.sum()
+        else "没有取消的事项：每条收回事项都移交上级部门承接。"
+    ),
 )
 summary["categories"] = totals.to_dict()
 
@@ -144,10 +156,17 @@ if len(shown):
         f"{departments.at[per_dept.index[0], 'name']} takes the most ({per_dept.iloc[0]} items, "
         f"{viz.pct(per_dept.iloc[0], n)} of all reclaimed items). {(n_receivers >= 2).sum()} items go to "
         f"two or more departments; {(n_receivers == 0).sum()} name no receiving department "
-        f"({(n_receivers[reclaimed['disposition'] == 'cancelled'] == 0).sum()} of them cancelled)."
+        f"({(n_receivers[reclaimed['disposition'] == 'cancelled'] == 0).sum()} of them cancelled).",
+        zh=f"**解读。** {len(per_dept)} 个部门承接收回事项；承接最多的是{departments.at[per_dept.index[0], 'name']}"
+        f"（{per_dept.iloc[0]} 条，占全部收回事项的 {viz.pct(per_dept.iloc[0], n)}）。{(n_receivers >= 2).sum()} 条事项交给"
+        f"两个或更多部门；{(n_receivers == 0).sum()} 条没有写明承接部门（其中 "
+        f"{(n_receivers[reclaimed['disposition'] == 'cancelled'] == 0).sum()} 条为取消）。",
     )
 else:
-    viz.reading("No reclaimed item names a receiving department in this folder: no chart.")
+    viz.reading(
+        "No reclaimed item names a receiving department in this folder: no chart.",
+        zh="本文件夹中没有收回事项写明承接部门：不画图。",
+    )
 summary["receiving_departments"] = per_dept.to_dict()
 summary["items_without_receiver"] = int((n_receivers == 0).sum())
 
@@ -210,7 +229,11 @@ viz.reading(
     f"({viz.pct(n_basic_penalty, len(basic))}). The most common kind among reclaimed items is "
     f"{power.index[0]} ({power['收回事项'].iloc[0]}). {n_basic_other} of the {len(basic)} basic items "
     f"({viz.pct(n_basic_other, len(basic))}) name no kind of power ({OTHER}): they are services and "
-    "organising work the township keeps."
+    "organising work the township keeps.",
+    zh=f"**解读。** {n} 条收回事项中有 {n_penalty} 条（{viz.pct(n_penalty, n)}）是行政处罚（{PENALTY}）；"
+    f"基本履职事项清单保留了 {len(basic)} 条中的 {n_basic_penalty} 条处罚事项（{viz.pct(n_basic_penalty, len(basic))}）。"
+    f"收回事项中最常见的权力类型是{power.index[0]}（{power['收回事项'].iloc[0]} 条）。{len(basic)} 条基本事项中有 "
+    f"{n_basic_other} 条（{viz.pct(n_basic_other, len(basic))}）名称中没有权力类型（{OTHER}）：它们是乡镇保留的服务和组织工作。",
 )
 summary["power_types"] = power["收回事项"][power["收回事项"] > 0].to_dict()
 summary["n_penalty"] = n_penalty
@@ -285,10 +308,22 @@ if len(pairs):
             if share < 0.5
             else "So many reclaimed duties still have a close counterpart in the basic list: the "
             "pairs below show where the township may still be doing part of a reclaimed duty."
-        )
+        ),
+        zh=f"**解读。** 去掉了 {len(boilerplate)} 个套话片段。{len(pairs)} 条收回事项中有 {len(similar)} 条"
+        f"（{viz.pct(len(similar), len(pairs))}）与本乡镇的某条基本职责相似（得分 ≥ {THRESHOLD:g}，至少共有 {MIN_SHARED} "
+        f"个片段）；最高得分的中位数为 {pairs['score'].median():.2f}，最高为 {best['score']:.2f}（{best['reclaimed']} ↔ "
+        f"{best['basic']}）。"
+        + (
+            "可见大多数收回事项在基本清单中已没有相近的职责；下表是最接近的几对，需逐一阅读。"
+            if share < 0.5
+            else "可见许多收回事项在基本清单中仍有相近的职责：下表显示乡镇可能仍在承担收回事项的一部分。"
+        ),
     )
 else:
-    viz.reading("No township has both a basic and a reclaimed list here: nothing to compare.")
+    viz.reading(
+        "No township has both a basic and a reclaimed list here: nothing to compare.",
+        zh="这里没有乡镇同时有基本清单和收回清单：无可比较。",
+    )
 
 # %%
 top_pairs = (
