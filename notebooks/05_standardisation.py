@@ -85,7 +85,15 @@ viz.reading(
         else f"Of all items, {viz.pct(summary['classes']['common'], len(items))} are common across "
         f"counties, {viz.pct(summary['classes']['county'], len(items))} county-specific and "
         f"{viz.pct(summary['classes']['unique'], len(items))} unique to their township."
-    )
+    ),
+    zh=f"{n_county} 个县（区）{n_town} 个乡镇的 {len(items)} 条事项表述了 {items['duty_id'].nunique()} 项不同职责；"
+    f"其中 {len(reworded)} 项职责有不止一种表述。"
+    + (
+        "只有一个乡镇，无所谓共有：下面的比较至少需要两个乡镇。"
+        if n_town < 2
+        else f"全部事项中，跨县共有 {viz.pct(summary['classes']['common'], len(items))}，本县共有 "
+        f"{viz.pct(summary['classes']['county'], len(items))}，本乡镇独有 {viz.pct(summary['classes']['unique'], len(items))}。"
+    ),
 )
 
 # %% [markdown]
@@ -113,7 +121,10 @@ order = (
     .index.tolist()
 )
 if n_town < 2:
-    viz.reading("One township: every item is its own, so there is no share to chart.")
+    viz.reading(
+        "One township: every item is its own, so there is no share to chart.",
+        zh="只有一个乡镇：每条事项都是它自己的，没有比例可画。",
+    )
 else:
     table = share.loc[order]
     fig, (ax, ax2) = plt.subplots(
@@ -163,7 +174,13 @@ else:
             ": here townships adapt the template by leaving duties out, not by adding their own."
             if share["unique"].sum() == 0
             else "."
-        )
+        ),
+        zh=f"**解读。** 最标准的乡镇是{labels[standard.idxmax()]}（{viz.pct(standard.max(), 1)} 的事项与其他乡镇共有），"
+        f"最不标准的是{labels[standard.idxmin()]}（{viz.pct(standard.min(), 1)}）。{n_town} 个乡镇中有 "
+        f"{int((share['unique'] > 0).sum())} 个至少有一条其他乡镇没有的事项。各乡镇表述了本县职责的 "
+        f"{viz.pct(coverage.min(), 1)} 至 {viz.pct(coverage.max(), 1)}（{labels[coverage.idxmin()]}最少，"
+        f"{labels[coverage.idxmax()]}最多）"
+        + ("：这里乡镇调整模板的方式是删去职责，而不是增加自己的。" if share["unique"].sum() == 0 else "。"),
     )
 summary["coverage"] = {t: round(float(coverage[t]), 4) for t in coverage.index}
 summary["per_township"] = {t: {c: round(float(share.at[t, c]), 4) for c in CLASSES} for t in share.index}
@@ -186,7 +203,10 @@ by_cat = (
 size = items.groupby(["list", "category"]).size()
 by_cat = by_cat[size.reindex(by_cat.index) >= 5]
 if n_town < 2 or by_cat.empty:
-    viz.reading("Nothing to compare per category with fewer than two townships.")
+    viz.reading(
+        "Nothing to compare per category with fewer than two townships.",
+        zh="少于两个乡镇，没有可按类别比较的。",
+    )
 else:
     fig, axes = plt.subplots(
         1,
@@ -217,7 +237,9 @@ else:
     viz.reading(
         f"**Reading.** The category whose items are most often unique to one township is "
         f"{worst[1]} ({viz.LISTS[worst[0]]}: {viz.pct(by_cat['unique'].max(), 1)} of its items); "
-        f"{int((by_cat['unique'] == 0).sum())} of {len(by_cat)} categories have no unique item."
+        f"{int((by_cat['unique'] == 0).sum())} of {len(by_cat)} categories have no unique item.",
+        zh=f"**解读。** 事项最常为某一乡镇独有的类别是{worst[1]}（{viz.LISTS[worst[0]]}：其事项的 "
+        f"{viz.pct(by_cat['unique'].max(), 1)}）；{len(by_cat)} 个类别中有 {int((by_cat['unique'] == 0).sum())} 个没有独有事项。",
     )
 summary["by_category"] = {
     f"{k}|{c}": {x: round(float(v[x]), 4) for x in CLASSES} for (k, c), v in by_cat.iterrows()
@@ -242,7 +264,7 @@ pairs = [(a, b, sim.at[a, b], county_of[a] == county_of[b]) for i, a in enumerat
 within = [s for _, _, s, same in pairs if same]
 across = [s for _, _, s, same in pairs if not same]
 if len(ids) < 2:
-    viz.reading("One township: no pair to compare.")
+    viz.reading("One township: no pair to compare.", zh="只有一个乡镇：没有可比较的乡镇对。")
 else:
     fig, ax = plt.subplots(figsize=(3 + 0.36 * len(ids), 2.4 + 0.36 * len(ids)))
     image = ax.imshow(sim.to_numpy(), cmap="viridis", vmin=0, vmax=1)
@@ -279,7 +301,11 @@ else:
             else "No county has two townships"
         )
         + (f"; across counties {np.mean(across):.2f}. " if across else " (one county only). ")
-        + f"The most alike pair is {labels[a]} and {labels[b]} ({best:.2f})."
+        + f"The most alike pair is {labels[a]} and {labels[b]} ({best:.2f}).",
+        zh="**解读。** "
+        + (f"同一县内两个乡镇平均共有 {np.mean(within):.2f} 的职责" if within else "没有哪个县有两个乡镇")
+        + (f"；跨县为 {np.mean(across):.2f}。" if across else "（只有一个县）。")
+        + f"最相似的一对是{labels[a]}和{labels[b]}（{best:.2f}）。",
     )
 summary["similarity"] = {
     "within_county_mean": round(float(np.mean(within)), 4) if within else None,
@@ -311,7 +337,10 @@ per_township = (
 per_county = per_township.groupby(county_of.reindex(per_township.index)).mean()
 top = per_township.mean().sort_values(ascending=False).head(12).index.tolist()
 if per_township.empty or not top:
-    viz.reading("No coordination item names a department: no workload to show.")
+    viz.reading(
+        "No coordination item names a department: no workload to show.",
+        zh="没有配合事项点名部门：没有工作量可显示。",
+    )
 else:
     counties = per_county.index.tolist()
     fig, ax = plt.subplots(figsize=(10, 2.4 + 0.42 * len(top) * max(1, len(counties)) ** 0.5))
@@ -340,7 +369,11 @@ else:
         f"**Reading.** {lead} has the most coordination items per township "
         f"({per_township[lead].mean():.1f} on average over {len(per_township)} township(s); by county "
         + ", ".join(f"{c} {per_county.at[c, lead]:.1f}" for c in counties)
-        + f"). {per_township.shape[1]} department types are named in all."
+        + f"). {per_township.shape[1]} department types are named in all.",
+        zh=f"**解读。** 每个乡镇配合事项最多的部门类型是{lead}（{len(per_township)} 个乡镇平均 "
+        f"{per_township[lead].mean():.1f} 条；按县："
+        + "，".join(f"{c} {per_county.at[c, lead]:.1f}" for c in counties)
+        + f"）。共点名 {per_township.shape[1]} 种部门类型。",
     )
 summary["workload_per_township"] = {t: round(float(per_township[t].mean()), 3) for t in top}
 
@@ -359,7 +392,10 @@ summary["revisions"] = {
     "changes": changes["change"].value_counts().to_dict(),
 }
 if changes.empty:
-    viz.reading("No township's list is given by two files here: there are no revisions to show.")
+    viz.reading(
+        "No township's list is given by two files here: there are no revisions to show.",
+        zh="这里没有乡镇的清单出现在两个文件中：没有修订可显示。",
+    )
 else:
     counts = (
         changes.assign(乡镇=changes["township_id"].map(labels), 清单=changes["list"].map(viz.LISTS))
@@ -384,7 +420,13 @@ else:
     viz.reading(
         f"**Reading.** {summary['revisions']['n_lists']} list(s) were revised: "
         + ", ".join(f"{n} {k}" for k, n in summary["revisions"]["changes"].items())
-        + " (changed counts one row per field)."
+        + " (changed counts one row per field).",
+        zh=f"**解读。** {summary['revisions']['n_lists']} 张清单有修订："
+        + "，".join(
+            f"{ {'added': '新增', 'removed': '删除', 'changed': '修改'}.get(k, k) } {n}"
+            for k, n in summary["revisions"]["changes"].items()
+        )
+        + "（修改按字段计，每个字段一行）。",
     )
 
 # %%
