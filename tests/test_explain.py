@@ -146,6 +146,8 @@ def test_an_item_is_explained_with_its_later_decisions_and_its_page(tuhulu_table
     assert "power type: 行政许可/审批: rule" in out and "“审批” is in the name" in out
     assert "disposition: transferred" in out or "disposition: cancelled" in out
     assert f"duty: {item['duty_id']}" in out
+    assert "duty candidates (closest of the" in out
+    assert f"  {item['duty_id']} cosine 1.00 containment 1.00 same" in out and "← its duty" in out
     assert f"how page {item['first_page']} of {item['source_file']} was read:" in out
     assert "→" in out.split("departments (", 1)[1]  # each printed name and its department
     missing = _clean_cli("--item", "T000-B999", "--processed", str(tuhulu_tables))

@@ -113,6 +113,56 @@ def duty_reason(processed: Path, item: dict) -> list[str]:
     return lines + others[:10] + ([f"  … and {len(others) - 10} more"] if len(others) > 10 else [])
 
 
+CANDIDATES = 5  # duties shown with their scores
+
+
+def duty_candidates(processed: Path, key: str, item: dict, top: int = CANDIDATES) -> list[str]:
+    """The duties of the item's list closest to its wording, with the scores the matching uses
+    (cosine and containment of weighted character n-grams, pipeline/rules/duties.toml
+    [matching]): which would count as the same duty and which one the item has. The weights are
+    taken over the published items' wordings, as the build took them over the items it read."""
+    from pipeline.normalize.duties import MatchSettings, normalise
+    from pipeline.normalize.similarity import Scores, idf_weights, ngrams, scores
+
+    table = pd.read_parquet(
+        processed / f"{key}_items.parquet", columns=["name", "city", "county", "township", "duty_id"]
+    )
+    settings = MatchSettings.from_rules()
+    normals = [normalise(r.name, r.city, r.county, r.township) for r in table.itertuples()]
+    grams = {n: ngrams(n, settings.ngram) for n in set(normals)}
+    idf = idf_weights([grams[n] for n in sorted(grams)])
+    mine = grams.get(
+        normalise(item["name"], item.get("city"), item.get("county"), item.get("township")), set()
+    )
+    best: dict[str, tuple[float, float, str]] = {}
+    for normal, duty, name in zip(normals, table["duty_id"], table["name"], strict=True):
+        s = scores(mine, grams[normal], idf)
+        if duty not in best or (s.cosine, s.containment) > best[duty][:2]:
+            best[duty] = (s.cosine, s.containment, name)
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:top]
+    out = [
+        f"duty candidates (closest of the {len(best)} duties of this list; same duty: cosine ≥ "
+        f"{settings.cosine_threshold:g}, or containment ≥ {settings.containment_threshold:g} with cosine ≥ "
+        f"{settings.containment_floor:g}):"
+    ]
+    for duty, (cosine, containment, name) in ranked:
+        same = settings.same(Scores(cosine, containment))
+        mark = (
+            "← its duty"
+            if duty == item.get("duty_id")
+            else (
+                "(scores match too: not taken, it already held this township or a closer match came first)"
+                if same
+                else ""
+            )
+        )
+        out.append(
+            f"  {duty} cosine {cosine:.2f} containment {containment:.2f} {'same' if same else 'other'} "
+            f"“{str(name)[:30]}” {mark}".rstrip()
+        )
+    return out
+
+
 def explain_item(processed: Path, item_id: str) -> tuple[str, dict]:
     """The later decisions about one item, as text, and its row (for the file's explanation)."""
     key, item = find_item(processed, item_id)
@@ -135,6 +185,7 @@ def explain_item(processed: Path, item_id: str) -> tuple[str, dict]:
         receiving = _as_list(item.get("receiving_departments"))
         out.append("disposition: " + disposition_reason(item.get("handling"), receiving))
     out += duty_reason(processed, item)
+    out += duty_candidates(processed, key, item)
     return "\n".join(out), item
 
 
