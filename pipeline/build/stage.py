@@ -84,8 +84,7 @@ def build(args: argparse.Namespace) -> int:
     fresh = freshness.check(processed, inputs, raw, args.engine, args.strict)
     if fresh.up_to_date:
         fresh.refresh()
-        build_id = publication.build_id_of(processed / "source_files.parquet")
-        print(f"build: up to date (build {build_id}); no file read")
+        print(f"build: up to date (build {fresh.build_id or 'unrecorded'}); no file read")
         return summarize(processed)
     faults.point("hashed")
     from pipeline import extract
@@ -117,7 +116,10 @@ def build(args: argparse.Namespace) -> int:
     except BaseException:
         publication.discard(processed)
         raise
-    fresh.save(publication.commit(processed, staging))
+    fresh.save(
+        publication.commit(processed, staging),
+        publication.build_id_of(processed / "source_files.parquet"),  # pyarrow is loaded by now
+    )
     return summarize(processed)
 
 

@@ -74,11 +74,11 @@ class Freshness:
     def up_to_date(self) -> bool:
         return not self.reasons
 
-    def save(self, published: list[str]) -> None:
+    def save(self, published: list[str], build_id: str | None = None) -> None:
         """Record this build as the last one (after its files are published, named relative to
-        the processed folder)."""
+        the processed folder), with the id its tables carry (said by a no-op build)."""
         keys = {n: stat_key(st) for n in published if (st := _stat(self.processed / n)) is not None}
-        write_json(build_dir(self.processed) / STATE, self._state(keys))
+        write_json(build_dir(self.processed) / STATE, self._state(keys, build_id))
 
     def refresh(self) -> None:
         """Up to date, but stat keys moved (a touch, a copy) or were racy: remember the new keys,
@@ -87,12 +87,19 @@ class Freshness:
         if state != self.previous:
             write_json(build_dir(self.processed) / STATE, state)
 
-    def _state(self, published: dict[str, StatKey]) -> dict:
+    @property
+    def build_id(self) -> str | None:
+        """The id of the published tables, as the last build recorded it."""
+        return self.previous.get("build_id")
+
+    def _state(self, published: dict[str, StatKey], build_id: str | None = None) -> dict:
         files = {
             f.name: {"sha256": f.sha256, "key": f.key, "racy": _racy(f.key, self.taken_ns)}
             for f in self.files
         }
-        return {"format": FORMAT, "code": self.code, "files": files, "published": published}
+        state = {"format": FORMAT, "code": self.code, "files": files, "published": published}
+        build = build_id or self.previous.get("build_id")
+        return {**state, "build_id": build} if build else state
 
 
 def check(processed: Path, inputs: list[Source], raw: Path, engine: str, strict: bool) -> Freshness:
