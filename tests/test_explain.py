@@ -163,3 +163,9 @@ def test_an_alias_used_for_a_department_is_named():
     short, full = next(iter(load("departments")["aliases"].items()))
     said = department_reason(f"伊吾县{short}", "伊吾县", "哈密市")
     assert f"伊吾县{full}" in said and f"alias “{short}” = “{full}”" in said
+
+
+def test_make_explain_without_a_file_or_an_item_says_what_to_give():
+    done = subprocess.run(["make", "-s", "explain"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "explain: name a file (make explain FILE=path [PAGE=n]) or an item" in done.stderr

@@ -517,6 +517,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.explain is not None:
         from pipeline.clean.explain import main as explain_main
 
+        if str(args.explain) in ("", "."):  # make explain without FILE= or ITEM=
+            print(
+                "explain: name a file (make explain FILE=path [PAGE=n]) or an item (make explain ITEM=<item_id>)",
+                file=sys.stderr,
+            )
+            return 2
+
         return explain_main(args.explain, args.page, args.picture, args.processed)
     run(args.processed)
     return 0
