@@ -16,6 +16,8 @@
 #                                     reports/figures/ (REPORTS=dir for another folder), then make report
 #   make report                       one self-contained HTML report in Chinese: $(REPORTS)/report.html
 #                                     (first redraws any figure drawn from an earlier build)
+#   make explain FILE=x.pdf [PAGE=3]  how a file is read, row by row (any format a build reads)
+#   make explain ITEM=<item_id>       one item: its power type, departments, disposition, duty, page
 #   make lab                          open JupyterLab
 #   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
 #   make benchmark-ocr                pages per minute and peak memory of OCR on scans (benchmarks/ocr.py)
@@ -106,6 +108,17 @@ notebooks: $(READY)
 
 report: $(READY)
 	$(PY) -m pipeline.analysis.report --processed "$(PROCESSED)" --out "$(REPORTS)" --redraw
+
+# make explain FILE=path [PAGE=n]: how a file (PDF, Word, Excel; a scan once built) is read, row by
+# row; make explain ITEM=<item_id>: one item's decisions (power type, departments and the alias used,
+# disposition, duty) and its page read row by row.
+FILE ?=
+PAGE ?=
+ITEM ?=
+.PHONY: explain
+explain: $(READY)
+	@$(PY) -m pipeline.clean --processed "$(PROCESSED)" --raw "$(RAW)" \
+		$(if $(ITEM),--item "$(ITEM)",--explain "$(FILE)") $(if $(PAGE),--page $(PAGE))
 
 benchmark: $(READY)
 	$(PY) benchmarks/run.py

@@ -16,6 +16,10 @@
 # %% [markdown]
 # # 1. 事项数量与类别构成（Item counts per category）
 #
+# 每张清单有多少事项，按原文的“事项类别”如何分布；基本履职事项、配合履职事项、上级部门收回事项三张清单并列。有多个乡镇时，另按乡镇列出，每张清单一张“乡镇 × 类别”热力图。只读取处理后的
+# Parquet 数据表：文件夹为 `$DUTY_PROCESSED`（默认 `data/processed`），图存到 `$DUTY_FIGURES`（默认
+# `reports/figures`），`make notebooks` 会设置这两个变量。
+#
 # How many items each list holds and how they split over the printed 事项类别, side by side for the
 # three lists: 基本履职事项 (basic), 配合履职事项 (coordination) and 上级部门收回事项 (reclaimed).
 # With several townships the same is shown per township, as one township × category heatmap per list.
@@ -48,11 +52,16 @@ summary = {
 }
 viz.reading(
     f"Processed folder `{PROCESSED}`: {len(townships)} township(s) in {townships['county'].nunique()} "
-    f"county(ies); " + ", ".join(f"{viz.LISTS[k]} {len(df)}" for k, df in items.items()) + " items."
+    f"county(ies); " + ", ".join(f"{viz.LISTS[k]} {len(df)}" for k, df in items.items()) + " items.",
+    zh=f"数据文件夹 `{PROCESSED}`：{townships['county'].nunique()} 个县（区）的 {len(townships)} 个乡镇；"
+    + "，".join(f"{viz.LISTS[k]} {len(df)} 条" for k, df in items.items())
+    + "。",
 )
 
 # %% [markdown]
-# ## Counts and shares per category, the three lists side by side
+# ## 各类别的事项数与占比，三张清单并列（Counts and shares per category）
+#
+# 占比 = 该类别事项数 / 本清单全部事项数。类别按三张清单合计的事项数排列。
 #
 # Share = the category's items / all items of that list. Categories are ordered by their total over
 # the three lists.
@@ -103,12 +112,22 @@ viz.reading(
         for k in top
     )
     + f". {len(only_one)} of the {n_cat} categories appear in one list only"
-    + (f" (e.g. {', '.join(only_one.index[:3])})." if len(only_one) else ".")
+    + (f" (e.g. {', '.join(only_one.index[:3])})." if len(only_one) else "."),
+    zh="**解读。** "
+    + "；".join(
+        f"{viz.LISTS[k]}：{counts[k].sum()} 条事项分属 {(counts[k] > 0).sum()} 个类别，最大的是{top[k]}"
+        f"（{counts.at[top[k], k]} 条，{viz.pct(counts.at[top[k], k], counts[k].sum())}）"
+        for k in top
+    )
+    + f"。{n_cat} 个类别中有 {len(only_one)} 个只出现在一张清单中"
+    + (f"（如{'、'.join(only_one.index[:3])}）。" if len(only_one) else "。"),
 )
 summary["categories"] = {k: {c: int(n) for c, n in counts[k].items() if n} for k in viz.LISTS}
 
 # %% [markdown]
-# ## Per township
+# ## 按乡镇（Per township）
+#
+# 每个乡镇各清单的事项数，以及每张清单一张热力图：行为乡镇，列为该清单的类别；格中数字为事项数，颜色为该类别占该乡镇本清单事项的比例（大小乡镇因此可比）。至少需要两个乡镇。
 #
 # Items per township and list, and one heatmap per list: rows are townships, columns the list's
 # categories; the number in a cell is the count of items, the colour its share of that township's
@@ -132,7 +151,9 @@ else:
     viz.reading(
         f"Only one township in this folder ({', '.join(townships['township'])}): the per-township "
         "comparison and the township × category heatmaps are skipped. Run on a folder with several "
-        "townships (e.g. `make notebooks PROCESSED=...`) to see them."
+        "townships (e.g. `make notebooks PROCESSED=...`) to see them.",
+        zh=f"本文件夹只有一个乡镇（{'、'.join(townships['township'])}）：按乡镇的比较和“乡镇 × 类别”热力图从略。"
+        "在有多个乡镇的文件夹上运行（如 `make notebooks PROCESSED=...`）即可看到。",
     )
 
 # %%
@@ -140,7 +161,10 @@ order = townships.sort_values(["county", "township"])["township_id"].tolist()
 for key in viz.LISTS if several else []:
     df = items[key]
     if df.empty:
-        viz.reading(f"No township has a {viz.LISTS[key]} list here: no heatmap for it.")
+        viz.reading(
+            f"No township has a {viz.LISTS[key]} list here: no heatmap for it.",
+            zh=f"这里没有乡镇有{viz.LISTS[key]}：不画它的热力图。",
+        )
         continue
     grid = pd.crosstab(df["township_id"], df["category"]).reindex(order, fill_value=0)
     grid = grid[grid.sum().sort_values(ascending=False, kind="stable").index]
@@ -174,7 +198,11 @@ for key in viz.LISTS if several else []:
         f"in {common.iloc[0]} of {len(share)} townships. The category whose share varies most between "
         f"townships is {cat}: from {viz.pct(share[cat].min(), 1)} ({labels[share[cat].idxmin()]}) to "
         f"{viz.pct(share[cat].max(), 1)} ({labels[share[cat].idxmax()]}). Townships list between "
-        f"{int(grid.sum(axis=1).min())} and {int(grid.sum(axis=1).max())} such items."
+        f"{int(grid.sum(axis=1).min())} and {int(grid.sum(axis=1).max())} such items.",
+        zh=f"**解读（{viz.LISTS[key]}）。** {len(share)} 个乡镇中有 {common.iloc[0]} 个的最大类别是{common.index[0]}。"
+        f"各乡镇占比差别最大的类别是{cat}：从 {viz.pct(share[cat].min(), 1)}（{labels[share[cat].idxmin()]}）"
+        f"到 {viz.pct(share[cat].max(), 1)}（{labels[share[cat].idxmax()]}）。各乡镇此清单有 "
+        f"{int(grid.sum(axis=1).min())} 至 {int(grid.sum(axis=1).max())} 条事项。",
     )
 
 # %%

@@ -16,6 +16,10 @@
 # %% [markdown]
 # # 2. 上级部门的配合事项工作量（Department workload）
 #
+# 配合履职事项清单点名了哪些上级部门（按类型和层级）；一个事项的工作如何分成上级部门的步骤（上级部门职责）和乡镇的步骤（乡镇配合职责）；各部门涉及哪些事项类别。数据来源：`coordination_it
+# ems`、`coordination_departments`（每个事项与其“对应上级部门”栏中的每个部门一行）、`departments`、`duty_steps`。**部门名称**按清单原文的规范
+# 名称完整显示（含县、市名），过长的名称折成两行。
+#
 # Which higher departments the coordination list (配合履职事项清单) names, by kind and level; how the
 # work of an item splits into steps the department does (上级部门职责) and steps the township does
 # (乡镇配合职责); and which categories each department works in.
@@ -25,10 +29,9 @@
 # `is_heading = false`; `side` upper or township; an upper step's `department_id` is the department
 # doing it, empty when the text does not say which of several departments).
 #
-# **Department labels** drop the county/city the department belongs to (X县农业农村局 → 农业农村局,
-# X县委组织部 → 县委组织部); when departments of several places are shown, the place is put in front
-# in short form (at most three characters, cut before 自治), and labels longer than 14 characters
-# wrap onto two lines of balanced length.
+# **Department labels** are the departments' names as the lists print them (their canonical form,
+# county or city included: X县农业农村局), so departments of several places stay apart; labels
+# longer than 14 characters wrap onto two lines of balanced length.
 
 # %%
 from IPython.display import display
@@ -68,11 +71,15 @@ summary = {
 viz.reading(
     f"{len(items)} coordination items name {len(links)} department links, i.e. "
     f"{len(links) / max(len(items), 1):.1f} departments per item on average; "
-    f"{len(per_department)} different departments are named."
+    f"{len(per_department)} different departments are named.",
+    zh=f"{len(items)} 条配合事项共点名 {len(links)} 次部门，即平均每条事项 "
+    f"{len(links) / max(len(items), 1):.1f} 个部门；共点名 {len(per_department)} 个不同部门。",
 )
 
 # %% [markdown]
-# ## Coordination items per department
+# ## 各部门对应的配合事项（Coordination items per department）
+#
+# “对应上级部门”栏点名该部门的配合事项数，按该部门所属县（市）的**每个乡镇**平均：县级部门只会被本县乡镇点名，直接计数会让乡镇多的县的部门排在前面。条末数字为合计，颜色为部门类型。
 #
 # Coordination items whose 对应上级部门 cell names the department, **per township** of the county (or
 # city) the department belongs to: a county department can only be named by its county's townships,
@@ -119,7 +126,11 @@ viz.reading(
     f"{departments.at[top_id, 'belongs_to']}, {per_department[top_id]} in all, "
     f"{viz.pct(per_department[top_id], len(items))} of the list). The five busiest departments "
     f"account for {top5} of {len(links)} department links ({viz.pct(top5, len(links))}); "
-    f"{(per_department == 1).sum()} of {len(per_department)} departments are named on a single item."
+    f"{(per_department == 1).sum()} of {len(per_department)} departments are named on a single item.",
+    zh=f"**解读。** 按乡镇平均点名配合事项最多的部门是{departments.at[top_id, 'name']}（"
+    f"{departments.at[top_id, 'belongs_to']}每个乡镇 {per_town.iloc[0]:.1f} 条，共 {per_department[top_id]} 条，"
+    f"占清单的 {viz.pct(per_department[top_id], len(items))}）。最忙的五个部门占 {len(links)} 次部门点名中的 {top5} 次"
+    f"（{viz.pct(top5, len(links))}）；{len(per_department)} 个部门中有 {(per_department == 1).sum()} 个只在一条事项中被点名。",
 )
 summary["top_department"] = {
     "department_id": top_id,
@@ -128,7 +139,9 @@ summary["top_department"] = {
 }
 
 # %% [markdown]
-# ## By kind and level of department
+# ## 按部门类型与层级（By kind and level of department）
+#
+# 部门关联数（一个事项点名两个部门，两个都计）按部门类型和行政层级，以及每组中不同部门的个数。
 #
 # Department links (an item naming two departments counts for both) by kind of body and
 # administrative level, and the number of different departments in each group.
@@ -172,13 +185,20 @@ viz.reading(
     + ", ".join(f"{k} {n} ({viz.pct(n, len(links))})" for k, n in kind_totals.items())
     + "; by level: "
     + ", ".join(f"{k} {n} ({viz.pct(n, len(links))})" for k, n in level_totals.items())
-    + "."
+    + ".",
+    zh=f"**解读。** {len(links)} 次部门点名，按部门类型："
+    + "，".join(f"{k} {n} 次（{viz.pct(n, len(links))}）" for k, n in kind_totals.items())
+    + "；按层级："
+    + "，".join(f"{k} {n} 次（{viz.pct(n, len(links))}）" for k, n in level_totals.items())
+    + "。",
 )
 summary["links_by_kind"] = kind_totals.to_dict()
 summary["links_by_level"] = level_totals.to_dict()
 
 # %% [markdown]
-# ## Steps: department vs township, per item
+# ## 职责步骤：部门与乡镇，按事项（Steps per item）
+#
+# 每个配合事项“上级部门职责”的步骤数与“乡镇配合职责”的步骤数。格中为具有这对步骤数的事项数；虚线对角线以上的格是乡镇步骤多于部门步骤的事项。
 #
 # For each coordination item: the number of steps in 上级部门职责 (upper side) and in 乡镇配合职责
 # (township side). A cell counts the items with that pair of numbers; cells above the dashed
@@ -220,7 +240,12 @@ viz.reading(
     f"the township {per_item['township'].sum()} (median per item: {per_item['upper'].median():g} vs "
     f"{per_item['township'].median():g}). The township has more steps than the departments on "
     f"{more_township} items ({viz.pct(more_township, len(per_item))}), as many on {equal}, fewer on "
-    f"{len(per_item) - more_township - equal}."
+    f"{len(per_item) - more_township - equal}.",
+    zh=f"**解读。** {len(per_item)} 条事项中，上级部门共有 {per_item['upper'].sum()} 个步骤，乡镇 "
+    f"{per_item['township'].sum()} 个（每条事项的中位数：{per_item['upper'].median():g} 对 "
+    f"{per_item['township'].median():g}）。乡镇步骤多于部门的事项 {more_township} 条"
+    f"（{viz.pct(more_township, len(per_item))}），相等的 {equal} 条，少于部门的 "
+    f"{len(per_item) - more_township - equal} 条。",
 )
 summary["steps"] = {
     "upper": int(per_item["upper"].sum()),
@@ -229,7 +254,9 @@ summary["steps"] = {
 }
 
 # %% [markdown]
-# ## Steps: department vs township, per department
+# ## 职责步骤：部门与乡镇，按部门（Steps per department）
+#
+# 部门步骤 = `department_id` 为该部门的上级部门职责步骤；乡镇步骤 = 点名该部门的每个事项的乡镇配合职责步骤（事项点名几个部门，就为每个部门各计一次）。未指明单一部门的上级步骤另计。
 #
 # Department steps = upper-side steps whose `department_id` is the department. Township steps = the
 # township-side steps of every item that names the department (counted in full for each department
@@ -273,13 +300,23 @@ viz.reading(
         else ""
     )
     + f". {unassigned} of {len(upper)} upper-side steps ({viz.pct(unassigned, len(upper))}) name no single "
-    "department and are not counted for any."
+    "department and are not counted for any.",
+    zh=f"**解读。** {len(workload)} 个部门中，有 {len(heavier)} 个部门的事项里乡镇步骤多于部门自己的步骤"
+    + (
+        f"；比例最高的是{departments.at[ratio.idxmax(), 'name']}（乡镇 "
+        f"{workload.at[ratio.idxmax(), '乡镇步骤']} 步，部门自己 {workload.at[ratio.idxmax(), '部门步骤']} 步）"
+        if len(ratio)
+        else ""
+    )
+    + f"。{len(upper)} 个上级步骤中有 {unassigned} 个（{viz.pct(unassigned, len(upper))}）未指明单一部门，不计入任何部门。",
 )
 summary["steps"]["upper_unassigned"] = unassigned
 summary["steps_per_department"] = workload["部门步骤"].to_dict()
 
 # %% [markdown]
-# ## Department × category
+# ## 部门 × 事项类别（Department × category）
+#
+# 各部门（行，最忙的在前）在各事项类别（列）中的配合事项数。
 #
 # Coordination items per department (rows, the busiest first) and category (columns).
 
@@ -314,7 +351,11 @@ viz.reading(
     f"**Reading.** Of the {len(matrix)} departments shown, {len(focused)} work in a single category; "
     f"the widest is {departments.at[spread.idxmax(), 'name']} with items in {spread.max()} categories. "
     f"The busiest cell is {departments.at[matrix.stack().idxmax()[0], 'name']} × "
-    f"{matrix.stack().idxmax()[1]} ({matrix.to_numpy().max()} items)."
+    f"{matrix.stack().idxmax()[1]} ({matrix.to_numpy().max()} items).",
+    zh=f"**解读。** 图中 {len(matrix)} 个部门里有 {len(focused)} 个只涉及一个类别；涉及最广的是"
+    f"{departments.at[spread.idxmax(), 'name']}，事项分属 {spread.max()} 个类别。事项最多的格是"
+    f"{departments.at[matrix.stack().idxmax()[0], 'name']} × {matrix.stack().idxmax()[1]}"
+    f"（{matrix.to_numpy().max()} 条）。",
 )
 summary["matrix_total"] = int(matrix.to_numpy().sum())
 

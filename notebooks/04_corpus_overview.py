@@ -16,6 +16,9 @@
 # %% [markdown]
 # # 4. 语料概览（Corpus overview across townships）
 #
+# 整个处理后文件夹的概况，适合乡镇很多的文件夹（一个乡镇也能运行）：来源文件、县和乡镇、各乡镇各清单的事项数、各乡镇类别构成的差异、各乡镇涉及多少部门，以及各清单的权力类型。数据来源：`source_f
+# iles`、`townships`、三张事项表、`departments` 以及两张关联表。有多个县时，乡镇名前加县的简称。
+#
 # The whole processed folder at a glance, meant for a folder with many townships (it also runs on
 # one): the source files, the counties and townships, items per township and list, how the
 # category mix varies between townships, how many departments each township deals with, and the
@@ -60,13 +63,18 @@ viz.reading(
     f"{len(sources)} raw file(s): {status.get('ok', 0)} read, {len(rejected)} rejected. They hold "
     f"{len(townships)} township(s) in {townships['county'].nunique()} county(ies) of "
     f"{townships['city'].nunique()} city(ies); {sum(len(df) for df in items.values())} items in all, "
-    f"naming {len(departments)} departments."
+    f"naming {len(departments)} departments.",
+    zh=f"原始文件 {len(sources)} 个：读取 {status.get('ok', 0)} 个，拒绝 {len(rejected)} 个。其中有 "
+    f"{townships['city'].nunique()} 个市的 {townships['county'].nunique()} 个县（区）的 {len(townships)} 个乡镇；"
+    f"共 {sum(len(df) for df in items.values())} 条事项，点名 {len(departments)} 个部门。",
 )
 if len(rejected):
     display(rejected[["source_file", "reason"]])
 
 # %% [markdown]
-# ## Counties and townships
+# ## 县与乡镇（Counties and townships）
+#
+# 读到的县（区）与乡镇，以及它们的来源文件。
 
 # %%
 n_items = pd.DataFrame({viz.LISTS[k]: df.groupby("township_id").size() for k, df in items.items()})
@@ -82,7 +90,9 @@ by_county.index.name = "县（区）"
 display(by_county)
 
 # %% [markdown]
-# ## Items per township and list
+# ## 各乡镇各清单的事项数（Items per township and list）
+#
+# 乡镇按县分组（以横线分隔），县内事项多的在前。
 #
 # Townships grouped by county (separated by a line), the largest first within a county.
 
@@ -124,6 +134,23 @@ stats = ", ".join(
     else f"{c} {n_items[c].iloc[0]}"
     for c in n_items.columns
 )
+zh_stats = "，".join(
+    f"{c} {n_items[c].min()}–{n_items[c].max()} 条（中位数 {n_items[c].median():g}）"
+    if len(n_items) > 1
+    else f"{c} {n_items[c].iloc[0]} 条"
+    for c in n_items.columns
+)
+zh_reading = f"**解读。** 每个乡镇：{zh_stats}。" + (
+    f"事项最多的乡镇是{labels[totals.idxmax()]}（{totals.max()} 条），最少的是{labels[totals.idxmin()]}（{totals.min()} 条）。"
+    if len(totals) > 1
+    else f"唯一的乡镇{labels[totals.index[0]]}有 {totals.iloc[0]} 条事项。"
+)
+if len(ratio):
+    zh_reading += f"在中位乡镇，配合清单的事项数是基本清单的 {ratio.median():.2f} 倍" + (
+        f"（各乡镇两者事项数的相关系数：{n_items.iloc[:, 0].corr(n_items.iloc[:, 1]):.2f}）。"
+        if len(n_items) >= 3
+        else "。"
+    )
 viz.reading(
     f"**Reading.** Per township: {stats}. "
     + (
@@ -141,12 +168,16 @@ viz.reading(
         )
         if len(ratio)
         else ""
-    )
+    ),
+    zh=zh_reading,
 )
 summary["per_township"] = {t: {k: int(n_items.at[t, viz.LISTS[k]]) for k in viz.LISTS} for t in n_items.index}
 
 # %% [markdown]
-# ## Composition by category, and how it varies between townships
+# ## 类别构成及其在乡镇间的差异（Composition by category）
+#
+# 每张清单中，每个点是一个乡镇某类别事项占其本清单事项的比例，黑线为全体的比例；类别按全体占比排列。点越分散，乡镇在该类别上差别越大。离群的乡镇（超出四分位距 1.5 倍，且与全体相差至少
+# OUTLIER 个百分点）标出名称。只有一个乡镇时，图为该乡镇各类别占比的条形图。
 #
 # For each list, each dot is one township's share of a category (its items in that category / all
 # its items on that list); the black bar is the share over the whole corpus. Categories are ordered
@@ -183,10 +214,13 @@ for ax, (key, share) in zip(axes, shares.items(), strict=True):
                 ax.annotate(
                     labels[share.index[i]],
                     (x[i], jitter[i]),
-                    xytext=(3, 3),
+                    xytext=(0, 9),  # above its dot, on a white ground: clear of the other dots
                     textcoords="offset points",
+                    ha="center",
                     fontsize=7,
                     color="#333333",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+                    arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.6},
                 )
     else:  # one township: its shares are the corpus shares, plain bars
         ax.barh(range(len(cats)), 100 * corpus.to_numpy(), color=viz.LIST_COLORS[key], height=0.7)
@@ -221,12 +255,27 @@ viz.reading(
         if len(lead[k])
     )
     + "."
-    + ("" if several else " With one township there is no spread between townships to show: plain bars.")
+    + ("" if several else " With one township there is no spread between townships to show: plain bars."),
+    zh="**解读。** "
+    + "；".join(
+        f"{viz.LISTS[k]}：{lead[k].index[0]}居首，占全体的 {viz.pct(lead[k].iloc[0], 1)}"
+        + (
+            f"，各乡镇差别最大的是{spread[k].index[0]}（最低与最高相差 {spread[k].iloc[0]:.0f} 个百分点）"
+            if several
+            else ""
+        )
+        for k in items
+        if len(lead[k])
+    )
+    + "。"
+    + ("" if several else "只有一个乡镇，没有乡镇间的差别可画：图为条形。"),
 )
 summary["categories"] = {k: items[k]["category"].value_counts().to_dict() for k in items}
 
 # %% [markdown]
-# ## Departments each township deals with
+# ## 各乡镇涉及的部门（Departments each township deals with）
+#
+# 每个乡镇点名的不同部门数：配合清单（对应上级部门）、收回清单（承接部门），以及两者合计。
 #
 # Different departments named per township: on its coordination list (对应上级部门), on its
 # reclaimed list (receiving departments), and on either.
@@ -268,22 +317,41 @@ by_kind = pd.crosstab(departments["kind"], departments["level"], margins=True, m
 display(by_kind)
 total_col = dept_counts["合计（不重复）"]
 viz.reading(
-    f"**Reading.** A township's lists name between {total_col.min()} and {total_col.max()} different "
-    f"departments (median {total_col.median():g}). The departments table holds {len(departments)} "
+    (
+        f"**Reading.** A township's lists name between {total_col.min()} and {total_col.max()} different "
+        f"departments (median {total_col.median():g}). "
+        if len(total_col) > 1
+        else f"**Reading.** The township's lists name {total_col.iloc[0]} different departments. "
+    )
+    + f"The departments table holds {len(departments)} "
     f"departments; the most common kind is {departments['kind'].value_counts().index[0]} "
     f"({departments['kind'].value_counts().iloc[0]}), the most common level "
     f"{departments['level'].value_counts().index[0]} ({departments['level'].value_counts().iloc[0]}). "
     f"{int((departments['n_coordination_items'] + departments['n_reclaimed_items'] == 0).sum())} "
-    "departments appear on no item's department cell and take over no reclaimed item."
+    "departments appear on no item's department cell and take over no reclaimed item.",
+    zh=(
+        f"**解读。** 一个乡镇的清单点名 {total_col.min()} 至 {total_col.max()} 个不同部门（中位数 "
+        f"{total_col.median():g}）。"
+        if len(total_col) > 1
+        else f"**解读。** 该乡镇的清单点名 {total_col.iloc[0]} 个不同部门。"
+    )
+    + f"部门表共 {len(departments)} 个部门；最常见的类型是"
+    f"{departments['kind'].value_counts().index[0]}（{departments['kind'].value_counts().iloc[0]} 个），最常见的层级是"
+    f"{departments['level'].value_counts().index[0]}（{departments['level'].value_counts().iloc[0]} 个）。有 "
+    f"{int((departments['n_coordination_items'] + departments['n_reclaimed_items'] == 0).sum())} "
+    "个部门既未出现在任何事项的部门栏中，也未承接收回事项。",
 )
 summary["departments_per_township"] = total_col.to_dict()
 
 # %% [markdown]
-# ## Kinds of power per list
+# ## 各清单的权力类型（Kinds of power per list）
+#
+# `power_type`（由事项名称中的关键词判断）占各清单的比例。基本和配合清单的大多数职责是服务和组织工作，名称中没有权力类型：这部分（其他）用本清单颜色的浅色斜纹表示并放在最后，以便比较各类权力
+# 。
 #
 # `power_type` (from keywords in the item's name) as shares of each list. Most duties of the basic and
 # coordination lists are services and organising work that name no kind of power: that part (其他) is
-# grey and drawn last, so the kinds of power compare.
+# pale and hatched in its list's colour and drawn last, so the kinds of power compare.
 
 # %%
 OTHER = viz.power_type_fallback()
@@ -298,7 +366,10 @@ for i, kind in enumerate(power.index):
     values = power_share.loc[kind].fillna(0).to_numpy()
     color = "#CCCCCC" if kind == OTHER else palette[i % len(palette)]
     label = f"{kind}（名称无权力关键词）" if kind == OTHER else kind
-    ax.barh(range(power.shape[1]), values, left=left, color=color, label=label)
+    bars = ax.barh(range(power.shape[1]), values, left=left, color=color, label=label)
+    if kind == OTHER:  # pale and hatched in each list's colour: the lists stay apart
+        for bar, key in zip(bars, items, strict=True):
+            viz.pale(bar, viz.LIST_COLORS[key])
     for y, (x0, v) in enumerate(zip(left, values, strict=True)):
         if v >= 5:
             ax.text(x0 + v / 2, y, f"{v:.0f}%", ha="center", va="center", fontsize=8)
@@ -322,7 +393,14 @@ viz.reading(
         for column, s in ranked.items()
         if s.sum()
     )
-    + "."
+    + ".",
+    zh="**解读。** "
+    + "；".join(
+        f"{column}：" + "，".join(f"{kind} {viz.pct(v, s.sum())}" for kind, v in s.head(2).items() if v)
+        for column, s in ranked.items()
+        if s.sum()
+    )
+    + "。",
 )
 summary["power_types"] = {k: power[viz.LISTS[k]][power[viz.LISTS[k]] > 0].to_dict() for k in viz.LISTS}
 

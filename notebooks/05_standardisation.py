@@ -16,6 +16,10 @@
 # %% [markdown]
 # # 5. 标准化程度（How standard are the lists?）
 #
+# 县里下发模板，乡镇据此调整。本笔记本看每个乡镇的清单有多少与其他乡镇共有、与谁共有：每个事项带有
+# `duty_id`，表述同一职责的其他乡镇事项共用它（措辞相同，或只差地名、本乡/本镇、部门简称或一个分句；见 `pipeline/normalize/duties.py`）。事项分为：**跨县共有*
+# *（另一个县的乡镇也有）、**本县共有**（只有本县其他乡镇有）、**本乡镇独有**（没有其他乡镇有）。然后看两个乡镇清单的相似度、每个乡镇按部门类型的配合工作量，以及修订改了什么。
+#
 # Counties issue a template and townships adapt it. This notebook asks how much of each township's
 # lists is shared, and with whom: every item carries a `duty_id`, shared with the items of other
 # townships that state the same duty (worded alike, or differing by a place name, 本乡/本镇, a
@@ -81,11 +85,21 @@ viz.reading(
         else f"Of all items, {viz.pct(summary['classes']['common'], len(items))} are common across "
         f"counties, {viz.pct(summary['classes']['county'], len(items))} county-specific and "
         f"{viz.pct(summary['classes']['unique'], len(items))} unique to their township."
-    )
+    ),
+    zh=f"{n_county} 个县（区）{n_town} 个乡镇的 {len(items)} 条事项表述了 {items['duty_id'].nunique()} 项不同职责；"
+    f"其中 {len(reworded)} 项职责有不止一种表述。"
+    + (
+        "只有一个乡镇，无所谓共有：下面的比较至少需要两个乡镇。"
+        if n_town < 2
+        else f"全部事项中，跨县共有 {viz.pct(summary['classes']['common'], len(items))}，本县共有 "
+        f"{viz.pct(summary['classes']['county'], len(items))}，本乡镇独有 {viz.pct(summary['classes']['unique'], len(items))}。"
+    ),
 )
 
 # %% [markdown]
-# ## Share of each township's items that are common, county-specific or unique
+# ## 各乡镇事项中跨县共有、本县共有和独有的比例（Shares per township）
+#
+# 三张清单合计；乡镇按县分组（以横线分隔），县内最标准的在前。旁边为该乡镇覆盖本县清单的程度：它表述的职责占本县全部乡镇不同职责的比例。
 #
 # All three lists together; townships grouped by county (separated by a line), the most standard
 # first within a county (then the most complete). Beside it, how much of its county's lists a township covers: the duties it
@@ -107,7 +121,10 @@ order = (
     .index.tolist()
 )
 if n_town < 2:
-    viz.reading("One township: every item is its own, so there is no share to chart.")
+    viz.reading(
+        "One township: every item is its own, so there is no share to chart.",
+        zh="只有一个乡镇：每条事项都是它自己的，没有比例可画。",
+    )
 else:
     table = share.loc[order]
     fig, (ax, ax2) = plt.subplots(
@@ -157,13 +174,21 @@ else:
             ": here townships adapt the template by leaving duties out, not by adding their own."
             if share["unique"].sum() == 0
             else "."
-        )
+        ),
+        zh=f"**解读。** 最标准的乡镇是{labels[standard.idxmax()]}（{viz.pct(standard.max(), 1)} 的事项与其他乡镇共有），"
+        f"最不标准的是{labels[standard.idxmin()]}（{viz.pct(standard.min(), 1)}）。{n_town} 个乡镇中有 "
+        f"{int((share['unique'] > 0).sum())} 个至少有一条其他乡镇没有的事项。各乡镇表述了本县职责的 "
+        f"{viz.pct(coverage.min(), 1)} 至 {viz.pct(coverage.max(), 1)}（{labels[coverage.idxmin()]}最少，"
+        f"{labels[coverage.idxmax()]}最多）"
+        + ("：这里乡镇调整模板的方式是删去职责，而不是增加自己的。" if share["unique"].sum() == 0 else "。"),
     )
 summary["coverage"] = {t: round(float(coverage[t]), 4) for t in coverage.index}
 summary["per_township"] = {t: {c: round(float(share.at[t, c]), 4) for c in CLASSES} for t in share.index}
 
 # %% [markdown]
-# ## Per list and category
+# ## 按清单和类别（Per list and category）
+#
+# 每张清单每个类别的同样三种比例（全部乡镇合计），可以看出乡镇最常调整清单的哪些部分。少于 5 个事项的类别不列。
 #
 # The same three shares for each category of each list (all townships together), so the parts of
 # the lists that townships adapt most stand out. Categories with fewer than 5 items are left out.
@@ -178,7 +203,10 @@ by_cat = (
 size = items.groupby(["list", "category"]).size()
 by_cat = by_cat[size.reindex(by_cat.index) >= 5]
 if n_town < 2 or by_cat.empty:
-    viz.reading("Nothing to compare per category with fewer than two townships.")
+    viz.reading(
+        "Nothing to compare per category with fewer than two townships.",
+        zh="少于两个乡镇，没有可按类别比较的。",
+    )
 else:
     fig, axes = plt.subplots(
         1,
@@ -209,14 +237,18 @@ else:
     viz.reading(
         f"**Reading.** The category whose items are most often unique to one township is "
         f"{worst[1]} ({viz.LISTS[worst[0]]}: {viz.pct(by_cat['unique'].max(), 1)} of its items); "
-        f"{int((by_cat['unique'] == 0).sum())} of {len(by_cat)} categories have no unique item."
+        f"{int((by_cat['unique'] == 0).sum())} of {len(by_cat)} categories have no unique item.",
+        zh=f"**解读。** 事项最常为某一乡镇独有的类别是{worst[1]}（{viz.LISTS[worst[0]]}：其事项的 "
+        f"{viz.pct(by_cat['unique'].max(), 1)}）；{len(by_cat)} 个类别中有 {int((by_cat['unique'] == 0).sum())} 个没有独有事项。",
     )
 summary["by_category"] = {
     f"{k}|{c}": {x: round(float(v[x]), 4) for x in CLASSES} for (k, c), v in by_cat.iterrows()
 }
 
 # %% [markdown]
-# ## How alike are two townships' lists? Within and across counties
+# ## 两个乡镇的清单有多相似？县内与跨县（How alike are two townships' lists?）
+#
+# 每两个乡镇共有职责的比例：两者 duty_id 集合的 |A ∩ B| / |A ∪ B|（Jaccard），三张清单合计。乡镇按县排列，对角线上的方块是同一县内的乡镇对；每格标出数值。
 #
 # For each pair of townships, the share of duties they have in common: |A ∩ B| / |A ∪ B| over
 # their sets of duty_ids (Jaccard), all lists together. Townships are ordered by county; the
@@ -232,12 +264,23 @@ pairs = [(a, b, sim.at[a, b], county_of[a] == county_of[b]) for i, a in enumerat
 within = [s for _, _, s, same in pairs if same]
 across = [s for _, _, s, same in pairs if not same]
 if len(ids) < 2:
-    viz.reading("One township: no pair to compare.")
+    viz.reading("One township: no pair to compare.", zh="只有一个乡镇：没有可比较的乡镇对。")
 else:
     fig, ax = plt.subplots(figsize=(3 + 0.36 * len(ids), 2.4 + 0.36 * len(ids)))
     image = ax.imshow(sim.to_numpy(), cmap="viridis", vmin=0, vmax=1)
-    ax.set_xticks(range(len(ids)), [labels[t] for t in ids], rotation=90, fontsize=8)
+    ax.set_xticks(range(len(ids)), [labels[t] for t in ids], rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(ids)), [labels[t] for t in ids], fontsize=8)
+    values = sim.to_numpy()
+    for (r, c), v in np.ndenumerate(values):  # the value in each cell, light on dark
+        ax.text(
+            c,
+            r,
+            f"{v:.2f}",
+            ha="center",
+            va="center",
+            fontsize=7 if len(ids) <= 12 else 5,
+            color="white" if v < 0.6 else "black",
+        )
     county = county_of.loc[ids].to_numpy()
     for r in np.flatnonzero(county[1:] != county[:-1]):
         ax.axhline(r + 0.5, color="white", linewidth=1.2)
@@ -258,7 +301,11 @@ else:
             else "No county has two townships"
         )
         + (f"; across counties {np.mean(across):.2f}. " if across else " (one county only). ")
-        + f"The most alike pair is {labels[a]} and {labels[b]} ({best:.2f})."
+        + f"The most alike pair is {labels[a]} and {labels[b]} ({best:.2f}).",
+        zh="**解读。** "
+        + (f"同一县内两个乡镇平均共有 {np.mean(within):.2f} 的职责" if within else "没有哪个县有两个乡镇")
+        + (f"；跨县为 {np.mean(across):.2f}。" if across else "（只有一个县）。")
+        + f"最相似的一对是{labels[a]}和{labels[b]}（{best:.2f}）。",
     )
 summary["similarity"] = {
     "within_county_mean": round(float(np.mean(within)), 4) if within else None,
@@ -267,7 +314,9 @@ summary["similarity"] = {
 }
 
 # %% [markdown]
-# ## Coordination workload per township, by department type
+# ## 每个乡镇按部门类型的配合工作量（Coordination workload per township）
+#
+# 每个乡镇点名各类部门的配合事项数（每个事项每种类型计一次），在每个县内对乡镇取平均：乡镇多的县不因此占优。列出每个乡镇平均事项最多的 12 种部门类型。
 #
 # Coordination items per township that name a department of each type (one count per item and
 # type), averaged over the townships of each county: a county with many townships weighs no more
@@ -288,7 +337,10 @@ per_township = (
 per_county = per_township.groupby(county_of.reindex(per_township.index)).mean()
 top = per_township.mean().sort_values(ascending=False).head(12).index.tolist()
 if per_township.empty or not top:
-    viz.reading("No coordination item names a department: no workload to show.")
+    viz.reading(
+        "No coordination item names a department: no workload to show.",
+        zh="没有配合事项点名部门：没有工作量可显示。",
+    )
 else:
     counties = per_county.index.tolist()
     fig, ax = plt.subplots(figsize=(10, 2.4 + 0.42 * len(top) * max(1, len(counties)) ** 0.5))
@@ -299,6 +351,9 @@ else:
         ys = np.arange(len(top)) - 0.4 + height * (i + 0.5)
         n = int((county_of == county).sum())
         ax.barh(ys, values, height=height, color=colors[i % 10], label=f"{county}（{n}个乡镇）")
+        if len(counties) <= 4:  # the value at each bar's end while the bars are thick enough
+            for yy, v in zip(ys, values, strict=True):
+                ax.text(v, yy, f" {v:.1f}", va="center", fontsize=7)
     ax.set_yticks(range(len(top)), top, fontsize=9)
     ax.set_ylim(len(top) - 0.5, -0.5)
     ax.set_xlabel("每个乡镇涉及该类部门的配合事项数（条，县内平均）")
@@ -314,12 +369,18 @@ else:
         f"**Reading.** {lead} has the most coordination items per township "
         f"({per_township[lead].mean():.1f} on average over {len(per_township)} township(s); by county "
         + ", ".join(f"{c} {per_county.at[c, lead]:.1f}" for c in counties)
-        + f"). {per_township.shape[1]} department types are named in all."
+        + f"). {per_township.shape[1]} department types are named in all.",
+        zh=f"**解读。** 每个乡镇配合事项最多的部门类型是{lead}（{len(per_township)} 个乡镇平均 "
+        f"{per_township[lead].mean():.1f} 条；按县："
+        + "，".join(f"{c} {per_county.at[c, lead]:.1f}" for c in counties)
+        + f"）。共点名 {per_township.shape[1]} 种部门类型。",
     )
 summary["workload_per_township"] = {t: round(float(per_township[t].mean()), 3) for t in top}
 
 # %% [markdown]
-# ## Revisions
+# ## 修订（Revisions）
+#
+# 原始文件夹中有同一乡镇清单的两个版本时，较新的为现行版本，`changes` 表列出它新增、删除和修改了什么（每个事项一行，或每个修改字段一行）。
 #
 # When the raw folder holds dated versions of a township's list (a printed date, else a date in the
 # file name), the one dated latest is current and `changes` says what it added, removed and changed
@@ -333,7 +394,10 @@ summary["revisions"] = {
     "changes": changes["change"].value_counts().to_dict(),
 }
 if changes.empty:
-    viz.reading("No township's list is given by two files here: there are no revisions to show.")
+    viz.reading(
+        "No township's list is given by two files here: there are no revisions to show.",
+        zh="这里没有乡镇的清单出现在两个文件中：没有修订可显示。",
+    )
 else:
     counts = (
         changes.assign(乡镇=changes["township_id"].map(labels), 清单=changes["list"].map(viz.LISTS))
@@ -358,7 +422,13 @@ else:
     viz.reading(
         f"**Reading.** {summary['revisions']['n_lists']} list(s) were revised: "
         + ", ".join(f"{n} {k}" for k, n in summary["revisions"]["changes"].items())
-        + " (changed counts one row per field)."
+        + " (changed counts one row per field).",
+        zh=f"**解读。** {summary['revisions']['n_lists']} 张清单有修订："
+        + "，".join(
+            f"{ {'added': '新增', 'removed': '删除', 'changed': '修改'}.get(k, k) } {n}"
+            for k, n in summary["revisions"]["changes"].items()
+        )
+        + "（修改按字段计，每个字段一行）。",
     )
 
 # %%

@@ -93,3 +93,79 @@ def test_a_bad_file_gets_one_line(tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "not a PDF" in result.stderr
+
+
+# --- every format, and one item's later decisions (make explain FILE=… / ITEM=…) -----------------
+
+
+def _clean_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.clean", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_an_excel_file_is_explained_row_by_row(tmp_path):
+    """Not only PDFs: a workbook is read here by the build's own reader and explained."""
+    from tests.office_fixtures import lists_for, write_xlsx
+
+    ident, lists = lists_for("dongguan", n=3)
+    path = write_xlsx(tmp_path / "清单.xlsx", ident, lists)
+    done = _clean_cli("--explain", str(path), "--processed", str(tmp_path / "none"))
+    assert done.returncode == 0, done.stderr
+    assert "(read now), 9 items (basic 3, coordination 3, reclaimed 3)" in done.stdout
+    assert "new item" in done.stdout and "header row" in done.stdout
+
+
+def test_a_file_the_build_read_is_explained_from_its_cache_and_an_unknown_format_in_one_line(
+    tuhulu_tables, tmp_path
+):
+    from tests.conftest import DEFAULT_PDF
+
+    done = _clean_cli("--explain", str(DEFAULT_PDF), "--page", "75", "--processed", str(tuhulu_tables))
+    assert done.returncode == 0, done.stderr
+    assert f"(as the build in {tuhulu_tables} read it)" in done.stdout and "page 75 " in done.stdout
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello", encoding="utf-8")
+    bad = _clean_cli("--explain", str(notes))
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "not a duty list file" in bad.stderr
+
+
+def test_an_item_is_explained_with_its_later_decisions_and_its_page(tuhulu_tables):
+    import pandas as pd
+
+    from tests.conftest import DEFAULT_PDF
+
+    reclaimed = pd.read_parquet(tuhulu_tables / "reclaimed_items.parquet")
+    item = reclaimed[reclaimed["name"].str.contains("审批")].iloc[0]
+    done = _clean_cli(
+        "--item", item["item_id"], "--processed", str(tuhulu_tables), "--raw", str(DEFAULT_PDF.parent)
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith(f"{item['item_id']}: 上级部门收回事项清单")
+    assert "power type: 行政许可/审批: rule" in out and "“审批” is in the name" in out
+    assert "disposition: transferred" in out or "disposition: cancelled" in out
+    assert f"duty: {item['duty_id']}" in out
+    assert "duty candidates (closest of the" in out
+    assert f"  {item['duty_id']} cosine 1.00 containment 1.00 same" in out and "← its duty" in out
+    assert f"how page {item['first_page']} of {item['source_file']} was read:" in out
+    assert "→" in out.split("departments (", 1)[1]  # each printed name and its department
+    missing = _clean_cli("--item", "T000-B999", "--processed", str(tuhulu_tables))
+    assert (
+        missing.returncode == 2 and missing.stderr.count("\n") == 1 and "no item T000-B999" in missing.stderr
+    )
+
+
+def test_an_alias_used_for_a_department_is_named():
+    from pipeline.common.rules import load
+    from pipeline.normalize.why import department_reason
+
+    short, full = next(iter(load("departments")["aliases"].items()))
+    said = department_reason(f"伊吾县{short}", "伊吾县", "哈密市")
+    assert f"伊吾县{full}" in said and f"alias “{short}” = “{full}”" in said
+
+
+def test_make_explain_without_a_file_or_an_item_says_what_to_give():
+    done = subprocess.run(["make", "-s", "explain"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "explain: name a file (make explain FILE=path [PAGE=n]) or an item" in done.stderr

@@ -115,3 +115,28 @@ def test_rejected_files_in_chinese_in_workbook_report_and_terminal(tmp_path, mon
     monkeypatch.setenv("DUTY_LANG", "en")
     summarize(Path(processed))
     assert "rejected empty.pdf: empty file (0 bytes)" in capsys.readouterr().err
+
+
+def test_the_workbook_shows_each_problem_in_chinese_before_its_english(tuhulu_tables, tmp_path):
+    from openpyxl import load_workbook
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.normalize.schema import arrow_schema
+    from pipeline.publish.workbook import write_workbook
+
+    for table in tuhulu_tables.glob("*.parquet"):
+        (tmp_path / table.name).write_bytes(table.read_bytes())
+    rows = [p.row() for p in _problems()]
+    pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema("problems")), tmp_path / "problems.parquet")
+    ws = load_workbook(write_workbook(tmp_path))[spec()["problems"]["zh"]]
+    header = [c.value for c in ws[2]]
+    assert header.index("message_zh") + 1 == header.index("message")
+    assert [c.value for c in ws[1]][header.index("message")] == "说明（英文）"
+    shown = {
+        r[header.index("message")]: r[header.index("message_zh")]
+        for r in ws.iter_rows(min_row=3, values_only=True)
+    }
+    assert len(shown) == len(rows)
+    for p in _problems():
+        assert shown[p.message] == messages.problem_zh(p.kind, p.message) != p.message

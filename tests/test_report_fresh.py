@@ -131,3 +131,56 @@ def test_every_figure_has_a_caption_worded_for_one_township_or_several(tmp_path)
         assert "每个点是一个乡镇" not in one[1]
     assert "每个点是一个乡镇" in report.caption(tmp_path / "04_category_composition.png", 5)[1]
     assert report.caption(tmp_path / "99_new_chart_of_someone.png", 1)[0] == "new chart of someone"
+
+
+def test_generated_figures_are_not_under_version_control():
+    """make notebooks redraws reports/figures/: nothing there is tracked, all of it ignored, so
+    running the notebooks never dirties a checkout."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "reports/figures"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert tracked.stdout == ""
+    for name in (
+        "01_category_counts.png",
+        "01_category_counts.svg",
+        "summary_01.json",
+        "01_item_counts.html",
+    ):
+        ignored = subprocess.run(["git", "check-ignore", "-q", f"reports/figures/{name}"], cwd=ROOT)
+        assert ignored.returncode == 0, name
+
+
+def test_footnotes_break_between_chinese_characters_never_inside_a_file_name():
+    text = "乡镇：哈密市伊吾县：吐葫芦乡、下马崖乡。来源：hami_yiwu_tuhulu_2024_final.pdf、b.pdf（乡镇履职事项清单）。"
+    for width in range(12, 40):
+        lines = viz.wrap_note(text, width)
+        assert "".join(lines) == text
+        assert all("hami_yiwu_tuhulu_2024_final.pdf" in ln for ln in lines if "hami" in ln)
+        assert all(len(ln.rstrip("，。、；：）")) <= width or "hami" in ln for ln in lines)  # + closing marks
+        assert not any(ln[0] in "，。、；：）" for ln in lines)
+
+
+def test_departments_are_labelled_as_printed():
+    import pandas as pd
+
+    departments = pd.DataFrame(
+        {
+            "name": ["伊吾县农业农村局", "巴里坤哈萨克自治县农业农村局"],
+            "belongs_to": ["伊吾县", "巴里坤哈萨克自治县"],
+        }
+    )
+    labels = viz.department_labels(departments, tagged=True)
+    assert [label.replace("\n", "") for label in labels] == list(departments["name"])
+
+
+def test_a_figure_takes_the_caption_of_its_longest_known_prefix_in_reading_order(tmp_path):
+    names = ["05_standardisation_by_category", "05_standardisation", "01_category_counts"]
+    for name in names:
+        Image.new("RGB", (2, 2)).save(tmp_path / f"{name}.png")
+    assert [p.stem for p in report.figure_order(tmp_path)] == [
+        "01_category_counts",
+        "05_standardisation",
+        "05_standardisation_by_category",
+    ]
+    assert report.caption(tmp_path / "05_standardisation_by_category.png", 3)[0] == "各类别事项的标准化程度"
+    assert report.caption(tmp_path / "05_standardisation.png", 3)[0] == "各乡镇清单的标准化程度"

@@ -46,7 +46,7 @@ FIGURES = {
     ),
     "03_power_types": (
         "收回事项的权力类型",
-        "收回事项名称中的权力类型（按关键词判断），对照基本履职事项；灰色为名称中无权力关键词的事项。",
+        "收回事项名称中的权力类型（按关键词判断），对照基本履职事项；浅色斜纹为名称中无权力关键词的事项（其他），颜色仍表示清单。",
     ),
     "03_receiving_departments": ("承接收回事项的部门", "承接收回事项最多的部门。"),
     "03_similarity": ("收回事项与基本履职事项的相似度", "收回事项与同一乡镇基本履职事项的文字相似程度。"),
@@ -58,15 +58,15 @@ FIGURES = {
     "04_departments_per_township": ("各乡镇点名的部门数", "每个乡镇的清单点名多少个不同部门。"),
     "04_power_types": (
         "各清单的权力类型构成",
-        "三张清单事项名称中的权力类型；灰色为名称中没有权力类型关键词的事项（多为服务、组织类工作）。",
-    ),
-    "05_standardisation_by_category": (
-        "各类别事项的标准化程度",
-        "每张清单每个事项类别中，与其他乡镇共有、与同县乡镇共有和本乡镇独有的事项各占多少。",
+        "三张清单事项名称中的权力类型；浅色斜纹为名称中没有权力类型关键词的事项（其他，多为服务、组织类工作），颜色仍表示清单。",
     ),
     "05_standardisation": (
         "各乡镇清单的标准化程度",
         "每个乡镇的事项中与其他乡镇共有、与同县乡镇共有和独有的比例，以及覆盖本县全部事项的程度。",
+    ),
+    "05_standardisation_by_category": (
+        "各类别事项的标准化程度",
+        "每张清单每个事项类别中，与其他乡镇共有、与同县乡镇共有和本乡镇独有的事项各占多少。",
     ),
     "05_township_similarity": (
         "乡镇两两之间清单的相似度",
@@ -80,12 +80,21 @@ FIGURES = {
 
 # Captions for a folder with one township, where the figure differs (no dots to compare).
 ONE_TOWNSHIP = {
-    "04_category_composition": "只有一个乡镇：条形为该乡镇各类别事项占其清单的比例。",
-    "04_items_per_township": "只有一个乡镇：三张清单各自的事项数。",
-    "04_departments_per_township": "只有一个乡镇：其清单点名的不同部门数。",
-    "02_items_per_department": "配合履职事项清单“对应上级部门”栏点名各部门的事项数。",
-    "05_workload_per_township": "涉及各类部门的配合事项数。",
+    "04_category_composition": ("本乡镇的类别构成", "只有一个乡镇：条形为该乡镇各类别事项占其清单的比例。"),
+    "04_items_per_township": ("本乡镇的事项数", "只有一个乡镇：三张清单各自的事项数。"),
+    "04_departments_per_township": ("本乡镇点名的部门数", "只有一个乡镇：其清单点名的不同部门数。"),
+    "02_items_per_department": (
+        "各部门对应的配合事项数",
+        "配合履职事项清单“对应上级部门”栏点名各部门的事项数。",
+    ),
+    "05_workload_per_township": ("各类部门的配合事项", "涉及各类部门的配合事项数。"),
 }
+
+
+def _prefix(png: Path) -> str | None:
+    """The longest name prefix of FIGURES the figure's file name starts with (None: unknown)."""
+    known = [prefix for prefix in FIGURES if png.stem.startswith(prefix)]
+    return max(known, key=len) if known else None
 
 
 class StaleFigures(Exception):
@@ -98,8 +107,8 @@ def figure_order(figures: Path) -> list[Path]:
     rank = {prefix: i for i, prefix in enumerate(FIGURES)}
 
     def key(p: Path) -> tuple:
-        known = [i for prefix, i in rank.items() if p.stem.startswith(prefix)]
-        return (known[0] if known else len(rank), p.stem)
+        prefix = _prefix(p)
+        return (rank[prefix] if prefix else len(rank), p.stem)
 
     return sorted(pngs, key=key)
 
@@ -107,12 +116,12 @@ def figure_order(figures: Path) -> list[Path]:
 def caption(png: Path, n_townships: int) -> tuple[str, str]:
     """A figure's title and what it shows (worded for one township or several); a figure FIGURES
     does not know gets a title from its file name, never none."""
-    for prefix, (title, what) in FIGURES.items():
-        if png.stem.startswith(prefix):
-            if n_townships == 1:
-                what = ONE_TOWNSHIP.get(prefix, what)
-            return title, what
-    return png.stem.split("_", 1)[-1].replace("_", " "), ""
+    prefix = _prefix(png)
+    if prefix is None:
+        return png.stem.split("_", 1)[-1].replace("_", " "), ""
+    if n_townships == 1 and prefix in ONE_TOWNSHIP:
+        return ONE_TOWNSHIP[prefix]
+    return FIGURES[prefix]
 
 
 def stale_figures(figures: Path, build: str | None) -> list[Path]:

@@ -175,13 +175,29 @@ def source_names(sources) -> str:
 
 def source_note(width: int = 110) -> str:
     """The footnote every saved figure carries: its townships and its source files."""
-    import textwrap
-
     text = (
         f"乡镇：{township_names(read_table('townships'))}。"
         f"来源：{source_names(read_table('source_files'))}（乡镇履职事项清单，本项目读成的数据表）。"
     )
-    return "\n".join(textwrap.wrap(text, width))
+    return "\n".join(wrap_note(text, width))
+
+
+def wrap_note(text: str, width: int) -> list[str]:
+    """TEXT in lines of at most WIDTH characters, broken between Chinese characters or before a
+    run of Latin letters, digits and punctuation (a file name), never inside such a run (a run
+    longer than a line gets a line of its own); no line starts with closing punctuation."""
+    tokens = re.findall(r"[\x21-\x7e]+|\s+|.", text)
+    lines: list[str] = []
+    line = ""
+    for token in tokens:
+        if line and len(line) + len(token) > width and token[0] not in "，。、；：）)":
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
 
 
 def save_figure(fig, name: str) -> list[Path]:
@@ -250,13 +266,14 @@ def styled(df, formatter=None, subset=None, na_rep: str | None = None):
 _MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
 
 
-def reading(text: str) -> None:
-    """Show TEXT (Markdown built from computed numbers and names from the lists) below a chart.
-    Markup characters are escaped, so a name shows as printed: no HTML tag, no link ([x](javascript:…))
-    comes from the data; Markdown emphasis (**…**) still works."""
+def reading(text: str, zh: str = "") -> None:
+    """Show TEXT (Markdown built from computed numbers and names from the lists) below a chart;
+    ZH, its Chinese, first. Markup characters are escaped, so a name shows as printed: no HTML
+    tag, no link ([x](javascript:…)) comes from the data; Markdown emphasis (**…**) still works."""
     from IPython.display import Markdown, display
 
-    display(Markdown(text.translate(_MARKUP)))
+    shown = f"{zh}\n\n{text}" if zh else text
+    display(Markdown(shown.translate(_MARKUP)))
 
 
 def pct(part: float, whole: float, digits: int = 0) -> str:
@@ -333,15 +350,28 @@ def township_labels(townships, tagged: bool | None = None) -> dict[str, str]:
     }
 
 
-def department_labels(departments, tagged: bool, width: int = 14, lines: int = 2) -> list[str]:
-    """Chart labels of a departments table (indexed by department_id, with name and belongs_to): the
-    name without its place (department_label), wrapped."""
-    return [
-        wrap(department_label(d.name, d.belongs_to, tagged), width, lines) for d in departments.itertuples()
-    ]
+def department_labels(departments, tagged: bool = False, width: int = 14, lines: int = 2) -> list[str]:
+    """Chart labels of a departments table (indexed by department_id, with name): each department's
+    name as the lists print it, whole (its county or city included, so departments of several
+    counties stay apart without a made-up short form), wrapped. TAGGED is accepted for older callers."""
+    return [wrap(d.name, width, lines) for d in departments.itertuples()]
 
 
 # --- chart pieces --------------------------------------------------------------------------------
+
+
+def pale(patch, color: str) -> None:
+    """Draw PATCH (a bar) pale and hatched in COLOR: a remainder (其他) that keeps its series' colour."""
+    patch.set_facecolor((*_rgb(color), 0.3))
+    patch.set_edgecolor(color)
+    patch.set_hatch("///")
+    patch.set_linewidth(0)
+
+
+def _rgb(color: str) -> tuple[float, float, float]:
+    from matplotlib.colors import to_rgb
+
+    return to_rgb(color)
 
 
 def top_down(ax, n: int) -> None:

@@ -1,6 +1,10 @@
-"""Why the clean stage read a PDF the way it did: row by row, in words and in a picture.
+"""Why the clean stage read a file the way it did: row by row, in words and in a picture.
 
-    python -m pipeline.clean --explain FILE [--page N] [--picture OUT.png]
+    make explain FILE=path [PAGE=N]          (python -m pipeline.clean --explain FILE [--page N] [--picture OUT.png])
+
+Any format a build reads: a file whose content the build of the processed folder read (Word,
+Excel, OCR pages too) is explained from the page records the build cached; otherwise a PDF, Word
+or Excel file is read here.
 
 The file goes through the same reader and cleaning as in a build; the cleaning keeps a
 RowDecision (page, table, grid row, kind, reason) for every table row it classifies (its
@@ -54,6 +58,45 @@ def read_records(path: Path) -> list[PageRecord]:
     if error is not None:
         raise RejectedFile(error)
     return arrow_to_records(rows_to_arrow([row for p in parts for row in p["rows"]], extract_schema()))
+
+
+def cached_records(path: Path, processed: Path | None) -> list[PageRecord] | None:
+    """The page records a build of PROCESSED read from this file (same content), or None: any
+    format a build reads (Word, Excel, OCR pages) is explained from what the build saw."""
+    if processed is None:
+        return None
+    import hashlib
+
+    from pipeline.common.records import arrow_to_records
+    from pipeline.common.storage import build_dir, read_parquet
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    found = sorted((build_dir(processed) / "extract").glob(f"*/{digest}.parquet"))
+    if not found:
+        return None
+    return arrow_to_records(read_parquet(found[-1]))
+
+
+def records_of(path: Path, processed: Path | None = None) -> tuple[list[PageRecord], str]:
+    """Page records of a raw file of any format and where they come from: the build's cache when
+    it read this content, else the file read here (PDF, Word, Excel); a scan not yet built is
+    rejected (OCR takes a build's budgeted workers). Raises RejectedFile with the reason."""
+    from pipeline.common.sources import RejectedFile
+    from pipeline.extract.formats import READERS, sniff
+
+    cached = cached_records(path, processed)
+    if cached is not None:
+        return cached, f"as the build in {processed} read it"
+    fmt = sniff(path)
+    if fmt.skip:
+        raise RejectedFile(fmt.skip)
+    if fmt.name == "pdf":
+        return read_records(path), "read now"
+    if fmt.reader == READERS["image"]:
+        raise RejectedFile("a scan: run make all with it in the raw folder first, then explain it")
+    from pipeline.extract.office import read_office
+
+    return read_office(path, fmt.name, ExtractSettings()), "read now"
 
 
 def explain(records: list[PageRecord], settings: CleanSettings | None = None):
@@ -224,25 +267,35 @@ def _legend(draw, y: int, font) -> None:
     draw.text((x + 30, y), "table", fill=(30, 60, 220, 255), font=font)
 
 
-def main(path: Path, page: int | None = None, picture_out: Path | None = None) -> int:
+def main(
+    path: Path, page: int | None = None, picture_out: Path | None = None, processed: Path | None = None
+) -> int:
     """The command: print the decision log (and draw one page); one line and status 1 for a bad file."""
     import sys
 
     from pipeline.common.sources import RejectedFile
 
+    if not path.is_file():
+        print(f"explain: {path}: no such file", file=sys.stderr)
+        return 2
     try:
-        records = read_records(path)
+        records, origin = records_of(path, processed)
     except RejectedFile as exc:
         print(f"explain: {path}: {exc}", file=sys.stderr)
         return 1
-    if page is not None and not 1 <= page <= len(records):
-        print(f"explain: {path} has pages 1..{len(records)}, not {page}", file=sys.stderr)
+    pages = sorted({r["page"] for r in records})
+    if page is not None and page not in pages:
+        shown = f"1..{pages[-1]}" if pages else "none"
+        print(f"explain: {path} has pages {shown}, not {page}", file=sys.stderr)
         return 2
     trace, result = explain(records)
-    print(f"{path.name}: {len(records)} pages, {summary(result)}")
+    print(f"{path.name}: {len(records)} pages ({origin}), {summary(result)}")
     print(describe(records, trace, page))
     if picture_out is not None:
-        target = records[(page or 1) - 1]
+        if path.read_bytes()[:5] != b"%PDF-":
+            print(f"explain: no picture of {path.name}: pictures are drawn of PDF pages", file=sys.stderr)
+            return 0
+        target = next(r for r in records if r["page"] == (page or pages[0]))
         w, h = picture(path, target, trace, picture_out)
         print(f"picture of page {target['page']}: {picture_out} ({w} × {h} px)")
     return 0

@@ -625,19 +625,60 @@ def main(argv: list[str] | None = None) -> int:
     ap = cli.parser("pipeline.clean", __doc__)
     ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     ap.add_argument(
-        "--explain", type=Path, metavar="FILE", help="print, row by row, how FILE (a PDF) is read"
+        "--explain",
+        type=Path,
+        metavar="FILE",
+        help="print, row by row, how FILE (PDF, Word, Excel; a scan once built) is read",
     )
-    ap.add_argument("--page", type=int, help="with --explain: only this page (1-based)")
+    ap.add_argument("--page", type=int, help="with --explain: only this page (1-based; default: every page)")
     ap.add_argument(
-        "--picture", type=Path, metavar="OUT.png", help="with --explain: draw the page into a PNG"
+        "--picture", type=Path, metavar="OUT.png", help="with --explain: draw the page into a PNG (PDF only)"
     )
+    ap.add_argument(
+        "--item",
+        metavar="ITEM_ID",
+        help="explain one item of the tables: where it was read, its power type, departments, "
+        "disposition and duty, and its page read row by row",
+    )
+    ap.add_argument("--raw", type=Path, default=Path("data/raw"), help="with --item: where its file is")
     args = ap.parse_args(argv)
+    if args.item is not None:
+        return _explain_item(args.item, args.processed, args.raw, args.picture)
     if args.explain is not None:
         from pipeline.clean.explain import main as explain_main
 
-        return explain_main(args.explain, args.page, args.picture)
+        if str(args.explain) in ("", "."):  # make explain without FILE= or ITEM=
+            print(
+                "explain: name a file (make explain FILE=path [PAGE=n]) or an item (make explain ITEM=<item_id>)",
+                file=sys.stderr,
+            )
+            return 2
+
+        return explain_main(args.explain, args.page, args.picture, args.processed)
     run(args.processed)
     return 0
+
+
+def _explain_item(item_id: str, processed: Path, raw: Path, picture: Path | None) -> int:
+    """--item: the item's later decisions, then its first page read row by row."""
+    from pipeline.clean.explain import main as explain_main
+    from pipeline.normalize.why import NoSuchItem, explain_item
+
+    if not (processed / "basic_items.parquet").is_file():
+        print(f"explain: {processed} has no tables (run make all first)", file=sys.stderr)
+        return 2
+    try:
+        text, item = explain_item(processed, item_id)
+    except NoSuchItem as exc:
+        print(f"explain: {exc}", file=sys.stderr)
+        return 2
+    print(text)
+    source = raw / str(item.get("source_file"))
+    if not source.is_file():
+        print(f"explain: {source} is not there (RAW=…): the row-by-row reading is left out", file=sys.stderr)
+        return 0
+    print(f"\nhow page {item.get('first_page')} of {item.get('source_file')} was read:")
+    return explain_main(source, item.get("first_page"), picture, processed)
 
 
 if __name__ == "__main__":
