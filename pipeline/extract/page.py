@@ -11,13 +11,15 @@ from typing import Any, cast
 
 from pipeline.common.records import PageRecord, TextLine
 from pipeline.common.settings import ExtractSettings
+from pipeline.extract.aligned import aligned_tables
 from pipeline.extract.geometry import (
     chars_to_lines,
     close_open_bottom,
     grid_from_rulings,
+    implied_rows,
     unrotate_objects,
 )
-from pipeline.extract.rulings import find_tables
+from pipeline.extract.rulings import find_tables, object_edges
 
 
 def _place(chars: list[dict], tables: list[dict]) -> tuple[dict[tuple[int, int, int], list[dict]], list, int]:
@@ -108,16 +110,21 @@ def record_from_objects(
     edges, found = find_tables(objects, settings.table_settings)
     h_edges = [(e[2], e[1], e[3]) for e in edges if e[0] == "h"]
     v_edges = [(e[1], e[2], e[4]) for e in edges if e[0] == "v"]
+    raw_v = [(e[1], e[2], e[4]) for e in object_edges(objects) if e[0] == "v" and e[4] - e[2] >= 1]
     tables: list[Any] = []  # Table records, with the grid's xs and ys while characters are placed
     for bbox, n_cells in found:
         if n_cells < settings.min_table_cells:
             continue
         bbox = close_open_bottom(bbox, v_edges, settings.grid_tolerance)
+        h_edges += implied_rows(bbox, raw_v, h_edges, objects["char"], settings.grid_tolerance)
         xs, ys, cells = grid_from_rulings(h_edges, v_edges, bbox, settings.grid_tolerance)
         if cells:
             tables.append({"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells})
     tables.sort(key=lambda t: (t["bbox"][1], t["bbox"][0]))
     members, free, n_chars = _place(objects["char"], tables)
+    # Tables without vertical rulings (three-line tables, borderless Word tables): columns by text.
+    breaks = [(e[2], x) for e in object_edges(objects) if e[0] == "h" for x in (e[1], e[3])]
+    aligned, free = aligned_tables(free, h_edges, breaks, settings.line_tolerance, settings.space_gap)
     for ti, t in enumerate(tables):
         for cell in t["cells"]:
             inside = [
@@ -128,6 +135,9 @@ def record_from_objects(
             ]
             cell["lines"] = chars_to_lines(inside, settings.line_tolerance, settings.space_gap)
         del t["xs"], t["ys"]
+    for t in aligned:
+        del t["xs"], t["ys"]
+    tables = sorted(tables + aligned, key=lambda t: (t["bbox"][1], t["bbox"][0]))
     return {
         "page": page_number,
         "width": float(width),

@@ -1,0 +1,137 @@
+"""Tables ruled only between rows or not at all (columns by text alignment), and reportlab's split
+rows under a repeated header with fake bold: generated lists read exactly, and the rules that
+make it so, one by one."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.extract.aligned import aligned_tables
+from pipeline.extract.geometry import implied_rows
+from tests import ruled_lists
+from tests.conftest import build
+
+
+def _chars(text: str, x: float, top: float, size: float = 10.0) -> list[dict]:
+    return [
+        {
+            "text": ch,
+            "x0": x + i * size,
+            "x1": x + (i + 1) * size,
+            "top": top,
+            "bottom": top + size,
+            "size": size,
+        }
+        for i, ch in enumerate(text)
+    ]
+
+
+def _list_values(value) -> list[str]:
+    """A multi-paragraph field (paragraphs joined with a newline) or a list field, as a list."""
+    if value is None:
+        return []
+    return value.split("\n") if isinstance(value, str) else list(value)
+
+
+@pytest.mark.parametrize(
+    ("rules", "fake_bold"),
+    [("horizontal", False), ("none", False), ("grid", True)],
+    ids=["three_line", "no_rules", "fake_bold"],
+)
+def test_generated_list_reads_exactly(rules, fake_bold, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    ruled_lists.write(raw / "qianshan.pdf", rules, fake_bold=fake_bold)
+    processed = build(raw, tmp_path / "processed")
+    rows = {r["seq"]: r for r in pq.read_table(processed / "coordination_items.parquet").to_pylist()}
+    expected = ruled_lists.items()
+    assert sorted(rows) == [it["no"] for it in expected]
+    for it in expected:
+        got = rows[it["no"]]
+        assert got["township"] == "前山乡"
+        assert (got["category"], got["name"]) == (it["category"], it["name"]), it["no"]
+        for field in ("departments", "upper_duties", "township_duties"):
+            assert _list_values(got[field]) == it[field], (it["no"], field)
+    assert any(len(r["pages"]) == 2 for r in rows.values())  # a row split by a page break, read whole
+    assert pq.read_table(processed / "problems.parquet").num_rows == 0
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+
+def test_columns_come_from_the_header_words_and_the_blank_strips_of_the_body():
+    chars = _chars("序号", 50, 100) + _chars("事项类别", 110, 100) + _chars("事项名称", 300, 100)
+    chars += (
+        _chars("1", 55, 125)
+        + _chars("党的建设", 100, 125)
+        + _chars("名称甲名称甲名称甲名称甲名称甲名称甲", 200, 125)
+    )
+    chars += _chars("2", 55, 145) + _chars("经济发展", 100, 145) + _chars("名称乙", 200, 145)
+    chars += _chars("7", 400, 400)  # the page number, far below
+    tables, free = aligned_tables(chars, [], [], 0.5, 0.3)
+    assert len(tables) == 1
+    cells = tables[0]["cells"]
+    text = {(c["r0"], c["c0"]): "".join(ln["text"] for ln in c["lines"]) for c in cells}
+    assert text[(0, 0)] == "序号" and text[(0, 2)] == "事项名称"
+    assert (text[(1, 0)], text[(1, 1)], text[(1, 2)]) == (
+        "1",
+        "党的建设",
+        "名称甲名称甲名称甲名称甲名称甲名称甲",
+    )
+    assert (text[(2, 0)], text[(2, 1)], text[(2, 2)]) == ("2", "经济发展", "名称乙")
+    assert [c["text"] for c in free] == ["7"]
+    xs = tables[0]["xs"]
+    assert 70 < xs[1] < 100 and 140 < xs[2] < 200  # in the blank strips between the columns
+
+
+def test_rows_without_rules_are_cut_above_each_seq_and_a_fragment_stays_apart():
+    chars = _chars("序号", 50, 100) + _chars("事项名称", 200, 100)
+    chars += _chars("上页续文", 200, 120)  # the rest of an item split by the page break: no 序号
+    chars += _chars("1", 55, 134) + _chars("第一项", 200, 134) + _chars("第一项续行", 200, 148)
+    chars += _chars("2", 55, 162) + _chars("第二项", 200, 162)
+    tables, _ = aligned_tables(chars, [], [], 0.5, 0.3)
+    rows: dict[int, list[str]] = {}
+    for c in tables[0]["cells"]:
+        rows.setdefault(c["r0"], []).append("|".join(ln["text"] for ln in c["lines"]))
+    assert rows == {
+        0: ["序号", "事项名称"],
+        1: ["", "上页续文"],
+        2: ["1", "第一项|第一项续行"],
+        3: ["2", "第二项"],
+    }
+
+
+def test_a_line_reaching_over_a_column_boundary_is_one_cell_across():
+    chars = _chars("序号", 50, 100) + _chars("事项名称", 100, 100)
+    chars += _chars("一、党的建设", 50, 120)  # a section row, from the 序号 column into the next
+    chars += _chars("1", 55, 140) + _chars("名称", 100, 140)
+    chars += _chars("2", 55, 160) + _chars("名称", 100, 160)
+    tables, _ = aligned_tables(chars, [], [], 0.5, 0.3)
+    section = [c for c in tables[0]["cells"] if c["r0"] == 1]
+    assert len(section) == 1 and (section[0]["c0"], section[0]["c1"]) == (0, 2)
+    assert section[0]["lines"][0]["text"] == "一、党的建设"
+    assert 65 < tables[0]["xs"][1] < 100  # the section row does not hide the boundary
+
+
+def test_no_header_row_no_aligned_table():
+    chars = _chars("根据上级要求", 50, 100) + _chars("现将清单公布如下", 200, 100) + _chars("1", 55, 125)
+    tables, free = aligned_tables(chars, [], [], 0.5, 0.3)
+    assert tables == [] and len(free) == len(chars)
+
+
+def test_a_header_row_without_its_bottom_rule_ends_where_every_vertical_ruling_breaks():
+    columns = [40.0, 80.0, 160.0, 300.0]
+    segments = [(x, 50.0, 70.0) for x in columns] + [(x, 70.0, 300.0) for x in columns]
+    h_edges = [(50.0, 40.0, 300.0), (300.0, 40.0, 300.0)]
+    header = _chars("序号", 45, 55)
+    assert implied_rows((40, 50, 300, 300), segments, h_edges, header, 2.0) == [(70.0, 40, 300)]
+    # text printed across that height (a centred 序号 drawn up into the header) moves the boundary
+    # up to the gap between the lines
+    across = _chars("79", 45, 66)
+    assert implied_rows((40, 50, 300, 300), segments, h_edges, header + across, 2.0) == [(66.0, 40, 300)]
+    # a rule drawn there, or a vertical ruling running on through, means no boundary is implied
+    assert implied_rows((40, 50, 300, 300), segments, [*h_edges, (70.0, 40.0, 300.0)], header, 2.0) == []
+    unbroken = [(x, 50.0, 70.0) for x in columns[:-1]] + [(x, 70.0, 300.0) for x in columns[:-1]]
+    unbroken.append((300.0, 50.0, 300.0))
+    assert implied_rows((40, 50, 300, 300), unbroken, h_edges, header, 2.0) == []
