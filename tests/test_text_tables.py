@@ -135,3 +135,75 @@ def test_a_header_row_without_its_bottom_rule_ends_where_every_vertical_ruling_b
     unbroken = [(x, 50.0, 70.0) for x in columns[:-1]] + [(x, 70.0, 300.0) for x in columns[:-1]]
     unbroken.append((300.0, 50.0, 300.0))
     assert implied_rows((40, 50, 300, 300), unbroken, h_edges, header, 2.0) == []
+
+
+# --- text conservation ---------------------------------------------------------------------------
+
+
+def _unknown_layout(path):
+    """A basic list whose first items are printed inside the header row (no rule between them, the
+    vertical rulings running through): a layout the reader does not know."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    ruled_lists._font()
+    width, height = A4
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    c.setFont(ruled_lists.FONT, 16)
+    c.drawString(60, height - 60, "哈密市伊吾县前山乡基本履职事项清单")
+    xs, top = [50.0, 100.0, 200.0, 500.0], 100.0
+    rows = [
+        ("序号", "事项类别", "事项名称"),
+        ("1", "党的建设", "加强党的政治建设"),
+        ("2", "党的建设", "加强基层组织建设"),
+    ]
+    rows += [(str(k), "经济发展", f"第{k}项经济工作") for k in range(3, 6)]
+    c.setFont(ruled_lists.FONT, 10)
+    for r, row in enumerate(rows):
+        for x, text in zip(xs, row, strict=False):
+            c.drawString(x + 5, height - top - 16 - r * 20, text)
+    ys = [top, top + 60.0] + [top + 40.0 + 20.0 * k for k in range(2, len(rows))]
+    for y in ys:  # no rule between the header and the first item
+        c.line(xs[0], height - y, xs[-1], height - y)
+    for x in xs:
+        c.line(x, height - ys[0], x, height - ys[-1])
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_text_in_no_field_is_a_lost_text_problem_not_silence(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _unknown_layout(raw / "qianshan.pdf")
+    processed = build(raw, tmp_path / "processed")
+    source = pq.read_table(processed / "source_files.parquet").to_pylist()[0]
+    assert source["status"] == "ok"
+    assert 0 < source["n_placed_chars"] < source["n_table_chars"]
+    lost = [p for p in pq.read_table(processed / "problems.parquet").to_pylist() if p["kind"] == "lost_text"]
+    assert [p["page"] for p in lost] == [1]
+    assert "加强党的政治建设" in lost[0]["message"]
+    assert lost[0]["message"].startswith(f"{source['n_table_chars'] - source['n_placed_chars']} character(s)")
+
+
+def test_every_character_of_a_list_read_right_is_placed(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    ruled_lists.write(raw / "qianshan.pdf", "grid", fake_bold=True)
+    processed = build(raw, tmp_path / "processed")
+    source = pq.read_table(processed / "source_files.parquet").to_pylist()[0]
+    assert source["n_table_chars"] == source["n_placed_chars"] > 1000
+
+
+def test_header_wording_is_furniture_but_text_glued_under_it_is_not():
+    from pipeline.clean.conservation import header_furniture
+
+    def cell(*texts):
+        return {"lines": [{"text": t, "x0": 0.0, "x1": 10.0} for t in texts]}
+
+    assert header_furniture(cell("序号")) == 1
+    assert header_furniture(cell("对应上级", "部门")) == 2  # a header wrapped in its cell
+    assert header_furniture(cell("事项", "名称")) == 2  # 事项 alone is a name too: the longest wins
+    assert header_furniture(cell("序号", "7")) == 1  # an item's 序号 glued under the header
+    assert header_furniture(cell("上级部门职责", "1.建立健全工作机制")) == 1
+    assert header_furniture(cell("备注")) == 1  # an unknown column's wording is wording

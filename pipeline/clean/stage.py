@@ -24,6 +24,7 @@ import hashlib
 from pathlib import Path
 import sys
 
+from pipeline.clean.conservation import Tally, tally
 from pipeline.clean.dates import document_date
 from pipeline.clean.paragraphs import Line, single_value
 from pipeline.clean.stitch import Item, ListReader, RowDecision, item_confidence, seq_number, value
@@ -96,6 +97,7 @@ class DocumentResult:
     items: list[Item]
     notes: list[str]
     decisions: list[RowDecision] = field(default_factory=list)  # per table row: kind and reason
+    tally: Tally = field(default_factory=Tally)  # text conservation: characters in list tables, placed, lost
 
 
 # --- geometry helpers -------------------------------------------------------------------------
@@ -192,6 +194,7 @@ class _Reading:
     last_place: dict | None = None
     carried: list[TextLine] = field(default_factory=list)  # a title printed at the foot of the previous page
     above_data: list[RowDecision] = field(default_factory=list)  # title and header rows
+    list_tables: set[tuple[int, int]] = field(default_factory=set)  # (page, table index) read as a list
 
 
 def clean_document(records: list[PageRecord], settings: CleanSettings) -> DocumentResult:
@@ -212,6 +215,7 @@ def clean_document(records: list[PageRecord], settings: CleanSettings) -> Docume
     readers = state.readers.values()
     cut = cut_off_pages(records)
     items = []
+    written = []  # every item row written, with the rows joined into it (for text conservation)
     for reader in readers:
         finished = reader.finish()
         if finished and max(finished[-1].pages) in cut and _runs_on(finished[-1], state.settings):
@@ -221,8 +225,28 @@ def clean_document(records: list[PageRecord], settings: CleanSettings) -> Docume
                 "whose next page is not in this file (an excerpt): left out, its text is incomplete"
             )
         items += finished
+        written += _with_joined(reader.items, finished)
     decisions = state.above_data + [d for reader in readers for d in reader.decisions]
-    return DocumentResult(items, state.notes, sorted(decisions, key=lambda d: (d.page, d.table, d.row)))
+    decisions.sort(key=lambda d: (d.page, d.table, d.row))
+    return DocumentResult(
+        items, state.notes, decisions, tally(records, state.list_tables, decisions, written)
+    )
+
+
+def _with_joined(read: list[Item], finished: list[Item]) -> list[Item]:
+    """The finished items that are written (numbered) and the rows joined into each of them."""
+    kept = {id(item) for item in finished}
+    out: list[Item] = []
+    current: Item | None = None
+    for item in read:
+        number = seq_number(item.seq_text)
+        if id(item) in kept:
+            current = item if number is not None else None
+        elif current is None or number is None or number != seq_number(current.seq_text):
+            continue
+        if current is not None:
+            out.append(item)
+    return out
 
 
 def _read_page(rec: PageRecord, state: _Reading) -> None:
@@ -256,6 +280,7 @@ def _read_table(table: Table, index: int, block: list[TextLine], page: int, stat
     state.above_data += _table_decisions(page, index, table, start, first_row, ctx)
     if ctx is None:
         return
+    state.list_tables.add((page, index))
     key = (tuple(sorted((ctx.place or {}).items())), ctx.kind)
     if key not in state.readers:
         state.readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, state.settings)
@@ -402,11 +427,18 @@ def clean_schema():
 
 
 def clean_file(
-    records: list[PageRecord], source_file: str, settings: CleanSettings
+    records: list[PageRecord], source_file: str, settings: CleanSettings, conservation: dict | None = None
 ) -> tuple[list[dict], list[str], str | None]:
-    """Rows, notes and a rejection reason (None when the file holds a duty list)."""
+    """Rows, notes and a rejection reason (None when the file holds a duty list). `conservation`,
+    when given, receives the characters in list tables and placed, and the lost text by page."""
     result = clean_document(records, settings)
     rows = item_rows(result, source_file, settings)
+    if conservation is not None:
+        conservation.update(
+            n_table_chars=result.tally.in_tables,
+            n_placed_chars=result.tally.placed,
+            lost_text=result.tally.problems(),
+        )
     if not rows:
         return [], result.notes, "no duty list found (no table with a 序号/事项名称 header or a list title)"
     if any(not r["township"] for r in rows):
@@ -460,7 +492,9 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
             continue
         records = load_extracted(processed, e)
         entry["folded"] = fold_records(records)  # look-alikes → standard characters, before any reading
-        rows, notes, reason = clean_file(records, e["source_file"], settings)
+        counts: dict = {}
+        rows, notes, reason = clean_file(records, e["source_file"], settings, counts)
+        entry.update(counts)
         done += 1
         entry["notes"] = notes
         entry["document_date"] = document_date(records)

@@ -37,7 +37,7 @@ from pipeline.common.storage import (
     stage_version,
     write_json,
 )
-from pipeline.normalize.contracts import Contracts, ContractViolation, violation
+from pipeline.normalize.contracts import Contracts, ContractViolation, Problem, violation
 from pipeline.normalize.departments import Department, disposition, resolve, split_printed
 from pipeline.normalize.divisions import lookup as lookup_division
 from pipeline.normalize.duties import DutyMatcher
@@ -436,6 +436,7 @@ def run(
                         t = townships.setdefault(item["township_id"], _new_township(item, rows))
                         t[f"n_{kind}"] += 1
                         t["source_files"].add(item["source_file"])
+            contracts.problems += lost_text_problems(entry)
             sources.append(
                 {
                     "source_file": entry["source_file"],
@@ -449,6 +450,8 @@ def run(
                     "ocr_pages": entry.get("ocr_pages", []),
                     "n_items": n_items,
                     "n_folded_chars": entry.get("folded", 0),
+                    "n_table_chars": entry.get("n_table_chars", 0),
+                    "n_placed_chars": entry.get("n_placed_chars", 0),
                     "notes": entry.get("notes", [])
                     + [
                         f"page {n} could not be read (damaged beyond what either PDF reader repairs); "
@@ -484,6 +487,20 @@ def run(
     if change_rows:
         log(revision_line(change_rows))
     return problems
+
+
+def lost_text_problems(entry: dict) -> list[Problem]:
+    """A lost_text problem per page where characters printed in a list table were placed nowhere."""
+    return [
+        Problem(
+            entry["source_file"],
+            "lost_text",
+            f"{lost['n_chars']} character(s) printed in a list table on page {lost['page']} ended up in no "
+            f"field and are no furniture (a layout read wrongly?): {lost['sample']}",
+            page=lost["page"],
+        )
+        for lost in entry.get("lost_text", [])
+    ]
 
 
 def revision_line(rows: list[dict]) -> str:
