@@ -46,8 +46,9 @@ def _text(seed: int, n: int) -> str:
     return "".join(POOL[(seed * 7 + i * 3) % len(POOL)] for i in range(n))
 
 
-def items(n: int = 9) -> list[dict]:
-    """Items whose cells wrap: step paragraphs (（一） …) whose last line stops short."""
+def items(n: int = 9, long_category: bool = False) -> list[dict]:
+    """Items whose cells wrap: step paragraphs (（一） …) whose last line stops short. With
+    `long_category`, the later items' 事项类别 is longer than its column is wide."""
     out = []
     for k in range(1, n + 1):
         steps = 2 + k % 3
@@ -56,7 +57,7 @@ def items(n: int = 9) -> list[dict]:
         out.append(
             {
                 "no": k,
-                "category": "党的建设" if k <= 4 else "经济发展",
+                "category": "党的建设" if k <= 4 else "应急管理及消防" if long_category else "经济发展",
                 "name": _text(k, 9 + k % 4),
                 "departments": ["伊吾县委组织部"] if k % 2 else ["伊吾县民政局", "伊吾县财政局"],
                 "upper_duties": upper,
@@ -86,8 +87,10 @@ def _cells(item: dict) -> list[list[str]]:
     return [_wrap(t, w) for t, w in zip(texts, COLUMNS, strict=True)]
 
 
-def write(path: Path, rules: str, fake_bold: bool = False, n: int = 9) -> Path:
-    """The list as a PDF in one of the three table styles."""
+def write(path: Path, rules: str, fake_bold: bool = False, n: int = 9, merged_category: bool = False) -> Path:
+    """The list as a PDF in one of the three table styles. `merged_category` (for "none"): the
+    事项类别 printed once per run of equal categories, at the top of the run, as Word prints a
+    vertically merged cell, its wrapped lines running on into the next item's row."""
     _font()
     width, height = landscape(A4)
     xs = [LEFT]
@@ -157,8 +160,15 @@ def write(path: Path, rules: str, fake_bold: bool = False, n: int = 9) -> Path:
 
     new_page(True)
     state["y"] = header(state["y"])
-    for item in items(n):
+    previous = None
+    for item in items(n, long_category=merged_category):
         cells = _cells(item)
+        if merged_category:
+            spill = [] if item["category"] == previous else cells[1]
+            previous = item["category"]
+            cells[1] = spill[:1]
+            for k, line in enumerate(spill[1:], start=1):  # drawn below, in the next item's band
+                text(xs[1] + PAD, state["y"] + PAD + k * LEADING, line)
         n_lines = max(len(lines) for lines in cells)
         need = n_lines * LEADING + 2 * PAD
         room = bottom_limit - state["y"]

@@ -42,10 +42,11 @@ def _list_values(value) -> list[str]:
 def test_generated_list_reads_exactly(rules, fake_bold, tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
-    ruled_lists.write(raw / "qianshan.pdf", rules, fake_bold=fake_bold)
+    merged = rules == "none"  # a borderless Word table: 事项类别 merged over its items, wrapping on
+    ruled_lists.write(raw / "qianshan.pdf", rules, fake_bold=fake_bold, merged_category=merged)
     processed = build(raw, tmp_path / "processed")
     rows = {r["seq"]: r for r in pq.read_table(processed / "coordination_items.parquet").to_pylist()}
-    expected = ruled_lists.items()
+    expected = ruled_lists.items(long_category=merged)
     assert sorted(rows) == [it["no"] for it in expected]
     for it in expected:
         got = rows[it["no"]]
@@ -207,3 +208,18 @@ def test_header_wording_is_furniture_but_text_glued_under_it_is_not():
     assert header_furniture(cell("序号", "7")) == 1  # an item's 序号 glued under the header
     assert header_furniture(cell("上级部门职责", "1.建立健全工作机制")) == 1
     assert header_furniture(cell("备注")) == 1  # an unknown column's wording is wording
+
+
+def test_a_merged_category_wrapping_past_its_first_row_stays_one_cell():
+    """Word prints a vertically merged 事项类别 once, at the top of its items; a long one wraps into
+    the next item's row (rows are as tall as their own cells, so only a merged cell runs on)."""
+    chars = _chars("序号", 50, 100) + _chars("事项类别", 80, 100) + _chars("事项名称", 148, 100)
+    chars += _chars("1", 55, 114) + _chars("应急管理及消", 80, 114) + _chars("第一项", 148, 114)
+    chars += _chars("2", 55, 128) + _chars("防", 80, 128) + _chars("第二项", 148, 128)
+    chars += _chars("3", 55, 142) + _chars("第三项", 148, 142)
+    chars += _chars("4", 55, 156) + _chars("党的建设", 80, 156) + _chars("第四项", 148, 156)
+    chars += _chars("5", 55, 170) + _chars("经济发展", 80, 170) + _chars("第五项", 148, 170)
+    tables, _ = aligned_tables(chars, [], [], 0.5, 0.3)
+    category = sorted((c for c in tables[0]["cells"] if c["c0"] == 1 and c["r0"] > 0), key=lambda c: c["r0"])
+    texts = [("".join(ln["text"] for ln in c["lines"]), c["r1"] - c["r0"]) for c in category]
+    assert texts == [("应急管理及消防", 2), ("", 1), ("党的建设", 1), ("经济发展", 1)]

@@ -74,9 +74,10 @@ def _header_words(rows: list[list[dict]], i: int) -> tuple[list[tuple[float, flo
     words = [(s[0]["x0"], s[-1]["x1"], _text(s)) for s in _segments(rows[i])]
     if header_roles([(k, w[2]) for k, w in enumerate(words)]) is not None:
         return [(a, b) for a, b, _ in words], 1
-    if i + 1 < len(rows):
+    if i + 1 < len(rows) and len(words) >= 2:
         size = max(c["size"] for c in rows[i])
-        if _bounds([rows[i + 1]])[0] - _bounds([rows[i]])[1] <= 0.8 * size:
+        same_print = abs(max(c["size"] for c in rows[i + 1]) - size) <= 0.1 * size
+        if same_print and _bounds([rows[i + 1]])[0] - _bounds([rows[i]])[1] <= 0.8 * size:
             merged = [list(w) for w in words]
             for s in _segments(rows[i + 1]):
                 a, b, text = s[0]["x0"], s[-1]["x1"], _text(s)
@@ -201,7 +202,7 @@ def _table(rows, i, depth, end, words, h_rules, rule_breaks, line_tolerance, spa
     breaks = [x for y, x in rule_breaks if header_top - 2 * size <= y <= bottom + 2 * size]
     spans = [(s[0]["x0"], s[-1]["x1"]) for r in body_rows for s in _segments(r)]
     xs = [left, *_column_edges(words, spans, breaks), right]
-    seq_col = _seq_column(rows, i, depth, xs)
+    seq_col = _column_of(rows, i, depth, xs, "seq")
     # Row boundaries: the rules, the header's end, and above each line starting a 序号.
     above = [r[0] for r in spanning if r[0] <= header_top + 0.5 * size]
     top = max(above) if above else header_top - 0.5 * size
@@ -218,6 +219,9 @@ def _table(rows, i, depth, end, words, h_rules, rule_breaks, line_tolerance, spa
         ys = sorted(set(ys) | set(_seq_cuts(rows, i + depth, last, xs, seq_col, ys, ruled_rows, size)))
     ys = [y for k, y in enumerate(ys) if k == 0 or y - ys[k - 1] > 0.2 * size]
     cells = _cells(rows[i : last + 1], xs, ys, line_tolerance, space_gap)
+    category_col = _column_of(rows, i, depth, xs, "category")
+    if category_col is not None:
+        cells = _merged_down(cells, category_col, [r[0] for r in spanning], size)
     used = {id(c) for r in rows[i : last + 1] for c in r}
     return {"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells}, used
 
@@ -248,16 +252,42 @@ def _page_number(row: list[dict], seq_span: tuple[float, float] | None, size: fl
     return seq_span is None or not seq_span[0] - 2 * size <= centre <= seq_span[1] + 2 * size
 
 
-def _seq_column(rows, i, depth, xs) -> int | None:
-    """The column whose header word is 序号 (or a synonym)."""
+def _column_of(rows, i, depth, xs, wanted: str) -> int | None:
+    """The column whose header word names the role `wanted` (seq: 序号, category: 事项类别 …)."""
     words = []
     for k in range(len(xs) - 1):
         inside = [c for r in rows[i : i + depth] for c in r if xs[k] <= (c["x0"] + c["x1"]) / 2 < xs[k + 1]]
         words.append((k, _text(inside)))
-    roles = header_roles(words)
-    if roles is None:
-        return None
-    return next((k for k, role in roles.items() if role == "seq"), None)
+    roles = header_roles(words) or {}
+    return next((k for k, role in roles.items() if role == wanted), None)
+
+
+def _merged_down(cells: list[dict], col: int, ruled: list[float], size: float) -> list[dict]:
+    """Cells of column `col` whose text runs on into the row below, joined with that row's cell.
+
+    Rows are as tall as their own cells' text, so text of one row's cell printed on in the next
+    row's band comes from a vertically merged cell (a 事项类别 printed once at the top of the
+    items it spans, wrapping past the first of them): its last line in the row reaches the column
+    boundary and the next row's first line follows it closely, with no rule in between. Only the category
+    column is joined this way (a name or duty that happens to fill its last line is no sign)."""
+    column = sorted((c for c in cells if c["c0"] == col and c["c1"] == col + 1), key=lambda c: c["r0"])
+    out: list[dict] = []
+    for cell in column:
+        above = out[-1] if out else None
+        if (
+            above is not None
+            and above["lines"]
+            and cell["lines"]
+            and above["r1"] == cell["r0"]
+            and above["x1"] - above["lines"][-1]["x1"] < 0.6 * size
+            and cell["lines"][0]["top"] - above["lines"][-1]["bottom"] < 0.8 * size
+            and not any(abs(y - cell["top"]) < 0.5 for y in ruled)
+        ):
+            out[-1] = dict(above, r1=cell["r1"], bottom=cell["bottom"], lines=above["lines"] + cell["lines"])
+            continue
+        out.append(cell)
+    others = [c for c in cells if not (c["c0"] == col and c["c1"] == col + 1)]
+    return sorted(others + out, key=lambda c: (c["r0"], c["c0"]))
 
 
 def _seq_cuts(rows, first, last, xs, seq_col, ys, ruled_rows, size) -> list[float]:
