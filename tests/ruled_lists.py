@@ -87,10 +87,18 @@ def _cells(item: dict) -> list[list[str]]:
     return [_wrap(t, w) for t, w in zip(texts, COLUMNS, strict=True)]
 
 
-def write(path: Path, rules: str, fake_bold: bool = False, n: int = 9, merged_category: bool = False) -> Path:
+def write(
+    path: Path,
+    rules: str,
+    fake_bold: bool = False,
+    n: int = 9,
+    merged_category: bool = False,
+    repeat_header: bool = True,
+) -> Path:
     """The list as a PDF in one of the three table styles. `merged_category` (for "none"): the
     事项类别 printed once per run of equal categories, at the top of the run, as Word prints a
-    vertically merged cell, its wrapped lines running on into the next item's row."""
+    vertically merged cell, its wrapped lines running on into the next item's row.
+    `repeat_header` False: the header row on the first page only (not for "grid")."""
     _font()
     width, height = landscape(A4)
     xs = [LEFT]
@@ -181,7 +189,7 @@ def write(path: Path, rules: str, fake_bold: bool = False, n: int = 9, merged_ca
         fits = int((room - 2 * PAD - (LEADING + 2 * PAD if rules == "grid" else 0)) // LEADING)
         if fits < 1:
             new_page(False)
-            state["y"] = header(state["y"])
+            state["y"] = header(state["y"]) if repeat_header else state["y"]
             bottom = fragment(cells, state["y"], True, n_lines)
             if rules in ("grid", "horizontal"):
                 hline(bottom, 0.5 if rules == "grid" else 0.25)
@@ -197,7 +205,8 @@ def write(path: Path, rules: str, fake_bold: bool = False, n: int = 9, merged_ca
             rest[0], rest[1] = [], []  # 序号 and 类别 printed at the top of the row, on this page
             fragment(top_cells, state["y"], True, fits)
         new_page(False)
-        state["y"] = header(state["y"], rule_below=rules != "grid")
+        if repeat_header or rules == "grid":
+            state["y"] = header(state["y"], rule_below=rules != "grid")
         if rules == "grid":
             rest[0], rest[1] = cells[0], cells[1]
         bottom = fragment(rest, state["y"], True, max(len(lines) for lines in rest))

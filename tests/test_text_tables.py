@@ -35,18 +35,32 @@ def _list_values(value) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("rules", "fake_bold"),
-    [("horizontal", False), ("none", False), ("grid", True)],
-    ids=["three_line", "no_rules", "fake_bold"],
+    ("rules", "fake_bold", "repeat_header"),
+    [
+        ("horizontal", False, True),
+        ("none", False, True),
+        ("grid", True, True),
+        ("horizontal", False, False),
+        ("none", False, False),
+    ],
+    ids=["three_line", "no_rules", "fake_bold", "three_line_header_once", "no_rules_header_once"],
 )
-def test_generated_list_reads_exactly(rules, fake_bold, tmp_path):
+def test_generated_list_reads_exactly(rules, fake_bold, repeat_header, tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
     merged = rules == "none"  # a borderless Word table: 事项类别 merged over its items, wrapping on
-    ruled_lists.write(raw / "qianshan.pdf", rules, fake_bold=fake_bold, merged_category=merged)
+    n = 9 if repeat_header else 14  # three pages
+    ruled_lists.write(
+        raw / "qianshan.pdf",
+        rules,
+        fake_bold=fake_bold,
+        n=n,
+        merged_category=merged,
+        repeat_header=repeat_header,
+    )
     processed = build(raw, tmp_path / "processed")
     rows = {r["seq"]: r for r in pq.read_table(processed / "coordination_items.parquet").to_pylist()}
-    expected = ruled_lists.items(long_category=merged)
+    expected = ruled_lists.items(n, long_category=merged)
     assert sorted(rows) == [it["no"] for it in expected]
     for it in expected:
         got = rows[it["no"]]
@@ -56,6 +70,8 @@ def test_generated_list_reads_exactly(rules, fake_bold, tmp_path):
             assert _list_values(got[field]) == it[field], (it["no"], field)
     assert any(len(r["pages"]) == 2 for r in rows.values())  # a row split by a page break, read whole
     assert pq.read_table(processed / "problems.parquet").num_rows == 0
+    source = pq.read_table(processed / "source_files.parquet").to_pylist()[0]
+    assert source["n_table_chars"] == source["n_placed_chars"] > 1000
 
 
 # --- the rules ----------------------------------------------------------------------------------
@@ -223,3 +239,20 @@ def test_a_merged_category_wrapping_past_its_first_row_stays_one_cell():
     category = sorted((c for c in tables[0]["cells"] if c["c0"] == 1 and c["r0"] > 0), key=lambda c: c["r0"])
     texts = [("".join(ln["text"] for ln in c["lines"]), c["r1"] - c["r0"]) for c in category]
     assert texts == [("应急管理及消防", 2), ("", 1), ("党的建设", 1), ("经济发展", 1)]
+
+
+def test_a_page_without_header_is_a_table_only_with_columns_and_item_numbers():
+    # a list continued on a page whose header row is not repeated
+    chars = []
+    for k, top in enumerate((100, 120, 140), start=4):
+        chars += _chars(str(k), 55, top) + _chars("党的建设", 80, top) + _chars(f"第{k}项工作", 160, top)
+    chars += _chars("8", 300, 500)  # the page number
+    tables, free = aligned_tables(chars, [], [], 0.5, 0.3)
+    assert len(tables) == 1 and [c["text"] for c in free] == ["8"]
+    assert [len([c for c in tables[0]["cells"] if c["r0"] == r]) for r in range(3)] == [3, 3, 3]
+    # ... but not where a ruled table holds the list, nor prose and a signature in two columns
+    assert aligned_tables(chars, [], [], 0.5, 0.3, ruled=True)[0] == []
+    prose = _chars("根据上级要求", 50, 100) + _chars("现将清单公布", 200, 100)
+    prose += _chars("特此通知", 50, 120) + _chars("前山乡人民政府", 200, 120)
+    prose += _chars("联系人", 50, 140) + _chars("二〇二五年", 200, 140)
+    assert aligned_tables(prose, [], [], 0.5, 0.3)[0] == []

@@ -32,6 +32,7 @@ from pipeline.extract.geometry import chars_to_lines
 SEGMENT_GAP = 0.6  # × size: a wider blank between two characters of a line separates two cells
 ROW_GAP = 2.5  # × size: a wider blank above a line (not bridged by a rule) ends the table
 TIE = 0.3  # × size: gaps within this of the widest are as wide (the lowest of them is taken)
+MIN_HEADLESS = 3  # lines of two or more words that make a page without a header row a table
 
 
 def _text_rows(chars: Sequence[dict], tolerance: float) -> list[list[dict]]:
@@ -149,9 +150,12 @@ def aligned_tables(
     rule_breaks: Sequence[tuple[float, float]],
     line_tolerance: float,
     space_gap: float,
+    ruled: bool = False,
 ) -> tuple[list[dict], list[dict]]:
     """Tables (grid, cells with their text lines) found by their header rows among characters
-    outside any ruled table, and the characters left outside them.
+    outside any ruled table, and the characters left outside them. On a page with neither a ruled
+    table (`ruled`) nor a header row, a block of lines in columns whose first column holds the
+    numbers 1, 2, 3 … is a table too: a list continued from a page whose header is not repeated.
 
     h_rules: horizontal rulings (y, x0, x1); rule_breaks: (y, x) where a horizontal rule drawn in
     pieces has a piece end (Chromium draws each cell's border apart)."""
@@ -168,7 +172,83 @@ def aligned_tables(
         if table is not None:
             tables.append(table[0])
             used |= table[1]
+    if not starts and not ruled:
+        headless = _headless_table(rows, h_rules, rule_breaks, line_tolerance, space_gap)
+        if headless is not None:
+            tables.append(headless[0])
+            used |= headless[1]
     return tables, [c for c in chars if id(c) not in used]
+
+
+def _headless_table(rows, h_rules, rule_breaks, line_tolerance, space_gap):
+    """A table without a header row on this page, or None: at least MIN_HEADLESS lines of two
+    or more words, the column boundaries in the strips no line covers, the first column holding
+    item numbers (nothing but digits) from which the rows are cut."""
+    if not rows:
+        return None
+    sizes = sorted(c["size"] for r in rows for c in r)
+    size = sizes[len(sizes) // 2]
+    body = [
+        (j, r)
+        for j, r in enumerate(rows)
+        if max(c["size"] for c in r) <= 1.2 * size and not _page_number(r, None, size)
+    ]
+    multi = [j for j, r in body if len(_segments(r)) >= 2]
+    if len(multi) < MIN_HEADLESS:
+        return None
+    first, last = multi[0], multi[-1]
+    kept = [j for j, _ in body]
+    # Lines of one column only next to the block (the rest of an item split by the page break)
+    # belong to it while they follow closely.
+    k = kept.index(first)
+    while k > 0 and _bounds([rows[first]])[0] - _bounds([rows[kept[k - 1]]])[1] <= ROW_GAP * size:
+        k -= 1
+        first = kept[k]
+    k = kept.index(last)
+    while k + 1 < len(kept) and _bounds([rows[kept[k + 1]]])[0] - _bounds([rows[last]])[1] <= ROW_GAP * size:
+        k += 1
+        last = kept[k]
+    block = [r for j, r in body if first <= j <= last]
+    spans = [(s[0]["x0"], s[-1]["x1"]) for r in block for s in _segments(r)]
+    left, right = min(a for a, _ in spans), max(b for _, b in spans)
+    strips = [(a, b) for a, b in _free_strips(left, right, spans) if b - a >= SEGMENT_GAP * size]
+    if not strips:
+        return None
+    if any(sum(1 for x0, x1 in spans if x0 < (a + b) / 2 < x1) for a, b in strips):
+        return None  # the fewest-covered strips are covered: no column structure
+    breaks = [x for y, x in rule_breaks]
+    edges = []
+    for a, b in strips:
+        inside = [x for x in breaks if a - 0.5 <= x <= b + 0.5]
+        edges.append(min(inside, key=lambda x: abs(x - (a + b) / 2)) if inside else (a + b) / 2)
+    first_col = [s for r in block for s in _segments(r) if (s[0]["x0"] + s[-1]["x1"]) / 2 < edges[0]]
+    if not first_col or not all(_is_number(_text(s)) for s in first_col):
+        return None
+    xs = [left - 0.5 * size, *edges, right + 0.5 * size]
+    top, bottom = _bounds(block)
+    spanning = [
+        r[0]
+        for r in h_rules
+        if r[1] < right
+        and r[2] > left
+        and r[2] - r[1] >= 0.5 * (right - left)
+        and top - 2 * size <= r[0] <= bottom + 2 * size
+    ]
+    inner = [y for y in spanning if top < y < bottom]
+    ys = sorted({min([top - 0.5 * size, *[y for y in spanning if y <= top]]), *inner,
+                 max([bottom + 0.5 * size, *[y for y in spanning if y >= bottom]])})  # fmt: skip
+    j0 = rows.index(block[0])
+    ys = sorted(set(ys) | set(_seq_cuts(rows, j0, j0 + len(block) - 1, xs, 0, ys, bool(inner), size)))
+    ys = [y for k, y in enumerate(ys) if k == 0 or y - ys[k - 1] > 0.2 * size]
+    cells = _cells(block, xs, ys, line_tolerance, space_gap)
+    return {"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells}, {
+        id(c) for r in block for c in r
+    }
+
+
+def _is_number(text: str) -> bool:
+    t = text.strip().rstrip(".．、")
+    return t.isdigit() and t.isascii()
 
 
 def _table(rows, i, depth, end, words, h_rules, rule_breaks, line_tolerance, space_gap):

@@ -124,7 +124,9 @@ def record_from_objects(
     members, free, n_chars = _place(objects["char"], tables)
     # Tables without vertical rulings (three-line tables, borderless Word tables): columns by text.
     breaks = [(e[2], x) for e in object_edges(objects) if e[0] == "h" for x in (e[1], e[3])]
-    aligned, free = aligned_tables(free, h_edges, breaks, settings.line_tolerance, settings.space_gap)
+    aligned, free = aligned_tables(
+        free, h_edges, breaks, settings.line_tolerance, settings.space_gap, ruled=bool(tables)
+    )
     for ti, t in enumerate(tables):
         for cell in t["cells"]:
             inside = [
