@@ -94,11 +94,13 @@ def write(
     n: int = 9,
     merged_category: bool = False,
     repeat_header: bool = True,
+    title_every_page: bool = False,
 ) -> Path:
     """The list as a PDF in one of the three table styles. `merged_category` (for "none"): the
     事项类别 printed once per run of equal categories, at the top of the run, as Word prints a
     vertically merged cell, its wrapped lines running on into the next item's row.
-    `repeat_header` False: the header row on the first page only (not for "grid")."""
+    `repeat_header` False: the header row on the first page only (not for "grid");
+    `title_every_page`: the title on top of every page (as a Word page header prints it)."""
     _font()
     width, height = landscape(A4)
     xs = [LEFT]
@@ -144,7 +146,7 @@ def write(
             c.showPage()
         state["page"] += 1
         top = 40.0
-        if first:
+        if first or title_every_page:
             c.setFont(FONT, 16)
             c.drawCentredString(width / 2, height - top - 16, TITLE)
             top += 36

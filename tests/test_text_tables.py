@@ -35,21 +35,31 @@ def _list_values(value) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("rules", "fake_bold", "repeat_header"),
+    ("rules", "fake_bold", "repeat_header", "title_every_page"),
     [
-        ("horizontal", False, True),
-        ("none", False, True),
-        ("grid", True, True),
-        ("horizontal", False, False),
-        ("none", False, False),
+        ("horizontal", False, True, False),
+        ("none", False, True, False),
+        ("grid", True, True, False),
+        ("horizontal", False, False, False),
+        ("none", False, False, True),
     ],
-    ids=["three_line", "no_rules", "fake_bold", "three_line_header_once", "no_rules_header_once"],
+    ids=[
+        "three_line",
+        "no_rules",
+        "fake_bold",
+        "three_line_header_once",
+        "no_rules_header_once_titled_pages",
+    ],
 )
-def test_generated_list_reads_exactly(rules, fake_bold, repeat_header, tmp_path):
+def test_generated_list_reads_exactly(rules, fake_bold, repeat_header, title_every_page, tmp_path):
+    """Every style, a row split across pages in each; borderless: 事项类别 merged over its items
+    (so empty on the later pages: fewer columns there than in the header row)."""
     raw = tmp_path / "raw"
     raw.mkdir()
     merged = rules == "none"  # a borderless Word table: 事项类别 merged over its items, wrapping on
-    n = 9 if repeat_header else 14  # three pages
+    # three pages (a page holding nothing but the rest of a split row, with neither header nor 序号,
+    # is not told from free text: the generator's 14th item would make one with titled pages)
+    n = 9 if repeat_header else 13 if title_every_page else 14
     ruled_lists.write(
         raw / "qianshan.pdf",
         rules,
@@ -57,6 +67,7 @@ def test_generated_list_reads_exactly(rules, fake_bold, repeat_header, tmp_path)
         n=n,
         merged_category=merged,
         repeat_header=repeat_header,
+        title_every_page=title_every_page,
     )
     processed = build(raw, tmp_path / "processed")
     rows = {r["seq"]: r for r in pq.read_table(processed / "coordination_items.parquet").to_pylist()}

@@ -316,12 +316,24 @@ def _table_context(table, start, ctx, title, last_title, last_place, notes, page
     if kind is None and ctx is not None and title is not None:
         kind = ctx.kind
     default = default_roles(kind, n_columns) if kind else None
+    if default is None and ctx is not None and ctx.role_spans:
+        # A page title (printed in the page header) that names a list whose columns this table
+        # does not have, over a table without a header row that fits the list being read by its
+        # columns' positions (a column empty on this page, in a table aligned by text): the
+        # list goes on.
+        roles = _roles_by_position(cells, ctx.role_spans)
+        if "seq" in roles.values():
+            same = kind == ctx.kind
+            return Context(
+                ctx.kind, roles, n_columns, last_place if same else ctx.place, ctx.title, ctx.role_spans
+            ), start
     if kind is None or default is None:
         notes.append(
             f"page {page}: a table that is not a duty list (no header row or list title) was skipped"
         )
         return None, 0
-    return Context(kind, default, n_columns, last_place, title or last_title or "", []), start
+    spans = ctx.role_spans if ctx is not None and ctx.kind == kind else []  # the header's, for later pages
+    return Context(kind, default, n_columns, last_place, title or last_title or "", spans), start
 
 
 def _table_decisions(
