@@ -267,3 +267,15 @@ def test_a_page_without_header_is_a_table_only_with_columns_and_item_numbers():
     prose += _chars("特此通知", 50, 120) + _chars("前山乡人民政府", 200, 120)
     prose += _chars("联系人", 50, 140) + _chars("二〇二五年", 200, 140)
     assert aligned_tables(prose, [], [], 0.5, 0.3)[0] == []
+
+
+def test_an_excerpt_starts_after_a_page_the_file_lacks():
+    from pipeline.clean.conservation import cut_before
+
+    def record(page: int, footer: str) -> dict:
+        line = {"text": footer, "x0": 0.0, "x1": 50.0, "top": 800.0, "bottom": 810.0, "size": 10.0}
+        return {"page": page, "width": 595.0, "height": 842.0, "n_chars": 0, "tables": [], "text": [line]}
+
+    records = [record(1, "第 4 页，共 20 页"), record(2, "第 5 页，共 20 页"), record(3, "第 9 页，共 20 页")]
+    assert cut_before(records) == {1, 3}
+    assert cut_before([record(1, "第 1 页，共 2 页"), record(2, "第 2 页，共 2 页")]) == set()

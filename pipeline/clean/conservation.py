@@ -116,6 +116,7 @@ def tally(
             seen.add(id(segment))
             placed_keys.update(_line_key(ln) for ln in segment.lines)
     kinds = {(d.page, d.table, d.row): d.kind for d in decisions}
+    excerpt = cut_before(records)
     result = Tally()
     for rec in records:
         page = rec["page"]
@@ -124,8 +125,33 @@ def tally(
                 continue
             for cell in table["cells"]:
                 kind = kinds.get((page, index, cell["r0"]))
+                if kind == "skipped" and page in excerpt:
+                    kind = "title"  # the rest of an item begun on a page the file lacks (noted)
                 _count_cell(cell, kind, page, placed_keys, result)
     return result
+
+
+def cut_before(records: list[PageRecord]) -> set[int]:
+    """Pages whose previous document page is missing from the file (by their 第N页，共M页
+    footers): an excerpt, whose first rows may be the rest of an item the file does not hold."""
+    from pipeline.clean.wording import page_of
+
+    numbers: dict[int, int] = {}
+    for rec in records:
+        found = [n for n in (page_of(ln["text"]) for ln in rec["text"]) if n is not None]
+        if found:
+            numbers[rec["page"]] = found[-1][0]
+    pages = [rec["page"] for rec in records]
+    out = set()
+    for i, page in enumerate(pages):
+        if page not in numbers:
+            continue
+        before = pages[i - 1] if i else None
+        if (before is None and numbers[page] > 1) or (
+            before in numbers and numbers[before] != numbers[page] - 1
+        ):
+            out.add(page)
+    return out
 
 
 def _count_cell(cell: Cell, kind: str | None, page: int, placed_keys: set, result: Tally) -> None:

@@ -215,9 +215,10 @@ def clean_document(records: list[PageRecord], settings: CleanSettings) -> Docume
     readers = state.readers.values()
     cut = cut_off_pages(records)
     items = []
-    written = []  # every item row written, with the rows joined into it (for text conservation)
+    written = []  # items written or left out with a note, with the rows joined in (text conservation)
     for reader in readers:
         finished = reader.finish()
+        accounted = list(finished)  # an excerpt's cut-off item below is left out with a note
         if finished and max(finished[-1].pages) in cut and _runs_on(finished[-1], state.settings):
             last = finished.pop()
             state.notes.append(
@@ -225,7 +226,7 @@ def clean_document(records: list[PageRecord], settings: CleanSettings) -> Docume
                 "whose next page is not in this file (an excerpt): left out, its text is incomplete"
             )
         items += finished
-        written += _with_joined(reader.items, finished)
+        written += _with_joined(reader.items, accounted)
     decisions = state.above_data + [d for reader in readers for d in reader.decisions]
     decisions.sort(key=lambda d: (d.page, d.table, d.row))
     return DocumentResult(
