@@ -279,3 +279,23 @@ def test_an_excerpt_starts_after_a_page_the_file_lacks():
     records = [record(1, "第 4 页，共 20 页"), record(2, "第 5 页，共 20 页"), record(3, "第 9 页，共 20 页")]
     assert cut_before(records) == {1, 3}
     assert cut_before([record(1, "第 1 页，共 2 页"), record(2, "第 2 页，共 2 页")]) == set()
+
+
+def test_a_header_wrapped_in_its_cells_is_one_header_row():
+    chars = _chars("序号", 50, 100) + _chars("事项名称", 100, 100) + _chars("对应上级", 200, 100)
+    chars += _chars("部门", 210, 112)  # 对应上级 | 部门
+    chars += _chars("1", 55, 130) + _chars("名称甲", 100, 130) + _chars("伊吾县民政局", 200, 130)
+    chars += _chars("2", 55, 150) + _chars("名称乙", 100, 150) + _chars("伊吾县财政局", 200, 150)
+    cells = aligned_tables(chars, [], [], 0.5, 0.3)[0][0]["cells"]
+    header = ["|".join(ln["text"] for ln in c["lines"]) for c in cells if c["r0"] == 0]
+    assert header == ["序号", "事项名称", "对应上级|部门"]
+    # a first body row printed close under a one-line header stays a body row
+    chars = _chars("序号", 50, 100) + _chars("事项名称", 100, 100) + _chars("对应上级部门", 200, 100)
+    chars += _chars("1", 55, 112) + _chars("名称甲", 100, 112) + _chars("伊吾县民政局", 200, 112)
+    chars += _chars("2", 55, 126) + _chars("名称乙", 100, 126) + _chars("伊吾县财政局", 200, 126)
+    cells = aligned_tables(chars, [], [], 0.5, 0.3)[0][0]["cells"]
+    assert ["".join(ln["text"] for ln in c["lines"]) for c in cells if c["r0"] == 1] == [
+        "1",
+        "名称甲",
+        "伊吾县民政局",
+    ]

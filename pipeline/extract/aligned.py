@@ -71,25 +71,34 @@ def _bounds(rows: list[list[dict]]) -> tuple[float, float]:
 
 def _header_words(rows: list[list[dict]], i: int) -> tuple[list[tuple[float, float]], int] | None:
     """The x-spans of the header words when line i (alone, or with the line below it: a header
-    wrapped in its cells) is a header row; and how many lines it takes."""
-    words = [(s[0]["x0"], s[-1]["x1"], _text(s)) for s in _segments(rows[i])]
-    if header_roles([(k, w[2]) for k, w in enumerate(words)]) is not None:
-        return [(a, b) for a, b, _ in words], 1
+    wrapped in its cells, 对应上级 | 部门) is a header row; and how many lines it takes.
+
+    The line below continues the header when it is printed alike, follows closely, and each of
+    its words lies under a word of line i and is no wider than it (a body line is no header)."""
+    words = [[s[0]["x0"], s[-1]["x1"], _text(s)] for s in _segments(rows[i])]
+    single = header_roles([(k, w[2]) for k, w in enumerate(words)])
     if i + 1 < len(rows) and len(words) >= 2:
         size = max(c["size"] for c in rows[i])
         same_print = abs(max(c["size"] for c in rows[i + 1]) - size) <= 0.1 * size
         if same_print and _bounds([rows[i + 1]])[0] - _bounds([rows[i]])[1] <= 0.8 * size:
             merged = [list(w) for w in words]
+            fits = True
             for s in _segments(rows[i + 1]):
                 a, b, text = s[0]["x0"], s[-1]["x1"], _text(s)
                 home = next((w for w in merged if a < w[1] and b > w[0]), None)
                 if home is None:
                     merged.append([a, b, text])
+                    fits = False
                 else:
+                    fits = fits and home[0] - size <= a and b <= home[1] + size and not text.strip().isdigit()
                     home[0], home[1], home[2] = min(home[0], a), max(home[1], b), home[2] + text
             merged.sort()
-            if header_roles([(k, w[2]) for k, w in enumerate(merged)]) is not None:
+            if (single is None or fits) and header_roles(
+                [(k, w[2]) for k, w in enumerate(merged)]
+            ) is not None:
                 return [(w[0], w[1]) for w in merged], 2
+    if single is not None:
+        return [(w[0], w[1]) for w in words], 1
     return None
 
 
