@@ -10,7 +10,8 @@ under each page. `rules` says how the table is ruled:
   page (what the fakebold sample shows);
 - "horizontal": a three-line table: a rule above and below the header, hairlines between the rows,
   a rule at the end, no vertical rule; 序号 at the top of its row;
-- "none": no rule at all (a Word table with every border set to none).
+- "none": no rule at all (a Word table with every border set to none);
+- "header_box": the header row boxed, the body without any rule.
 
 `items()` gives the content and what a careful reader gets out of it.
 """
@@ -137,6 +138,10 @@ def write(
         elif rules == "horizontal":
             hline(top, 1.5)
             hline(bottom, 0.75)
+        elif rules == "header_box":
+            hline(top)
+            hline(bottom)
+            vlines(top, bottom)
         return bottom
 
     def new_page(first: bool) -> None:

@@ -42,6 +42,7 @@ def _list_values(value) -> list[str]:
         ("grid", True, True, False),
         ("horizontal", False, False, False),
         ("none", False, False, True),
+        ("header_box", False, True, False),
     ],
     ids=[
         "three_line",
@@ -49,6 +50,7 @@ def _list_values(value) -> list[str]:
         "fake_bold",
         "three_line_header_once",
         "no_rules_header_once_titled_pages",
+        "header_row_boxed",
     ],
 )
 def test_generated_list_reads_exactly(rules, fake_bold, repeat_header, title_every_page, tmp_path):

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from pipeline.common.records import PageRecord, TextLine
 from pipeline.common.settings import ExtractSettings
+from pipeline.common.text import header_roles
 from pipeline.extract.aligned import aligned_tables
 from pipeline.extract.geometry import (
     chars_to_lines,
@@ -92,6 +93,27 @@ def _overprinted(kept: list, x0: float, x1: float, top: float, size: float) -> b
     return False
 
 
+def _header_boxes(tables: list[Any], members: dict, free: list[dict]) -> set[int]:
+    """Ruled tables of one grid row that is a header row (序号, 事项名称, …) with text below them:
+    a Word table whose header row alone has borders. Their text is read with the body below."""
+    out = set()
+    for ti, t in enumerate(tables):
+        if len(t["ys"]) != 2:
+            continue
+        texts = []
+        for k, cell in enumerate(t["cells"]):
+            chars = [ch for c in range(cell["c0"], cell["c1"]) for ch in members.get((ti, 0, c), ())]
+            texts.append(
+                (k, "".join(ch["text"] for ch in sorted(chars, key=lambda ch: (ch["top"], ch["x0"]))))
+            )
+        if header_roles(texts) is None:
+            continue
+        x0, _, x1, bottom = t["bbox"]
+        if any(ch["top"] >= bottom and x0 <= (ch["x0"] + ch["x1"]) / 2 <= x1 for ch in free):
+            out.add(ti)
+    return out
+
+
 def record_from_objects(
     page_number: int,
     width: float,
@@ -124,9 +146,22 @@ def record_from_objects(
     members, free, n_chars = _place(objects["char"], tables)
     # Tables without vertical rulings (three-line tables, borderless Word tables): columns by text.
     breaks = [(e[2], x) for e in object_edges(objects) if e[0] == "h" for x in (e[1], e[3])]
-    aligned, free = aligned_tables(
-        free, h_edges, breaks, settings.line_tolerance, settings.space_gap, ruled=bool(tables)
-    )
+
+    def by_text(free: list[dict], ruled: bool) -> tuple[list[dict], list[dict]]:
+        return aligned_tables(free, h_edges, breaks, settings.line_tolerance, settings.space_gap, ruled=ruled)
+
+    boxed = _header_boxes(tables, members, free)
+    if boxed:  # a ruled header row over a body without rules: read by its text, if that finds the body
+        kept = [t for ti, t in enumerate(tables) if ti not in boxed]
+        placed = _place(objects["char"], kept)
+        aligned, rest = by_text(placed[1], bool(kept))
+        boxes = [tables[ti]["bbox"] for ti in boxed]
+        if all(any(a["bbox"][1] <= b[3] < a["bbox"][3] for a in aligned) for b in boxes):
+            tables, (members, _, n_chars), free = kept, placed, rest
+        else:
+            aligned, free = by_text(free, bool(tables))
+    else:
+        aligned, free = by_text(free, bool(tables))
     for ti, t in enumerate(tables):
         for cell in t["cells"]:
             inside = [
