@@ -301,3 +301,26 @@ def test_a_header_wrapped_in_its_cells_is_one_header_row():
         "名称甲",
         "伊吾县民政局",
     ]
+
+
+def test_on_a_page_without_header_a_merged_category_wraps_on_only_above_empty_cells():
+    chars = []
+    rows = [("4", "应急管理及消", "第四项"), ("5", "防", "第五项"), ("6", "", "第六项"), ("7", "", "第七项")]
+    for k, (seq, category, name) in enumerate(rows):
+        top = 100 + 14 * k
+        chars += _chars(seq, 55, top) + _chars(category, 80, top) + _chars(name, 148, top)
+    cells = aligned_tables(chars, [], [], 0.5, 0.3)[0][0]["cells"]
+    category = sorted((c for c in cells if c["c0"] == 1), key=lambda c: c["r0"])
+    assert [("".join(ln["text"] for ln in c["lines"]), c["r1"] - c["r0"]) for c in category] == [
+        ("应急管理及消防", 2),
+        ("", 1),
+        ("", 1),
+    ]
+    # an own value in the next row (no empty cell under it) is not joined
+    chars = []
+    rows = [("4", "应急管理及消", "第四项"), ("5", "防", "第五项"), ("6", "党的建设", "第六项")]
+    for k, (seq, category, name) in enumerate(rows):
+        top = 100 + 14 * k
+        chars += _chars(seq, 55, top) + _chars(category, 80, top) + _chars(name, 148, top)
+    cells = aligned_tables(chars, [], [], 0.5, 0.3)[0][0]["cells"]
+    assert len([c for c in cells if c["c0"] == 1]) == 3

@@ -250,6 +250,8 @@ def _headless_table(rows, h_rules, rule_breaks, line_tolerance, space_gap):
     ys = sorted(set(ys) | set(_seq_cuts(rows, j0, j0 + len(block) - 1, xs, 0, ys, bool(inner), size)))
     ys = [y for k, y in enumerate(ys) if k == 0 or y - ys[k - 1] > 0.2 * size]
     cells = _cells(block, xs, ys, line_tolerance, space_gap)
+    if len(xs) > 3:  # the column after the 序号: where a merged 事项类别 stands
+        cells = _merged_down(cells, 1, inner, size, empty_below=True)
     return {"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells}, {
         id(c) for r in block for c in r
     }
@@ -351,20 +353,26 @@ def _column_of(rows, i, depth, xs, wanted: str) -> int | None:
     return next((k for k, role in roles.items() if role == wanted), None)
 
 
-def _merged_down(cells: list[dict], col: int, ruled: list[float], size: float) -> list[dict]:
+def _merged_down(
+    cells: list[dict], col: int, ruled: list[float], size: float, empty_below: bool = False
+) -> list[dict]:
     """Cells of column `col` whose text runs on into the row below, joined with that row's cell.
 
     Rows are as tall as their own cells' text, so text of one row's cell printed on in the next
     row's band comes from a vertically merged cell (a 事项类别 printed once at the top of the
     items it spans, wrapping past the first of them): its last line in the row reaches the column
     boundary and the next row's first line follows it closely, with no rule in between. Only the category
-    column is joined this way (a name or duty that happens to fill its last line is no sign)."""
+    column is joined this way (a name or duty that happens to fill its last line is no sign).
+    `empty_below` (a table whose header row is on another page, so the column's role is not
+    known here): only a one-line rest with an empty cell below it, as under a merged cell."""
     column = sorted((c for c in cells if c["c0"] == col and c["c1"] == col + 1), key=lambda c: c["r0"])
+    below = {c["r0"]: not c["lines"] for c in column}
     out: list[dict] = []
     for cell in column:
         above = out[-1] if out else None
         if (
-            above is not None
+            (not empty_below or (len(cell["lines"]) == 1 and below.get(cell["r1"], True)))
+            and above is not None
             and above["lines"]
             and cell["lines"]
             and above["r1"] == cell["r0"]
