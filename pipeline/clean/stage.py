@@ -23,6 +23,7 @@ import hashlib
 from pathlib import Path
 import sys
 
+from pipeline.clean.conservation import Tally, tally
 from pipeline.clean.dates import document_date
 from pipeline.clean.paragraphs import Line, single_value
 from pipeline.clean.stitch import Item, ListReader, RowDecision, item_confidence, seq_number, value
@@ -100,6 +101,7 @@ class DocumentResult:
     notes: list[str]
     decisions: list[RowDecision] = field(default_factory=list)  # per table row: kind and reason
     problems: list[dict] = field(default_factory=list)  # {kind, page, list, message}: tables not read
+    tally: Tally = field(default_factory=Tally)  # text conservation: characters in list tables, placed, lost
 
 
 # --- geometry helpers -------------------------------------------------------------------------
@@ -224,6 +226,7 @@ class _Reading:
     headers: dict[tuple, str] = field(default_factory=dict)  # (place, list) → the header it started with
     unseen: set[tuple[str, str]] = field(default_factory=set)  # (list, column) already noted
     above_data: list[RowDecision] = field(default_factory=list)  # title and header rows
+    list_tables: set[tuple[int, int]] = field(default_factory=set)  # (page, table index) read as a list
 
 
 def clean_document(records: list[PageRecord], settings: CleanSettings) -> DocumentResult:
@@ -244,8 +247,10 @@ def clean_document(records: list[PageRecord], settings: CleanSettings) -> Docume
     readers = state.readers.values()
     cut = cut_off_pages(records)
     items = []
+    written = []  # items written or left out with a note, with the rows joined in (text conservation)
     for reader in readers:
         finished = reader.finish()
+        accounted = list(finished)  # an excerpt's cut-off item below is left out with a note
         if finished and max(finished[-1].pages) in cut and _runs_on(finished[-1], state.settings):
             last = finished.pop()
             state.notes.append(
@@ -253,10 +258,32 @@ def clean_document(records: list[PageRecord], settings: CleanSettings) -> Docume
                 "whose next page is not in this file (an excerpt): left out, its text is incomplete"
             )
         items += finished
+        written += _with_joined(reader.items, accounted)
     decisions = state.above_data + [d for reader in readers for d in reader.decisions]
+    decisions.sort(key=lambda d: (d.page, d.table, d.row))
     return DocumentResult(
-        items, state.notes, sorted(decisions, key=lambda d: (d.page, d.table, d.row)), state.problems
+        items,
+        state.notes,
+        decisions,
+        problems=state.problems,
+        tally=tally(records, state.list_tables, decisions, written),
     )
+
+
+def _with_joined(read: list[Item], finished: list[Item]) -> list[Item]:
+    """The finished items that are written (numbered) and the rows joined into each of them."""
+    kept = {id(item) for item in finished}
+    out: list[Item] = []
+    current: Item | None = None
+    for item in read:
+        number = seq_number(item.seq_text)
+        if id(item) in kept:
+            current = item if number is not None else None
+        elif current is None or number is None or number != seq_number(current.seq_text):
+            continue
+        if current is not None:
+            out.append(item)
+    return out
 
 
 def _read_page(rec: PageRecord, state: _Reading) -> None:
@@ -289,6 +316,7 @@ def _read_table(table: Table, index: int, block: list[TextLine], page: int, stat
     state.above_data += _table_decisions(page, index, table, start, first_row, ctx)
     if ctx is None:
         return
+    state.list_tables.add((page, index))
     key = (tuple(sorted((ctx.place or {}).items())), ctx.kind)
     if key not in state.readers:
         state.readers[key] = ListReader(ctx.kind, ctx.place or {}, ctx.title, state.settings)
@@ -333,12 +361,24 @@ def _table_context(table, start, title, page, state: _Reading):
     if kind is None and ctx is not None and title is not None:
         kind = ctx.kind
     default = default_roles(kind, n_columns) if kind else None
+    if default is None and ctx is not None and ctx.role_spans:
+        # A page title (printed in the page header) that names a list whose columns this table
+        # does not have, over a table without a header row that fits the list being read by its
+        # columns' positions (a column empty on this page, in a table aligned by text): the
+        # list goes on.
+        roles = _roles_by_position(cells, ctx.role_spans)
+        if "seq" in roles.values():
+            same = kind == ctx.kind
+            return Context(
+                ctx.kind, roles, n_columns, last_place if same else ctx.place, ctx.title, ctx.role_spans
+            ), start
     if kind is None or default is None:
         notes.append(
             f"page {page}: a table that is not a duty list (no header row or list title) was skipped"
         )
         return None, 0
-    return Context(kind, default, n_columns, last_place, title or last_title or "", []), start
+    spans = ctx.role_spans if ctx is not None and ctx.kind == kind else []  # the header's, for later pages
+    return Context(kind, default, n_columns, last_place, title or last_title or "", spans), start
 
 
 def _list_of_header(header: Header, title: str | None, page: int, state: _Reading) -> str | None:
@@ -512,14 +552,25 @@ def clean_schema():
 
 
 def clean_file(
-    records: list[PageRecord], source_file: str, settings: CleanSettings, problems: list | None = None
+    records: list[PageRecord],
+    source_file: str,
+    settings: CleanSettings,
+    problems: list | None = None,
+    conservation: dict | None = None,
 ) -> tuple[list[dict], list[str], str | None]:
     """Rows, notes and a rejection reason (None when the file holds a duty list); PROBLEMS, when
-    given, receives the tables that fit no list ({kind, page, list, message})."""
+    given, receives the tables that fit no list ({kind, page, list, message}); CONSERVATION, when
+    given, the characters in list tables and placed, and the lost text by page."""
     result = clean_document(records, settings)
     if problems is not None:
         problems += result.problems
     rows = item_rows(result, source_file, settings)
+    if conservation is not None:
+        conservation.update(
+            n_table_chars=result.tally.in_tables,
+            n_placed_chars=result.tally.placed,
+            lost_text=result.tally.problems(),
+        )
     if not rows:
         reason = "no duty list found (no table with a 序号/事项名称 header or a list title)"
         if result.problems:
@@ -580,7 +631,9 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
             scrubbed = scrub_records(records)  # no control or non-XML character reaches a table
             entry["folded"] = fold_records(records)  # look-alikes → standard characters, before any reading
             problems: list[dict] = []
-            rows, notes, reason = clean_file(records, e["source_file"], settings, problems)
+            counts: dict = {}
+            rows, notes, reason = clean_file(records, e["source_file"], settings, problems, counts)
+            entry.update(counts)
             entry["notes"] = ([scrub_note(scrubbed)] if scrubbed else []) + notes
             if problems:
                 entry["problems"] = problems

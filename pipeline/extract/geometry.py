@@ -120,6 +120,77 @@ def close_open_bottom(
     return (x0, top, x1, reach) if reach > bottom + tolerance else bbox
 
 
+def implied_rows(
+    bbox: tuple[float, float, float, float],
+    v_segments: Sequence[tuple[float, float, float]],
+    h_edges: Sequence[tuple[float, float, float]],
+    chars: Sequence[dict],
+    tolerance: float,
+) -> list[tuple[float, float, float]]:
+    """Row boundaries a producer drew no horizontal rule for, as (y, x0, x1) rulings.
+
+    reportlab draws a repeated header row's vertical rulings apart from the body's and may leave
+    out the rule under the header when the row below is the rest of a row split by the page
+    break: every vertical ruling of the table then stops and starts again at one height where no
+    horizontal rule is drawn. That height is a row boundary when no character straddles it (a
+    producer drawing its verticals in pieces elsewhere is not cutting text in two). Where text is
+    printed across that height (the centred 序号 and 事项类别 of the continued row drawn up into the
+    header), the boundary is the gap between the lines just above.
+    `v_segments` are the page's vertical segments as drawn (x, top, bottom), before joining.
+    """
+    x0, top, x1, bottom = bbox
+    inside = [s for s in v_segments if x0 - tolerance <= s[0] <= x1 + tolerance and top - tolerance <= s[1]]
+    inside = [s for s in inside if s[2] <= bottom + tolerance]
+    columns = cluster_positions([s[0] for s in inside], tolerance)
+    if len(columns) < 3:
+        return []
+
+    def ends_and_starts(y: float, x: float) -> bool:
+        near = [s for s in inside if abs(s[0] - x) <= tolerance]
+        return any(abs(s[2] - y) <= tolerance for s in near) and any(abs(s[1] - y) <= tolerance for s in near)
+
+    out = []
+    for y in cluster_positions(
+        [s[1] for s in inside if top + tolerance < s[1] < bottom - tolerance], tolerance
+    ):
+        if any(abs(e[0] - y) <= tolerance and e[1] < x1 and e[2] > x0 for e in h_edges):
+            continue
+        if not all(ends_and_starts(y, x) for x in columns):
+            continue
+        near = [c for c in chars if c["top"] < y < c["bottom"] and x0 <= (c["x0"] + c["x1"]) / 2 <= x1]
+        if near:
+            # Text printed across the height (a centred 序号 drawn up into the header above it):
+            # the boundary is the nearest gap between lines above it, within one line's height.
+            gap = _gap_above(y, near, chars, x0, x1)
+            if gap is None:
+                continue
+            y = gap
+        out.append((y, x0, x1))
+    return out
+
+
+def _gap_above(y: float, near: list[dict], chars: Sequence[dict], x0: float, x1: float) -> float | None:
+    """The lowest height above y, within the height of the characters across y, that no character
+    of the table's width lies across; None when there is none."""
+    size = max(c["bottom"] - c["top"] for c in near)
+    tops = [
+        c
+        for c in chars
+        if y - 2 * size < c["bottom"] and c["top"] < y and x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+    ]
+    slack = 0.15 * size  # glyph boxes of neighbouring lines may overlap a little
+
+    def across(c: dict, at: float) -> bool:
+        return c["top"] + slack < at < c["bottom"] - slack
+
+    candidate = min(c["top"] for c in near)
+    while candidate > y - size:
+        if not any(across(c, candidate) for c in tops):
+            return candidate
+        candidate = min(c["top"] for c in tops if across(c, candidate))
+    return None
+
+
 def _unrotate_point(x: float, y: float, rotation: int, width: float, height: float) -> tuple[float, float]:
     """A point of the displayed page (top-left origin, `width` × `height`) in the page's own
     frame, before /Rotate `rotation` (90, 180, 270; clockwise) turned it for display."""

@@ -11,13 +11,16 @@ from typing import Any, cast
 
 from pipeline.common.records import PageRecord, TextLine
 from pipeline.common.settings import ExtractSettings
+from pipeline.common.text import header_roles
+from pipeline.extract.aligned import aligned_tables
 from pipeline.extract.geometry import (
     chars_to_lines,
     close_open_bottom,
     grid_from_rulings,
+    implied_rows,
     unrotate_objects,
 )
-from pipeline.extract.rulings import find_tables
+from pipeline.extract.rulings import find_tables, object_edges
 
 
 def _place(chars: list[dict], tables: list[dict]) -> tuple[dict[tuple[int, int, int], list[dict]], list, int]:
@@ -90,6 +93,27 @@ def _overprinted(kept: list, x0: float, x1: float, top: float, size: float) -> b
     return False
 
 
+def _header_boxes(tables: list[Any], members: dict, free: list[dict]) -> set[int]:
+    """Ruled tables of one grid row that is a header row (序号, 事项名称, …) with text below them:
+    a Word table whose header row alone has borders. Their text is read with the body below."""
+    out = set()
+    for ti, t in enumerate(tables):
+        if len(t["ys"]) != 2:
+            continue
+        texts = []
+        for k, cell in enumerate(t["cells"]):
+            chars = [ch for c in range(cell["c0"], cell["c1"]) for ch in members.get((ti, 0, c), ())]
+            texts.append(
+                (k, "".join(ch["text"] for ch in sorted(chars, key=lambda ch: (ch["top"], ch["x0"]))))
+            )
+        if header_roles(texts) is None:
+            continue
+        x0, _, x1, bottom = t["bbox"]
+        if any(ch["top"] >= bottom and x0 <= (ch["x0"] + ch["x1"]) / 2 <= x1 for ch in free):
+            out.add(ti)
+    return out
+
+
 def record_from_objects(
     page_number: int,
     width: float,
@@ -108,16 +132,36 @@ def record_from_objects(
     edges, found = find_tables(objects, settings.table_settings)
     h_edges = [(e[2], e[1], e[3]) for e in edges if e[0] == "h"]
     v_edges = [(e[1], e[2], e[4]) for e in edges if e[0] == "v"]
+    raw_v = [(e[1], e[2], e[4]) for e in object_edges(objects) if e[0] == "v" and e[4] - e[2] >= 1]
     tables: list[Any] = []  # Table records, with the grid's xs and ys while characters are placed
     for bbox, n_cells in found:
         if n_cells < settings.min_table_cells:
             continue
         bbox = close_open_bottom(bbox, v_edges, settings.grid_tolerance)
+        h_edges += implied_rows(bbox, raw_v, h_edges, objects["char"], settings.grid_tolerance)
         xs, ys, cells = grid_from_rulings(h_edges, v_edges, bbox, settings.grid_tolerance)
         if cells:
             tables.append({"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells})
     tables.sort(key=lambda t: (t["bbox"][1], t["bbox"][0]))
     members, free, n_chars = _place(objects["char"], tables)
+    # Tables without vertical rulings (three-line tables, borderless Word tables): columns by text.
+    breaks = [(e[2], x) for e in object_edges(objects) if e[0] == "h" for x in (e[1], e[3])]
+
+    def by_text(free: list[dict], ruled: bool) -> tuple[list[dict], list[dict]]:
+        return aligned_tables(free, h_edges, breaks, settings.line_tolerance, settings.space_gap, ruled=ruled)
+
+    boxed = _header_boxes(tables, members, free)
+    if boxed:  # a ruled header row over a body without rules: read by its text, if that finds the body
+        kept = [t for ti, t in enumerate(tables) if ti not in boxed]
+        placed = _place(objects["char"], kept)
+        aligned, rest = by_text(placed[1], bool(kept))
+        boxes = [tables[ti]["bbox"] for ti in boxed]
+        if all(any(a["bbox"][1] <= b[3] < a["bbox"][3] for a in aligned) for b in boxes):
+            tables, (members, _, n_chars), free = kept, placed, rest
+        else:
+            aligned, free = by_text(free, bool(tables))
+    else:
+        aligned, free = by_text(free, bool(tables))
     for ti, t in enumerate(tables):
         for cell in t["cells"]:
             inside = [
@@ -128,6 +172,9 @@ def record_from_objects(
             ]
             cell["lines"] = chars_to_lines(inside, settings.line_tolerance, settings.space_gap)
         del t["xs"], t["ys"]
+    for t in aligned:
+        del t["xs"], t["ys"]
+    tables = sorted(tables + aligned, key=lambda t: (t["bbox"][1], t["bbox"][0]))
     return {
         "page": page_number,
         "width": float(width),

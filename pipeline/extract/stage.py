@@ -82,7 +82,11 @@ def _ocr():
 MANIFEST = EXTRACT_MANIFEST
 
 
-RULES: tuple[str, ...] = ("lists", "ocr")  # rules files this stage reads (header wording for sheets; OCR)
+RULES: tuple[str, ...] = (
+    "lists",
+    "ocr",
+    "text",
+)  # rules this stage reads (header wording; OCR; page numbers)
 
 
 def version(settings: ExtractSettings) -> str:

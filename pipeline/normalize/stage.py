@@ -617,6 +617,7 @@ def run(
                         t = townships.setdefault(item["township_id"], _new_township(item, rows))
                         t[f"n_{kind}"] += 1
                         t["source_files"].add(item["source_file"])
+            contracts.problems += lost_text_problems(entry)
             sources.append(
                 {
                     "source_file": entry["source_file"],
@@ -630,6 +631,8 @@ def run(
                     "ocr_pages": entry.get("ocr_pages", []),
                     "n_items": n_items,
                     "n_folded_chars": entry.get("folded", 0),
+                    "n_table_chars": entry.get("n_table_chars", 0),
+                    "n_placed_chars": entry.get("n_placed_chars", 0),
                     "notes": entry.get("notes", [])
                     + [
                         f"page {n} could not be read (damaged beyond what either PDF reader repairs); "
@@ -674,6 +677,20 @@ def run(
     if revisions.changes:
         log(revision_line(revisions.changes))
     return problems
+
+
+def lost_text_problems(entry: dict) -> list[Problem]:
+    """A lost_text problem per page where characters printed in a list table were placed nowhere."""
+    return [
+        Problem(
+            entry["source_file"],
+            "lost_text",
+            f"{lost['n_chars']} character(s) printed in a list table on page {lost['page']} ended up in no "
+            f"field and are no furniture (a layout read wrongly?): {lost['sample']}",
+            page=lost["page"],
+        )
+        for lost in entry.get("lost_text", [])
+    ]
 
 
 def revision_line(rows: list[dict]) -> str:
