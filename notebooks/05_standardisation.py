@@ -380,7 +380,7 @@ summary["workload_per_township"] = {t: round(float(per_township[t].mean()), 3) f
 # %% [markdown]
 # ## 修订（Revisions）
 #
-# 原始文件夹中有同一乡镇清单的两个版本时，较新的为现行版本，`changes` 表列出它新增、删除和修改了什么（每个事项一行，或每个修改字段一行）。
+# 原始文件夹中有同一乡镇清单的几个注明日期的版本时（文中印发日期，否则文件名中的日期），日期最晚的为现行版本，`changes` 表列出它新增、删除和修改了什么（每个事项一行，或每个修改字段一行）；没有日期可判断的不同版本记为 `conflicting_versions` 问题。
 #
 # When the raw folder holds dated versions of a township's list (a printed date, else a date in the
 # file name), the one dated latest is current and `changes` says what it added, removed and changed

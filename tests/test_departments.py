@@ -112,7 +112,7 @@ def test_generic_phrases_name_no_department(entry, names):
     assert split_printed(entry) == names
 
 
-EXPECTED = Path(__file__).parent / "fixtures" / "corpus" / "tuhulu" / "departments.expected.json"
+EXPECTED = Path(__file__).parent / "fixtures" / "corpus" / "tuhulu" / "hami_yiwu_tuhulu.departments.json"
 
 
 def test_the_tuhulu_departments_table_is_as_expected(tuhulu_tables):

@@ -467,10 +467,12 @@ def test_every_printed_column_is_kept_with_its_item(street):
 def test_a_revised_extra_column_is_a_change_of_the_item(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
-    old = street_workbook(raw / "北山街道清单_v1.xlsx")
-    new = street_workbook(raw / "北山街道清单_v2.xlsx", remark="动态调整")
-    os.utime(old, (1_700_000_000, 1_700_000_000))
-    os.utime(new, (1_700_100_000, 1_700_100_000))
+    # Which version is current comes from the documents (here the dates in the file names), never
+    # from modification times: the newer file is made older on disk.
+    old = street_workbook(raw / "北山街道清单（2024年3月）.xlsx")
+    new = street_workbook(raw / "北山街道清单（2025年1月）.xlsx", remark="动态调整")
+    os.utime(old, (1_700_100_000, 1_700_100_000))
+    os.utime(new, (1_700_000_000, 1_700_000_000))
     processed = build(raw, tmp_path / "processed")
     changes = _items(processed, "changes")
     assert [(c["list"], c["new_seq"], c["field"], c["old_value"], c["new_value"]) for c in changes] == [
@@ -485,7 +487,7 @@ def test_a_revised_extra_column_is_a_change_of_the_item(tmp_path):
     basic = {r["item_id"]: r for r in _items(processed, "basic_items")}
     assert changes[0]["item_id"] in basic
     assert basic[changes[0]["item_id"]]["section"] == 2
-    assert basic[changes[0]["item_id"]]["source_file"] == "北山街道清单_v2.xlsx"
+    assert basic[changes[0]["item_id"]]["source_file"] == "北山街道清单（2025年1月）.xlsx"
 
 
 # --- end to end: PDFs -------------------------------------------------------------------------------

@@ -245,13 +245,14 @@ def built_on_disk(tmp_path, small_disk) -> tuple[Path, Path, dict[str, bytes]]:
 def test_a_full_disk_gives_one_line_and_keeps_the_previous_tables(built_on_disk, small_disk):
     raw, processed, before = built_on_disk
     filler = small_disk / "filler"
-    with filler.open("wb") as f:  # leave almost nothing free
-        try:
-            while True:
-                f.write(b"\0" * 65536)
-                f.flush()
-        except OSError:
-            pass
+    # Leave almost nothing free; unbuffered, so no write is left over to fail again on closing.
+    with filler.open("wb", buffering=0) as f:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while f.write(b"\0" * size):
+                    pass
+            except OSError:
+                pass
     result = make(raw, processed)
     assert result.returncode != 0
     assert "the disk is full" in result.stderr and "Traceback" not in result.stderr

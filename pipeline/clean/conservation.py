@@ -159,7 +159,9 @@ def _count_cell(cell: Cell, kind: str | None, page: int, placed_keys: set, resul
     if not lines:
         return
     furniture = 0
-    if kind == "title":
+    if kind in ("title", "section"):
+        # A section row (一、党的建设（15项）) is the category (and subcategory) of the items below:
+        # its title lands there without its enumerator and count, which are furniture.
         furniture = len(lines)
     elif kind == "header":
         furniture = header_furniture(cell)

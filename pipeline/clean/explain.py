@@ -17,6 +17,7 @@ Camelot's plot do.
 from __future__ import annotations
 
 from pathlib import Path
+import sys
 
 from pipeline.clean.stage import DocumentResult, clean_document
 from pipeline.clean.stitch import RowDecision
@@ -299,3 +300,24 @@ def main(
         w, h = picture(path, target, trace, picture_out)
         print(f"picture of page {target['page']}: {picture_out} ({w} × {h} px)")
     return 0
+
+
+def explain_item_main(item_id: str, processed: Path, raw: Path, picture: Path | None) -> int:
+    """--item: the item's later decisions, then its first page read row by row."""
+    from pipeline.normalize.why import NoSuchItem, explain_item
+
+    if not (processed / "basic_items.parquet").is_file():
+        print(f"explain: {processed} has no tables (run make all first)", file=sys.stderr)
+        return 2
+    try:
+        text, item = explain_item(processed, item_id)
+    except NoSuchItem as exc:
+        print(f"explain: {exc}", file=sys.stderr)
+        return 2
+    print(text)
+    source = raw / str(item.get("source_file"))
+    if not source.is_file():
+        print(f"explain: {source} is not there (RAW=…): the row-by-row reading is left out", file=sys.stderr)
+        return 0
+    print(f"\nhow page {item.get('first_page')} of {item.get('source_file')} was read:")
+    return main(source, item.get("first_page"), picture, processed)

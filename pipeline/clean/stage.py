@@ -696,7 +696,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--raw", type=Path, default=Path("data/raw"), help="with --item: where its file is")
     args = ap.parse_args(argv)
     if args.item is not None:
-        return _explain_item(args.item, args.processed, args.raw, args.picture)
+        from pipeline.clean.explain import explain_item_main
+
+        return explain_item_main(args.item, args.processed, args.raw, args.picture)
     if args.explain is not None:
         from pipeline.clean.explain import main as explain_main
 
@@ -710,28 +712,6 @@ def main(argv: list[str] | None = None) -> int:
         return explain_main(args.explain, args.page, args.picture, args.processed)
     run(args.processed)
     return 0
-
-
-def _explain_item(item_id: str, processed: Path, raw: Path, picture: Path | None) -> int:
-    """--item: the item's later decisions, then its first page read row by row."""
-    from pipeline.clean.explain import main as explain_main
-    from pipeline.normalize.why import NoSuchItem, explain_item
-
-    if not (processed / "basic_items.parquet").is_file():
-        print(f"explain: {processed} has no tables (run make all first)", file=sys.stderr)
-        return 2
-    try:
-        text, item = explain_item(processed, item_id)
-    except NoSuchItem as exc:
-        print(f"explain: {exc}", file=sys.stderr)
-        return 2
-    print(text)
-    source = raw / str(item.get("source_file"))
-    if not source.is_file():
-        print(f"explain: {source} is not there (RAW=…): the row-by-row reading is left out", file=sys.stderr)
-        return 0
-    print(f"\nhow page {item.get('first_page')} of {item.get('source_file')} was read:")
-    return explain_main(source, item.get("first_page"), picture, processed)
 
 
 if __name__ == "__main__":
