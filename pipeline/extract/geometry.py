@@ -331,3 +331,21 @@ _BOTTOM = itemgetter("bottom")
 _SIZE = itemgetter("size")
 _TEXT = itemgetter("text")
 _WHITESPACE = re.compile(r"\s")
+
+
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def matrix_product(m1: tuple, m2: tuple) -> tuple:
+    """m1 then m2: the product m1 × m2 of two affine matrices (a, b, c, d, e, f), as PDF and OFD
+    write them (a point maps to (a·x + c·y + e, b·x + d·y + f))."""
+    a1, b1, c1, d1, e1, f1 = m1
+    a2, b2, c2, d2, e2, f2 = m2
+    return (
+        a1 * a2 + b1 * c2,
+        a1 * b2 + b1 * d2,
+        c1 * a2 + d1 * c2,
+        c1 * b2 + d1 * d2,
+        e1 * a2 + f1 * c2 + e2,
+        e1 * b2 + f1 * d2 + f2,
+    )

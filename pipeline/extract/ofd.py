@@ -32,6 +32,7 @@ from defusedxml import DefusedXmlException, ElementTree
 from pipeline.common.records import PageRecord
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.sources import RejectedFile
+from pipeline.extract.geometry import matrix_product
 from pipeline.extract.page import record_from_objects
 
 MM = 72.0 / 25.4  # points per millimetre
@@ -88,18 +89,7 @@ def deltas(text: str | None) -> list[float]:
     return out
 
 
-def _mul(m1: Matrix, m2: Matrix) -> Matrix:
-    """m1 then m2."""
-    a1, b1, c1, d1, e1, f1 = m1
-    a2, b2, c2, d2, e2, f2 = m2
-    return (
-        a1 * a2 + b1 * c2,
-        a1 * b2 + b1 * d2,
-        c1 * a2 + d1 * c2,
-        c1 * b2 + d1 * d2,
-        e1 * a2 + f1 * c2 + e2,
-        e1 * b2 + f1 * d2 + f2,
-    )
+_mul = matrix_product
 
 
 def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:

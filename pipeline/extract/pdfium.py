@@ -33,6 +33,7 @@ import os
 import pypdfium2_raw as R  # the raw bindings alone: pypdfium2's helpers take 4x longer to import
 
 from pipeline.common.unicode import has_surrogates, is_high, is_low, whole
+from pipeline.extract.geometry import matrix_product
 
 _GENERATED_CANDIDATES = frozenset(" \r\n\x02\ufffe")  # what PDFium inserts between runs
 _DIGITS = 4
@@ -231,18 +232,7 @@ def _r(v: float) -> float:
     return round(v, _DIGITS)
 
 
-def _mul(m1: tuple, m2: tuple) -> tuple:
-    """m1 then m2 (PDF matrix product m1 × m2)."""
-    a1, b1, c1, d1, e1, f1 = m1
-    a2, b2, c2, d2, e2, f2 = m2
-    return (
-        a1 * a2 + b1 * c2,
-        a1 * b2 + b1 * d2,
-        c1 * a2 + d1 * c2,
-        c1 * b2 + d1 * d2,
-        e1 * a2 + f1 * c2 + e2,
-        e1 * b2 + f1 * d2 + f2,
-    )
+_mul = matrix_product
 
 
 def _box(space: _Space, x0: float, y0: float, x1: float, y1: float, page_number: int) -> dict:
