@@ -51,21 +51,31 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
     return ordered()
 
 
+_AT_STOP: list[Callable[[], None]] = []  # run when a pool worker is stopped (see _quiet_worker)
+
+
+def at_stop(func: Callable[[], None]) -> None:
+    """Have FUNC run when a pool worker running it is stopped (SIGTERM): a budgeted read kills its
+    child's process group and removes its temporary folder (pipeline/extract/budget.py)."""
+    _AT_STOP.append(func)
+
+
 def _quiet_worker() -> None:
     """A pool worker leaves Ctrl-C to the caller (which stops the pool: one line, no traceback per
-    worker) and, stopped (SIGTERM), unwinds: a budgeted read it runs kills its child and what that
-    started, and removes its temporary folder (pipeline/extract/budget.py)."""
+    worker); stopped (SIGTERM), it runs the at_stop functions and leaves at once (os._exit: no
+    unwinding through the pool's locks and threads, which could wait forever)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.signal(signal.SIGTERM, _stop)
 
 
-def _exit_quietly(signum, frame) -> None:
-    import signal
-
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the unwinding is not interrupted again
-    raise SystemExit(128 + signum)
+def _stop(signum, frame) -> None:
+    try:
+        for func in _AT_STOP:
+            func()
+    finally:
+        os._exit(128 + signum)
 
 
 def _map_dask(func: Callable, tasks: list, address: str) -> Iterator:

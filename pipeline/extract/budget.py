@@ -43,6 +43,8 @@ import threading
 import time
 from typing import Any
 
+from pipeline.common.parallel import at_stop
+
 CRASHED = "the reader crashed on this file (it is probably damaged)"
 WALL_FACTOR = 1.0  # a read still running after this many times its budget in wall time is stopped
 _POLL = 0.01  # seconds between checks of the child's resident memory (a bomb inflating at 1 GB/s overshoots 10 MB)
@@ -143,16 +145,31 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
             code = 4
         os._exit(code)
     os.close(write_fd)
+    _reading[:] = [(pid, scratch)]
     try:
         _setpgid(pid)  # also from this side: no moment in which a kill of the group misses the child
         return _watch(pid, read_fd, budget, base_rss, start)
     finally:  # however the read ended (Ctrl-C too): its group killed, the child reaped, its folder gone
+        _reading.clear()
         _kill_group(pid)
         try:
             os.waitpid(pid, 0)
         except ChildProcessError:
             pass
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+_reading: list[tuple[int, str]] = []  # the read under way in this process: (child, its folder)
+
+
+def _abandon() -> None:
+    """The process is being stopped in the middle of a read: kill its group, remove its folder."""
+    for pid, scratch in _reading:
+        _kill_group(pid)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+at_stop(_abandon)
 
 
 def _watch(pid: int, read_fd: int, budget: Budget, base_rss: int, start: float) -> Outcome:
