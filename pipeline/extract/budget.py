@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 import faulthandler
+from functools import cache
 import os
 import pickle
 import resource
@@ -114,6 +115,7 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
     scratch = tempfile.mkdtemp(prefix="duty-read-")
     parent = os.getpid()
     die_with_parent = threading.current_thread() is threading.main_thread()  # PDEATHSIG: per thread
+    _prctl()
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
     pid = os.fork()
@@ -297,17 +299,26 @@ def _setpgid(pid: int) -> None:
 def die_with(parent: int) -> None:
     """Have the kernel kill this process when its parent dies (Linux; elsewhere nothing): a program a
     read starts, and the read's child itself, never run on orphaned. Safe after fork (preexec_fn)."""
-    if not sys.platform.startswith("linux"):
+    prctl = _prctl()
+    if prctl is None:
         return
+    prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+@cache
+def _prctl():
+    """libc's prctl, looked up once in the parent (a child forked for each read need not import
+    ctypes again); None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
+        return None
 
 
 def _rss(pid: int) -> int:
