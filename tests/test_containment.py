@@ -308,3 +308,12 @@ def test_a_reader_out_of_memory_is_over_the_memory_budget_in_words(tmp_path):
         "rejected",
         "reading it exceeds the 64 MB memory budget (ExtractSettings.budget_memory_mb)",
     ], done.stderr
+
+
+def test_an_unreadable_image_is_named_without_its_folder(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "cut.tif").write_bytes(b"II*\x00" + b"\x00" * 20)
+    manifest = extract.run(raw, tmp_path / "p", jobs=1, log=quiet)
+    (entry,) = manifest["files"]
+    assert entry["status"] == "rejected" and str(tmp_path) not in entry["reason"], entry["reason"]

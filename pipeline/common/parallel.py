@@ -38,7 +38,7 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ctx.Pool(jobs, initializer=_quiet_worker)
-    results = pool.imap(_Marked(func), tasks, chunksize=1)
+    results = pool.imap(func, tasks, chunksize=1)
 
     def ordered() -> Iterator:
         done = False
@@ -47,7 +47,7 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
             done = True
         finally:
             # Every task done: the workers leave when they see the end of the queue (no signal).
-            # Stopped early (an error, Ctrl-C): stop them (SIGTERM: a running read unwinds).
+            # Stopped early (an error, Ctrl-C): stop them (SIGTERM: a running read is cleaned up).
             if done:
                 pool.close()
             else:
@@ -57,44 +57,31 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
     return ordered()
 
 
-_running = False  # in a pool worker: whether it is running a task now (not waiting for one)
+_AT_STOP: list[Callable[[], None]] = []  # run when a pool worker is stopped (see _quiet_worker)
 
 
-class _Marked:
-    """FUNC, marking the worker busy while it runs (a picklable wrapper)."""
-
-    def __init__(self, func: Callable):
-        self.func = func
-
-    def __call__(self, task):
-        global _running
-        _running = True
-        try:
-            return self.func(task)
-        finally:
-            _running = False
+def at_stop(func: Callable[[], None]) -> None:
+    """Have FUNC run when a pool worker running it is stopped (SIGTERM): a budgeted read kills its
+    child's process group and removes its temporary folder (pipeline/extract/budget.py)."""
+    _AT_STOP.append(func)
 
 
 def _quiet_worker() -> None:
     """A pool worker leaves Ctrl-C to the caller (which stops the pool: one line, no traceback per
-    worker) and, stopped (SIGTERM), unwinds: a budgeted read it runs kills its child and what that
-    started, and removes its temporary folder (pipeline/extract/budget.py)."""
+    worker); stopped (SIGTERM), it runs the at_stop functions and leaves at once (os._exit: no
+    unwinding through the pool's locks and threads, which could wait forever)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.signal(signal.SIGTERM, _stop)
 
 
-def _exit_quietly(signum, frame) -> None:
-    """Stopped while running a task: unwind it (its cleanup runs). Stopped while waiting for one:
-    leave at once. An exception raised inside the pool's queue code could leave its shared lock
-    held by a dead process, and the other workers waiting for that lock forever."""
-    import signal
-
-    if not _running:
+def _stop(signum, frame) -> None:
+    try:
+        for func in _AT_STOP:
+            func()
+    finally:
         os._exit(128 + signum)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the unwinding is not interrupted again
-    raise SystemExit(128 + signum)
 
 
 def _map_dask(func: Callable, tasks: list, address: str) -> Iterator:

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 import faulthandler
+from functools import cache
 import os
 import pickle
 import resource
@@ -42,6 +43,8 @@ import tempfile
 import threading
 import time
 from typing import Any
+
+from pipeline.common.parallel import at_stop
 
 CRASHED = "the reader crashed on this file (it is probably damaged)"
 WALL_FACTOR = 1.0  # a read still running after this many times its budget in wall time is stopped
@@ -112,6 +115,7 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
     scratch = tempfile.mkdtemp(prefix="duty-read-")
     parent = os.getpid()
     die_with_parent = threading.current_thread() is threading.main_thread()  # PDEATHSIG: per thread
+    _prctl()
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
     pid = os.fork()
@@ -143,16 +147,31 @@ def call(func: Callable[..., Any], arg: Any, budget: Budget) -> Outcome:
             code = 4
         os._exit(code)
     os.close(write_fd)
+    _reading[:] = [(pid, scratch)]
     try:
         _setpgid(pid)  # also from this side: no moment in which a kill of the group misses the child
         return _watch(pid, read_fd, budget, base_rss, start)
     finally:  # however the read ended (Ctrl-C too): its group killed, the child reaped, its folder gone
+        _reading.clear()
         _kill_group(pid)
         try:
             os.waitpid(pid, 0)
         except ChildProcessError:
             pass
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+_reading: list[tuple[int, str]] = []  # the read under way in this process: (child, its folder)
+
+
+def _abandon() -> None:
+    """The process is being stopped in the middle of a read: kill its group, remove its folder."""
+    for pid, scratch in _reading:
+        _kill_group(pid)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+at_stop(_abandon)
 
 
 def _watch(pid: int, read_fd: int, budget: Budget, base_rss: int, start: float) -> Outcome:
@@ -280,17 +299,26 @@ def _setpgid(pid: int) -> None:
 def die_with(parent: int) -> None:
     """Have the kernel kill this process when its parent dies (Linux; elsewhere nothing): a program a
     read starts, and the read's child itself, never run on orphaned. Safe after fork (preexec_fn)."""
-    if not sys.platform.startswith("linux"):
+    prctl = _prctl()
+    if prctl is None:
         return
+    prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+@cache
+def _prctl():
+    """libc's prctl, looked up once in the parent (a child forked for each read need not import
+    ctypes again); None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
+        return None
 
 
 def _rss(pid: int) -> int:

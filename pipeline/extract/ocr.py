@@ -278,7 +278,8 @@ def image_frames(path: Path) -> int:
         with limited(), Image.open(path) as im:
             return getattr(im, "n_frames", 1)
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ValueError(f"unreadable image ({type(exc).__name__}: {str(exc)[:100]})") from None
+        said = str(exc).replace(f" '{path}'", "").replace(str(path), path.name)  # no folder in a reason
+        raise ValueError(f"unreadable image ({type(exc).__name__}: {said[:100]})") from None
 
 
 def load_image(task: OcrTask) -> tuple[np.ndarray, float]:
