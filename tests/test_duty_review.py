@@ -14,7 +14,7 @@ import office_fixtures as OF
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.build.stage import main as build_main
+from pipeline.orchestrate.stage import main as build_main
 from pipeline.common import rules
 from pipeline.common.rules import RulesError
 from pipeline.normalize import duties, score_pairs, vocabulary

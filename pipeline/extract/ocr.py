@@ -285,9 +285,7 @@ def load_image(task: OcrTask) -> tuple[np.ndarray, float]:
     """The page as an RGB array and its resolution (dots per inch)."""
     s = task.settings
     if task.is_image:
-        from PIL import Image
-
-        from PIL import ImageOps
+        from PIL import Image, ImageOps
 
         from pipeline.extract.pixels import limited
 

@@ -3,6 +3,6 @@
 The only folder that imports the stages; it adds no data of its own.
 """
 
-from pipeline.build.stage import main
+from pipeline.orchestrate.stage import main
 
 __all__ = ["main"]
