@@ -1,11 +1,15 @@
 """Stage 1, extract: every file in the raw folder → table cells and free text lines per page.
 
-The readers (pipeline.extract.pdf; office.py for Word and Excel files and web pages, told apart
-by content in formats.py) turn each page into a page record (pipeline.common.records): tables as
-grids of cells with their text lines, and the text outside tables. A zip's members take its
-place among the raw files (archives.py), each read by its own format and named
-`archive.zip/member`. Nothing is interpreted here; a file that is no duty list in any supported
-format (a README, an image) is skipped with the reason.
+Each file's format is told from its content (formats.py) and read by the reader the registry
+(readers.py) names for it: PDFs page by page (pdf.py, with PDFium or pdfplumber), Word, Excel,
+WPS, OFD files and web pages whole (office.py), JPEG/PNG/TIFF scans and photos by OCR, frame by
+frame (ocr.py), as are the scanned pages of a PDF. Every page becomes a page record
+(pipeline.common.records): tables as grids of cells with their text lines, and the text outside
+tables. A zip's members take its place among the raw files (archives.py), each read by its own
+format and named `archive.zip/member`. No list is interpreted here (which column is which, which
+row an item, is the clean stage's work), though readers rebuild what a format leaves implicit:
+table grids from rulings, Word's automatic numbering, EXIF-turned photos. A file that is no duty
+list in any supported format (a README, a GIF image) is skipped with the reason.
 
 Results are cached per source file under the processed folder, keyed by the file's content
 hash and this stage's version, so unchanged files are never read again. Files and pages are
@@ -18,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 import json
 import os
 from pathlib import Path
@@ -58,10 +61,11 @@ from pipeline.common.unicode import has_surrogates, whole
 from pipeline.extract import archives
 from pipeline.extract import budget as budgets
 from pipeline.extract.failures import content_failure, describe, technical
-from pipeline.extract.formats import READERS, sniff
+from pipeline.extract.formats import sniff
 from pipeline.extract.office import OfficeTask, run_office_task
-from pipeline.extract.pdf import PageTask, run_page_task
+from pipeline.extract.pdf import PageTask, import_engine, run_page_task
 from pipeline.extract.preflight import open_pdf
+from pipeline.extract.readers import READERS
 
 if TYPE_CHECKING:
     from pipeline.extract.ocr import OcrTask
@@ -173,7 +177,8 @@ def _run(
             if fmt.skip is not None:
                 entry.update(status="skipped", reason=fmt.skip)
                 continue
-            if fmt.reader == READERS["zip"]:  # an archive: its members take its place in the queue
+            budget_kind = READERS[fmt.name].budget
+            if budget_kind == "members":  # an archive: its members take its place in the queue
                 members = _unpack(f, depth, allowance, settings, scratch)
                 if not members:
                     entry.update(status="skipped", reason="not a duty list file: an empty ZIP archive")
@@ -183,7 +188,7 @@ def _run(
                 names.update(m[0].name for m in members)
                 queue[position:position] = [(m, origin or f, depth + 1, budget) for m, budget in members]
                 continue
-            if fmt.reader == READERS["image"]:  # a scan or photo: every frame read by OCR
+            if budget_kind == "frames":  # a scan or photo: every frame read by OCR
                 frames = _first_look(_ocr().image_frames, path, budget, entry)
                 _check_ocr_pages(frames, frames, settings, "frames")
                 entry["_pages"] = frames
@@ -191,8 +196,8 @@ def _run(
                     (entry, [], [_ocr().OcrTask(str(path), i, True, settings.ocr) for i in range(frames)])
                 )
                 continue
-            if fmt.name == "pdf":
-                _import_reader(settings.engine)
+            if budget_kind == "pages":
+                import_engine(settings.engine)
                 page_tasks: list = _first_look(open_pdf, (str(path), settings, jobs), budget, entry)
                 entry["reader"] = page_tasks[0].settings.engine  # pdfplumber where PDFium failed
             else:
@@ -325,19 +330,6 @@ def _first_look(func, args, budget: budgets.Budget, entry: dict):
         failure = describe(exc)
         raise RejectedFile(failure.reason, detail=failure.detail)
     raise RejectedFile(outcome.reason, detail=outcome.detail)
-
-
-@cache
-def _import_reader(engine: str) -> None:
-    """Import the PDF reader here, once: the budgeted children forked from this process, and from
-    the workers forked from it, inherit it instead of importing it again for every task."""
-    if engine == "pdfplumber":
-        import pdfminer.converter  # noqa: F401
-        import pdfminer.layout  # noqa: F401
-        import pdfminer.pdfinterp  # noqa: F401
-        import pdfplumber  # noqa: F401
-    else:
-        import pipeline.extract.pdfium  # noqa: F401
 
 
 def _star(call: tuple):
