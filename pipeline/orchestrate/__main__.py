@@ -1,4 +1,4 @@
-"""python -m pipeline.orchestrate: run the three stages from the command line."""
+"""python -m pipeline.orchestrate: run the build (extract → clean → normalize → publish) from the command line."""
 
 import sys
 
