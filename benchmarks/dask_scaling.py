@@ -53,7 +53,15 @@ def _pages(pdfs: list[Path]) -> int:
 
 def _build(raw: Path, processed: Path, scheduler: str | None) -> float:
     shutil.rmtree(processed, ignore_errors=True)
-    cmd = [str(BIN / "python"), "-m", "pipeline.orchestrate", "--raw", str(raw), "--processed", str(processed)]
+    cmd = [
+        str(BIN / "python"),
+        "-m",
+        "pipeline.orchestrate",
+        "--raw",
+        str(raw),
+        "--processed",
+        str(processed),
+    ]
     if scheduler:
         cmd += ["--scheduler", scheduler]
     start = time.perf_counter()
