@@ -24,8 +24,9 @@ from pathlib import Path
 import sys
 
 from pipeline.common import cli
+from pipeline.common.entries import SourceEntry, source_row
 from pipeline.common.failures import content_failure, technical
-from pipeline.common.publication import commit, discard, new_staging
+from pipeline.common.publication import staged
 from pipeline.common.rules import load
 from pipeline.common.settings import add_strict_option
 from pipeline.common.storage import (
@@ -426,118 +427,124 @@ def build_id(cleaned: dict, decisions: bytes = b"") -> str:
 
 
 def run(
-    processed: Path, strict: bool = False, log=print, raw: Path | None = None, out: Path | None = None
+    processed: Path, strict: bool = False, log=print, raw: Path | None = None, *, out: Path
 ) -> list[dict]:
-    """Build every output table from the clean stage's results; return the problems found (rows of
-    the problems table). Strict: raise ContractViolation on any problem and write nothing.
-    `raw` (the raw folder) dates revisions by their files. OUT: the staging folder to write into,
-    which the caller publishes (pipeline.orchestrate publishes it with the exports); None stages and
-    publishes here."""
-    if out is None:
-        staging = new_staging(processed)
-        try:
-            problems = run(processed, strict, log, raw, out=staging)
-        except BaseException:
-            discard(processed)
-            raise
-        commit(processed, staging)
-        return problems
+    """Build every output table from the clean stage's results into OUT, the staging folder the
+    caller publishes (pipeline.orchestrate publishes it with the exports; a stage run alone uses
+    `publication.staged`); return the problems found (rows of the problems table). Strict: raise
+    ContractViolation on any problem and write nothing. `raw` (the raw folder) dates revisions by
+    their files.
+
+    Phases: the files' versions and the duties across them (`_Run.__init__`), each file's tables
+    (`_Run.add_file`), the tables over all files and the problems (`_Run.finish`), the docs."""
     cleaned = read_json(build_dir(processed) / CLEAN_MANIFEST)
     decisions_file = decisions_path(raw)
-    build = build_id(cleaned, decisions_digest(decisions_file))
-    ok = [e for e in cleaned["files"] if e["status"] == "ok"]
-    superseded, change_rows = find_revisions(processed, ok, raw)
-    duties = DutyMatcher(decisions=read_decisions(decisions_file))
-    for e in ok:
-        for r in _current(_read(processed, e, LIGHT + ["source_file"]), superseded):
-            duties.add(r["list"], r | {"township_id": township_id(r["city"], r["county"], r["township"])})
-    duties.match()
-    registry = DepartmentRegistry()
-    contracts = Contracts()
-    writers = {t: TableWriter(out, t, build) for t in spec()}
-    townships: dict[str, dict] = {}
-    sources = []
+    work = _Run(processed, cleaned, raw, decisions_file, out)
     try:
         for entry in cleaned["files"]:
-            n_items = 0
-            if entry["status"] == "ok":
-                try:
-                    read = _current(
-                        read_parquet(build_dir(processed) / entry["cache"]).to_pylist(), superseded
-                    )
-                    contracts.add_clean_problems(entry["source_file"], entry.get("problems", []))
-                    rows = contracts.screen_file(entry["source_file"], read, row_township_id)
-                    normalized = (
-                        normalize_file(rows, registry, duties) if rows else {t: [] for t in FILE_TABLES}
-                    )
-                    tables = contracts.check_file(entry["source_file"], normalized)
-                except (OSError, MemoryError):
-                    raise
-                except Exception as exc:  # this file's content revealed a bug: it alone is rejected
-                    entry = entry | {
-                        "status": "rejected",
-                        "reason": content_failure("normalize", exc),
-                        "reason_detail": technical(exc),
-                    }
-                    tables = {}
-            if entry["status"] == "ok":
-                for table, table_rows in tables.items():
-                    writers[table].add(table_rows)
-                for kind, table in ITEM_TABLES.items():
-                    n_items += len(tables[table])
-                    for item in tables[table]:
-                        t = townships.setdefault(item["township_id"], _new_township(item, rows))
-                        t[f"n_{kind}"] += 1
-                        t["source_files"].add(item["source_file"])
-            sources.append(
-                {
-                    "source_file": entry["source_file"],
-                    "sha256": entry.get("sha256", ""),
-                    "status": entry["status"],
-                    "reason": entry.get("reason"),
-                    "reason_detail": entry.get("reason_detail"),
-                    "format": entry.get("format"),
-                    "reader": entry.get("reader"),
-                    "pages": entry.get("pages"),
-                    "ocr_pages": entry.get("ocr_pages", []),
-                    "n_items": n_items,
-                    "n_folded_chars": entry.get("folded", 0),
-                    "notes": entry.get("notes", [])
-                    + [
-                        f"page {n} could not be read (damaged beyond what either PDF reader repairs); "
-                        "its items are missing"
-                        for n in entry.get("unread_pages", [])
-                    ]
-                    + _superseded_notes(entry, superseded),
-                    "document_date": entry.get("document_date"),
-                    "build_id": build,
+            work.add_file(entry)
+        problems = work.finish(strict)
+    finally:
+        for w in work.writers.values():
+            w.close()
+    write_docs(out, decisions_note(decisions_file, work.duties.review_rows()))
+    write_json(build_dir(out) / PROBLEMS_SUMMARY, {"problems": problems})
+    counts = {t: n for t, n in ((t, w.count) for t, w in work.writers.items())}
+    log("normalize: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    if work.change_rows:
+        log(revision_line(work.change_rows))
+    return problems
+
+
+class _Run:
+    """One normalize run's state: the writers of the output tables and what is gathered across
+    files (departments, duties, townships, source_files rows, contracts)."""
+
+    def __init__(
+        self, processed: Path, cleaned: dict, raw: Path | None, decisions_file: Path | None, out: Path
+    ) -> None:
+        """Phase 1: the build id, the revisions (which file's list is current), and the duties
+        matched across every current item."""
+        self.processed = processed
+        self.build = build_id(cleaned, decisions_digest(decisions_file))
+        ok = [e for e in cleaned["files"] if e["status"] == "ok"]
+        self.superseded, self.change_rows = find_revisions(processed, ok, raw)
+        self.duties = DutyMatcher(decisions=read_decisions(decisions_file))
+        for e in ok:
+            for r in _current(_read(processed, e, LIGHT + ["source_file"]), self.superseded):
+                self.duties.add(
+                    r["list"], r | {"township_id": township_id(r["city"], r["county"], r["township"])}
+                )
+        self.duties.match()
+        self.registry = DepartmentRegistry()
+        self.contracts = Contracts()
+        self.writers = {t: TableWriter(out, t, self.build) for t in spec()}
+        self.townships: dict[str, dict] = {}
+        self.sources: list[dict] = []
+
+    def add_file(self, entry: SourceEntry) -> None:
+        """Phase 2, per file: its rows screened, normalized and checked, written to the item
+        tables; its row of source_files. A file whose content reveals a bug is rejected alone."""
+        n_items = 0
+        if entry["status"] == "ok":
+            try:
+                tables, rows = self._normalize_file(entry)
+            except (OSError, MemoryError):
+                raise
+            except Exception as exc:  # this file's content revealed a bug: it alone is rejected
+                entry = entry | {
+                    "status": "rejected",
+                    "reason": content_failure("normalize", exc),
+                    "reason_detail": technical(exc),
                 }
-            )
+        if entry["status"] == "ok":
+            n_items = self._write_file(tables, rows)
+        notes = [
+            f"page {n} could not be read (damaged beyond what either PDF reader repairs); its items are missing"
+            for n in entry.get("unread_pages", [])
+        ] + _superseded_notes(entry, self.superseded)
+        self.sources.append(source_row(entry, n_items, notes, self.build))
+
+    def _normalize_file(self, entry: SourceEntry) -> tuple[dict[str, list[dict]], list[dict]]:
+        read = _current(read_parquet(build_dir(self.processed) / entry["cache"]).to_pylist(), self.superseded)
+        self.contracts.add_clean_problems(entry["source_file"], entry.get("problems", []))
+        rows = self.contracts.screen_file(entry["source_file"], read, row_township_id)
+        normalized = (
+            normalize_file(rows, self.registry, self.duties) if rows else {t: [] for t in FILE_TABLES}
+        )
+        return self.contracts.check_file(entry["source_file"], normalized), rows
+
+    def _write_file(self, tables: dict[str, list[dict]], rows: list[dict]) -> int:
+        """Write a file's tables; count its items per township; return its number of items."""
+        n_items = 0
+        for table, table_rows in tables.items():
+            self.writers[table].add(table_rows)
+        for kind, table in ITEM_TABLES.items():
+            n_items += len(tables[table])
+            for item in tables[table]:
+                t = self.townships.setdefault(item["township_id"], _new_township(item, rows))
+                t[f"n_{kind}"] += 1
+                t["source_files"].add(item["source_file"])
+        return n_items
+
+    def finish(self, strict: bool) -> list[dict]:
+        """Phase 3: the tables over all files, checked; the problems (raised when strict)."""
         finals = {
-            "duties": duties.rows(),
-            "duty_review": duties.review_rows(),
-            "changes": change_rows,
-            "departments": registry.rows(),
-            "townships": _township_rows(townships),
-            "source_files": sources,
+            "duties": self.duties.rows(),
+            "duty_review": self.duties.review_rows(),
+            "changes": self.change_rows,
+            "departments": self.registry.rows(),
+            "townships": _township_rows(self.townships),
+            "source_files": self.sources,
         }
         for table, table_rows in finals.items():
-            writers[table].add(contracts.check_table(table, table_rows))
-        found = contracts.finish()
+            self.writers[table].add(self.contracts.check_table(table, table_rows))
+        found = self.contracts.finish()
         if strict and found:
             raise violation(found)
         problems = [p.row() for p in found]
-        writers["problems"].add(problems)
-    finally:
-        for w in writers.values():
-            w.close()
-    write_docs(out, decisions_note(decisions_file, duties.review_rows()))
-    write_json(build_dir(out) / PROBLEMS_SUMMARY, {"problems": problems})
-    counts = {t: n for t, n in ((t, w.count) for t, w in writers.items())}
-    log("normalize: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
-    if change_rows:
-        log(revision_line(change_rows))
-    return problems
+        self.writers["problems"].add(problems)
+        return problems
 
 
 def revision_line(rows: list[dict]) -> str:
@@ -551,7 +558,7 @@ def revision_line(rows: list[dict]) -> str:
     )
 
 
-def _superseded_notes(entry: dict, superseded: set) -> list[str]:
+def _superseded_notes(entry: SourceEntry, superseded: set) -> list[str]:
     return [
         f"{kind} list of township {tid} superseded by the version kept as current (see changes)"
         for source, tid, kind in sorted(superseded)
@@ -583,7 +590,11 @@ def run_command(processed: Path, strict: bool, raw: Path | None, out: Path | Non
     """Run the stage as a command does: one line on a strict stop or on problems; the exit status
     (1: a strict stop, nothing written). OUT: as for `run`."""
     try:
-        problems = run(processed, strict=strict, raw=raw, out=out)
+        if out is None:  # run alone: stage and publish here
+            with staged(processed) as staging:
+                problems = run(processed, strict=strict, raw=raw, out=staging)
+        else:
+            problems = run(processed, strict=strict, raw=raw, out=out)
     except ContractViolation as exc:
         print(f"normalize: {exc}", file=sys.stderr)
         print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)
