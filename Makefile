@@ -24,7 +24,7 @@
 #   make benchmark-dask               extraction on a dask scheduler with 1, 2, 4 workers (benchmarks/dask_scaling.py)
 #
 # Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize →
-# publish, run in one process by pipeline/build/ when a raw file's content or the code changed;
+# publish, run in one process by pipeline/orchestrate/ when a raw file's content or the code changed;
 # each stage caches per file (keyed by content hash) inside $(PROCESSED)/.build, so only new or
 # changed files are read again.
 # Paths must not contain spaces (refused up front with one line).
@@ -65,13 +65,13 @@ READY := $(VENV)/.requirements-installed
 
 .PHONY: all test test-all lint format notebooks report lab benchmark clean-processed benchmark-ocr benchmark-dask score-pairs
 
-# One process (pipeline/build/) holds the processed folder's lock, finishes a publication a crash
+# One process (pipeline/orchestrate/) holds the processed folder's lock, finishes a publication a crash
 # interrupted, decides from the raw files' content and the code whether anything changed (a no-op
 # reads no PDF), runs extract → clean → normalize → publish, each skipping what its cache holds,
 # and publishes the tables, codebook and exports as one set. Run a stage alone with
 # python -m pipeline.<stage>.
 all: $(READY)
-	@FOLLOW_LINKS="$(FOLLOW_LINKS)" $(PY) -m pipeline.build --raw "$(RAW)" --processed "$(PROCESSED)" --engine $(ENGINE) \
+	@FOLLOW_LINKS="$(FOLLOW_LINKS)" $(PY) -m pipeline.orchestrate --raw "$(RAW)" --processed "$(PROCESSED)" --engine $(ENGINE) \
 		$(if $(JOBS),--jobs $(JOBS)) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER)) \
 		$(if $(filter-out 0,$(STRICT)),--strict)
 

@@ -4,7 +4,7 @@
 
 Starts `dask scheduler` on the loopback address (a free port, no dashboard) and, for each worker
 count N, `dask worker --nworkers N --nthreads 1` processes from this checkout's .venv, the way the
-README describes a cluster past one machine. Each run is a cold `python -m pipeline.build
+README describes a cluster past one machine. Each run is a cold `python -m pipeline.orchestrate
 --scheduler tcp://127.0.0.1:PORT` of the first --townships PDFs of the scale corpus into an empty
 processed folder; the local reference is the same build without a scheduler (JOBS = cores).
 
@@ -53,7 +53,15 @@ def _pages(pdfs: list[Path]) -> int:
 
 def _build(raw: Path, processed: Path, scheduler: str | None) -> float:
     shutil.rmtree(processed, ignore_errors=True)
-    cmd = [str(BIN / "python"), "-m", "pipeline.build", "--raw", str(raw), "--processed", str(processed)]
+    cmd = [
+        str(BIN / "python"),
+        "-m",
+        "pipeline.orchestrate",
+        "--raw",
+        str(raw),
+        "--processed",
+        str(processed),
+    ]
     if scheduler:
         cmd += ["--scheduler", scheduler]
     start = time.perf_counter()

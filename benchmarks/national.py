@@ -43,7 +43,7 @@ def template(raw: Path, folder: Path) -> tuple[Path, dict]:
     """The template's processed folder (built once) and its clean manifest."""
     manifest = folder / ".build" / "clean.json"
     if not manifest.is_file():
-        cmd = [PY, "-m", "pipeline.build", "--raw", str(raw), "--processed", str(folder)]
+        cmd = [PY, "-m", "pipeline.orchestrate", "--raw", str(raw), "--processed", str(folder)]
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if not manifest.is_file():
             sys.exit(f"national: the template build failed:\n{done.stdout[-1500:]}{done.stderr[-1500:]}")

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu, wall = now_cpu, now_wall
 
     from pipeline import clean, extract, normalize, publish
+    from pipeline.common.publication import staged
     from pipeline.common.settings import ExtractSettings
 
     lap("imports")
@@ -54,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         lap("extract")
         clean.run(processed, log=quiet)
         lap("clean")
-        normalize.run(processed, log=quiet)
+        with staged(processed) as out:
+            normalize.run(processed, log=quiet, out=out)
         lap("normalize")
         publish.run(processed, log=quiet)
         lap("publish")

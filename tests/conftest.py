@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from pipeline import clean, extract, normalize, publish
+from pipeline.common.publication import staged
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -28,7 +29,8 @@ def build(raw: Path, processed: Path, jobs: int = 1) -> Path:
     """Run extract → clean → normalize → publish on a raw folder; return the processed folder."""
     extract.run(raw, processed, jobs=jobs, log=quiet)
     clean.run(processed, log=quiet)
-    normalize.run(processed, log=quiet)
+    with staged(processed) as out:  # normalize writes into a staging folder, published as one set
+        normalize.run(processed, log=quiet, out=out)
     publish.run(processed, log=quiet)
     return processed
 

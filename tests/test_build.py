@@ -58,7 +58,7 @@ def test_noop_rebuild_does_no_pdf_work(tmp_path):
 
 @pytest.mark.parametrize(
     "module",
-    ["pipeline.build", "pipeline.extract", "pipeline.clean", "pipeline.normalize", "pipeline.publish"]
+    ["pipeline.orchestrate", "pipeline.extract", "pipeline.clean", "pipeline.normalize", "pipeline.publish"]
     + ["pipeline.analysis.notebooks", "pipeline.analysis.report", "pipeline.fuzz"],
 )
 def test_every_command_names_itself_and_helps_every_option(module):
@@ -71,7 +71,7 @@ def test_every_command_names_itself_and_helps_every_option(module):
     # An option line without help ends right after its metavar (nothing beside or below it).
     bare = re.findall(r"^  (-[-\w]+(?: [A-Z_{},.a-z]+)?)\n(?=  -|\Z)", options, re.M)
     assert not bare, bare
-    if module == "pipeline.build":
+    if module == "pipeline.orchestrate":
         assert "(default: data/raw)" in options and "(default: pdfium)" in options
 
 

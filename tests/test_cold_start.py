@@ -21,7 +21,7 @@ from pipeline.normalize import schema
 PROBE = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
-import pipeline.build.stage, pipeline.extract, pipeline.extract.pdfium
+import pipeline.orchestrate.stage, pipeline.extract, pipeline.extract.pdfium
 print(json.dumps(sorted(sys.modules)))
 """
 

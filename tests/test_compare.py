@@ -21,6 +21,7 @@ from pipeline import clean, extract, normalize
 from pipeline.analysis.links import item_link, page_link
 from pipeline.analysis.similarity import resembling_pairs
 from pipeline.clean.dates import dates_in
+from pipeline.common.publication import staged
 from pipeline.normalize.departments import resolve
 from pipeline.normalize.duties import DutyMatcher, decide, normalise
 from pipeline.normalize.revisions import (
@@ -378,7 +379,8 @@ def revised(tmp_path_factory) -> Path:
     extract.run(raw, processed, jobs=1, log=quiet)
     clean.run(processed, log=quiet)
     lines = []
-    normalize.run(processed, log=lines.append, raw=raw)
+    with staged(processed) as out:
+        normalize.run(processed, log=lines.append, raw=raw, out=out)
     (processed / "log.txt").write_text("\n".join(lines), encoding="utf-8")
     return processed
 

@@ -112,7 +112,7 @@ def test_the_budget_kills_the_conversion_with_the_read(tmp_path, slow_soffice):
 
 
 def _build(raw: Path, processed: Path, env: dict, jobs: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "pipeline.build", "--raw", str(raw), "--processed", str(processed)]
+    cmd = [sys.executable, "-m", "pipeline.orchestrate", "--raw", str(raw), "--processed", str(processed)]
     return subprocess.Popen(
         [*cmd, "--jobs", str(jobs)],
         cwd=ROOT,

@@ -14,12 +14,12 @@ import office_fixtures as OF
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.build.stage import main as build_main
 from pipeline.common import rules
 from pipeline.common.rules import RulesError
 from pipeline.normalize import duties, score_pairs, vocabulary
 from pipeline.normalize.duties import DutyMatcher, MatchSettings, decide, normalise
 from pipeline.normalize.stage import township_id
+from pipeline.orchestrate.stage import main as build_main
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_PAIRS = Path(__file__).parent / "fixtures" / "duty_pairs" / "analyst_pairs.jsonl"

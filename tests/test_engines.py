@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import clean, extract, normalize
+from pipeline.common.publication import staged
 from pipeline.common.records import load_extracted
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.storage import EXTRACT_MANIFEST, build_dir, read_json
@@ -71,7 +72,8 @@ def _pdfs(case: str) -> list[Path]:
 def _build(engine: str, raw: Path, processed: Path) -> Path:
     extract.run(raw, processed, ExtractSettings(engine=engine), jobs=2, log=quiet)
     clean.run(processed, log=quiet)
-    normalize.run(processed, log=quiet)
+    with staged(processed) as out:
+        normalize.run(processed, log=quiet, out=out)
     return processed
 
 

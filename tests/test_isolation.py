@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from pipeline import clean, extract, normalize
+from pipeline.common.publication import staged
 from pipeline.normalize.contracts import ContractViolation
 from tests.conftest import CORPUS, FIXTURES, LAYOUTS, build, copy_pdfs, quiet
 from tests.conftest import make_all as make
@@ -96,10 +97,12 @@ def test_strict_publishes_nothing(tmp_path):
     extract.run(raw, processed, jobs=1, log=quiet)
     clean.run(processed, log=quiet)
     with pytest.raises(ContractViolation, match=r"jumps from 2 to 4"):
-        normalize.run(processed, strict=True, log=quiet)
+        with staged(processed) as out:
+            normalize.run(processed, strict=True, log=quiet, out=out)
     assert published(processed) == []
     assert not list(processed.glob(".*.tmp"))
-    assert len(normalize.run(processed, log=quiet)) == 1  # lenient: the same folder is written
+    with staged(processed) as out:
+        assert len(normalize.run(processed, log=quiet, out=out)) == 1  # lenient: the same folder is written
 
 
 def test_the_same_township_in_two_files_is_kept_once_naming_both(tmp_path, alone):

@@ -1,7 +1,7 @@
 """The package layout: a module's folder says what it may import.
 
 pipeline/common imports no stage; a stage (extract, clean, normalize) imports pipeline.common and
-its own folder only; pipeline/analysis imports pipeline.common and itself; pipeline/build runs the
+its own folder only; pipeline/analysis imports pipeline.common and itself; pipeline/orchestrate runs the
 stages (their `run`) one after the other. So the data flows one way through files, never through
 another stage's internals.
 """
@@ -20,7 +20,14 @@ ALLOWED = {
     "clean": {"common", "clean"},
     "normalize": {"common", "normalize"},
     "analysis": {"common", "analysis"},
-    "build": {"common", "extract", "clean", "normalize", "publish", "build"},  # the stages in one process
+    "orchestrate": {
+        "common",
+        "extract",
+        "clean",
+        "normalize",
+        "publish",
+        "orchestrate",
+    },  # the stages in one process
     "publish": {"common", "normalize", "publish"},
     "fuzz": {
         "common",

@@ -298,7 +298,7 @@ def test_ctrl_c_gives_one_line_and_keeps_the_previous_tables(built, tmp_path):
     raw, processed, before = built
     shutil.copy2(OTHER, raw / "b.pdf")
     release = tmp_path / "go"
-    cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "pipeline.build", "--raw", str(raw)]
+    cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "pipeline.orchestrate", "--raw", str(raw)]
     env = {**os.environ, "PIPELINE_FAULT": f"staged:wait:{release}"}
     proc = subprocess.Popen(
         [*cmd, "--processed", str(processed), "--jobs", "1"],

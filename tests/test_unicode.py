@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import clean, extract, normalize
+from pipeline.common.publication import staged
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.unicode import has_surrogates, whole
 
@@ -38,7 +39,8 @@ def test_characters_beyond_the_bmp_are_read_exactly_by_both_readers(engine, tmp_
     processed = tmp_path / "processed"
     extract.run(raw, processed, ExtractSettings(engine=engine), jobs=1, log=quiet)
     clean.run(processed, log=quiet)
-    normalize.run(processed, log=quiet)
+    with staged(processed) as out:
+        normalize.run(processed, log=quiet, out=out)
     items = pq.read_table(processed / "basic_items.parquet").to_pylist()
     assert [(r["seq"], r["category"], r["name"]) for r in items] == [
         (n, "𪚥务类", name) for n, name in enumerate(NAMES, start=1)

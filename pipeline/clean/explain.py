@@ -83,7 +83,8 @@ def records_of(path: Path, processed: Path | None = None) -> tuple[list[PageReco
     it read this content, else the file read here (PDF, Word, Excel); a scan not yet built is
     rejected (OCR takes a build's budgeted workers). Raises RejectedFile with the reason."""
     from pipeline.common.sources import RejectedFile
-    from pipeline.extract.formats import READERS, sniff
+    from pipeline.extract.formats import sniff
+    from pipeline.extract.readers import READERS
 
     cached = cached_records(path, processed)
     if cached is not None:
@@ -93,7 +94,7 @@ def records_of(path: Path, processed: Path | None = None) -> tuple[list[PageReco
         raise RejectedFile(fmt.skip)
     if fmt.name == "pdf":
         return read_records(path), "read now"
-    if fmt.reader == READERS["image"]:
+    if fmt.name in READERS and READERS[fmt.name].budget == "frames":  # an image: OCR
         raise RejectedFile("a scan: run make all with it in the raw folder first, then explain it")
     from pipeline.extract.office import read_office
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import hashlib
 from pathlib import Path
 import sys
+from typing import cast
 
 from pipeline.clean.conservation import Tally, tally
 from pipeline.clean.dates import document_date
@@ -42,6 +43,7 @@ from pipeline.clean.wording import (
 )
 from pipeline.common import cli
 from pipeline.common.controls import scrub_note, scrub_records
+from pipeline.common.entries import SourceEntry, carried
 from pipeline.common.failures import content_failure, technical
 from pipeline.common.lookalikes import fold_records
 from pipeline.common.ocr_fix import fix_document
@@ -595,63 +597,22 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
     cache = build_dir(processed) / "clean" / stage
     cache.mkdir(parents=True, exist_ok=True)
     previous = _previous(processed, stage, extracted.get("version"))
-    entries = []
+    entries: list[SourceEntry] = []
     done = 0
     for e in extracted["files"]:
-        entry = {
-            k: e[k]
-            for k in (
-                "source_file",
-                "sha256",
-                "status",
-                "format",
-                "reader",
-                "pages",
-                "ocr_pages",
-                "unread_pages",
-            )
-            if k in e
-        }
+        entry = carried(e)  # what extract found, typed (pipeline.common.entries)
         entries.append(entry)
         if e["status"] != "ok":
-            entry["reason"] = e["reason"]
-            if e.get("reason_detail"):  # the technical detail of a reader's failure
-                entry["reason_detail"] = e["reason_detail"]
             continue
         # Rows carry the file's name (and may take the township from it): key by content and name.
         key = hashlib.sha256(f"{e['sha256']}|{e['source_file']}".encode()).hexdigest()
         target = cache / f"{key}.parquet"
         old = previous.get((e["sha256"], e["source_file"]))
         if old is not None and (old["status"] != "ok" or target.exists()):
-            entry.update({k: v for k, v in old.items() if k not in entry or k == "status"})
+            entry.update(cast(SourceEntry, {k: v for k, v in old.items() if k not in entry or k == "status"}))
             continue
         done += 1
-        try:
-            records = load_extracted(processed, e)
-            scrubbed = scrub_records(records)  # no control or non-XML character reaches a table
-            entry["folded"] = fold_records(records)  # look-alikes → standard characters, before any reading
-            problems: list[dict] = []
-            counts: dict = {}
-            rows, notes, reason = clean_file(records, e["source_file"], settings, problems, counts)
-            entry.update(counts)
-            entry["notes"] = ([scrub_note(scrubbed)] if scrubbed else []) + notes
-            if problems:
-                entry["problems"] = problems
-            entry["document_date"] = document_date(records)
-            if reason:
-                entry.update(status="rejected", reason=reason)
-                continue
-            write_parquet(target, rows_to_arrow(rows, clean_schema()))
-        except (OSError, MemoryError):
-            raise
-        except Exception as exc:  # this file's content revealed a bug: it alone is rejected
-            target.unlink(missing_ok=True)
-            entry.update(
-                status="rejected", reason=content_failure("clean", exc), reason_detail=technical(exc)
-            )
-            entry.setdefault("notes", [])
-            continue
-        entry.update(status="ok", cache=target.relative_to(build_dir(processed)).as_posix(), items=len(rows))
+        _clean_entry(entry, processed, e, target, settings)
     prune_cache(cache, {Path(e["cache"]).name for e in entries if e.get("cache")})
     manifest = {
         "stage": "clean",
@@ -663,6 +624,39 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
     ok = sum(1 for e in entries if e["status"] == "ok")
     log(f"clean: {done} files cleaned, {ok} with duty lists")
     return manifest
+
+
+def _clean_entry(
+    entry: SourceEntry, processed: Path, extracted: SourceEntry, target: Path, settings: CleanSettings
+) -> None:
+    """Clean one extracted file into TARGET; ENTRY says how it went (ok with its item count, or
+    rejected with the reason), with its notes, problems and document date."""
+    try:
+        records = load_extracted(processed, extracted)
+        scrubbed = scrub_records(records)  # no control or non-XML character reaches a table
+        entry["folded"] = fold_records(records)  # look-alikes → standard characters, before any reading
+        problems: list[dict] = []
+        counts: dict = {}  # text conservation: characters in list tables, placed, lost by page
+        rows, notes, reason = clean_file(records, extracted["source_file"], settings, problems, counts)
+        entry.update(counts)  # type: ignore[typeddict-item]
+        entry["notes"] = ([scrub_note(scrubbed)] if scrubbed else []) + notes
+        if problems:
+            entry["problems"] = problems
+        entry["document_date"] = document_date(records)
+        if reason:
+            entry.update({"status": "rejected", "reason": reason})
+            return
+        write_parquet(target, rows_to_arrow(rows, clean_schema()))
+    except (OSError, MemoryError):
+        raise
+    except Exception as exc:  # this file's content revealed a bug: it alone is rejected
+        target.unlink(missing_ok=True)
+        failure = content_failure("clean", exc)
+        entry.update({"status": "rejected", "reason": failure, "reason_detail": technical(exc)})
+        entry.setdefault("notes", [])
+        return
+    cached = target.relative_to(build_dir(processed)).as_posix()
+    entry.update({"status": "ok", "cache": cached, "items": len(rows)})
 
 
 def _previous(processed: Path, stage: str, extract_version: str | None) -> dict:

@@ -26,7 +26,7 @@ class _Defaults(argparse.HelpFormatter):
 
 
 class _OneLine(argparse.ArgumentParser):
-    """Refuses a bad argument in one line (`python -m pipeline.build: JOBS must be …`), without
+    """Refuses a bad argument in one line (`python -m pipeline.orchestrate: JOBS must be …`), without
     the usage block argparse prints before it."""
 
     def error(self, message: str):

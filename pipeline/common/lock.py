@@ -1,7 +1,7 @@
 """An exclusive lock on the processed folder, held for a whole build.
 
 Two builds started at once on the same folders take turns instead of interleaving stages, so
-neither can read the other's half-finished work. The build (pipeline.build) takes it first.
+neither can read the other's half-finished work. The build (pipeline.orchestrate) takes it first.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ a column), so a reader who looks in the instant between two moves can tell.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 import os
 from pathlib import Path
 import shutil
@@ -24,6 +26,19 @@ JOURNAL = "publish.journal"
 
 def staging_dir(processed: Path) -> Path:
     return build_dir(processed) / STAGING
+
+
+@contextmanager
+def staged(processed: Path) -> Iterator[Path]:
+    """A new staging folder to write into, published as one set when the block ends, discarded
+    when it fails (a stage run alone, a test: the build itself stages and commits in its steps)."""
+    staging = new_staging(processed)
+    try:
+        yield staging
+    except BaseException:
+        discard(processed)
+        raise
+    commit(processed, staging)
 
 
 def new_staging(processed: Path) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
+from pipeline.common.entries import SourceEntry
 from pipeline.common.storage import build_dir, read_parquet
 
 Bbox = tuple[float, float, float, float]  # x0, top, x1, bottom
@@ -144,6 +145,6 @@ def arrow_to_records(table) -> list[PageRecord]:
     return [pages[p] for p in sorted(pages)]
 
 
-def load_extracted(processed: Path, entry: dict) -> list[PageRecord]:
+def load_extracted(processed: Path, entry: SourceEntry) -> list[PageRecord]:
     """Page records of one extracted source file (an entry of the extract manifest)."""
     return arrow_to_records(read_parquet(build_dir(processed) / entry["cache"]))

@@ -16,6 +16,7 @@ import sys
 
 from pipeline.common import cli
 from pipeline.common.controls import printable
+from pipeline.common.entries import SourceEntry
 from pipeline.common.messages import reason_zh, terminal_language
 from pipeline.common.storage import CLEAN_MANIFEST, PROBLEMS_SUMMARY, build_dir, read_manifest
 
@@ -32,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
 def summarize(processed: Path) -> int:
     """Print the end-of-build lines for PROCESSED; return the exit status (see the module doc)."""
     try:
-        with (build_dir(processed) / CLEAN_MANIFEST).open(encoding="utf-8") as f:
-            files = json.load(f)["files"]
+        with (build_dir(processed) / CLEAN_MANIFEST).open(encoding="utf-8") as manifest:
+            files: list[SourceEntry] = json.load(manifest)["files"]
     except FileNotFoundError:
         print(f"report: no build found in {processed}", file=sys.stderr)
         return 2

@@ -2,7 +2,8 @@
 
 A PDF starts with %PDF-; a Word or Excel file (.docx, .xlsx) is a ZIP holding word/ or xl/;
 legacy Office files (.doc, .xls, .wps, .et) are OLE2 compound files, told apart by the streams
-they hold; a JPEG, PNG or TIFF image is a scan or photo, read by OCR; a web page is HTML (or an
+they hold; a JPEG, PNG or TIFF image is a scan or photo, read by OCR (the magic bytes, ZIP
+member names and OLE2 streams of each format are declared in the reader registry, readers.py); a web page is HTML (or an
 MHTML message) in any encoding; any other ZIP is an archive whose members are read one by one
 (archives.py); a 7z or RAR archive is rejected saying how to unpack it. A file of none of these
 kinds is no duty list the pipeline can read: it is skipped with the reason (a README, a GIF
@@ -20,6 +21,8 @@ import zipfile
 import zlib
 
 from pipeline.common.sources import RejectedFile
+from pipeline.extract.readers import READERS as REGISTRY
+from pipeline.extract.readers import by_magic, by_ole2_streams, by_zip_names
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -41,30 +44,12 @@ SUPPORTED_EXTENSIONS = {
     ".mhtml": "a saved web page (.mhtml)",
 }
 
-# Readers, by format: the module that reads it, as recorded in source_files.
-READERS = {
-    "pdf": "pdfplumber",
-    "docx": "docx-xml",
-    "xlsx": "openpyxl",
-    "xls": "xlrd",
-    "doc": "libreoffice+docx-xml",
-    "wps": "libreoffice+docx-xml",
-    "et": "libreoffice+openpyxl",
-    "ofd": "ofd-xml",  # OFD (GB/T 33190): pipeline.extract.ofd
-    "image": "rapidocr",  # JPEG, PNG and TIFF scans and photos, read by OCR (pipeline.extract.ocr)
-    "html": "html.parser",  # web pages (pipeline.extract.web), the standard library's tokenizer
-    "mht": "email+html.parser",  # saved web pages (MHTML), the standard library's MIME parser
-    "zip": "zipfile",  # archives: each member is read as a raw file (pipeline.extract.archives)
-}
 # Names under which Word, Excel and WPS (and systems exporting "Excel" files) save web pages.
 HTML_UNDER_OFFICE_NAMES = (".xls", ".doc", ".et", ".wps")
 WEB_EXTENSIONS = (".htm", ".html", ".shtml", ".xhtml", ".mht", ".mhtml")
 _HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<table[\s>]", re.I)
 _TABLE = re.compile(rb"<table[\s>/]", re.I)
 MAX_WEB_SCAN = 64 << 20  # a web page larger than this is read without first looking for a <table>
-
-# Image formats read by OCR, by their first bytes (other images, e.g. GIF or BMP, are skipped).
-_SCANS = {b"\xff\xd8\xff": "jpeg", b"\x89PNG": "png", b"II*\x00": "tiff", b"MM\x00*": "tiff"}
 
 
 @dataclass(frozen=True)
@@ -93,12 +78,12 @@ def sniff(path: Path) -> Format:
     if head.startswith(ZIP_MAGIC):  # before the PDF check: a stored zip may hold a PDF's first bytes
         return _zip_format(path, ext)
     if b"%PDF-" in head[:1024]:
-        return Format("pdf", READERS["pdf"])
+        return Format("pdf", REGISTRY["pdf"].label)
     if head.startswith(OLE2_MAGIC):
         return _ole2_format(path, ext)
-    for magic, name in _SCANS.items():
-        if head.startswith(magic):
-            return Format(name, READERS["image"])
+    known = by_magic(head)  # images read by OCR (other images, e.g. GIF or BMP, are skipped), …
+    if known is not None:
+        return Format(known.format, known.label)
     from pipeline.extract.archives import unsupported_archive
 
     archive = unsupported_archive(head)
@@ -128,19 +113,16 @@ def _zip_format(path: Path, ext: str) -> Format:
         raise RejectedFile(
             f"damaged {label}: its ZIP container is incomplete (the file was cut short or corrupted)"
         ) from None
-    if "word/document.xml" in names or any(n.startswith("word/") for n in names):
-        return Format("docx", READERS["docx"])
-    if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
-        return Format("xlsx", READERS["xlsx"])
-    if any(n.lstrip("/").lower() == "ofd.xml" for n in names):  # GB/T 33190's entry file
-        return Format("ofd", READERS["ofd"])
+    known = by_zip_names(names)  # word/, xl/, OFD.xml (GB/T 33190's entry file), …
+    if known is not None:
+        return Format(known.format, known.label)
     if ext == ".ofd":
         raise RejectedFile("not an OFD document (.ofd): a ZIP archive without OFD.xml")
     if ext in SUPPORTED_EXTENSIONS and ext != ".zip":
         raise RejectedFile(
             f"not {SUPPORTED_EXTENSIONS[ext]}: a ZIP archive without word/document.xml or xl/workbook.xml"
         )
-    return Format("zip", READERS["zip"])
+    return Format("zip", REGISTRY["zip"].label)
 
 
 def _web_format(path: Path, head: bytes, ext: str) -> Format | None:
@@ -154,7 +136,7 @@ def _web_format(path: Path, head: bytes, ext: str) -> Format | None:
     if claimed and ext not in HTML_UNDER_OFFICE_NAMES:
         return None
     if is_mhtml(head):
-        return Format("mht", READERS["mht"])
+        return Format("mht", REGISTRY["mht"].label)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at its ASCII
         head = (
             head[2:]
@@ -174,7 +156,7 @@ def _web_format(path: Path, head: bytes, ext: str) -> Format | None:
             if claimed:  # a download's error page under a document's name: rejected, not skipped
                 return None
             return Format("html", None, "not a duty list file: a web page without a table (nothing to read)")
-    return Format("html", READERS["html"])
+    return Format("html", REGISTRY["html"].label)
 
 
 def ole2_streams(path: Path) -> set[str]:
@@ -199,15 +181,13 @@ def _ole2_format(path: Path, ext: str) -> Format:
     streams = ole2_streams(path)
     if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
         raise RejectedFile("password-protected Office file (remove the password, save it again and rerun)")
-    if "Workbook" in streams or "Book" in streams:
-        # .xls, and .et files saved in the Excel format; xlrd reads both.
-        return Format("xls", READERS["xls"])
-    if "WordDocument" in streams:
-        name = "wps" if ext == ".wps" else "doc"
-        return Format(name, READERS[name])
+    known = by_ole2_streams(streams)  # .xls (and .et saved in the Excel format: xlrd reads both), .doc
+    if known is not None:
+        name = "wps" if known.format == "doc" and ext == ".wps" else known.format
+        return Format(name, REGISTRY[name].label)
     if ext in (".wps", ".et", ".doc"):  # other WPS/Works layouts: LibreOffice decides
         name = ext.lstrip(".")
-        return Format(name, READERS[name])
+        return Format(name, REGISTRY[name].label)
     if ext in SUPPORTED_EXTENSIONS:
         raise RejectedFile(f"not {SUPPORTED_EXTENSIONS[ext]}: an OLE2 file without a document or workbook")
     return Format(

@@ -6,9 +6,7 @@ One task reads one whole file; the readers give the same page records as the PDF
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-import importlib
 from pathlib import Path
 import tempfile
 
@@ -16,21 +14,7 @@ from pipeline.common.records import PageRecord, records_to_rows
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.sources import RejectedFile
 from pipeline.extract.formats import open_zip
-
-LABELS = {"docx": "Word document", "xlsx": "Excel workbook", "xls": "Excel workbook",
-          "doc": "Word document", "wps": "WPS document", "et": "WPS spreadsheet", "ofd": "OFD document",
-          "html": "web page", "mht": "saved web page (MHTML)"}  # fmt: skip
-# Formats read straight from their file by one function (module, function), imported when used.
-DIRECT = {
-    "xls": ("pipeline.extract.sheets", "read_xls"),
-    "html": ("pipeline.extract.web", "read_web_file"),
-    "mht": ("pipeline.extract.web", "read_web_file"),
-}
-
-
-def _direct(fmt: str) -> Callable[[Path], list[PageRecord]] | None:
-    where = DIRECT.get(fmt)
-    return getattr(importlib.import_module(where[0]), where[1]) if where else None
+from pipeline.extract.readers import READERS
 
 
 @dataclass(frozen=True)
@@ -45,27 +29,56 @@ class OfficeTask:
 
 
 def read_office(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRecord]:
-    """Page records of an office file; raises RejectedFile with the reason."""
-    # The readers are imported here, not with this module: a build of PDFs alone (the usual
-    # case) need not load them (XML parsing, zip and subprocess handling: 0.03 s) before it starts.
-    from pipeline.extract.legacy import TARGET, conversion_timeout, convert
-    from pipeline.extract.sheets import read_xlsx
+    """Page records of a file read whole, by its format's reader in the registry (readers.py);
+    raises RejectedFile with the reason."""
+    return READERS[fmt].read(path, settings)
+
+
+# The registry's read functions of office formats, imported only when such a file is read (XML
+# parsing, zip and subprocess handling: 0.03 s a build of PDFs alone need not wait for).
+
+
+def read_docx_file(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRecord]:
     from pipeline.extract.word import read_docx
 
-    direct = _direct(fmt)
-    if direct is not None:
-        return direct(path)
-    if fmt in TARGET:
-        with tempfile.TemporaryDirectory(prefix="duty-convert-") as tmp:
-            timeout = conversion_timeout(settings.convert_timeout, settings.budget_seconds)
-            converted = convert(path, fmt, Path(tmp), timeout)
-            return read_office(converted, TARGET[fmt], settings)
     with open_zip(path, settings.max_unzipped_bytes, settings.max_zip_ratio) as z:
-        if fmt == "ofd":
-            from pipeline.extract.ofd import read_ofd
+        return read_docx(path, z)
 
-            return read_ofd(z, settings)
-        return read_docx(path, z) if fmt == "docx" else read_xlsx(path, z)
+
+def read_xlsx_file(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRecord]:
+    from pipeline.extract.sheets import read_xlsx
+
+    with open_zip(path, settings.max_unzipped_bytes, settings.max_zip_ratio) as z:
+        return read_xlsx(path, z)
+
+
+def read_ofd_file(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRecord]:
+    from pipeline.extract.ofd import read_ofd
+
+    with open_zip(path, settings.max_unzipped_bytes, settings.max_zip_ratio) as z:
+        return read_ofd(z, settings)
+
+
+def read_xls_file(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRecord]:
+    from pipeline.extract.sheets import read_xls
+
+    return read_xls(path)
+
+
+def read_web_page(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRecord]:
+    from pipeline.extract.web import read_web_file
+
+    return read_web_file(path)
+
+
+def read_converted(path: Path, fmt: str, settings: ExtractSettings) -> list[PageRecord]:
+    """A legacy file (.doc, .wps, .et) converted by LibreOffice, then read as what it became."""
+    from pipeline.extract.legacy import TARGET, conversion_timeout, convert
+
+    with tempfile.TemporaryDirectory(prefix="duty-convert-") as tmp:
+        timeout = conversion_timeout(settings.convert_timeout, settings.budget_seconds)
+        converted = convert(path, fmt, Path(tmp), timeout)
+        return read_office(converted, TARGET[fmt], settings)
 
 
 def office_records(task: OfficeTask) -> tuple[list[PageRecord], str | None]:
@@ -78,9 +91,12 @@ def office_records(task: OfficeTask) -> tuple[list[PageRecord], str | None]:
         raise
     except Exception as exc:  # any parser failure rejects the file with its reason
         detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
-        return [], f"unreadable {LABELS[task.fmt]} ({type(exc).__name__}{': ' + detail if detail else ''})"
+        return (
+            [],
+            f"unreadable {READERS[task.fmt].noun} ({type(exc).__name__}{': ' + detail if detail else ''})",
+        )
     if sum(r["n_chars"] for r in records) == 0:
-        return [], f"empty {LABELS[task.fmt]} (no text in it)"
+        return [], f"empty {READERS[task.fmt].noun} (no text in it)"
     return records, None
 
 

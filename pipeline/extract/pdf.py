@@ -12,8 +12,10 @@ A file is split into page tasks so that a long file keeps every core busy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
+import importlib
 from pathlib import Path
 
 from pipeline.common.records import PageRecord, records_to_rows
@@ -177,11 +179,7 @@ def quiet_pdfminer() -> None:
 def run_page_task(task: PageTask) -> dict:
     """Extract pages [first, last) of one PDF; errors come back as a reason, not an exception."""
     try:
-        unread: list[int] = []
-        if task.settings.engine == "pdfplumber":
-            pages = _plumber_pages(task)
-        else:
-            pages, unread = _pdfium_pages(task)
+        pages, unread = ENGINES[task.settings.engine].pages(task)
         records, scanned = [], []
         for i, (record, images) in zip(range(task.first, task.last), pages, strict=True):
             if is_scan(record, images, task.settings.ocr.min_image_cover):
@@ -200,8 +198,8 @@ def run_page_task(task: PageTask) -> dict:
         return failure_result(exc)
 
 
-def _plumber_pages(task: PageTask) -> list[tuple[PageRecord, list[dict]]]:
-    """Each page's record and its images (where a scan is told from a text page)."""
+def _plumber_pages(task: PageTask) -> tuple[list[tuple[PageRecord, list[dict]]], list[int]]:
+    """Each page's record and its images (where a scan is told from a text page); no unread pages."""
     import pdfplumber
 
     quiet_pdfminer()
@@ -215,7 +213,7 @@ def _plumber_pages(task: PageTask) -> list[tuple[PageRecord, list[dict]]]:
             )
             pages.append((record, objects["image"]))
             page.close()
-    return pages
+    return pages, []
 
 
 def _pdfium_pages(task: PageTask) -> tuple[list[tuple[PageRecord, list[dict]]], list[int]]:
@@ -307,13 +305,48 @@ def open_for_tasks(path: Path, settings: ExtractSettings, jobs: int) -> list[Pag
 
 
 def _page_count(path: Path, engine: str) -> int:
-    if engine == "pdfplumber":
-        import pdfplumber
+    return ENGINES[engine].count(path)
 
-        quiet_pdfminer()  # its warnings about a damaged file are not lines for the user
-        with pdfplumber.open(path) as pdf:
-            return len(pdf.pages)
+
+def _plumber_count(path: Path) -> int:
+    import pdfplumber
+
+    quiet_pdfminer()  # its warnings about a damaged file are not lines for the user
+    with pdfplumber.open(path) as pdf:
+        return len(pdf.pages)
+
+
+def _pdfium_count(path: Path) -> int:
     from pipeline.extract.pdfium import Document
 
     with Document(str(path)) as doc:
         return len(doc)
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A PDF reader (ExtractSettings.engine): its pages of a task (records with their images, and
+    the pages no reader could load), its page count, and the modules the stage imports once so
+    that the budgeted children forked from it inherit them."""
+
+    pages: Callable[[PageTask], tuple[list[tuple[PageRecord, list[dict]]], list[int]]]
+    count: Callable[[Path], int]
+    modules: tuple[str, ...]
+
+
+ENGINES = {
+    "pdfplumber": Engine(
+        _plumber_pages,
+        _plumber_count,
+        ("pdfminer.converter", "pdfminer.layout", "pdfminer.pdfinterp", "pdfplumber"),
+    ),
+    "pdfium": Engine(_pdfium_pages, _pdfium_count, ("pipeline.extract.pdfium",)),
+}
+
+
+@cache
+def import_engine(engine: str) -> None:
+    """Import the PDF reader here, once: the budgeted children forked from this process, and from
+    the workers forked from it, inherit it instead of importing it again for every task."""
+    for module in ENGINES[engine].modules:
+        importlib.import_module(module)

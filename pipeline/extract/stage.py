@@ -1,11 +1,15 @@
 """Stage 1, extract: every file in the raw folder → table cells and free text lines per page.
 
-The readers (pipeline.extract.pdf; office.py for Word and Excel files and web pages, told apart
-by content in formats.py) turn each page into a page record (pipeline.common.records): tables as
-grids of cells with their text lines, and the text outside tables. A zip's members take its
-place among the raw files (archives.py), each read by its own format and named
-`archive.zip/member`. Nothing is interpreted here; a file that is no duty list in any supported
-format (a README, an image) is skipped with the reason.
+Each file's format is told from its content (formats.py) and read by the reader the registry
+(readers.py) names for it: PDFs page by page (pdf.py, with PDFium or pdfplumber), Word, Excel,
+WPS, OFD files and web pages whole (office.py), JPEG/PNG/TIFF scans and photos by OCR, frame by
+frame (ocr.py), as are the scanned pages of a PDF. Every page becomes a page record
+(pipeline.common.records): tables as grids of cells with their text lines, and the text outside
+tables. A zip's members take its place among the raw files (archives.py), each read by its own
+format and named `archive.zip/member`. No list is interpreted here (which column is which, which
+row an item, is the clean stage's work), though readers rebuild what a format leaves implicit:
+table grids from rulings, Word's automatic numbering, EXIF-turned photos. A file that is no duty
+list in any supported format (a README, a GIF image) is skipped with the reason.
 
 Results are cached per source file under the processed folder, keyed by the file's content
 hash and this stage's version, so unchanged files are never read again. Files and pages are
@@ -17,17 +21,17 @@ Run alone: python -m pipeline.extract --raw data/raw --processed data/processed
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
 import json
 import os
 from pathlib import Path
 import sys
 import tempfile
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pipeline.common import cli
+from pipeline.common.entries import TaskResult
 from pipeline.common.freshness import RawFile, changed_while_read, moved, raw_files, stat_key
 from pipeline.common.parallel import default_jobs, map_ordered
 from pipeline.common.progress import progress
@@ -59,10 +63,11 @@ from pipeline.common.unicode import has_surrogates, whole
 from pipeline.extract import archives
 from pipeline.extract import budget as budgets
 from pipeline.extract.failures import content_failure, describe, technical
-from pipeline.extract.formats import READERS, sniff
+from pipeline.extract.formats import sniff
 from pipeline.extract.office import OfficeTask, run_office_task
-from pipeline.extract.pdf import PageTask, run_page_task
+from pipeline.extract.pdf import PageTask, import_engine, run_page_task
 from pipeline.extract.preflight import open_pdf
+from pipeline.extract.readers import READERS
 
 if TYPE_CHECKING:
     from pipeline.extract.ocr import OcrTask
@@ -126,7 +131,9 @@ def _run(
     preload: Callable[[], None] | None,
     scratch: Path,
 ) -> dict:
-    """run(), with SCRATCH the folder for archive members.
+    """run(), with SCRATCH the folder for archive members, in four phases: look at every file
+    (`_Plan.look_at`), read the text pages and whole files (`_read_pages`), OCR the scans
+    (`_read_scans`), then check, prune and write the manifest (`_conclude`).
 
     FILES: the raw files as the build's freshness check saw them (content hash and stat key);
     without it they are listed and hashed here. A file read now that changed while it was read
@@ -139,87 +146,171 @@ def _run(
     stage = version(settings)
     cache = build_dir(processed) / "extract" / stage
     cache.mkdir(parents=True, exist_ok=True)
-    jobs = jobs or default_jobs()
-    previous = _previous_pages(processed)
-    entries: list[dict] = []
-    read_now: list[tuple[RawFile, dict]] = []  # files read in this run (not cached), to check afterwards
-    pending: list[tuple[dict, list[PageTask | OfficeTask]]] = []
     if files is None:
         files = raw_files(scan_sources(raw, exclude=processed), raw)
     if not files:
         log(f"warning: the raw folder {raw} holds no files; the tables will have no rows")
-    scans: list[tuple[dict, list[dict], list[OcrTask]]] = []  # (entry, text-layer parts, OCR tasks)
-    budget = _budget(settings)
-    # (file, the raw file it was unpacked from or None, its archive depth, that archive's budget)
-    queue: list[tuple[RawFile, RawFile | None, int, archives.Budget | None]] = [
-        (f, None, 0, None) for f in files
-    ]
-    names = {f.name for f in files}
-    position = 0
-    while position < len(queue):
-        f, origin, depth, allowance = queue[position]
-        position += 1
-        path = f.path
+    plan = _Plan(processed, settings, cache, jobs or default_jobs(), scratch, _previous_pages(processed))
+    plan.look_at(files)
+    preload = _read_pages(plan, scheduler, preload)
+    if preload is not None:
+        preload()
+    _read_scans(plan.scans, cache, plan.jobs, scheduler, settings)
+    return _conclude(plan, stage, log)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """A file with pages to OCR: its entry, the results of its text-layer tasks (none for an
+    image file), its OCR tasks, and its number of pages."""
+
+    entry: dict
+    parts: list[dict]
+    tasks: list[OcrTask]
+    pages: int
+
+
+@dataclass
+class _Plan:
+    """Phase 1 of a run: every raw file looked at once, in order. Each becomes an entry of the
+    manifest (cached, skipped, rejected, or to read), an archive is replaced by its members, and
+    the files to read get their tasks: page tasks or a whole-file task (`pending`), OCR tasks
+    (`scans`)."""
+
+    processed: Path
+    settings: ExtractSettings
+    cache: Path
+    jobs: int
+    scratch: Path
+    previous: dict[str, dict]
+    entries: list[dict] = field(default_factory=list)
+    read_now: list[tuple[RawFile, dict]] = field(default_factory=list)  # read in this run, checked after
+    pending: list[tuple[dict, list[PageTask | OfficeTask]]] = field(default_factory=list)
+    scans: list[_Scan] = field(default_factory=list)
+
+    def look_at(self, files: list[RawFile]) -> None:
+        """Look at the raw files and, in their place, at the members of the archives among them."""
+        budget = _budget(self.settings)
+        # (file, the raw file it was unpacked from or None, its archive depth, that archive's budget)
+        queue: list[tuple[RawFile, RawFile | None, int, archives.Budget | None]] = [
+            (f, None, 0, None) for f in files
+        ]
+        names = {f.name for f in files}
+        position = 0
+        while position < len(queue):
+            f, origin, depth, allowance = queue[position]
+            position += 1
+            members = self._look(f, origin, depth, allowance, names, budget)
+            names.update(m[0].name for m in members)
+            queue[position:position] = [(m, origin or f, depth + 1, shared) for m, shared in members]
+
+    def _look(
+        self,
+        f: RawFile,
+        origin: RawFile | None,
+        depth: int,
+        allowance: archives.Budget | None,
+        names: set[str],
+        budget: budgets.Budget,
+    ) -> list[tuple[RawFile, archives.Budget]]:
+        """One file's entry: a note, cached, or planned (`_plan_file`); an archive's members."""
         page = archives.is_inside_saved_page(f.name.split("/"), names)
         if page is not None and f.status is None:
             f = RawFile(f.path, f.name, [], "", "skipped", f"part of the saved web page {page} (its pictures, "
                         "styles and scripts): not read on its own")  # fmt: skip
         if f.status is not None:  # no file to read (a FIFO, a dangling link, …): a note
-            entries.append({"source_file": f.name, "sha256": "", "status": f.status, "reason": f.reason})
-            continue
+            self.entries.append({"source_file": f.name, "sha256": "", "status": f.status, "reason": f.reason})
+            return []
         entry: dict[str, Any] = {"source_file": f.name, "sha256": f.sha256}
-        entries.append(entry)
-        target = cache / f"{entry['sha256']}.parquet"
-        entry["cache"] = target.relative_to(build_dir(processed)).as_posix()
-        if target.exists() and entry["sha256"] in previous:
-            entry.update(status="ok", **previous[entry["sha256"]])
-            continue
-        read_now.append((origin or f, entry))
+        self.entries.append(entry)
+        target = self.cache / f"{entry['sha256']}.parquet"
+        entry["cache"] = target.relative_to(build_dir(self.processed)).as_posix()
+        if target.exists() and entry["sha256"] in self.previous:
+            entry.update(status="ok", **self.previous[entry["sha256"]])
+            return []
+        self.read_now.append((origin or f, entry))
         try:
-            fmt = sniff(path)
-            entry.update(format=fmt.name, reader=settings.engine if fmt.name == "pdf" else fmt.reader)
-            if fmt.skip is not None:
-                entry.update(status="skipped", reason=fmt.skip)
-                continue
-            if fmt.reader == READERS["zip"]:  # an archive: its members take its place in the queue
-                members = _unpack(f, depth, allowance, settings, scratch)
-                if not members:
-                    entry.update(status="skipped", reason="not a duty list file: an empty ZIP archive")
-                    continue
-                entries.pop()
-                read_now.pop()
-                names.update(m[0].name for m in members)
-                queue[position:position] = [(m, origin or f, depth + 1, budget) for m, budget in members]
-                continue
-            if fmt.reader == READERS["image"]:  # a scan or photo: every frame read by OCR
-                frames = _first_look(_ocr().image_frames, path, budget, entry)
-                _check_ocr_pages(frames, frames, settings, "frames")
-                entry["_pages"] = frames
-                scans.append(
-                    (entry, [], [_ocr().OcrTask(str(path), i, True, settings.ocr) for i in range(frames)])
-                )
-                continue
-            if fmt.name == "pdf":
-                _import_reader(settings.engine)
-                page_tasks: list = _first_look(open_pdf, (str(path), settings, jobs), budget, entry)
-                entry["reader"] = page_tasks[0].settings.engine  # pdfplumber where PDFium failed
-            else:
-                page_tasks = [OfficeTask(str(path), fmt.name, settings)]
-            entry["_pages"] = page_tasks[-1].last
-            pending.append((entry, page_tasks))
+            return self._plan_file(f, entry, depth, allowance, budget)
         except RejectedFile as exc:
             entry.update(status="rejected", reason=str(exc), reason_detail=exc.detail)
         except Exception as exc:  # a reader's failure outside its budgeted child: still one line
             failure = describe(exc)
             entry.update(status="rejected", reason=failure.reason, reason_detail=failure.detail)
-    tasks = [t for _, ts in pending for t in ts]
-    owners = [entry for entry, ts in pending for _ in ts]
-    last_page = {id(entry): ts[-1].last for entry, ts in pending}
-    results = map_ordered(budgets.Budgeted(run_task, budget), tasks, jobs, scheduler)
+        return []
+
+    def _plan_file(
+        self,
+        f: RawFile,
+        entry: dict,
+        depth: int,
+        allowance: archives.Budget | None,
+        budget: budgets.Budget,
+    ) -> list[tuple[RawFile, archives.Budget]]:
+        """Sniff a file and plan its reading by its reader's budget kind (readers.py): an
+        archive's members (returned, to take its place), an image's OCR frames, a PDF's page
+        tasks, or one task for a file read whole. Raises RejectedFile."""
+        fmt = sniff(f.path)
+        entry.update(format=fmt.name, reader=self.settings.engine if fmt.name == "pdf" else fmt.reader)
+        if fmt.skip is not None:
+            entry.update(status="skipped", reason=fmt.skip)
+            return []
+        kind = READERS[fmt.name].budget
+        if kind == "members":  # an archive: its members take its place in the queue
+            members = _unpack(f, depth, allowance, self.settings, self.scratch)
+            if not members:
+                entry.update(status="skipped", reason="not a duty list file: an empty ZIP archive")
+                return []
+            self.entries.pop()
+            self.read_now.pop()
+            return members
+        if kind == "frames":  # a scan or photo: every frame read by OCR
+            frames = _first_look(_ocr().image_frames, f.path, budget, entry)
+            _check_ocr_pages(frames, frames, self.settings, "frames")
+            ocr = self.settings.ocr
+            self.scans.append(
+                _Scan(entry, [], [_ocr().OcrTask(str(f.path), i, True, ocr) for i in range(frames)], frames)
+            )
+            return []
+        tasks: list[PageTask | OfficeTask]
+        if kind == "pages":
+            import_engine(self.settings.engine)
+            tasks = _first_look(open_pdf, (str(f.path), self.settings, self.jobs), budget, entry)
+            entry["reader"] = tasks[0].settings.engine  # pdfplumber where PDFium failed
+        else:
+            tasks = [OfficeTask(str(f.path), fmt.name, self.settings)]
+        self.pending.append((entry, tasks))
+        return []
+
+    def file_read(self, entry: dict, parts: list[dict], path: str, pages: int) -> None:
+        """A file's tasks are done: write it, or plan the OCR of its scanned pages."""
+        scanned = [i for p in parts for i in p.get("scanned", ())]
+        if not scanned or any("error" in p for p in parts):
+            _finish(entry, parts, self.cache, pages)
+            return
+        try:
+            _check_ocr_pages(len(scanned), pages, self.settings, "scanned pages")
+        except RejectedFile as exc:
+            parts.append({"error": str(exc)})
+            _finish(entry, parts, self.cache, pages)
+            return
+        ocr = self.settings.ocr
+        self.scans.append(_Scan(entry, parts, [_ocr().OcrTask(path, i, False, ocr) for i in scanned], pages))
+
+
+def _read_pages(
+    plan: _Plan, scheduler: str | None, preload: Callable[[], None] | None
+) -> Callable[[], None] | None:
+    """Phase 2: run the planned page and whole-file tasks, in parallel, each in its budget, and
+    gather each file's results in order (`_Plan.file_read`). Returns PRELOAD when it is still to
+    be done (no loader thread ran it)."""
+    tasks = [t for _, ts in plan.pending for t in ts]
+    owners = [entry for entry, ts in plan.pending for _ in ts]
+    last_page = {id(entry): ts[-1].last for entry, ts in plan.pending}
+    results = map_ordered(budgets.Budgeted(run_task, _budget(plan.settings)), tasks, plan.jobs, scheduler)
     # Load the Parquet writer while the workers parse (they are already started). Not when a task
     # is forked from this process (jobs=1, a single task): a fork must not race a running import.
     loader = threading.Thread(target=_load, args=(scheduler, preload), daemon=True)
-    if tasks and (scheduler or (jobs > 1 and len(tasks) > 1)):
+    if tasks and (scheduler or (plan.jobs > 1 and len(tasks) > 1)):
         loader.start()
         preload = None
     current: dict | None = None
@@ -231,44 +322,42 @@ def _run(
         bar.update(task.last - task.first)
         parts.append(result)
         if task.last == last_page[id(owner)]:
-            scanned = [i for p in parts for i in p.get("scanned", ())]
-            if scanned and not any("error" in p for p in parts):
-                try:
-                    _check_ocr_pages(len(scanned), last_page[id(owner)], settings, "scanned pages")
-                except RejectedFile as exc:
-                    parts.append({"error": str(exc)})
-                    _finish(owner, parts, cache)
-                    continue
-                scans.append(
-                    (owner, parts, [_ocr().OcrTask(task.path, i, False, settings.ocr) for i in scanned])
-                )
-            else:
-                _finish(owner, parts, cache)
+            plan.file_read(owner, parts, task.path, last_page[id(owner)])
     bar.close()
     if loader.is_alive():
         loader.join()  # before OCR tasks may be forked from this process
-    if preload is not None:
-        preload()
-    _read_scans(scans, cache, jobs, scheduler, settings)
-    _reject_changed(read_now, cache)
-    if scans or any(e.get("ocr_pages") for e in entries):
-        _prune_ocr_cache(processed, settings, {e["sha256"] for e in entries})
+    return preload
+
+
+def _conclude(plan: _Plan, stage: str, log) -> dict:
+    """Phase 4: reject the files that changed while read, prune the caches, write the manifest
+    and say what was read."""
+    entries, processed, cache = plan.entries, plan.processed, plan.cache
+    _reject_changed(plan.read_now, cache)
+    if plan.scans or any(e.get("ocr_pages") for e in entries):
+        _prune_ocr_cache(processed, plan.settings, {e["sha256"] for e in entries})
     prune_cache(cache, {Path(e["cache"]).name for e in entries if "cache" in e})
     for e in entries:
         if e["status"] != "ok":
             e.pop("cache", None)
-    manifest = {"stage": "extract", "version": stage, "engine": settings.engine, "files": entries}
+    manifest = {"stage": "extract", "version": stage, "engine": plan.settings.engine, "files": entries}
     write_json(build_dir(processed) / MANIFEST, manifest)
-    images = [e for e, parts, _ in scans if not parts]  # image files (PDFs with scans are in pending)
-    read = sum(1 for e in [e for e, _ in pending] + images if e["status"] == "ok")
+    log(_summary(plan))
+    return manifest
+
+
+def _summary(plan: _Plan) -> str:
+    """The stage's line: files read, cached, rejected, skipped."""
+    entries = plan.entries
+    images = [s.entry for s in plan.scans if not s.parts]  # image files (PDFs with scans are in pending)
+    read = sum(1 for e in [e for e, _ in plan.pending] + images if e["status"] == "ok")
     cached = sum(1 for e in entries if e["status"] == "ok") - read
     rejected = sum(1 for e in entries if e["status"] == "rejected")
     skipped = sum(1 for e in entries if e["status"] == "skipped")
-    log(
+    return (
         f"extract: {len(entries)} raw files: {read} read, {cached} unchanged (cached), {rejected} rejected"
         + (f", {skipped} skipped (not duty-list files)" if skipped else "")
     )
-    return manifest
 
 
 def _reject_changed(files: list[tuple[RawFile, dict]], cache: Path) -> None:
@@ -335,19 +424,6 @@ def _first_look(func, args, budget: budgets.Budget, entry: dict):
     raise RejectedFile(outcome.reason, detail=outcome.detail)
 
 
-@cache
-def _import_reader(engine: str) -> None:
-    """Import the PDF reader here, once: the budgeted children forked from this process, and from
-    the workers forked from it, inherit it instead of importing it again for every task."""
-    if engine == "pdfplumber":
-        import pdfminer.converter  # noqa: F401
-        import pdfminer.layout  # noqa: F401
-        import pdfminer.pdfinterp  # noqa: F401
-        import pdfplumber  # noqa: F401
-    else:
-        import pipeline.extract.pdfium  # noqa: F401
-
-
 def _star(call: tuple):
     func, args = call
     return func(*args)
@@ -397,7 +473,7 @@ def _file_key(path: str) -> str:
 
 
 def _read_scans(
-    scans: list, cache: Path, jobs: int, scheduler: str | None, settings: ExtractSettings
+    scans: list[_Scan], cache: Path, jobs: int, scheduler: str | None, settings: ExtractSettings
 ) -> None:
     """Second round: OCR every scanned page (one task each, so one file's pages spread over
     all workers), then write those files.
@@ -410,7 +486,7 @@ def _read_scans(
         return
     ocr_dir = cache.parent.parent / "ocr" / _ocr().ocr_version(settings.ocr)
     ocr_dir.mkdir(parents=True, exist_ok=True)
-    keyed = [(entry, t, ocr_dir / f"{entry['sha256']}-{t.index}.json") for entry, _, ts in scans for t in ts]
+    keyed = [(s.entry, t, ocr_dir / f"{s.entry['sha256']}-{t.index}.json") for s in scans for t in s.tasks]
     todo = [t for _, t, path in keyed if not path.exists()]
     read = budgets.Budgeted(_ocr().run_ocr_task, _budget(settings), prepare=_load_recognizer)
     stop = tempfile.TemporaryDirectory(prefix="duty-ocr-stop-")
@@ -420,7 +496,7 @@ def _read_scans(
     spent: dict[int, float] = {}  # CPU seconds of OCR per file (pages read before included)
     over: dict[int, str] = {}  # files whose OCR time ran out: why
     read_so_far: dict[int, int] = {}
-    pages_of = {id(entry): len(ts) for entry, _, ts in scans}
+    pages_of = {id(s.entry): len(s.tasks) for s in scans}
     with stop:
         for entry, task, path in keyed:
             if path.exists():
@@ -460,13 +536,12 @@ def _read_scans(
                 )
                 Path(stop.name, _file_key(task.path)).touch()
     bar.close()
-    for entry, parts, ts in scans:
-        if id(entry) in over:
-            entry.pop("_pages", None)
-            entry.update(status="rejected", reason=over[id(entry)])
+    for s in scans:
+        if id(s.entry) in over:
+            s.entry.update(status="rejected", reason=over[id(s.entry)])
             continue
-        ocr_parts = [done[ocr_dir / f"{entry['sha256']}-{t.index}.json"] for t in ts]
-        _finish(entry, parts + ocr_parts, cache)
+        ocr_parts = [done[ocr_dir / f"{s.entry['sha256']}-{t.index}.json"] for t in s.tasks]
+        _finish(s.entry, s.parts + ocr_parts, cache, s.pages)
 
 
 def _load_recognizer(task: OcrTask) -> None:
@@ -514,23 +589,37 @@ def _previous_pages(processed: Path) -> dict[str, dict]:
     }
 
 
-def _finish(entry: dict, parts: list[dict], cache: Path) -> None:
+def _finish(entry: dict, parts: list[dict], cache: Path, pages: int) -> None:
     """Write one file's extracted pages (the results of its page tasks, in order), or reject it.
     A failure caused by the file's content costs only this file (rejected with a line); a
     failure of the disk ends the build as usual."""
     try:
-        _finish_file(entry, parts, cache)
+        _finish_file(entry, cast(list[TaskResult], parts), cache, pages)
     except (OSError, MemoryError):
         raise
     except Exception as exc:
-        entry.pop("_pages", None)
         (cache / f"{entry['sha256']}.parquet").unlink(missing_ok=True)
         entry.update(status="rejected", reason=content_failure("extract", exc), reason_detail=technical(exc))
 
 
-def _finish_file(entry: dict, parts: list[dict], cache: Path) -> None:
-    pages = entry.pop("_pages")
-    pages = parts[0].get("pages", pages)  # an office file counts its pages once read
+def _finish_file(entry: dict, parts: list[TaskResult], cache: Path, pages: int) -> None:
+    """A file's outcome from its task results (`_outcome`), then its pages written (`_write_pages`)."""
+    error, ocr_pages = _outcome(entry, parts)
+    if error is not None:
+        entry.update(status="rejected", reason=error)
+        return
+    entry["status"] = "ok"
+    entry["pages"] = parts[0].get("pages", pages)  # an office file counts its pages once read
+    unread = sorted(n for p in parts for n in p.get("unread", ()))
+    if unread:
+        entry["unread_pages"] = unread
+    if ocr_pages:
+        entry["ocr_pages"] = ocr_pages
+    _write_pages(entry, parts, cache, bool(ocr_pages))
+
+
+def _outcome(entry: dict, parts: list[TaskResult]) -> tuple[str | None, list[int]]:
+    """(why the file is rejected or None, its OCRed pages); its read figures summed into ENTRY."""
     for p in parts:
         _add_stats(entry, p.pop("budget", None))
     failed = next((p for p in parts if "error" in p), None)
@@ -544,16 +633,11 @@ def _finish_file(entry: dict, parts: list[dict], cache: Path) -> None:
             if ocr_pages
             else "no text layer and no scanned page images (nothing to read)"
         )
-    if error is not None:
-        entry.update(status="rejected", reason=error)
-        return
-    entry["status"] = "ok"
-    entry["pages"] = pages
-    unread = sorted(n for p in parts for n in p.get("unread", ()))
-    if unread:
-        entry["unread_pages"] = unread
-    if ocr_pages:
-        entry["ocr_pages"] = ocr_pages
+    return error, ocr_pages
+
+
+def _write_pages(entry: dict, parts: list[TaskResult], cache: Path, ocred: bool) -> None:
+    """The file's page rows as one Parquet file of the cache, in page order."""
     import_arrow()  # no-op where the loader thread (or the caller) already imported pyarrow
     rows = [row for p in parts for row in p["rows"]]
     for row in rows:  # no lone UTF-16 surrogate reaches a table (common/unicode.py)
@@ -561,7 +645,7 @@ def _finish_file(entry: dict, parts: list[dict], cache: Path) -> None:
             if has_surrogates(line["text"]):
                 line["text"] = whole(line["text"])
     table = rows_to_arrow(rows, extract_schema())
-    if ocr_pages:  # OCRed pages were appended after the text-layer pages: page order again
+    if ocred:  # OCRed pages were appended after the text-layer pages: page order again
         import pyarrow.compute as pc
 
         table = table.take(pc.sort_indices(table, sort_keys=[("page", "ascending")]))

@@ -12,6 +12,7 @@ import sys
 
 from pipeline import clean, extract, normalize
 from pipeline.common import report
+from pipeline.common.publication import staged
 from pipeline.common.settings import ENGINES, ExtractSettings
 
 
@@ -29,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     extract.run(args.raw, args.processed, settings, jobs=args.jobs)
     clean.run(args.processed)
-    normalize.run(args.processed, raw=args.raw)
+    with staged(args.processed) as out:
+        normalize.run(args.processed, raw=args.raw, out=out)
     return report.main(["--processed", str(args.processed)])
 
 

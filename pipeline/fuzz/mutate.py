@@ -190,6 +190,8 @@ def _bad_name(rng: random.Random, stem: str) -> bytes:
 
 
 def _apply(op: str, data: bytes, rng: random.Random) -> bytes:
+    """DATA mutated by OP: raw bytes (flip_bytes, truncate), or the parsed PDF changed by the
+    op's function in _MUTATIONS and written again (with a stale xref now and then)."""
     if op == "flip_bytes":
         out = bytearray(data)
         for _ in range(rng.randint(1, 16)):
@@ -205,87 +207,140 @@ def _apply(op: str, data: bytes, rng: random.Random) -> bytes:
     # A stale xref is damage of its own: not for a rotated file (still valid: it must be read) nor a
     # bomb (pdfminer gives up on the xref before it reaches the stream the bomb is about).
     stale = rng.random() < 0.3 and op not in ("rotate", "bomb", "memory_bomb", "time_bomb")
-    if op == "flip_stream":
-        streams = pdf.streams()
-        if streams:
-            n = rng.choice(streams)
-            body = bytearray(pdf.objects[n])
-            s = body.find(b"stream") + 7
-            e = max(s + 1, body.rfind(b"endstream"))
-            for _ in range(rng.randint(1, 8)):
-                body[rng.randrange(s, e)] ^= 1 << rng.randrange(8)
-            pdf.objects[n] = bytes(body)
-    elif op == "delete_object":
-        if pdf.objects:
-            del pdf.objects[rng.choice(sorted(pdf.objects))]
-    elif op == "pagetree_loop":
-        root, pages = pdf.page_root(), pdf.pages()
-        if root is not None and pages:
-            victim = rng.choice([root, *pages])
-            pdf.objects[root] = re.sub(
-                rb"/Kids\s*\[", b"/Kids [ %d 0 R " % victim, pdf.objects[root], count=1
-            )
-            if rng.random() < 0.5:  # and a page whose parent is itself
-                p = rng.choice(pages)
-                pdf.objects[p] = re.sub(rb"/Parent \d+ 0 R", b"/Parent %d 0 R" % p, pdf.objects[p])
-    elif op == "rotate":
-        for p in pdf.pages():
-            if rng.random() < 0.6:
-                pdf.objects[p] = pdf.objects[p].replace(
-                    b"<<", b"<< /Rotate %d" % rng.choice((90, 180, 270)), 1
-                )
-    elif op == "garble_content":
-        contents = pdf.contents()
-        if contents:
-            n = rng.choice(contents)
-            try:
-                tokens = pdf.stream_data(n).split(b" ")
-            except Exception:
-                tokens = []
-            junk = (b"Tj", b"TJ", b"Tf", b"cm", b"re", b"BT", b"ET", b"Do", b"q", b"Q", b"(", b"[", b"<<", b"-1e999",
-                    b"99999999999", b"/Nonexistent", b"\xff\xfe", b"%")  # fmt: skip
-            for _ in range(rng.randint(1, 40)):
-                if tokens:
-                    tokens[rng.randrange(len(tokens))] = rng.choice(junk)
-            pdf.set_stream(n, zlib.compress(b" ".join(tokens)))
-    elif op == "bad_reference":
-        nums = sorted(pdf.objects)
-        n = rng.choice(nums)
-        refs = list(re.finditer(rb"(\d+) 0 R", pdf.objects[n]))
-        if refs:
-            r = rng.choice(refs)
-            target = rng.choice((max(nums) + 50, rng.choice(nums), 0))
-            text = pdf.objects[n]
-            pdf.objects[n] = text[: r.start()] + b"%d 0 R" % target + text[r.end() :]
-    elif op == "xref_garbage":
-        out = bytearray(pdf.write())
-        x = out.rfind(b"xref")
-        if rng.random() < 0.5:
-            for i in range(x, min(len(out) - 20, x + rng.randint(20, 400))):
-                out[i] = rng.randrange(32, 127)
-        else:
-            s = out.rfind(b"startxref") + 10
-            out[s : s + 6] = b"%06d" % rng.randrange(10**6)
-        return bytes(out)
-    elif op == "deep_nesting":
-        pages = pdf.pages()
-        if pages:
+    mutation = _MUTATIONS[op]
+    mutated = mutation(pdf, rng, op) if mutation is _bombs else mutation(pdf, rng)
+    return mutated if mutated is not None else pdf.write(stale_xref=stale)
+
+
+def _flip_stream(pdf: Pdf, rng: random.Random) -> bytes | None:
+    """Mutation: flip stream."""
+    streams = pdf.streams()
+    if streams:
+        n = rng.choice(streams)
+        body = bytearray(pdf.objects[n])
+        s = body.find(b"stream") + 7
+        e = max(s + 1, body.rfind(b"endstream"))
+        for _ in range(rng.randint(1, 8)):
+            body[rng.randrange(s, e)] ^= 1 << rng.randrange(8)
+        pdf.objects[n] = bytes(body)
+    return None
+
+
+def _delete_object(pdf: Pdf, rng: random.Random) -> bytes | None:
+    """Mutation: delete object."""
+    if pdf.objects:
+        del pdf.objects[rng.choice(sorted(pdf.objects))]
+    return None
+
+
+def _pagetree_loop(pdf: Pdf, rng: random.Random) -> bytes | None:
+    """Mutation: pagetree loop."""
+    root, pages = pdf.page_root(), pdf.pages()
+    if root is not None and pages:
+        victim = rng.choice([root, *pages])
+        pdf.objects[root] = re.sub(rb"/Kids\s*\[", b"/Kids [ %d 0 R " % victim, pdf.objects[root], count=1)
+        if rng.random() < 0.5:  # and a page whose parent is itself
             p = rng.choice(pages)
-            pdf.objects[p] = pdf.objects[p].replace(b"<<", b"<< /Junk " + b"[" * 50000 + b"]" * 50000, 1)
-    elif op == "huge_count":
-        root = pdf.page_root()
-        if root is not None:
-            pdf.objects[root] = re.sub(rb"/Count \d+", b"/Count 2147483647", pdf.objects[root])
-    elif op in ("bomb", "memory_bomb", "time_bomb"):
-        contents = pdf.contents()
-        if contents:
-            if op == "bomb":
-                pdf.set_stream(rng.choice(contents), _deflated(b"0 0 m ", rng.choice((300, 1024)) << 20))
-            elif op == "memory_bomb":  # each stream under the cap, the page's together over the budget
-                pdf.add_contents(rng.choice(pdf.pages()), [_deflated(b"10 10 m 200 200 l S ", 200 << 20)] * 3)
-            else:
-                pdf.set_stream(rng.choice(contents), _deflated(b"q Q ", 160 << 20))
-    return pdf.write(stale_xref=stale)
+            pdf.objects[p] = re.sub(rb"/Parent \d+ 0 R", b"/Parent %d 0 R" % p, pdf.objects[p])
+    return None
+
+
+def _rotate(pdf: Pdf, rng: random.Random) -> bytes | None:
+    """Mutation: rotate."""
+    for p in pdf.pages():
+        if rng.random() < 0.6:
+            pdf.objects[p] = pdf.objects[p].replace(b"<<", b"<< /Rotate %d" % rng.choice((90, 180, 270)), 1)
+    return None
+
+
+def _garble_content(pdf: Pdf, rng: random.Random) -> bytes | None:
+    """Mutation: garble content."""
+    contents = pdf.contents()
+    if contents:
+        n = rng.choice(contents)
+        try:
+            tokens = pdf.stream_data(n).split(b" ")
+        except Exception:
+            tokens = []
+        junk = (b"Tj", b"TJ", b"Tf", b"cm", b"re", b"BT", b"ET", b"Do", b"q", b"Q", b"(", b"[", b"<<", b"-1e999",
+                b"99999999999", b"/Nonexistent", b"\xff\xfe", b"%")  # fmt: skip
+        for _ in range(rng.randint(1, 40)):
+            if tokens:
+                tokens[rng.randrange(len(tokens))] = rng.choice(junk)
+        pdf.set_stream(n, zlib.compress(b" ".join(tokens)))
+    return None
+
+
+def _bad_reference(pdf: Pdf, rng: random.Random) -> bytes | None:
+    """Mutation: bad reference."""
+    nums = sorted(pdf.objects)
+    n = rng.choice(nums)
+    refs = list(re.finditer(rb"(\d+) 0 R", pdf.objects[n]))
+    if refs:
+        r = rng.choice(refs)
+        target = rng.choice((max(nums) + 50, rng.choice(nums), 0))
+        text = pdf.objects[n]
+        pdf.objects[n] = text[: r.start()] + b"%d 0 R" % target + text[r.end() :]
+    return None
+
+
+def _xref_garbage(pdf: Pdf, rng: random.Random) -> bytes | None:
+    """Mutation: xref garbage."""
+    out = bytearray(pdf.write())
+    x = out.rfind(b"xref")
+    if rng.random() < 0.5:
+        for i in range(x, min(len(out) - 20, x + rng.randint(20, 400))):
+            out[i] = rng.randrange(32, 127)
+    else:
+        s = out.rfind(b"startxref") + 10
+        out[s : s + 6] = b"%06d" % rng.randrange(10**6)
+    return bytes(out)
+
+
+def _deep_nesting(pdf: Pdf, rng: random.Random) -> bytes | None:
+    """Mutation: deep nesting."""
+    pages = pdf.pages()
+    if pages:
+        p = rng.choice(pages)
+        pdf.objects[p] = pdf.objects[p].replace(b"<<", b"<< /Junk " + b"[" * 50000 + b"]" * 50000, 1)
+    return None
+
+
+def _huge_count(pdf: Pdf, rng: random.Random) -> bytes | None:
+    """Mutation: huge count."""
+    root = pdf.page_root()
+    if root is not None:
+        pdf.objects[root] = re.sub(rb"/Count \d+", b"/Count 2147483647", pdf.objects[root])
+    return None
+
+
+def _bombs(pdf: Pdf, rng: random.Random, op: str) -> bytes | None:
+    """Mutation: the op's bomb (a deflate bomb, a memory bomb over several streams, a time bomb)."""
+    contents = pdf.contents()
+    if contents:
+        if op == "bomb":
+            pdf.set_stream(rng.choice(contents), _deflated(b"0 0 m ", rng.choice((300, 1024)) << 20))
+        elif op == "memory_bomb":  # each stream under the cap, the page's together over the budget
+            pdf.add_contents(rng.choice(pdf.pages()), [_deflated(b"10 10 m 200 200 l S ", 200 << 20)] * 3)
+        else:
+            pdf.set_stream(rng.choice(contents), _deflated(b"q Q ", 160 << 20))
+    return None
+
+
+_MUTATIONS: dict = {
+    "flip_stream": _flip_stream,
+    "delete_object": _delete_object,
+    "pagetree_loop": _pagetree_loop,
+    "rotate": _rotate,
+    "garble_content": _garble_content,
+    "bad_reference": _bad_reference,
+    "xref_garbage": _xref_garbage,
+    "deep_nesting": _deep_nesting,
+    "huge_count": _huge_count,
+    "bomb": _bombs,
+    "memory_bomb": _bombs,
+    "time_bomb": _bombs,
+}
 
 
 @cache

@@ -211,6 +211,27 @@ def _result(m: Mutant, sources: dict, stats: dict, said: list[str], config: Conf
 
 
 def _summary(config: Config, results: list[Result], batches: list[dict], seconds: float) -> dict:
+    """The run's summary: its configuration, the checks (`_checks`), each operation's outcomes
+    (`_by_operation`), the reasons given, the failures and every mutant."""
+    ops = _by_operation(results)
+    reasons = Counter(r.reason for r in results if r.outcome != "ok")
+    return {
+        "seed": config.seed,
+        "config": asdict(config),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+        "seconds": round(seconds),
+        "mutants": len(results),
+        "checks": _checks(results, batches),
+        "operations": ops,
+        "reasons": [{"reason": k, "mutants": v} for k, v in reasons.most_common()],
+        "failures": [asdict(r) for r in results if r.failures] + [b for b in batches if b["failures"]],
+        "mutants_detail": [asdict(r) for r in results],
+    }
+
+
+def _by_operation(results: list[Result]) -> list[dict]:
+    """Per operation: its mutants' outcomes and their largest costs."""
     by_op: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         by_op[r.op.split(":")[0]].append(r)
@@ -224,31 +245,21 @@ def _summary(config: Config, results: list[Result], batches: list[dict], seconds
             "max_added_mb": max(r.added_mb for r in rs), "max_peak_mb": max(r.peak_mb for r in rs),
             "failures": sum(bool(r.failures) for r in rs),
         })  # fmt: skip
-    reasons = Counter(r.reason for r in results if r.outcome != "ok")
+    return ops
+
+
+def _checks(results: list[Result], batches: list[dict]) -> dict:
+    """The run's checks: batches whose good file stayed intact, tracebacks, failures, largest costs."""
     return {
-        "seed": config.seed,
-        "config": asdict(config),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "load_average": [round(x, 1) for x in os.getloadavg()],
-        "seconds": round(seconds),
-        "mutants": len(results),
-        "checks": {
-            "batches": len(batches),
-            "batches_good_file_intact": sum(
-                not any("good file" in f for f in b["failures"]) for b in batches
-            ),
-            "tracebacks": sum(any(f.startswith("traceback") for f in b["failures"]) for b in batches),
-            "batch_failures": sum(bool(b["failures"]) for b in batches),
-            "mutant_failures": sum(bool(r.failures) for r in results),
-            "max_cpu_s": max((r.cpu_s for r in results), default=0.0),
-            "max_wall_s": max((r.wall_s for r in results), default=0.0),
-            "max_added_mb": max((r.added_mb for r in results), default=0.0),
-            "max_peak_mb": max((r.peak_mb for r in results), default=0.0),
-        },
-        "operations": ops,
-        "reasons": [{"reason": k, "mutants": v} for k, v in reasons.most_common()],
-        "failures": [asdict(r) for r in results if r.failures] + [b for b in batches if b["failures"]],
-        "mutants_detail": [asdict(r) for r in results],
+        "batches": len(batches),
+        "batches_good_file_intact": sum(not any("good file" in f for f in b["failures"]) for b in batches),
+        "tracebacks": sum(any(f.startswith("traceback") for f in b["failures"]) for b in batches),
+        "batch_failures": sum(bool(b["failures"]) for b in batches),
+        "mutant_failures": sum(bool(r.failures) for r in results),
+        "max_cpu_s": max((r.cpu_s for r in results), default=0.0),
+        "max_wall_s": max((r.wall_s for r in results), default=0.0),
+        "max_added_mb": max((r.added_mb for r in results), default=0.0),
+        "max_peak_mb": max((r.peak_mb for r in results), default=0.0),
     }
 
 

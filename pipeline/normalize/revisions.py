@@ -184,28 +184,43 @@ def value(row: dict, field: str) -> str | None:
 
 def pair_items(old: list[dict], new: list[dict], settings: MatchSettings | None = None) -> list[tuple]:
     """(old row or None, new row or None) for every item of two versions of one list: the same
-    normalised wording first, then the most alike pairs that state the same duty, in order."""
+    normalised wording first (`_same_wording`), then the most alike pairs that state the same
+    duty (`_most_alike`), in order."""
     settings = settings or MatchSettings.from_rules()
-
-    def norm(r: dict) -> str:
-        return normalise(r["name"], r.get("city"), r.get("county"), r.get("township"))
-
-    pairs: list[tuple] = []
     left = sorted(old, key=_order)
     right = sorted(new, key=_order)
+    pairs, unmatched_old, unmatched_new = _same_wording(left, right)
+    pairs += _most_alike(unmatched_old, unmatched_new, left + right, settings)
+    return sorted(pairs, key=lambda p: (_order(p[1] or p[0]), p[0] is not None and p[1] is None))
+
+
+def _norm(r: dict) -> str:
+    return normalise(r["name"], r.get("city"), r.get("county"), r.get("township"))
+
+
+def _same_wording(left: list[dict], right: list[dict]) -> tuple[list[tuple], list[dict], list[dict]]:
+    """Pairs of items with the same normalised wording, in order; the items of each side left over."""
+    pairs: list[tuple] = []
     by_norm: dict[str, list[dict]] = {}
     for r in right:
-        by_norm.setdefault(norm(r), []).append(r)
+        by_norm.setdefault(_norm(r), []).append(r)
     unmatched_old = []
     for r in left:
-        same = by_norm.get(norm(r))
+        same = by_norm.get(_norm(r))
         if same:
             pairs.append((r, same.pop(0)))
         else:
             unmatched_old.append(r)
     taken = {id(b) for _, b in pairs}
-    unmatched_new = [r for r in right if id(r) not in taken]
-    normal = {id(r): norm(r) for r in unmatched_old + unmatched_new}
+    return pairs, unmatched_old, [r for r in right if id(r) not in taken]
+
+
+def _most_alike(
+    unmatched_old: list[dict], unmatched_new: list[dict], every: list[dict], settings: MatchSettings
+) -> list[tuple]:
+    """The most alike pairs stating the same duty (the matcher's decision: fixed weights and the
+    guard), each item in one pair at most; the rest paired with None. EVERY: both versions' items."""
+    normal = {id(r): _norm(r) for r in unmatched_old + unmatched_new}
     candidates = []
     for a in unmatched_old:
         for b in unmatched_new:
@@ -213,6 +228,7 @@ def pair_items(old: list[dict], new: list[dict], settings: MatchSettings | None 
             if d.same:
                 candidates.append((-d.scores.cosine, _order(a), _order(b), a, b))
     candidates.sort(key=lambda c: c[:3])
+    pairs: list[tuple] = []
     used_a, used_b = set(), set()
     for _, _, _, a, b in candidates:
         if id(a) not in used_a and id(b) not in used_b:
@@ -221,7 +237,7 @@ def pair_items(old: list[dict], new: list[dict], settings: MatchSettings | None 
             used_b.add(id(b))
     pairs += [(a, None) for a in unmatched_old if id(a) not in used_a]
     pairs += [(None, b) for b in unmatched_new if id(b) not in used_b]
-    return sorted(pairs, key=lambda p: (_order(p[1] or p[0]), p[0] is not None and p[1] is None))
+    return pairs
 
 
 def _order(row: dict) -> tuple[int, int]:

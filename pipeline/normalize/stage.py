@@ -557,7 +557,7 @@ def run(
     """Build every output table from the clean stage's results; return the problems found (rows of
     the problems table). Strict: raise ContractViolation on any problem and write nothing.
     `raw` is ignored (versions are decided by the documents, never by the files' times). OUT: the staging folder to write into,
-    which the caller publishes (pipeline.build publishes it with the exports); None stages and
+    which the caller publishes (pipeline.orchestrate publishes it with the exports); None stages and
     publishes here."""
     if out is None:
         staging = new_staging(processed)

@@ -11,7 +11,7 @@ Any failure of the environment (a full disk, a read-only or missing folder, no p
 the build with one line naming the folder and the cause; the published set is the previous one,
 whole, and no temporary file is left.
 
-Run: python -m pipeline.build --raw data/raw --processed data/processed
+Run: python -m pipeline.orchestrate --raw data/raw --processed data/processed
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from pipeline.common.storage import CLEAN_MANIFEST, PROBLEMS_SUMMARY, build_dir,
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = cli.parser("pipeline.build", __doc__)
+    ap = cli.parser("pipeline.orchestrate", __doc__)
     ap.add_argument("--raw", type=Path, default=Path("data/raw"), help=cli.RAW_HELP)
     ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     add_run_options(ap)

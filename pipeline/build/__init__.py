@@ -1,8 +1,0 @@
-"""The build: the three stages in one process, as `make all` runs them (extract → clean → normalize).
-
-The only folder that imports the stages; it adds no data of its own.
-"""
-
-from pipeline.build.stage import main
-
-__all__ = ["main"]
