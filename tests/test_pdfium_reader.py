@@ -152,7 +152,7 @@ def test_a_page_with_glyphs_pdfium_cannot_decode_is_read_by_pdfminer(tmp_path):
     assert page["undecoded"] and not any(ch["text"].strip() for ch in page["objects"]["char"])
     task = PageTask(str(single), 0, 1, ExtractSettings(engine="pdfium"))
     [(fast, _)], _ = _pdfium_pages(task)
-    [(reference, _)] = _plumber_pages(task)
+    [(reference, _)], _ = _plumber_pages(task)
     assert fast == reference
     assert "".join(line["text"] for line in fast["text"]) == "事项名称"
 
@@ -180,6 +180,6 @@ def test_a_run_printed_twice_for_bold_reads_once_with_both_readers(tmp_path, off
     path = _pdf(tmp_path / "bold.pdf", draw)
     task = PageTask(str(path), 0, 1, ExtractSettings())
     [(fast, _)], _ = _pdfium_pages(task)
-    [(reference, _)] = _plumber_pages(task)
+    [(reference, _)], _ = _plumber_pages(task)
     assert [line["text"] for line in reference["text"]] == ["加粗标题 Bold", "谢谢 aa 11"]
     assert differences(fast, reference) == []
