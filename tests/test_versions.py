@@ -248,7 +248,15 @@ def test_a_scan_met_while_pyarrow_loads_does_not_end_the_build(tmp_path):
     page = pdf[0].render(scale=DPI / 72).to_pil().convert("RGB")
     pdf.close()
     page.save(raw / "a_scan.pdf", format="PDF", resolution=DPI)
-    cmd = [sys.executable, "-m", "pipeline.orchestrate", "--raw", str(raw), "--processed", str(tmp_path / "out")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline.orchestrate",
+        "--raw",
+        str(raw),
+        "--processed",
+        str(tmp_path / "out"),
+    ]
     result = subprocess.run([*cmd, "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert _items(tmp_path / "out").name.tolist() == NAMES
