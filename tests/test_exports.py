@@ -192,6 +192,7 @@ def test_workbook_is_laid_out_for_reading_filtering_and_printing(tuhulu_tables):
     with the header rows, a filter over the table, every body cell wrapped and top-aligned,
     numbers as numbers, landscape A4 one page wide with the header rows on every page."""
     from openpyxl import load_workbook
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     wb = load_workbook(tuhulu_tables / WORKBOOK)
     for table, n in LISTS.items():
@@ -200,6 +201,11 @@ def test_workbook_is_laid_out_for_reading_filtering_and_printing(tuhulu_tables):
         assert ws.freeze_panes == "E3"  # 乡镇, 序号, 事项类别, 事项名称 stay in view
         assert ws.auto_filter.ref == f"A2:{ws.cell(row=2, column=len(en)).column_letter}{n + 2}"
         assert ws.print_title_rows == "$1:$2"
+        # The print area stops before where a value was read and the ids, which only join tables.
+        letter, last_row = coordinate_from_string(ws.print_area.split(":")[-1].replace("$", ""))
+        printed = en[: column_index_from_string(letter)]
+        assert printed[:4] == ["township", "seq", "category", "name"] and last_row == n + 2
+        assert not {"item_id", "township_id", "duty_id", "source_file"} & set(printed), printed
         setup = ws.page_setup
         assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == (
             "landscape",

@@ -452,6 +452,21 @@ def _sheet(parquet: Path, table_spec: dict) -> tuple[list[str], int]:
     return sheets, n
 
 
+def printed_columns(parquet: Path, table_spec: dict) -> int:
+    """How many of the sheet's leading columns its print area takes: all but the trailing ids and
+    codes (and, on an item sheet, where each value was read), which only join tables. A wide
+    sheet printed one page wide stays legible."""
+    columns = sheet_columns({**table_spec, "name": parquet.stem}, _several(parquet, table_spec))
+    items = any(c["key"] for c in columns)
+    n = len(columns)
+    while n > 1:
+        name = columns[n - 1]["source"]["name"]
+        if not (name.endswith(CODE_SUFFIXES) or (items and name in PROVENANCE_COLUMNS)):
+            break
+        n -= 1
+    return n
+
+
 def sheet_titles(title: str, parts: int) -> list[str]:
     """The names of a table's sheets: its Chinese name, then （续2）, （续3）… for its continuations
     (at most 31 characters, Excel's limit)."""
@@ -553,9 +568,10 @@ def _quoted(title: str) -> str:
     return _escape("'" + title.replace("'", "''") + "'")
 
 
-def _package(titles: list[str], stamp: str) -> dict[str, str]:
+def _package(titles: list[str], stamp: str, printed: list[tuple[int, int]] | None = None) -> dict[str, str]:
     """The workbook's other parts: content types, relationships, properties, workbook, styles.
-    The sheets after the first (the tables' sheets) repeat their header rows on every printed page."""
+    The sheets after the first (the tables' sheets) repeat their header rows on every printed page,
+    and print the (columns, rows) PRINTED[i - 1] gives (not the ids and codes after them)."""
     n = len(titles)
     sheets = "".join(
         f'<sheet xmlns:r="{_NS_REL}" name="{_escape(t).replace(chr(34), "&quot;")}" sheetId="{i}" '
@@ -567,6 +583,14 @@ def _package(titles: list[str], stamp: str) -> dict[str, str]:
         for i, t in enumerate(titles)
         if i
     )
+    if printed:  # Excel lists a sheet's defined names by name: Print_Area before Print_Titles
+        areas = {
+            i: f'<definedName name="_xlnm.Print_Area" localSheetId="{i}">{_quoted(t)}!$A$1:'
+            f"${_letter(printed[i - 1][0])}${printed[i - 1][1]}</definedName>"
+            for i, t in enumerate(titles)
+            if i
+        }
+        names = "".join(areas.values()) + names
     sheet_rels = "".join(
         f'<Relationship Type="{_NS_REL}/worksheet" Target="/xl/worksheets/sheet{i}.xml" Id="rId{i}"/>'
         for i in range(1, n + 1)
@@ -681,6 +705,7 @@ def write_workbook(processed: Path, rendered: Rendered | None = None) -> Path:
     target = processed / WORKBOOK
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     counts = []
+    areas: list[tuple[int, int]] = []  # per table sheet: the columns and rows its print area takes
     try:
         # Level 1: the sheets' XML is repetitive, so it packs nearly as small, 3 times faster.
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
@@ -692,8 +717,11 @@ def write_workbook(processed: Path, rendered: Rendered | None = None) -> Path:
                     i += 1
                     _add(z, f"xl/worksheets/sheet{i}.xml", xml)
                 counts.append((titles, name, t, n))
+                cols = printed_columns(processed / f"{name}.parquet", t)
+                limit = EXCEL_ROWS - HEADER_ROWS
+                areas += [(cols, HEADER_ROWS + max(1, min(limit, n - k * limit))) for k in range(len(titles))]
             _add(z, "xl/worksheets/sheet1.xml", _about(counts))
-            for part, xml in _package(["说明"] + [s for c in counts for s in c[0]], stamp).items():
+            for part, xml in _package(["说明"] + [s for c in counts for s in c[0]], stamp, areas).items():
                 _add(z, part, xml)
         os.replace(tmp, target)
     finally:
