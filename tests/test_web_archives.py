@@ -393,6 +393,25 @@ def test_a_zip_bomb_over_the_budget_is_rejected(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["bomb.zip"]  # nothing unpacked
 
 
+def test_a_damaged_member_is_named_in_words_not_in_zipfiles_cp437(tmp_path):
+    ident, lists = lists_for("hongqi", 2)
+    path = gbk_zip(
+        tmp_path / "a.zip", {"附件1：红旗乡清单.html": page_html(ident, lists).encode()}, zipfile.ZIP_STORED
+    )
+    blob = bytearray(path.read_bytes())
+    blob[80] ^= 0xFF  # a byte of the stored page: its checksum no longer matches
+    path.write_bytes(bytes(blob))
+    into = tmp_path / "scratch"
+    into.mkdir()
+    [member] = archives.unpack_zip(
+        path, "a.zip", into, ExtractSettings(), archives.budget_for(ExtractSettings())
+    )
+    assert member.name == "a.zip/附件1：红旗乡清单.html" and member.status == "rejected"
+    assert member.reason == (
+        "damaged member of a ZIP archive (its bytes do not match their checksum: the archive is damaged)"
+    )
+
+
 def test_archive_budgets_are_checked_settings():
     for bad in (dict(max_archive_depth=0), dict(max_archive_members=-1), dict(max_archive_bytes=1.5)):
         with pytest.raises(ValueError, match="must be a whole number"):

@@ -165,15 +165,33 @@ def unpack_zip(path: Path, shown: str, into: Path, settings: ExtractSettings, bu
                         dst.write(block)
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
                 target.unlink(missing_ok=True)
-                what = (
-                    "compression method not supported" if isinstance(exc, NotImplementedError) else str(exc)
-                )
                 out.append(
-                    Member(name, None, status="rejected", reason=f"damaged member of a ZIP archive ({what})")
+                    Member(
+                        name,
+                        None,
+                        status="rejected",
+                        reason=f"damaged member of a ZIP archive ({_damage(exc, info)})",
+                    )
                 )
                 continue
             out.append(Member(name, target, h.hexdigest()))
         return out
+
+
+def _damage(exc: BaseException, info: zipfile.ZipInfo) -> str:
+    """Why a member could not be unpacked, in words (zipfile's messages quote the member's raw
+    name as CP437, e.g. `╕╜╝■1ú║…` for a GBK name)."""
+    text = str(exc)
+    if isinstance(exc, NotImplementedError):
+        return "compression method not supported"
+    if text.startswith("Bad CRC-32"):
+        return "its bytes do not match their checksum: the archive is damaged"
+    if text.startswith("File name in directory"):
+        return "its name in the archive's directory differs from the one before its bytes"
+    return (
+        text.replace(repr(info.orig_filename), "").replace(info.orig_filename, "").strip()
+        or type(exc).__name__
+    )
 
 
 def is_inside_saved_page(parts: list[str], siblings: set[str]) -> str | None:
