@@ -66,6 +66,21 @@ def test_the_encoding_comes_from_meta_or_detection(encoding, meta, expected):
     assert text in got
 
 
+@pytest.mark.parametrize("meta", ['<meta charset="utf-8">', ""])
+def test_a_few_damaged_bytes_do_not_turn_a_utf8_page_into_gbk(meta):
+    data = bytearray(f"<html><head>{meta}</head><body>{TEXT * 4}</body></html>".encode())
+    for at in (len(data) // 3, len(data) // 2):  # two bytes of Chinese characters damaged
+        data[at] ^= 0x40
+    text, enc = web.decode(bytes(data))
+    assert enc == "utf-8" and text.count("\ufffd") >= 2
+    assert "红旗乡" in text and "党的建设" in text
+
+
+def test_a_gbk_page_declared_utf8_is_still_read_as_gbk_not_as_damaged_utf8():
+    data = f'<html><head><meta charset="utf-8"></head><body>{TEXT}</body></html>'.encode("gbk")
+    assert web.decode(data) == (data.decode("gb18030"), "gb18030")
+
+
 def test_big5_without_a_declaration_is_told_from_gbk():
     text = "<p>本鄉鎮履職事項清單：黨的建設、鄉村振興、民生服務、平安建設、社會治理和綜合政務</p>" * 3
     assert web.decode(text.encode("big5"))[1] == "big5hkscs"
