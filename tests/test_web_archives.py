@@ -427,6 +427,39 @@ def test_a_damaged_member_is_named_in_words_not_in_zipfiles_cp437(tmp_path):
     )
 
 
+def test_a_corrupt_or_cut_short_member_costs_only_itself(tmp_path):
+    import struct
+
+    ident, lists = lists_for("hongqi", 2)
+    page = page_html(ident, lists).encode()
+    path = gbk_zip(tmp_path / "a.zip", {"坏.html": page, "短.html": page, "好.html": page})
+    blob = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        bad, short, _ = z.infolist()
+    start = bad.header_offset + 30 + len("坏.html".encode("gbk"))
+    blob[start : start + 8] = b"\xff" * 8  # a reserved deflate block type: the data is corrupt
+    central = blob.find(b"PK\x01\x02", blob.find(b"PK\x01\x02") + 4)  # the second member's entry
+    for where in (central + 24, short.header_offset + 22):  # its declared size: 100 bytes, a lie
+        struct.pack_into("<I", blob, where, 100)
+    path.write_bytes(bytes(blob))
+    into = tmp_path / "scratch"
+    into.mkdir()
+    members = archives.unpack_zip(
+        path, "a.zip", into, ExtractSettings(), archives.budget_for(ExtractSettings())
+    )
+    got = {m.name: (m.status, m.reason) for m in members}
+    assert got == {
+        "a.zip/坏.html": ("rejected", "damaged member of a ZIP archive (its compressed data is corrupt)"),
+        "a.zip/短.html": (
+            "rejected",
+            "damaged member of a ZIP archive (its bytes do not match their checksum: the archive is damaged)",
+        ),
+        "a.zip/好.html": (None, None),
+    }
+    [good] = [m for m in members if m.path is not None]
+    assert good.path.read_bytes() == page
+
+
 def test_archive_budgets_are_checked_settings():
     for bad in (dict(max_archive_depth=0), dict(max_archive_members=-1), dict(max_archive_bytes=1.5)):
         with pytest.raises(ValueError, match="must be a whole number"):

@@ -70,8 +70,8 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """(text, encoding) of a page's bytes: BOM, else the declared charset (a header's, then the
     page's own <meta>, then an XHTML page's XML declaration), else detection. GB2312/GBK
     declarations are read as GB18030, their superset (pages declaring gb2312 routinely use GBK
-    characters); a declaration the bytes contradict is ignored, but a few damaged bytes in a page
-    (at most one in forty of its non-ASCII bytes) do not contradict it: they read as U+FFFD."""
+    characters); a declaration the bytes contradict is ignored (then detection reads a UTF-8 page
+    with a few damaged bytes as UTF-8, each such byte as U+FFFD)."""
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, errors="replace"), enc
@@ -80,21 +80,14 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         found = pattern.search(data[:8192])
         if found:
             candidates.append(found.group(1).decode("ascii", "replace"))
-    codecs = [c for c in (_codec(name) for name in candidates) if c is not None]
-    for codec in codecs:
+    for name in candidates:
+        codec = _codec(name)
+        if codec is None:
+            continue
         try:
             return data.decode(codec), codec
         except UnicodeDecodeError:
             continue
-    if codecs:  # the bytes fit no declaration: valid UTF-8, else a declared encoding with a few
-        try:  # damaged bytes (each shown as U+FFFD), else detection
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-        for codec in codecs:
-            text = _nearly(data, codec)
-            if text is not None:
-                return text, codec
     return detect(data)
 
 
@@ -129,7 +122,8 @@ def detect(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    nearly = _nearly(data, "utf-8")  # UTF-8 with a few damaged bytes: not a page of another code
+    nearly = _nearly(data, "utf-8")  # UTF-8 with a few damaged bytes (GB18030 would read them as
+    # mojibake, losing the list); a page in another encoding fits UTF-8 at almost none
     if nearly is not None:
         return nearly, "utf-8"
     readings = []
