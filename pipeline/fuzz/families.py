@@ -1,9 +1,10 @@
-"""Fuzz families beyond PDF: Word, Excel and image files, each one entry of `FAMILIES`.
+"""Fuzz families beyond PDF: Word, Excel, image files, web pages and archives, each one entry of
+`FAMILIES`.
 
 A family says where its base files come from, which operations it mixes (with weights), how one
 operation changes a file's bytes, and which operations leave a valid file (which must be read). The
 PDF family is pipeline/fuzz/mutate.py as it was (its mutants of a given seed are unchanged); adding a
-family (web pages, archives) is one more `Family(...)` entry here with its bases and operations.
+family is one more `Family(...)` entry here with its bases and operations.
 
 Word and Excel files are ZIP containers: besides bytes flipped anywhere and truncation, mutants
 flip bytes inside a member, break an XML part, drop a member, add a zip bomb (a member inflating to
@@ -14,6 +15,16 @@ payloads in every text of the lists (a valid file: it must be read), a control c
 two-frame TIFF rendered from a generated list) get byte flips, truncation, a pixel bomb (a PNG
 declaring 30,000 × 30,000 pixels) and a TIFF of many blank frames. Every family also gets odd file
 names: formula and script payloads and a terminal escape sequence (valid: must be read).
+
+Web pages are a list generated here (`page`: furniture, a bold title per list, category rowspan
+cells, steps separated by <br>) as UTF-8 .html, GBK .htm and a quoted-printable .mht: broken and
+unclosed tags, elements nested thousands deep, colspan/rowspan of 100,000 (or negative, or
+absurd), a <meta> charset that lies, MIME boundaries broken, base64/quoted-printable damaged, and
+payloads in cells, the page title and heading (valid). Archives are zips with GBK member names
+(Windows' compressed folder) of a PDF and a .docx fixture, or of a page: nested beyond the depth
+limit, a bomb member, a lying declared size, over the member cap, `../`, absolute, drive-letter
+and UNC names, a symbolic link, encrypted members, other GBK names and a payload page (valid),
+and .7z/.rar stubs. The bases are made here, never imported from tests/.
 """
 
 from __future__ import annotations
