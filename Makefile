@@ -147,8 +147,8 @@ clean-processed:
 # make fuzz N=1000 SEED=13: N seeded mutants of the fixture lists (byte flips, truncation, deleted
 # objects, page-tree loops, rotations, bombs, odd names, ...) built in batches beside one good
 # file through the real stages; summary table in $(FUZZ_OUT)/summary.md and .json (pipeline/fuzz/).
-# make fuzz FAMILY=word (or excel, image): mutants of Word, Excel or image files instead
-# (pipeline/fuzz/families.py), summary in $(FUZZ_OUT)/FAMILY/.
+# make fuzz FAMILY=word (or excel, image, web, archive): mutants of Word, Excel, image files, web
+# pages or zip archives instead (pipeline/fuzz/families.py), summary in $(FUZZ_OUT)/FAMILY/.
 N ?= 1000
 SEED ?= 13
 FAMILY ?= pdf

@@ -73,3 +73,18 @@ def test_office_mutants_keep_the_good_file_and_each_get_one_line(name, tmp_path)
     assert checks["batches_good_file_intact"] == checks["batches"] == 1
     assert checks["tracebacks"] == 0 and checks["batch_failures"] == 0
     assert checks["mutant_failures"] == 0, json.dumps(summary["failures"], ensure_ascii=False)[:2000]
+
+
+@pytest.mark.parametrize("name", ["web", "archive"])
+def test_web_and_archive_mutants_keep_the_good_file_and_each_get_one_line(name, tmp_path):
+    """A dozen mutants (bombs, broken tags and boundaries, traversal names, payloads) beside the
+    good file: an unpacked archive counts by its members, and every valid mutant is read."""
+    config = Config(SEED, 12, 12, 1, "pdfium", budget_seconds=10, budget_memory_mb=600, family=name)
+    summary = run(config, tmp_path / "fuzz", log=lambda *a: None)
+    checks = summary["checks"]
+    assert checks["batches_good_file_intact"] == checks["batches"] == 1
+    assert checks["tracebacks"] == 0 and checks["batch_failures"] == 0
+    assert checks["mutant_failures"] == 0, json.dumps(summary["failures"], ensure_ascii=False)[:2000]
+    ops = {o["operation"]: o for o in summary["operations"]}
+    assert ops["payload"]["read"] == ops["payload"]["mutants"] > 0  # hostile text in a valid file: read
+    assert len(ops) >= 6  # bombs, broken structure and odd names, not only valid files

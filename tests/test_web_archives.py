@@ -66,6 +66,21 @@ def test_the_encoding_comes_from_meta_or_detection(encoding, meta, expected):
     assert text in got
 
 
+@pytest.mark.parametrize("meta", ['<meta charset="utf-8">', ""])
+def test_a_few_damaged_bytes_do_not_turn_a_utf8_page_into_gbk(meta):
+    data = bytearray(f"<html><head>{meta}</head><body>{TEXT * 4}</body></html>".encode())
+    for at in (len(data) // 3, len(data) // 2):  # two bytes of Chinese characters damaged
+        data[at] ^= 0x40
+    text, enc = web.decode(bytes(data))
+    assert enc == "utf-8" and text.count("\ufffd") >= 2
+    assert "红旗乡" in text and "党的建设" in text
+
+
+def test_a_gbk_page_declared_utf8_is_still_read_as_gbk_not_as_damaged_utf8():
+    data = f'<html><head><meta charset="utf-8"></head><body>{TEXT}</body></html>'.encode("gbk")
+    assert web.decode(data) == (data.decode("gb18030"), "gb18030")
+
+
 def test_big5_without_a_declaration_is_told_from_gbk():
     text = "<p>本鄉鎮履職事項清單：黨的建設、鄉村振興、民生服務、平安建設、社會治理和綜合政務</p>" * 3
     assert web.decode(text.encode("big5"))[1] == "big5hkscs"
@@ -391,6 +406,58 @@ def test_a_zip_bomb_over_the_budget_is_rejected(tmp_path):
         settings = ExtractSettings(max_archive_members=2)
         archives.unpack_zip(path, "bomb.zip", tmp_path, settings, archives.budget_for(settings))
     assert [p.name for p in tmp_path.iterdir()] == ["bomb.zip"]  # nothing unpacked
+
+
+def test_a_damaged_member_is_named_in_words_not_in_zipfiles_cp437(tmp_path):
+    ident, lists = lists_for("hongqi", 2)
+    path = gbk_zip(
+        tmp_path / "a.zip", {"附件1：红旗乡清单.html": page_html(ident, lists).encode()}, zipfile.ZIP_STORED
+    )
+    blob = bytearray(path.read_bytes())
+    blob[80] ^= 0xFF  # a byte of the stored page: its checksum no longer matches
+    path.write_bytes(bytes(blob))
+    into = tmp_path / "scratch"
+    into.mkdir()
+    [member] = archives.unpack_zip(
+        path, "a.zip", into, ExtractSettings(), archives.budget_for(ExtractSettings())
+    )
+    assert member.name == "a.zip/附件1：红旗乡清单.html" and member.status == "rejected"
+    assert member.reason == (
+        "damaged member of a ZIP archive (its bytes do not match their checksum: the archive is damaged)"
+    )
+
+
+def test_a_corrupt_or_cut_short_member_costs_only_itself(tmp_path):
+    import struct
+
+    ident, lists = lists_for("hongqi", 2)
+    page = page_html(ident, lists).encode()
+    path = gbk_zip(tmp_path / "a.zip", {"坏.html": page, "短短.html": page, "好好好.html": page})
+    blob = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        bad, short, _ = z.infolist()
+    start = bad.header_offset + 30 + len("坏.html".encode("gbk"))
+    blob[start : start + 8] = b"\xff" * 8  # a reserved deflate block type: the data is corrupt
+    central = blob.find(b"PK\x01\x02", blob.find(b"PK\x01\x02") + 4)  # the second member's entry
+    for where in (central + 24, short.header_offset + 22):  # its declared size: 100 bytes, a lie
+        struct.pack_into("<I", blob, where, 100)
+    path.write_bytes(bytes(blob))
+    into = tmp_path / "scratch"
+    into.mkdir()
+    members = archives.unpack_zip(
+        path, "a.zip", into, ExtractSettings(), archives.budget_for(ExtractSettings())
+    )
+    got = {m.name: (m.status, m.reason) for m in members}
+    assert got == {
+        "a.zip/坏.html": ("rejected", "damaged member of a ZIP archive (its compressed data is corrupt)"),
+        "a.zip/短短.html": (
+            "rejected",
+            "damaged member of a ZIP archive (its bytes do not match their checksum: the archive is damaged)",
+        ),
+        "a.zip/好好好.html": (None, None),
+    }
+    [good] = [m for m in members if m.path is not None]
+    assert good.path.read_bytes() == page
 
 
 def test_archive_budgets_are_checked_settings():

@@ -12,12 +12,15 @@ An archive inside an archive is opened in turn, to `max_archive_depth` levels. T
 archive (nested ones included) may hold at most `max_archive_members` members and unpack to at
 most `max_archive_bytes`; one member may not unpack to more than `max_zip_ratio` times its
 packed size (a decompression bomb). Declared sizes are checked before anything is unpacked, and
-zipfile never inflates a member past its declared size.
+zipfile never inflates a member past its declared size; a member whose declared size is smaller
+than its data (cut short there) fails its checksum and is rejected, as is a member whose
+compressed data is corrupt: the archive's other members are still read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import errno
 import hashlib
 import os
 from pathlib import Path
@@ -25,6 +28,7 @@ import re
 import stat
 import tempfile
 import zipfile
+import zlib
 
 from pipeline.common.settings import ExtractSettings
 from pipeline.common.sources import RejectedFile, display_name
@@ -158,22 +162,55 @@ def unpack_zip(path: Path, shown: str, into: Path, settings: ExtractSettings, bu
             fd, scratch = tempfile.mkstemp(suffix=suffix.group(0) if suffix else "", dir=into)
             target = Path(scratch)
             h = hashlib.sha256()
+            crc = 0
             try:
                 with z.open(info) as src, os.fdopen(fd, "wb") as dst:
                     for block in iter(lambda: src.read(1 << 20), b""):
                         h.update(block)
+                        crc = zlib.crc32(block, crc)
                         dst.write(block)
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+                if crc != info.CRC:  # zipfile stops at a declared size smaller than the data, unchecked
+                    raise zipfile.BadZipFile("Bad CRC-32")
+            except (
+                zipfile.BadZipFile,
+                zlib.error,  # deflated data damaged: this member only, not the archive
+                OSError,
+                EOFError,
+                NotImplementedError,
+                RuntimeError,
+            ) as exc:
                 target.unlink(missing_ok=True)
-                what = (
-                    "compression method not supported" if isinstance(exc, NotImplementedError) else str(exc)
-                )
                 out.append(
-                    Member(name, None, status="rejected", reason=f"damaged member of a ZIP archive ({what})")
+                    Member(
+                        name,
+                        None,
+                        status="rejected",
+                        reason=f"damaged member of a ZIP archive ({_damage(exc, info)})",
+                    )
                 )
                 continue
             out.append(Member(name, target, h.hexdigest()))
         return out
+
+
+def _damage(exc: BaseException, info: zipfile.ZipInfo) -> str:
+    """Why a member could not be unpacked, in words (zipfile's messages quote the member's raw
+    name as CP437, e.g. `╕╜╝■1ú║…` for a GBK name)."""
+    text = str(exc)
+    if isinstance(exc, NotImplementedError):
+        return "compression method not supported"
+    if text.startswith("Bad CRC-32"):
+        return "its bytes do not match their checksum: the archive is damaged"
+    if text.startswith("File name in directory"):
+        return "its name in the archive's directory differs from the one before its bytes"
+    if isinstance(exc, zlib.error):
+        return "its compressed data is corrupt"
+    if isinstance(exc, OSError) and exc.errno == errno.EINVAL:
+        return "its header points outside the archive"
+    return (
+        text.replace(repr(info.orig_filename), "").replace(info.orig_filename, "").strip()
+        or type(exc).__name__
+    )
 
 
 def is_inside_saved_page(parts: list[str], siblings: set[str]) -> str | None:

@@ -70,7 +70,8 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """(text, encoding) of a page's bytes: BOM, else the declared charset (a header's, then the
     page's own <meta>, then an XHTML page's XML declaration), else detection. GB2312/GBK
     declarations are read as GB18030, their superset (pages declaring gb2312 routinely use GBK
-    characters); a declaration the bytes contradict is ignored."""
+    characters); a declaration the bytes contradict is ignored (then detection reads a UTF-8 page
+    with a few damaged bytes as UTF-8, each such byte as U+FFFD)."""
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, errors="replace"), enc
@@ -88,6 +89,18 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     return detect(data)
+
+
+def _nearly(data: bytes, codec: str) -> str | None:
+    """DATA in CODEC when at most one in forty of its non-ASCII bytes does not fit (a damaged
+    byte, shown as U+FFFD), else None: a page in another encoding fits at almost none."""
+    try:
+        text = data.decode(codec, errors="replace")
+    except LookupError:
+        return None
+    bad = text.count("\ufffd")
+    high = len(data.translate(None, bytes(range(0x80))))  # the non-ASCII bytes
+    return text if bad * 40 <= high else None
 
 
 def _codec(name: str) -> str | None:
@@ -109,6 +122,10 @@ def detect(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    nearly = _nearly(data, "utf-8")  # UTF-8 with a few damaged bytes (GB18030 would read them as
+    # mojibake, losing the list); a page in another encoding fits UTF-8 at almost none
+    if nearly is not None:
+        return nearly, "utf-8"
     readings = []
     for enc in ("gb18030", "big5hkscs"):
         try:

@@ -1,9 +1,10 @@
-"""Fuzz families beyond PDF: Word, Excel and image files, each one entry of `FAMILIES`.
+"""Fuzz families beyond PDF: Word, Excel, image files, web pages and archives, each one entry of
+`FAMILIES`.
 
 A family says where its base files come from, which operations it mixes (with weights), how one
 operation changes a file's bytes, and which operations leave a valid file (which must be read). The
 PDF family is pipeline/fuzz/mutate.py as it was (its mutants of a given seed are unchanged); adding a
-family (web pages, archives) is one more `Family(...)` entry here with its bases and operations.
+family is one more `Family(...)` entry here with its bases and operations.
 
 Word and Excel files are ZIP containers: besides bytes flipped anywhere and truncation, mutants
 flip bytes inside a member, break an XML part, drop a member, add a zip bomb (a member inflating to
@@ -14,6 +15,16 @@ payloads in every text of the lists (a valid file: it must be read), a control c
 two-frame TIFF rendered from a generated list) get byte flips, truncation, a pixel bomb (a PNG
 declaring 30,000 × 30,000 pixels) and a TIFF of many blank frames. Every family also gets odd file
 names: formula and script payloads and a terminal escape sequence (valid: must be read).
+
+Web pages are a list generated here (`page`: furniture, a bold title per list, category rowspan
+cells, steps separated by <br>) as UTF-8 .html, GBK .htm and a quoted-printable .mht: broken and
+unclosed tags, elements nested thousands deep, colspan/rowspan of 100,000 (or negative, or
+absurd), a <meta> charset that lies, MIME boundaries broken, base64/quoted-printable damaged, and
+payloads in cells, the page title and heading (valid). Archives are zips with GBK member names
+(Windows' compressed folder) of a PDF and a .docx fixture, or of a page: nested beyond the depth
+limit, a bomb member, a lying declared size, over the member cap, `../`, absolute, drive-letter
+and UNC names, a symbolic link, encrypted members, other GBK names and a payload page (valid),
+and .7z/.rar stubs. The bases are made here, never imported from tests/.
 """
 
 from __future__ import annotations
@@ -268,6 +279,320 @@ def apply_image(op: str, data: bytes, rng: random.Random) -> bytes:
     return bytes(out)
 
 
+# --- web pages (.html/.htm in UTF-8 and GBK, .mht) ----------------------------------------------------
+
+WEB_OPS = {
+    "flip_bytes": 8,
+    "truncate": 8,
+    "break_tags": 10,
+    "deep_nesting": 5,
+    "huge_span": 6,
+    "lying_charset": 6,
+    "payload": 12,
+    "broken_boundary": 5,
+    "bad_transfer": 5,
+    "bad_name": 6,
+}
+MHT_OPS = ("broken_boundary", "bad_transfer")
+
+TOWNSHIP = ("酒泉市", "金塔县", "鸳鸯镇")
+LIST_TITLES = {
+    "basic": "基本履职事项清单",
+    "coordination": "配合履职事项清单",
+    "reclaimed": "上级部门收回事项清单",
+}
+LIST_HEADERS = {
+    "basic": ("序号", "事项类别", "事项名称"),
+    "coordination": ("序号", "事项类别", "事项名称", "对应上级部门", "上级部门职责", "乡镇配合职责"),
+    "reclaimed": ("序号", "事项类别", "事项名称", "承接部门及工作方式"),
+}
+CATEGORIES = ("党的建设", "经济发展", "民生服务", "平安建设")
+SUBJECTS = ("基层党组织建设", "农村集体经济发展", "耕地保护监督", "防汛抗旱组织", "城乡居民医疗保险参保",
+            "退役军人服务保障", "矛盾纠纷排查化解", "农村人居环境整治")  # fmt: skip
+
+
+def list_rows(kind: str) -> list[list[list[str]]]:
+    """A generated list's rows, each cell a list of paragraphs (a duty's steps)."""
+    rows = []
+    for i in range(6):
+        subject = SUBJECTS[(i + len(kind)) % len(SUBJECTS)]
+        row = [[str(i + 1)], [CATEGORIES[i // 2]], [f"{subject}工作"]]
+        if kind == "coordination":
+            row += [["县农业农村局" if i % 2 else "县民政局"],
+                    [f"负责{subject}的统筹指导。", f"组织开展{subject}的监督检查。"],
+                    [f"配合做好{subject}的摸底排查。", "及时报送有关情况。"]]  # fmt: skip
+        elif kind == "reclaimed":
+            row += [[f"县级有关部门承接{subject}，乡镇不再承担。"]]
+        rows.append(row)
+    return rows
+
+
+def page(charset: str = "utf-8") -> str:
+    """A county site's page of a generated list: furniture, a bold title per list, tables with the
+    category as rowspan cells and a duty's steps separated by <br>."""
+    from html import escape
+
+    city, county, town = TOWNSHIP
+    body = [f"<div class=nav><a href='/'>首页</a> &gt; 乡镇街道</div><h1>{town}履职事项清单</h1>",
+            "<div class=info>发布时间：2025-05-06 09:30</div><div class=content>"]  # fmt: skip
+    for kind, title in LIST_TITLES.items():
+        body.append(f'<p align="center"><strong>{city}{county}{town}{title}</strong></p>')
+        body.append('<table border="1" cellspacing="0"><tbody><tr>')
+        body.append("".join(f"<td><strong>{h}</strong></td>" for h in LIST_HEADERS[kind]) + "</tr>")
+        rows = list_rows(kind)
+        for i, row in enumerate(rows):
+            cells = []
+            for c, paras in enumerate(row):
+                if c == 1 and i % 2:
+                    continue  # under the category's rowspan cell
+                span = ' rowspan="2"' if c == 1 else ""
+                cells.append(f"<td{span}>{'<br>'.join(escape(p) for p in paras)}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        body.append("</tbody></table>")
+    body.append("</div><div class=foot>主办：某某县人民政府办公室</div>")
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="{charset}">\n<title>{town}履职事项清单_某某县人民政府'
+            "</title>\n<script>if (a < b) { document.write('<table>'); }</script></head>\n<body>\n"
+            + "\n".join(body) + "\n</body></html>\n")  # fmt: skip
+
+
+def mht(html: str, transfer: str = "quoted-printable", charset: str = "gb2312") -> bytes:
+    """A page saved as Internet Explorer saves it: multipart/related, the page in CHARSET with the
+    given transfer encoding, a picture beside it."""
+    import base64
+    import quopri
+
+    payload = html.encode("gb18030" if charset in ("gb2312", "gbk") else charset)
+    body = quopri.encodestring(payload) if transfer == "quoted-printable" else base64.encodebytes(payload)
+    gif = base64.encodebytes(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+    return (b'From: <Saved by Windows Internet Explorer 8>\r\nSubject: =?utf-8?B?5riF5Y2V?=\r\n'
+            b'MIME-Version: 1.0\r\nContent-Type: multipart/related; type="text/html"; '
+            b'boundary="----=_NextPart_000_0000_01DB0000.00000000"\r\n\r\n'
+            b"------=_NextPart_000_0000_01DB0000.00000000\r\n"
+            b'Content-Type: text/html; charset="' + charset.encode() + b'"\r\n'
+            b"Content-Transfer-Encoding: " + transfer.encode() + b"\r\n"
+            b"Content-Location: http://www.example.gov.cn/xzjd/list.html\r\n\r\n" + body + b"\r\n"
+            b"------=_NextPart_000_0000_01DB0000.00000000\r\nContent-Type: image/gif\r\n"
+            b"Content-Transfer-Encoding: base64\r\nContent-Location: http://www.example.gov.cn/logo.gif\r\n\r\n"
+            + gif + b"\r\n------=_NextPart_000_0000_01DB0000.00000000--\r\n")  # fmt: skip
+
+
+def web_bases(folder: Path) -> list[Path]:
+    """The generated list as a UTF-8 .html page, a GBK .htm page and a quoted-printable .mht."""
+    folder.mkdir(parents=True, exist_ok=True)
+    made = {"list_utf8.html": page().encode(), "list_gbk.htm": page("gbk").encode("gbk"),
+            "list_saved.mht": mht(page("gb2312"))}  # fmt: skip
+    for name, data in made.items():
+        if not (folder / name).exists():
+            (folder / name).write_bytes(data)
+    return [folder / name for name in made]
+
+
+def _page_text(data: bytes) -> str:
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+_CELL_TEXT = re.compile(r"(<td[^>]*>)([^<]{4,})(</td>)")
+
+
+def _flip(data: bytes, rng: random.Random, most: int = 16) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, most)):
+        if out:
+            out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
+    return bytes(out)
+
+
+def apply_web(op: str, data: bytes, rng: random.Random) -> bytes:
+    from html import escape
+
+    if op == "bad_name":
+        return data
+    if op == "flip_bytes":
+        return _flip(data, rng)
+    if op == "truncate":
+        return data[: int(len(data) * rng.uniform(0.05, 0.98))]
+    saved = data.lstrip().startswith((b"From:", b"MIME", b"Content-"))
+    if op in MHT_OPS:
+        html = _page_text(data) if not saved else page("gb2312")
+        transfer = rng.choice(("quoted-printable", "base64"))
+        out = mht(html, transfer)
+        boundary = b"----=_NextPart_000_0000_01DB0000.00000000"
+        if op == "broken_boundary":
+            how = rng.randrange(4)
+            if how == 0:  # the header names a boundary the body never uses
+                return out.replace(b'boundary="' + boundary, b'boundary="----=_Other', 1)
+            if how == 1:  # no closing boundary, the last part cut short
+                return out[: out.rfind(b"\r\n--" + boundary)][: -rng.randint(1, 40)]
+            if how == 2:  # no boundary parameter at all
+                return out.replace(b'; boundary="' + boundary + b'"', b"", 1)
+            return out.replace(b"--" + boundary + b"\r\n", b"--" + boundary[:-3] + b"\r\n", 1)
+        start = out.find(b"Content-Location: http://www.example.gov.cn/xzjd/list.html\r\n\r\n") + 62
+        end = out.find(b"\r\n------=", start)
+        body = bytearray(out[start:end])
+        for _ in range(rng.randint(1, 12)):
+            at = rng.randrange(len(body))
+            body[at:at] = rng.choice((b"=ZZ", b"=\r", b"!!", b"=", b"====", b"\xff\xfe", b"%"))
+        if rng.random() < 0.3:
+            body = body[: rng.randrange(len(body))]
+        return out[:start] + bytes(body) + out[end:]
+    html = _page_text(data) if not saved else page()
+    encoding = "gbk" if 'charset="gbk"' in html else "utf-8"
+    if op == "break_tags":
+        pieces = list(html)
+        for _ in range(rng.randint(1, 20)):
+            at = rng.randrange(len(pieces))
+            pieces.insert(at, rng.choice(("<", ">", "</td", "<tr", "<table ", '"', "<!--", "</table>",
+                                          "<td rowspan=", "<![CDATA[", "&#", "</", "<script>")))  # fmt: skip
+        html = "".join(pieces)
+    elif op == "deep_nesting":
+        n = rng.choice((3000, 10000, 50000))
+        tag = rng.choice(("div", "span", "table", "td", "b"))
+        nest = f"<{tag}>" * n + "深" + (f"</{tag}>" * n if rng.random() < 0.5 else "")
+        at = html.find("<div class=content>") if rng.random() < 0.5 else html.find("</body>")
+        html = html[:at] + nest + html[at:]
+    elif op == "huge_span":
+        big = rng.choice(("100000", "2147483647", "99999999999999999999", "-5", "1e9"))
+        attr = rng.choice(("colspan", "rowspan"))
+        cells = [m.start() for m in re.finditer("<td", html)]
+        for at in sorted(rng.sample(cells, min(len(cells), rng.randint(1, 3))), reverse=True):
+            html = html[: at + 3] + f' {attr}="{big}"' + html[at + 3 :]
+    elif op == "lying_charset":
+        said = rng.choice(("gbk", "utf-8", "big5", "shift_jis", "utf-16", "x-no-such-charset", "utf-7"))
+        html = re.sub(r'<meta charset="[^"]*">', f'<meta charset="{said}">', html, count=1)
+        return html.encode(rng.choice(("gbk", "utf-8")))
+    elif op == "payload":  # valid: payloads in the page title and cells, as text
+        payloads = [*FORMULAS, *SCRIPTS, "\x1b]0;pwned\x07\x1b[2J"]
+
+        def bad(m: re.Match) -> str:
+            p = escape(rng.choice(payloads))
+            text = p + m.group(2) if p[0] in "=+-@" else m.group(2) + p
+            return m.group(1) + text + m.group(3)
+
+        html = _CELL_TEXT.sub(bad, html)
+        html = html.replace("<title>", f"<title>{escape(rng.choice(payloads))}", 1)
+        html = html.replace("<h1>", f"<h1>{escape(rng.choice(payloads))}", 1)
+    return html.encode(encoding, "replace")
+
+
+# --- archives of attachments (.zip; .7z and .rar stubs) ------------------------------------------------
+
+ARCHIVE_OPS = {
+    "flip_bytes": 8,
+    "truncate": 8,
+    "nested": 5,
+    "zip_bomb": 3,
+    "lying_size": 4,
+    "many_members": 3,
+    "traversal_name": 5,
+    "symlink": 4,
+    "encrypted": 4,
+    "gbk_name": 8,
+    "payload": 8,
+    "stub_7z": 2,
+    "stub_rar": 2,
+    "bad_name": 6,
+}
+
+
+def gbk_zip(members: list[tuple], mode: int = 0, flags: int = 0) -> bytes:
+    """A zip as Windows' compressed folder writes it: names in GBK, the UTF-8 flag clear. A member
+    is (name, bytes) or (name, bytes, Unix file mode, general purpose flag bits)."""
+    full = [(m[0], m[1], m[2] if len(m) > 2 else mode, m[3] if len(m) > 3 else flags) for m in members]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for k, (name, body, unix_mode, _) in enumerate(full):
+            width = len(name.encode("gbk", "replace"))  # an ASCII stand-in of the GBK name's length
+            info = zipfile.ZipInfo(f"{k}{'x' * width}"[:width], (2025, 5, 6, 9, 30, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if unix_mode:
+                info.create_system, info.external_attr = 3, unix_mode << 16
+            z.writestr(info, body)
+    blob = bytearray(out.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(blob))) as z:
+        offsets = [i.header_offset for i in z.infolist()]
+    start = struct.unpack_from("<I", blob, blob.rfind(b"PK\x05\x06") + 16)[0]
+    for offset, (name, _, _, bits) in zip(offsets, full, strict=True):
+        raw = name.encode("gbk", "replace")
+        n, extra, comment = struct.unpack_from("<HHH", blob, start + 28)
+        blob[offset + 30 : offset + 30 + len(raw)] = raw
+        blob[start + 46 : start + 46 + n] = raw
+        for where in (offset + 6, start + 8):  # the local and the central header's flag bits
+            struct.pack_into("<H", blob, where, struct.unpack_from("<H", blob, where)[0] | bits)
+        start += 46 + n + extra + comment
+    return bytes(blob)
+
+
+ATTACHMENTS = (("附件1：金塔县东坝镇履职事项清单.pdf", "layouts/cover_page/longnan_wenxian_tielou.pdf"),
+               ("附件2/三塘湖乡履职事项清单.docx", "corpus/producers/docx_input/santanghu.docx"))  # fmt: skip
+
+
+def archive_bases(folder: Path) -> list[Path]:
+    """A zip of attachments with GBK member names (a PDF and a .docx list), and one holding a web page."""
+    folder.mkdir(parents=True, exist_ok=True)
+    made = {
+        "attachments.zip": [(name, (FIXTURES / src).read_bytes()) for name, src in ATTACHMENTS],
+        "page.zip": [("鸳鸯镇清单/履职事项清单.htm", page("gbk").encode("gbk"))],
+    }
+    for name, members in made.items():
+        if not (folder / name).exists():
+            (folder / name).write_bytes(gbk_zip(members))
+    return [folder / name for name in made]
+
+
+def apply_archive(op: str, data: bytes, rng: random.Random) -> bytes:
+    if op == "bad_name":
+        return data
+    if op == "flip_bytes":
+        return _flip(data, rng)
+    if op == "truncate":
+        return data[: int(len(data) * rng.uniform(0.05, 0.98))]
+    if op == "stub_7z":
+        return b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(rng.randrange(256) for _ in range(rng.randint(0, 200)))
+    if op == "stub_rar":
+        return rng.choice((b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")) + bytes(rng.randint(0, 200))
+    if op == "lying_size":
+        return apply_zip("lying_size", data, rng)
+    from pipeline.extract.archives import member_name
+
+    members: list[tuple] = [(member_name(i), body) for i, body in _members(data)]
+    if op == "nested":  # zips in zips, beyond the depth limit
+        for depth in range(rng.randint(2, 6)):
+            data = gbk_zip(
+                [(f"第{depth}层.zip", data), *([("说明.txt", "见附件".encode())] if depth % 2 else [])]
+            )
+        return data
+    if op == "zip_bomb":
+        members.append(("附件3/数据.xml", b"\0" * (rng.choice((64, 300)) << 20)))
+    elif op == "many_members":
+        members += [(f"附件/{k:05d}.txt", b"x") for k in range(rng.choice((1001, 1500, 5000)))]
+    elif op == "traversal_name":  # names reaching out of a folder: read under a safe name
+        first, body = members[0]
+        suffix = first[first.rfind(".") :]
+        names = ("../../../../tmp/evil", "/etc/evil", "C:\\Windows\\evil", "..\\..\\evil1",
+                 "a/../../b/./evil", "\\\\server\\share\\evil")  # fmt: skip
+        members += [(name + suffix, body) for name in rng.sample(names, rng.randint(1, 3))]
+    elif op == "symlink":
+        target = rng.choice(("/etc/passwd", "../../../../etc/shadow", "C:\\Windows\\win.ini", "/"))
+        members.append((rng.choice(("链接.pdf", "附件/清单.docx", "page.html")), target.encode(), 0o120777))
+    elif op == "encrypted":  # every member, or one, flagged as encrypted
+        if rng.random() < 0.5:
+            return gbk_zip(members, flags=0x1)
+        k = rng.randrange(len(members))
+        members[k] = (*members[k], 0, 0x1)
+    elif op == "gbk_name":  # valid: other Chinese names, in GBK
+        members = [(f"{rng.choice(('关于印发', '附件', '最新'))}{k + 1}：{name.rsplit('/', 1)[-1]}", body)
+                   for k, (name, body) in enumerate(members)]  # fmt: skip
+    elif op == "payload":  # valid: a page of a list whose cells carry payloads, beside the attachments
+        members.append((f"附件9_{rng.choice(NAMES[:3]).replace('|', '')}.html",
+                         apply_web("payload", page().encode(), rng)))  # fmt: skip
+    return gbk_zip(members)
+
+
 FAMILIES: dict[str, Family] = {
     "word": Family(
         "word", lambda f: office_bases(f, (".docx",)), ZIP_OPS, apply_zip, ("payload", "bad_name")
@@ -282,5 +607,16 @@ FAMILIES: dict[str, Family] = {
         apply_image,
         ("bad_name",),
         {"pixel_bomb": ".png", "many_frames": ".tif"},
+    ),
+    "web": Family(
+        "web", web_bases, WEB_OPS, apply_web, ("payload", "bad_name"), dict.fromkeys(MHT_OPS, ".mht")
+    ),
+    "archive": Family(
+        "archive",
+        archive_bases,
+        ARCHIVE_OPS,
+        apply_archive,
+        ("gbk_name", "payload", "bad_name"),
+        {"stub_7z": ".7z", "stub_rar": ".rar"},
     ),
 }

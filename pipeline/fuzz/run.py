@@ -11,7 +11,8 @@ seconds, wall seconds and memory within the budgets (figures from the extract ma
     python -m pipeline.fuzz --n 1000 --seed 13 --out reports/fuzz     (make fuzz N=1000 SEED=13)
     python -m pipeline.fuzz --family word --n 200 --out reports/fuzz/word   (make fuzz FAMILY=word)
 
-Families (--family): pdf (pipeline/fuzz/mutate.py, the default), and word, excel, image
+Families (--family): pdf (pipeline/fuzz/mutate.py, the default), and word, excel, image, web
+(.html/.htm in UTF-8 and GBK, .mht) and archive (.zip of attachments, .7z/.rar stubs)
 (pipeline/fuzz/families.py, where a new family is one entry of FAMILIES).
 
 writes OUT/summary.md and OUT/summary.json, and copies every mutant that broke a check to
@@ -190,17 +191,34 @@ def _lines(said: list[str], name: str) -> list[str]:
 
 
 def _result(m: Mutant, sources: dict, stats: dict, said: list[str], config: Config) -> Result:
+    """A mutant's outcome. An archive that is unpacked has no row of its own: its members (rows
+    named `NAME/…`) take its place; it counts as rejected when a member was, else as read when a
+    member was, else as skipped; each member not read must have its one line, and a valid archive
+    must have every member read."""
     name = display_name(os.fsdecode(m.name))
-    row = sources.get(name, {})
-    st = stats.get(name, {})
-    outcome = row.get("status", "missing")
-    r = Result(m.index, m.op, m.base, name, outcome, row.get("reason") or "", st.get("cpu_s", 0.0),
-               st.get("wall_s", 0.0), st.get("added_mb", 0.0), st.get("peak_mb", 0.0), len(_lines(said, name)))  # fmt: skip
+    rows = (
+        {name: sources[name]}
+        if name in sources
+        else {k: v for k, v in sources.items() if k.startswith(f"{name}/")}
+    )
+    costs = [stats.get(k, {}) for k in rows] or [{}]
+    statuses = {v.get("status") for v in rows.values()}
+    outcome = (
+        "missing" if not rows
+        else "rejected" if "rejected" in statuses
+        else "ok" if "ok" in statuses
+        else "skipped"
+    )  # fmt: skip
+    reason = next((v.get("reason") or "" for v in rows.values() if v.get("status") == outcome), "")
+    lines = sum(len(_lines(said, k)) for k in rows)
+    r = Result(m.index, m.op, m.base, name, outcome, reason, max(c.get("cpu_s", 0.0) for c in costs),
+               max(c.get("wall_s", 0.0) for c in costs), max(c.get("added_mb", 0.0) for c in costs),
+               max(c.get("peak_mb", 0.0) for c in costs), lines)  # fmt: skip
     if outcome == "missing":
         r.failures.append("not in source_files")
-    if m.op in config.valid() and outcome != "ok":
+    if m.op in config.valid() and (outcome != "ok" or statuses != {"ok"}):
         r.failures.append("a valid file (rotated pages, an odd name, hostile text) was not read")
-    expected_lines = 0 if outcome == "ok" else 1
+    expected_lines = sum(v.get("status") != "ok" for v in rows.values()) if rows else 1
     if r.lines != expected_lines:
         r.failures.append(f"{r.lines} report line(s), expected {expected_lines}")
     if r.cpu_s > config.budget_seconds * 1.1 + 2:
