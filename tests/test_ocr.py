@@ -321,3 +321,45 @@ def test_a_coarse_jpeg_scan_is_read(tmp_path) -> None:
     common = truth.index.intersection(items.index)
     assert len(common) >= len(truth) - 1
     assert (items.loc[common, "name"] == truth.loc[common, "name"]).mean() >= 0.85
+
+
+def _ocr_text(processed: Path, source_file: str) -> str:
+    """All text OCR gave one file, from the extract stage's records."""
+    import json
+
+    from pipeline.common.records import load_extracted
+
+    manifest = json.loads((processed / ".build" / "extract.json").read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["files"] if e["source_file"] == source_file)
+    records = load_extracted(processed, entry)
+    return "".join(
+        line["text"]
+        for record in records
+        for table in record["tables"]
+        for cell in table["cells"]
+        for line in cell["lines"]
+    )
+
+
+def test_copies_of_a_scan_beside_another_scan_each_get_their_own_reading(tmp_path, born_digital) -> None:
+    """Two files with the same scan share their pages' OCR (one content hash); the page of the
+    file after them still gets its own reading, not a copy's (results were once taken in the
+    wrong order, giving a file another file's text)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _scan(0, angle=-0.8, seed=3).save(raw / "a_page1.png", dpi=(DPI, DPI))
+    (raw / "b_copy.png").write_bytes((raw / "a_page1.png").read_bytes())
+    _scan(1, angle=0.5, seed=5).save(raw / "c_page2.png", dpi=(DPI, DPI))
+    out = build(raw, tmp_path / "out", jobs=2)
+    first = _ocr_text(out, "a_page1.png")
+    assert _ocr_text(out, "b_copy.png") == first
+    second = _ocr_text(out, "c_page2.png")
+    only_on = {
+        page: [
+            n for n, p in zip(born_digital["name"], born_digital["pages"], strict=True) if list(p) == [page]
+        ]
+        for page in (1, 2)
+    }
+    assert sum(name[:8] in second for name in only_on[2]) >= 0.8 * len(only_on[2])
+    assert sum(name[:8] in second for name in only_on[1]) <= 0.2 * len(only_on[1])
+    assert sum(name[:8] in first for name in only_on[1]) >= 0.8 * len(only_on[1])

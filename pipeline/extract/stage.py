@@ -487,19 +487,28 @@ def _read_scans(
     ocr_dir = cache.parent.parent / "ocr" / _ocr().ocr_version(settings.ocr)
     ocr_dir.mkdir(parents=True, exist_ok=True)
     keyed = [(s.entry, t, ocr_dir / f"{s.entry['sha256']}-{t.index}.json") for s in scans for t in s.tasks]
-    todo = [t for _, t, path in keyed if not path.exists()]
+    # A page is read once however many files hold it (copies have one content hash): results come
+    # back in the order of `todo`, taken at each page's first place in `keyed`.
+    todo_paths: dict[Path, OcrTask] = {}
+    for _, t, path in keyed:
+        if path not in todo_paths and not path.exists():
+            todo_paths[path] = t
+    todo = list(todo_paths.values())
     read = budgets.Budgeted(_ocr().run_ocr_task, _budget(settings), prepare=_load_recognizer)
     stop = tempfile.TemporaryDirectory(prefix="duty-ocr-stop-")
     results = iter(map_ordered(_OcrPage(read, stop.name), todo, jobs, scheduler))
     bar = progress(total=len(todo), desc="ocr", unit="page")
     done: dict[Path, dict] = {}
+    cpu_of: dict[Path, float] = {}
     spent: dict[int, float] = {}  # CPU seconds of OCR per file (pages read before included)
     over: dict[int, str] = {}  # files whose OCR time ran out: why
     read_so_far: dict[int, int] = {}
     pages_of = {id(s.entry): len(s.tasks) for s in scans}
     with stop:
         for entry, task, path in keyed:
-            if path.exists():
+            if path in done:  # a copy's page, read for the file before it
+                result, cpu = done[path], cpu_of[path]
+            elif path not in todo_paths:  # read by an earlier build
                 saved = read_json(path)
                 result = {
                     "rows": [json.loads(line) for line in saved["rows"].splitlines()],
@@ -522,6 +531,7 @@ def _read_scans(
                         },
                     )
             done[path] = result
+            cpu_of[path] = cpu
             key = id(entry)
             spent[key] = spent.get(key, 0.0) + cpu
             read_so_far[key] = read_so_far.get(key, 0) + 1
