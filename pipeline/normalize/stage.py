@@ -25,6 +25,7 @@ from pathlib import Path
 import sys
 
 from pipeline.common import cli
+from pipeline.common.entries import source_row
 from pipeline.common.failures import content_failure, technical
 from pipeline.common.publication import commit, discard, new_staging
 from pipeline.common.rules import load
@@ -618,36 +619,14 @@ def run(
                         t[f"n_{kind}"] += 1
                         t["source_files"].add(item["source_file"])
             contracts.problems += lost_text_problems(entry)
-            sources.append(
-                {
-                    "source_file": entry["source_file"],
-                    "sha256": entry.get("sha256", ""),
-                    "status": entry["status"],
-                    "reason": entry.get("reason"),
-                    "reason_detail": entry.get("reason_detail"),
-                    "format": entry.get("format"),
-                    "reader": entry.get("reader"),
-                    "pages": entry.get("pages"),
-                    "ocr_pages": entry.get("ocr_pages", []),
-                    "n_items": n_items,
-                    "n_folded_chars": entry.get("folded", 0),
-                    "n_table_chars": entry.get("n_table_chars", 0),
-                    "n_placed_chars": entry.get("n_placed_chars", 0),
-                    "notes": entry.get("notes", [])
-                    + [
-                        f"page {n} could not be read (damaged beyond what either PDF reader repairs); "
-                        "its items are missing"
-                        for n in entry.get("unread_pages", [])
-                    ]
-                    + [
-                        note
-                        for (f, _, _), note in sorted(revisions.superseded.items())
-                        if f == entry["source_file"]
-                    ],
-                    "document_date": entry.get("document_date"),
-                    "build_id": build,
-                }
-            )
+            unread = [
+                f"page {n} could not be read (damaged beyond what either PDF reader repairs); its items are missing"
+                for n in entry.get("unread_pages", [])
+            ]
+            superseded = [
+                note for (f, _, _), note in sorted(revisions.superseded.items()) if f == entry["source_file"]
+            ]
+            sources.append(source_row(entry, n_items, unread + superseded, build))
         finals = {
             "duties": duties.rows(),
             "duty_review": duties.review_rows(),
