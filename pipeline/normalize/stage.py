@@ -23,9 +23,10 @@ from functools import cache
 import hashlib
 from pathlib import Path
 import sys
+from typing import cast
 
 from pipeline.common import cli
-from pipeline.common.entries import source_row
+from pipeline.common.entries import SourceEntry, source_row
 from pipeline.common.failures import content_failure, technical
 from pipeline.common.publication import commit, discard, new_staging
 from pipeline.common.rules import load
@@ -571,94 +572,130 @@ def run(
         return problems
     cleaned = read_json(build_dir(processed) / CLEAN_MANIFEST)
     decisions_file = decisions_path(raw)
-    build = build_id(cleaned, decisions_digest(decisions_file))
-    ok = [e for e in cleaned["files"] if e["status"] == "ok"]
-    revisions = find_revisions(processed, ok)
-    duties = DutyMatcher(decisions=read_decisions(decisions_file))
-    for e in ok:
-        for r in _list_rows(_read(processed, e, LIGHT + ["source_file"]), revisions, e["source_file"]):
-            duties.add(r["list"], r | {"township_id": township_id(r["city"], r["county"], r["township"])})
-    duties.match()
-    registry = DepartmentRegistry()
-    contracts = Contracts()
-    writers = {t: TableWriter(out, t, build) for t in spec()}
-    townships: dict[str, dict] = {}
-    sources = []
+    work = _Run(processed, cleaned, decisions_file, out)
     try:
         for entry in cleaned["files"]:
-            n_items = 0
-            if entry["status"] == "ok":
-                try:
-                    read = _list_rows(
-                        read_parquet(build_dir(processed) / entry["cache"]).to_pylist(),
-                        revisions,
-                        entry["source_file"],
-                    )
-                    contracts.add_clean_problems(entry["source_file"], entry.get("problems", []))
-                    rows = contracts.screen_file(entry["source_file"], read, row_township_id)
-                    normalized = (
-                        normalize_file(rows, registry, duties) if rows else {t: [] for t in FILE_TABLES}
-                    )
-                    tables = contracts.check_file(entry["source_file"], normalized)
-                except (OSError, MemoryError):
-                    raise
-                except Exception as exc:  # this file's content revealed a bug: it alone is rejected
-                    entry = entry | {
-                        "status": "rejected",
-                        "reason": content_failure("normalize", exc),
-                        "reason_detail": technical(exc),
-                    }
-                    tables = {}
-            if entry["status"] == "ok":
-                for table, table_rows in tables.items():
-                    writers[table].add(table_rows)
-                for kind, table in ITEM_TABLES.items():
-                    n_items += len(tables[table])
-                    for item in tables[table]:
-                        t = townships.setdefault(item["township_id"], _new_township(item, rows))
-                        t[f"n_{kind}"] += 1
-                        t["source_files"].add(item["source_file"])
-            contracts.problems += lost_text_problems(entry)
-            unread = [
-                f"page {n} could not be read (damaged beyond what either PDF reader repairs); its items are missing"
-                for n in entry.get("unread_pages", [])
-            ]
-            superseded = [
-                note for (f, _, _), note in sorted(revisions.superseded.items()) if f == entry["source_file"]
-            ]
-            sources.append(source_row(entry, n_items, unread + superseded, build))
-        finals = {
-            "duties": duties.rows(),
-            "duty_review": duties.review_rows(),
-            "changes": revisions.changes,
-            "departments": registry.rows(),
-            "townships": _township_rows(townships),
-            "source_files": sources,
-        }
-        for table, table_rows in finals.items():
-            writers[table].add(contracts.check_table(table, table_rows))
-        contracts.problems.extend(revisions.problems)
-        found = contracts.finish()
-        if strict and found:
-            raise violation(found)
-        problems = [p.row() for p in found]
-        writers["problems"].add(problems)
+            work.add_file(entry)
+        problems = work.finish(strict)
     finally:
-        for w in writers.values():
+        for w in work.writers.values():
             w.close()
-    write_docs(out, decisions_note(decisions_file, duties.review_rows()))
-    counts = {t: n for t, n in ((t, w.count) for t, w in writers.items())}
+    write_docs(out, decisions_note(decisions_file, work.duties.review_rows()))
+    counts = {t: n for t, n in ((t, w.count) for t, w in work.writers.items())}
     items = sum(counts[t] for t in ITEM_TABLES.values())
     write_json(build_dir(out) / PROBLEMS_SUMMARY, {"problems": problems, "items": items})
     log("normalize: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
-    for line in revisions.lines():
+    for line in work.revisions.lines():
         log(line)
-    if revisions.changes:
-        log(revision_line(revisions.changes))
+    if work.revisions.changes:
+        log(revision_line(work.revisions.changes))
     return problems
 
 
-def lost_text_problems(entry: dict) -> list[Problem]:
+class _Run:
+    """One normalize run, in phases: the versions and the duties across all files (`__init__`),
+    each file's tables (`add_file`), then the tables over all files and the problems (`finish`).
+    Holds the writers of the output tables and what is gathered across files."""
+
+    def __init__(self, processed: Path, cleaned: dict, decisions_file: Path | None, out: Path) -> None:
+        """Phase 1: the build id, which file's list is current (copies, revisions, conflicts),
+        and the duties matched across every current item."""
+        self.processed = processed
+        self.build = build_id(cleaned, decisions_digest(decisions_file))
+        ok = [e for e in cleaned["files"] if e["status"] == "ok"]
+        self.revisions = find_revisions(processed, ok)
+        self.duties = DutyMatcher(decisions=read_decisions(decisions_file))
+        for e in ok:
+            for r in _list_rows(
+                _read(processed, e, LIGHT + ["source_file"]), self.revisions, e["source_file"]
+            ):
+                self.duties.add(
+                    r["list"], r | {"township_id": township_id(r["city"], r["county"], r["township"])}
+                )
+        self.duties.match()
+        self.registry = DepartmentRegistry()
+        self.contracts = Contracts()
+        self.writers = {t: TableWriter(out, t, self.build) for t in spec()}
+        self.townships: dict[str, dict] = {}
+        self.sources: list[dict] = []
+
+    def add_file(self, entry: SourceEntry) -> None:
+        """Phase 2, per raw file: its rows screened, normalized and checked, written to the item
+        tables; its row of source_files. A file whose content reveals a bug is rejected alone."""
+        n_items = 0
+        tables: dict[str, list[dict]] = {}
+        rows: list[dict] = []
+        if entry["status"] == "ok":
+            try:
+                tables, rows = self._tables_of(entry)
+            except (OSError, MemoryError):
+                raise
+            except Exception as exc:  # this file's content revealed a bug: it alone is rejected
+                entry = cast(
+                    SourceEntry,
+                    {
+                        **entry,
+                        "status": "rejected",
+                        "reason": content_failure("normalize", exc),
+                        "reason_detail": technical(exc),
+                    },
+                )
+        if entry["status"] == "ok":
+            for table, table_rows in tables.items():
+                self.writers[table].add(table_rows)
+            for kind, table in ITEM_TABLES.items():
+                n_items += len(tables[table])
+                for item in tables[table]:
+                    t = self.townships.setdefault(item["township_id"], _new_township(item, rows))
+                    t[f"n_{kind}"] += 1
+                    t["source_files"].add(item["source_file"])
+        self.contracts.problems += lost_text_problems(entry)
+        unread = [
+            f"page {n} could not be read (damaged beyond what either PDF reader repairs); its items are missing"
+            for n in entry.get("unread_pages", [])
+        ]
+        superseded = [
+            note for (f, _, _), note in sorted(self.revisions.superseded.items()) if f == entry["source_file"]
+        ]
+        self.sources.append(source_row(entry, n_items, unread + superseded, self.build))
+
+    def _tables_of(self, entry: SourceEntry) -> tuple[dict[str, list[dict]], list[dict]]:
+        """The checked tables of one file's current lists, and its screened rows."""
+        read = _list_rows(
+            read_parquet(build_dir(self.processed) / entry["cache"]).to_pylist(),
+            self.revisions,
+            entry["source_file"],
+        )
+        self.contracts.add_clean_problems(entry["source_file"], entry.get("problems", []))
+        rows = self.contracts.screen_file(entry["source_file"], read, row_township_id)
+        normalized = (
+            normalize_file(rows, self.registry, self.duties) if rows else {t: [] for t in FILE_TABLES}
+        )
+        return self.contracts.check_file(entry["source_file"], normalized), rows
+
+    def finish(self, strict: bool) -> list[dict]:
+        """Phase 3: the tables over all files (duties, review, changes, departments, townships,
+        source_files), then the problems; strict: a ContractViolation on any problem."""
+        finals = {
+            "duties": self.duties.rows(),
+            "duty_review": self.duties.review_rows(),
+            "changes": self.revisions.changes,
+            "departments": self.registry.rows(),
+            "townships": _township_rows(self.townships),
+            "source_files": self.sources,
+        }
+        for table, table_rows in finals.items():
+            self.writers[table].add(self.contracts.check_table(table, table_rows))
+        self.contracts.problems.extend(self.revisions.problems)
+        found = self.contracts.finish()
+        if strict and found:
+            raise violation(found)
+        problems = [p.row() for p in found]
+        self.writers["problems"].add(problems)
+        return problems
+
+
+def lost_text_problems(entry: SourceEntry) -> list[Problem]:
     """A lost_text problem per page where characters printed in a list table were placed nowhere."""
     return [
         Problem(
