@@ -7,18 +7,16 @@ the reading libraries."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import shlex
 import shutil
 import subprocess
-import threading
 
 import pandas as pd
 
 from pipeline.common.publication import build_id_of
 from pipeline.common.storage import package_digest, reader_versions
 from tests.conftest import LAYOUTS, ROOT
-from tests.test_reliability import lines, make, published
+from tests.test_reliability import lines, make, make_paused, published
 
 SMALL = next((LAYOUTS / "rect_borders").glob("*.pdf"))
 OTHER = next((LAYOUTS / "rows_kept_whole").glob("*.pdf"))  # 红旗乡
@@ -104,13 +102,7 @@ def test_a_file_torn_while_read_is_read_again_once_whole(tmp_path):
     shutil.copy2(OTHER, raw / "b.pdf")
     whole = (raw / "b.pdf").read_bytes()
     release = tmp_path / "go"
-    cmd = ["make", "--no-print-directory", "-s", "all", f"RAW={raw}", f"PROCESSED={processed}", "JOBS=1"]
-    env = {**os.environ, "PIPELINE_FAULT": f"hashed:wait:{release}"}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    reached = Path(f"{release}.reached")
-    waiter = threading.Event()
-    while not reached.exists() and proc.poll() is None:
-        waiter.wait(0.02)
+    proc = make_paused(raw, processed, "hashed", release)
     (raw / "b.pdf").write_bytes(whole[: len(whole) // 2])  # torn: half of it
     release.touch()
     _, err = proc.communicate(timeout=300)

@@ -20,6 +20,7 @@ from pipeline.normalize import duties, score_pairs, vocabulary
 from pipeline.normalize.duties import DutyMatcher, MatchSettings, decide, normalise
 from pipeline.normalize.stage import township_id
 from pipeline.orchestrate.stage import main as build_main
+from tests.test_compare import match, scale_items
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_PAIRS = Path(__file__).parent / "fixtures" / "duty_pairs" / "analyst_pairs.jsonl"
@@ -121,25 +122,6 @@ def test_a_wording_that_only_adds_a_step_or_a_clause_is_not_kept_apart():
 # --- stable weights and ids -------------------------------------------------------------------------
 
 
-def scale_items() -> list[tuple[str, dict]]:
-    out = []
-    for path in sorted((CORPUS / "scale").glob("*.expected.json")):
-        d = json.loads(path.read_text(encoding="utf-8"))
-        tid = township_id(d["city"], d["county"], d["township"])
-        ident = {"city": d["city"], "county": d["county"], "township": d["township"], "township_id": tid}
-        for kind, items in d["lists"].items():
-            out += [(kind, ident | {"name": i["name"], "category": i["category"]}) for i in items]
-    return out
-
-
-def matched(items: list[tuple[str, dict]]) -> DutyMatcher:
-    m = DutyMatcher()
-    for kind, item in items:
-        m.add(kind, item)
-    m.match()
-    return m
-
-
 def newcomer() -> list[tuple[str, dict]]:
     """A township of another county adapting the Tuhulu template: some items reworded, one
     clause added, some of its own, some dropped."""
@@ -161,9 +143,9 @@ def newcomer() -> list[tuple[str, dict]]:
 
 def test_adding_a_township_leaves_every_other_items_duty_id_unchanged():
     items = scale_items()
-    before = matched(items)
+    before = match(items)
     extra = newcomer()
-    after = matched(items + extra)
+    after = match(items + extra)
     joined = {after.duty_of(k, i) for k, i in extra}
     changed = [
         (k, i["name"])
@@ -180,7 +162,7 @@ def test_a_pairs_decision_does_not_depend_on_the_other_wordings_in_the_build():
     a = normalise("负责本乡项目申报、实施、管护工作", None, "伊吾县", "吐葫芦乡")
     b = normalise("负责鲁克沁镇项目申报、实施和后期管护工作", None, "鄯善县", "鲁克沁镇")
     alone = decide(a, b)
-    m = matched(scale_items())  # a build with many other wordings weighs with the same weights
+    m = match(scale_items())  # a build with many other wordings weighs with the same weights
     assert m and decide(a, b) == alone
 
 
@@ -331,7 +313,7 @@ def test_a_decision_on_wordings_that_name_their_own_township_is_honoured(tmp_pat
     ]
     items[0][1]["name"] = "负责吐葫芦乡爱国卫生运动工作，倡导文明健康生活方式"
     items[1][1]["name"] = "鲁克沁镇组织开展群众性爱国卫生活动，推广健康文明的生活习惯"
-    first = matched(items)
+    first = match(items)
     row = next(r for r in first.review_rows())
     assert first.duty_of(*items[0]) != first.duty_of(*items[1])
     path = tmp_path / "duty_decisions.csv"

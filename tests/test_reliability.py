@@ -38,6 +38,24 @@ def make(raw: Path, processed: Path, *extra: str, env: dict | None = None) -> su
     )
 
 
+def make_paused(raw: Path, processed: Path, point: str, release: Path) -> subprocess.Popen:
+    """`make all` (JOBS=1) started with fault POINT waiting until RELEASE exists (pipeline/common/
+    faults.py), returned once the build waits there (or has ended)."""
+    cmd = ["make", "--no-print-directory", "-s", "all", f"RAW={raw}", f"PROCESSED={processed}", "JOBS=1"]
+    env = {**os.environ, "PIPELINE_FAULT": f"{point}:wait:{release}"}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_at_fault(proc, release)
+    return proc
+
+
+def wait_at_fault(proc: subprocess.Popen, release: Path) -> None:
+    """Until PROC waits at its fault point for RELEASE (the point marks `RELEASE.reached`) or ends."""
+    reached = Path(f"{release}.reached")
+    waiter = threading.Event()
+    while not reached.exists() and proc.poll() is None:
+        waiter.wait(0.02)
+
+
 def published(processed: Path) -> dict[str, bytes]:
     """Every file a build publishes (tables, codebook, exports), by path relative to the folder."""
     return {
@@ -129,13 +147,7 @@ def test_a_file_changed_while_it_is_read_is_rejected_then_read_next_time(built, 
     raw, processed, before = built
     shutil.copy2(THIRD, raw / "b.pdf")
     release = tmp_path / "go"
-    cmd = ["make", "--no-print-directory", "-s", "all", f"RAW={raw}", f"PROCESSED={processed}", "JOBS=1"]
-    env = {**os.environ, "PIPELINE_FAULT": f"hashed:wait:{release}"}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    reached = Path(f"{release}.reached")
-    waiter = threading.Event()
-    while not reached.exists() and proc.poll() is None:
-        waiter.wait(0.02)
+    proc = make_paused(raw, processed, "hashed", release)
     shutil.copyfile(OTHER, raw / "b.pdf")  # hashed as one file, read as another
     release.touch()
     out, err = proc.communicate(timeout=300)
@@ -308,10 +320,7 @@ def test_ctrl_c_gives_one_line_and_keeps_the_previous_tables(built, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    reached = Path(f"{release}.reached")
-    waiter = threading.Event()
-    while not reached.exists() and proc.poll() is None:
-        waiter.wait(0.02)
+    wait_at_fault(proc, release)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
