@@ -27,13 +27,9 @@ def scrub(text: str) -> tuple[str, int]:
 
 def scrub_records(records: list) -> int:
     """Scrub every text line of page records in place (cells and free text); the number removed."""
-    n = 0
-    for rec in records:
-        lines = [ln for t in rec["tables"] for c in t["cells"] for ln in c["lines"]] + list(rec["text"])
-        for ln in lines:
-            ln["text"], k = scrub(ln["text"])
-            n += k
-    return n
+    from pipeline.common.records import rewrite_text  # here: printing lines (a no-op build) needs none
+
+    return rewrite_text(records, scrub)
 
 
 def scrub_note(n: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 import re
 
-from pipeline.common.records import PageRecord
+from pipeline.common.records import PageRecord, rewrite_text
 from pipeline.common.rules import derived, load
 
 # Where look-alikes live; a table entry outside these ranges is a mistake in the rules file.
@@ -64,10 +64,4 @@ def fold(text: str) -> tuple[str, int]:
 
 def fold_records(records: list[PageRecord]) -> int:
     """Fold every text line of page records in place (cells and free text); the number folded."""
-    n = 0
-    for rec in records:
-        lines = [ln for t in rec["tables"] for c in t["cells"] for ln in c["lines"]] + list(rec["text"])
-        for ln in lines:
-            ln["text"], k = fold(ln["text"])
-            n += k
-    return n
+    return rewrite_text(records, fold)

@@ -7,6 +7,7 @@ where a list came from. Coordinates are PDF points, origin at the page's top lef
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
@@ -78,6 +79,17 @@ EXTRACT_SCHEMA_FIELDS = (
     ("bottom", "float64"),
     ("n_chars", "int32"),  # characters on the page (page rows only)
 )
+
+
+def rewrite_text(records: list[PageRecord], rewrite: Callable[[str], tuple[str, int]]) -> int:
+    """Replace every text line of page records (cells and free text), in place, by what REWRITE
+    makes of it; the sum of the counts REWRITE gives (characters changed)."""
+    n = 0
+    for rec in records:
+        for line in [ln for t in rec["tables"] for c in t["cells"] for ln in c["lines"]] + list(rec["text"]):
+            line["text"], k = rewrite(line["text"])
+            n += k
+    return n
 
 
 def extract_schema():
