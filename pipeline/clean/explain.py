@@ -273,8 +273,6 @@ def main(
     path: Path, page: int | None = None, picture_out: Path | None = None, processed: Path | None = None
 ) -> int:
     """The command: print the decision log (and draw one page); one line and status 1 for a bad file."""
-    import sys
-
     from pipeline.common.sources import RejectedFile
 
     if not path.is_file():
@@ -303,7 +301,7 @@ def main(
     return 0
 
 
-def explain_item_main(item_id: str, processed: Path, raw: Path, picture: Path | None) -> int:
+def explain_item_main(item_id: str, processed: Path, raw: Path, picture_out: Path | None) -> int:
     """--item: the item's later decisions, then its first page read row by row."""
     from pipeline.normalize.why import NoSuchItem, explain_item
 
@@ -321,4 +319,4 @@ def explain_item_main(item_id: str, processed: Path, raw: Path, picture: Path | 
         print(f"explain: {source} is not there (RAW=…): the row-by-row reading is left out", file=sys.stderr)
         return 0
     print(f"\nhow page {item.get('first_page')} of {item.get('source_file')} was read:")
-    return main(source, item.get("first_page"), picture, processed)
+    return main(source, item.get("first_page"), picture_out, processed)

@@ -122,15 +122,20 @@ def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-@cache
-def _title_pattern() -> re.Pattern:
+def _area_groups() -> str:
+    """Optional province and city, then the county, each ending in its level's suffix."""
     s = load("admin_units")["suffixes"]
-    return re.compile(
-        rf"^(?P<province>.+?(?:{_alternation(s['province'])}))?"
+    return (
+        rf"(?P<province>.+?(?:{_alternation(s['province'])}))?"
         rf"(?P<city>.+?(?:{_alternation(s['city'])}))?"
         rf"(?P<county>.+?(?:{_alternation(s['county'])}))"
-        rf"(?P<township>.+?(?P<suffix>{_alternation(s['township'])}))$"
     )
+
+
+@cache
+def _title_pattern() -> re.Pattern:
+    township = _alternation(load("admin_units")["suffixes"]["township"])
+    return re.compile(rf"^{_area_groups()}(?P<township>.+?(?P<suffix>{township}))$")
 
 
 @cache
@@ -153,12 +158,7 @@ def place_part(title: str) -> str:
 
 @cache
 def _area_pattern() -> re.Pattern:
-    s = load("admin_units")["suffixes"]
-    return re.compile(
-        rf"^(?P<province>.+?(?:{_alternation(s['province'])}))?"
-        rf"(?P<city>.+?(?:{_alternation(s['city'])}))?"
-        rf"(?P<county>.+?(?:{_alternation(s['county'])}))$"
-    )
+    return re.compile(rf"^{_area_groups()}$")
 
 
 @cache
