@@ -125,18 +125,39 @@ def _escape(text: str) -> bytes:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
 
 
+def _flip(data: bytes, rng: random.Random, most: int = 16) -> bytes:
+    """DATA with 1 to MOST random bits flipped."""
+    out = bytearray(data)
+    for _ in range(rng.randint(1, most)):
+        if out:
+            out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
+    return bytes(out)
+
+
+def _truncate(data: bytes, rng: random.Random) -> bytes:
+    """DATA cut after 5 to 98 % of its bytes."""
+    return data[: int(len(data) * rng.uniform(0.05, 0.98))]
+
+
+def _byte_level(op: str, data: bytes, rng: random.Random) -> bytes | None:
+    """The operations every family shares (the bytes kept under an odd name, bits flipped, cut
+    short); None for any other operation."""
+    if op == "bad_name":
+        return data
+    if op == "flip_bytes":
+        return _flip(data, rng)
+    if op == "truncate":
+        return _truncate(data, rng)
+    return None
+
+
 def apply_zip(op: str, data: bytes, rng: random.Random) -> bytes:
     if op == "bad_name" or (op == "payload" and not data.startswith(b"PK\x03\x04")):
         return data  # a valid file under a hostile name (the .xls base: no text edited in BIFF)
     if op == "flip_bytes" or not data.startswith(b"PK\x03\x04"):  # the .xls base: bytes only
-        if op == "truncate":
-            return data[: int(len(data) * rng.uniform(0.05, 0.98))]
-        out = bytearray(data)
-        for _ in range(rng.randint(1, 16)):
-            out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
-        return bytes(out)
+        return _truncate(data, rng) if op == "truncate" else _flip(data, rng)
     if op == "truncate":
-        return data[: int(len(data) * rng.uniform(0.05, 0.98))]
+        return _truncate(data, rng)
     members: list = _members(data)
     main = _main_part(members)
     info, body = members[main]
@@ -257,8 +278,9 @@ def _png_chunk(kind: bytes, body: bytes) -> bytes:
 
 
 def apply_image(op: str, data: bytes, rng: random.Random) -> bytes:
-    if op == "truncate":
-        return data[: int(len(data) * rng.uniform(0.05, 0.98))]
+    shared = _byte_level(op, data, rng)
+    if shared is not None:
+        return shared
     if op == "pixel_bomb":  # a few bytes of PNG declaring 30,000 × 30,000 pixels
         side = rng.choice((9000, 12000, 30000))
         ihdr = _png_chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0))
@@ -272,11 +294,7 @@ def apply_image(op: str, data: bytes, rng: random.Random) -> bytes:
         blank.save(tiff, format="TIFF", save_all=True, append_images=[blank] * rng.randint(20, 40),
                    compression="group4")  # fmt: skip
         return tiff.getvalue()
-    out = bytearray(data)  # flip_bytes (bad_name keeps the bytes)
-    if op == "flip_bytes":
-        for _ in range(rng.randint(1, 16)):
-            out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
-    return bytes(out)
+    raise ValueError(f"no image operation {op!r}")
 
 
 # --- web pages (.html/.htm in UTF-8 and GBK, .mht) ----------------------------------------------------
@@ -399,23 +417,12 @@ def _page_text(data: bytes) -> str:
 _CELL_TEXT = re.compile(r"(<td[^>]*>)([^<]{4,})(</td>)")
 
 
-def _flip(data: bytes, rng: random.Random, most: int = 16) -> bytes:
-    out = bytearray(data)
-    for _ in range(rng.randint(1, most)):
-        if out:
-            out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
-    return bytes(out)
-
-
 def apply_web(op: str, data: bytes, rng: random.Random) -> bytes:
     from html import escape
 
-    if op == "bad_name":
-        return data
-    if op == "flip_bytes":
-        return _flip(data, rng)
-    if op == "truncate":
-        return data[: int(len(data) * rng.uniform(0.05, 0.98))]
+    shared = _byte_level(op, data, rng)
+    if shared is not None:
+        return shared
     saved = data.lstrip().startswith((b"From:", b"MIME", b"Content-"))
     if op in MHT_OPS:
         html = _page_text(data) if not saved else page("gb2312")
@@ -545,12 +552,9 @@ def archive_bases(folder: Path) -> list[Path]:
 
 
 def apply_archive(op: str, data: bytes, rng: random.Random) -> bytes:
-    if op == "bad_name":
-        return data
-    if op == "flip_bytes":
-        return _flip(data, rng)
-    if op == "truncate":
-        return data[: int(len(data) * rng.uniform(0.05, 0.98))]
+    shared = _byte_level(op, data, rng)
+    if shared is not None:
+        return shared
     if op == "stub_7z":
         return b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(rng.randrange(256) for _ in range(rng.randint(0, 200)))
     if op == "stub_rar":
