@@ -401,9 +401,10 @@ def _frozen_columns(columns: list[dict], widths: list[int]) -> int:
     return n
 
 
-def _sheet(parquet: Path, table_spec: dict) -> tuple[list[str], int]:
+def _sheet(parquet: Path, table_spec: dict) -> tuple[list[str], int, int]:
     """One table's sheets as XML (more than one when the table has more rows than a sheet holds,
-    EXCEL_ROWS, the header rows included); returns (the sheets, rows in the table)."""
+    EXCEL_ROWS, the header rows included); returns (the sheets, rows in the table, the columns
+    their print area takes)."""
     import pyarrow.parquet as pq
 
     columns = sheet_columns({**table_spec, "name": parquet.stem}, _several(parquet, table_spec))
@@ -449,14 +450,13 @@ def _sheet(parquet: Path, table_spec: dict) -> tuple[list[str], int]:
             out.append(_row(r, cells, min(MAX_HEIGHT, LINE_HEIGHT * lines) if lines > 1 else None))
     out.append(_sheet_end(f"A{HEADER_ROWS}:{letters[-1]}{max(r, HEADER_ROWS + 1)}"))
     sheets.append("".join(out))
-    return sheets, n
+    return sheets, n, printed_columns(columns)
 
 
-def printed_columns(parquet: Path, table_spec: dict) -> int:
-    """How many of the sheet's leading columns its print area takes: all but the trailing ids and
-    codes (and, on an item sheet, where each value was read), which only join tables. A wide
-    sheet printed one page wide stays legible."""
-    columns = sheet_columns({**table_spec, "name": parquet.stem}, _several(parquet, table_spec))
+def printed_columns(columns: list[dict]) -> int:
+    """How many of a sheet's leading COLUMNS (`sheet_columns`) its print area takes: all but the
+    trailing ids and codes (and, on an item sheet, where each value was read), which only join
+    tables. A wide sheet printed one page wide stays legible."""
     items = any(c["key"] for c in columns)
     n = len(columns)
     while n > 1:
@@ -649,7 +649,7 @@ def _package(titles: list[str], stamp: str, printed: list[tuple[int, int]] | Non
     }
 
 
-Rendered = dict[str, tuple[list[str], int]]  # table → (its sheets' XML, rows in the table)
+Rendered = dict[str, tuple[list[str], int, int]]  # table → (its sheets' XML, rows, printed columns)
 
 
 def render_sheets(processed: Path, names: list[str]) -> Rendered:
@@ -711,13 +711,12 @@ def write_workbook(processed: Path, rendered: Rendered | None = None) -> Path:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             i = 1  # sheet1 is the 说明 sheet
             for name, t in spec().items():
-                xmls, n = rendered[name]
+                xmls, n, cols = rendered[name]
                 titles = sheet_titles(t.get("zh", name), len(xmls))
                 for xml in xmls:
                     i += 1
                     _add(z, f"xl/worksheets/sheet{i}.xml", xml)
                 counts.append((titles, name, t, n))
-                cols = printed_columns(processed / f"{name}.parquet", t)
                 limit = EXCEL_ROWS - HEADER_ROWS
                 areas += [(cols, HEADER_ROWS + max(1, min(limit, n - k * limit))) for k in range(len(titles))]
             _add(z, "xl/worksheets/sheet1.xml", _about(counts))
