@@ -94,11 +94,6 @@ class Freshness:
         if state != self.previous:
             write_json(build_dir(self.processed) / STATE, state)
 
-    @property
-    def build_id(self) -> str | None:
-        """The id of the published tables, as the last build recorded it."""
-        return self.previous.get("build")
-
     def _state(self, published: dict[str, StatKey]) -> dict:
         files = {
             f.name: {"sha256": f.sha256, "key": f.key, "racy": _racy(f.key, self.taken_ns)}

@@ -558,7 +558,8 @@ def run(
 ) -> list[dict]:
     """Build every output table from the clean stage's results; return the problems found (rows of
     the problems table). Strict: raise ContractViolation on any problem and write nothing.
-    `raw` is ignored (versions are decided by the documents, never by the files' times). OUT: the staging folder to write into,
+    RAW, the raw folder, locates the analyst's duty decisions (duty_decisions.csv beside it);
+    versions are decided by the documents, never by the files' times. OUT: the staging folder to write into,
     which the caller publishes (pipeline.orchestrate publishes it with the exports); None stages and
     publishes here."""
     if out is None:
