@@ -9,6 +9,9 @@ import argparse
 from dataclasses import asdict, dataclass, field
 import json
 import os
+from pathlib import Path
+
+from pipeline.common import cli
 
 ENGINES = ("pdfium", "pdfplumber")
 
@@ -255,20 +258,20 @@ def jobs_value(text: str) -> int:
 
 
 def add_run_options(ap: argparse.ArgumentParser) -> None:
-    """--jobs and --engine, defaulting to the environment's JOBS and ENGINE, checked like the
-    options (a bad value in the environment gives the same one line, not a traceback)."""
-    ap.add_argument(
-        "--jobs",
-        type=jobs_value,
-        default=None,
-        help="at most this many processes read files (default: all cores; also $JOBS)",
-    )
+    """The options of a command that reads the raw folder: --raw, --processed, --jobs, --engine
+    and --scheduler. --jobs and --engine default to the environment's JOBS and ENGINE, checked
+    like the options by `finish_run_options` (a bad value in the environment gives the same one
+    line, not a traceback)."""
+    ap.add_argument("--raw", type=Path, default=Path("data/raw"), help=cli.RAW_HELP)
+    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
+    ap.add_argument("--jobs", type=jobs_value, default=None, help=cli.JOBS_HELP)
     ap.add_argument(
         "--engine",
         choices=ENGINES,
         default=None,
-        help=f"PDF reader: pdfium (fast) or pdfplumber (the reference); also $ENGINE (default: {ExtractSettings.engine})",
+        help=f"{cli.ENGINE_HELP} (default: {ExtractSettings.engine})",
     )
+    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None, help=cli.SCHEDULER_HELP)
 
 
 def finish_run_options(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:

@@ -664,10 +664,7 @@ def _write_pages(entry: dict, parts: list[TaskResult], cache: Path, ocred: bool)
 
 def main(argv: list[str] | None = None) -> int:
     ap = cli.parser("pipeline.extract", __doc__)
-    ap.add_argument("--raw", type=Path, default=Path("data/raw"), help=cli.RAW_HELP)
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     add_run_options(ap)
-    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None, help=cli.SCHEDULER_HELP)
     args = ap.parse_args(argv)
     finish_run_options(ap, args)
     if not args.raw.is_dir():

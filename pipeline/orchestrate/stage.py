@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import os
 from pathlib import Path
 import sys
 
@@ -37,10 +36,7 @@ from pipeline.common.storage import CLEAN_MANIFEST, PROBLEMS_SUMMARY, build_dir,
 
 def main(argv: list[str] | None = None) -> int:
     ap = cli.parser("pipeline.orchestrate", __doc__)
-    ap.add_argument("--raw", type=Path, default=Path("data/raw"), help=cli.RAW_HELP)
-    ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     add_run_options(ap)
-    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None, help=cli.SCHEDULER_HELP)
     add_strict_option(ap)
     args = ap.parse_args(argv)
     finish_run_options(ap, args)
