@@ -545,6 +545,10 @@ def _read_scans(
                     " s): not read"
                 )
                 Path(stop.name, _file_key(task.path)).touch()
+    # Run the results to their end, so the pool sees every task done and closes its workers
+    # instead of stopping them (pipeline.common.parallel).
+    for _ in results:
+        pass
     bar.close()
     for s in scans:
         if id(s.entry) in over:
