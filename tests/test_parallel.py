@@ -84,3 +84,36 @@ def test_a_child_that_fails_before_reading_its_inbox_neither_hangs_the_caller_no
     job.send("x" * 1_000_000)  # far more than a pipe holds, and nobody reads it
     with pytest.raises(ValueError, match="no sheet"):
         job.result()
+
+
+_STOPPED_EARLY = """
+import signal, sys, threading, time
+from pipeline.common.parallel import map_ordered
+
+def task(x):
+    # A library's thread (started before the main thread blocks SIGTERM) can take the signal;
+    # the main thread then waits in C (here: a long sleep with SIGTERM blocked), running no bytecode.
+    threading.Thread(target=time.sleep, args=(120,), daemon=True).start()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    if x:
+        time.sleep(120)
+    return x
+
+start = time.monotonic()
+for value in map_ordered(task, [0, 1, 1], 2):
+    break  # stopped early: the pool stops its workers with SIGTERM
+print(round(time.monotonic() - start, 1))
+"""
+
+
+def test_a_pool_stopped_early_does_not_wait_for_a_worker_whose_sigterm_a_library_thread_took():
+    from pathlib import Path
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", _STOPPED_EARLY], cwd=root, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout.strip()) < 20

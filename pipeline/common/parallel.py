@@ -71,9 +71,34 @@ def _quiet_worker() -> None:
     worker); stopped (SIGTERM), it runs the at_stop functions and leaves at once (os._exit: no
     unwinding through the pool's locks and threads, which could wait forever)."""
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)
+    # Python runs a signal's handler in the main thread only, between two bytecodes. When SIGTERM
+    # lands on a library's thread (an OCR engine's) while the main thread waits in the pool's queue
+    # (a lock, no bytecode), the handler never runs and the pool waits for the worker forever.
+    # The signal's C handler also writes its number to the wakeup fd, from whatever thread it
+    # landed on: a thread of our own reads it and stops the worker.
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    threading.Thread(target=_watch_stop, args=(read_fd,), name="duty-stop", daemon=True).start()
+
+
+def _watch_stop(read_fd: int) -> None:
+    """Wait for a SIGTERM's byte on the wakeup fd (see _quiet_worker) and stop the worker."""
+    import signal
+
+    while True:
+        try:
+            data = os.read(read_fd, 64)
+        except InterruptedError:
+            continue
+        if not data:
+            return
+        if signal.SIGTERM in data:
+            _stop(signal.SIGTERM, None)
 
 
 def _stop(signum, frame) -> None:
