@@ -42,6 +42,7 @@ from pipeline.clean.wording import (
     title_of_block,
 )
 from pipeline.common import cli
+from pipeline.common.columns import VALUES, Column, fields, registry, required_fields
 from pipeline.common.controls import scrub_note, scrub_records
 from pipeline.common.entries import SourceEntry, carried
 from pipeline.common.failures import content_failure, technical
@@ -65,7 +66,6 @@ from pipeline.common.storage import (
 from pipeline.common.text import extra_header, extra_role, kept_as_extra, split_department_list
 
 MANIFEST = CLEAN_MANIFEST
-PARAGRAPH_ROLES = ("upper_duties", "township_duties", "handling")
 
 
 RULES = (
@@ -459,7 +459,7 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
         if seq is None:
             result.notes.append(f"{item.kind} item with 序号 {item.seq_text!r} is not numbered; left out")
             continue
-        roles = _roles_of(item.kind)
+        roles = fields(item.kind)
         confidence = item_confidence(item)
         row = {
             "source_file": source_file,
@@ -473,11 +473,7 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
         list_key = (item.kind, tuple(sorted(item.place.items())))
         positions[list_key] = row["position"] = positions.get(list_key, 0) + 1
         row["section"] = item.section or None
-        for role in ("category", "subcategory", "name", "departments", *PARAGRAPH_ROLES):
-            text = value(item.cells.get(role, []), role, settings) if role in roles else None
-            row[role] = split_departments(text) if role == "departments" and text is not None else text
-        row["category"] = row["category"] or None  # the list has no category column or section rows
-        row["subcategory"] = row["subcategory"] or None
+        row |= printed_fields(item, roles, settings)
         row["extra_columns"] = extra_columns(item, settings)
         if confidence is not None and confidence < settings.ocr_review_below:
             result.notes.append(
@@ -488,8 +484,25 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
     return rows
 
 
-def _roles_of(kind: str) -> list[str]:
-    return load("lists")["lists"][kind]["default_columns"] + ["subcategory"]
+def printed_fields(item: Item, roles: tuple[Column, ...], settings: CleanSettings) -> dict:
+    """The item's value of every printed column with a field (the column registry, lists.toml
+    [columns.*]; the item number aside): None where the item's list has no such column; an empty
+    text cell None too, except in a column every header names (事项名称: kept empty, reported)."""
+    own = {c.field: c for c in roles}
+    row: dict = {}
+    for c in registry():
+        if c.value == "number":
+            continue  # the item number: `seq`
+        if c.field not in own:
+            row[c.field] = None
+            continue
+        text = value(item.cells.get(c.field, []), c.field, settings)
+        if c.value == "names":
+            text = split_departments(text)
+        elif c.value == "text" and c.field not in required_fields():
+            text = text or None  # the list has no such column or section rows, or the cell is empty
+        row[c.field] = text
+    return row
 
 
 def extra_columns(item: Item, settings: CleanSettings) -> list[dict]:
@@ -514,7 +527,7 @@ def split_departments(paras: list[str]) -> list[str]:
 
 # --- the stage ----------------------------------------------------------------------------------
 
-CLEAN_FIELDS = (
+PLACE_FIELDS = (
     ("source_file", "string"),
     ("list", "string"),
     ("title", "string"),
@@ -523,20 +536,21 @@ CLEAN_FIELDS = (
     ("county", "string"),
     ("township", "string"),
     ("township_kind", "string"),
-    ("seq", "int32"),
-    ("category", "string"),
-    ("subcategory", "string"),
+)
+ITEM_FIELDS = (
     ("section", "int32"),
     ("position", "int32"),
-    ("name", "string"),
-    ("departments", "list"),
-    ("upper_duties", "list"),
-    ("township_duties", "list"),
-    ("handling", "list"),
     ("pages", "list_int"),
     ("ocr_confidence", "float64"),
     ("extra_columns", "extra"),
 )
+
+
+def clean_fields() -> tuple[tuple[str, str], ...]:
+    """The fields of clean's output: where the item was read, its printed columns (the column
+    registry: seq, category, …, in lists.toml order) and what clean adds."""
+    printed = tuple((c.field, VALUES[c.value][1]) for c in registry())
+    return PLACE_FIELDS + printed + ITEM_FIELDS
 
 
 def clean_schema():
@@ -550,7 +564,7 @@ def clean_schema():
         "float64": pa.float64(),
         "extra": pa.list_(pa.struct([("column", pa.string()), ("text", pa.string())])),
     }
-    return pa.schema([(n, types[t]) for n, t in CLEAN_FIELDS])
+    return pa.schema([(n, types[t]) for n, t in clean_fields()])
 
 
 def clean_file(
