@@ -18,7 +18,7 @@ Explain one file: python -m pipeline.clean --explain FILE [--page N] [--picture 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import hashlib
 from pathlib import Path
 import sys
@@ -49,7 +49,7 @@ from pipeline.common.failures import content_failure, technical
 from pipeline.common.lookalikes import fold_records
 from pipeline.common.ocr_fix import fix_document
 from pipeline.common.records import Cell, PageRecord, Table, TextLine, load_extracted
-from pipeline.common.rules import load
+from pipeline.common.rules import RulesError, load, rules_path
 from pipeline.common.settings import CleanSettings, settings_bytes
 from pipeline.common.storage import (
     CLEAN_MANIFEST,
@@ -166,6 +166,7 @@ class Header:
     named: frozenset[str]
     printed: tuple[str, ...]
     undeclared: tuple[str, ...]  # headers of printed columns no rule names (kept as extra columns)
+    headers: dict[str, str] = field(default_factory=dict)  # declared role → its header as printed
 
 
 def _header(cells: list[Cell], start: int) -> Header | None:
@@ -193,7 +194,8 @@ def _header(cells: list[Cell], start: int) -> Header | None:
             spans.append((c["x0"], c["x1"], role))
         named = frozenset(roles_by_cell.values())
         printed = tuple(t.strip() for t in texts)
-        return Header(roles, max(c["r1"] for c in in_row), spans, named, printed, tuple(undeclared))
+        headers = {role: texts[i] for i, role in roles_by_cell.items()}
+        return Header(roles, max(c["r1"] for c in in_row), spans, named, printed, tuple(undeclared), headers)
     return None
 
 
@@ -350,6 +352,7 @@ def _table_context(table, start, title, page, state: _Reading):
         kind = _list_of_header(header, title or last_title, page, state)
         if kind is None:
             return None, 0
+        header = _fields_of(header, kind, page, state)
         return Context(
             kind, header.roles, n_columns, last_place, last_title or "", header.spans
         ), header.first_row
@@ -424,6 +427,31 @@ def _list_of_header(header: Header, title: str | None, page: int, state: _Readin
                 "kept as printed in extra_columns"
             )
     return kind
+
+
+def _fields_of(header: Header, kind: str, page: int, state: _Reading) -> Header:
+    """HEADER with each declared column that KIND's items have no field for (lists.toml
+    [columns.*] `lists`: a 处理方式 column beside a coordination list's duty columns) kept as
+    printed in extra_columns, like a column no rule names, and named in the notes."""
+    own = {c.field for c in fields(kind)}
+    other = {
+        role: extra_role(text)
+        for role, text in header.headers.items()
+        if role not in own and not kept_as_extra(role) and text.strip()
+    }
+    if not other:
+        return header
+    for role, extra in other.items():
+        column = extra_header(extra) or ""
+        if (kind, column) not in state.unseen:
+            state.unseen.add((kind, column))
+            state.notes.append(
+                f"page {page}: the {kind} list prints a column {column} ({role}), a field its items do not "
+                "have: kept as printed in extra_columns"
+            )
+    roles = {col: other.get(role, role) for col, role in header.roles.items()}
+    spans = [(x0, x1, other.get(role, role)) for x0, x1, role in header.spans]
+    return replace(header, roles=roles, spans=spans)
 
 
 def _table_decisions(
@@ -550,6 +578,11 @@ def clean_fields() -> tuple[tuple[str, str], ...]:
     """The fields of clean's output: where the item was read, its printed columns (the column
     registry: seq, category, …, in lists.toml order) and what clean adds."""
     printed = tuple((c.field, VALUES[c.value][1]) for c in registry())
+    taken = {name for name, _ in PLACE_FIELDS + ITEM_FIELDS} & {name for name, _ in printed}
+    if taken:
+        raise RulesError(
+            f"{rules_path('lists')}: columns.{min(taken)}: clean has a field {min(taken)} already"
+        )
     return PLACE_FIELDS + printed + ITEM_FIELDS
 
 
@@ -606,6 +639,7 @@ def clean_file(
 def run(processed: Path, settings: CleanSettings | None = None, log=print) -> dict:
     """Clean every extracted file not yet cleaned; write the stage manifest; return it."""
     settings = settings or CleanSettings()
+    clean_schema()  # a column lists.toml declares twice is the rules' error, not each file's
     extracted = read_json(build_dir(processed) / EXTRACT_MANIFEST)
     stage = version(settings)
     cache = build_dir(processed) / "clean" / stage

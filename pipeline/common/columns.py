@@ -13,8 +13,10 @@ datapackage.json, the CSV files and the workbook). Adding a printed column is a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from pipeline.common.rules import RulesError, load, rules_path
 
@@ -55,15 +57,24 @@ class Column:
         return out
 
 
-def _fail(key: str, message: str) -> RulesError:
-    return RulesError(f"{rules_path('lists')}: {key}: {message}")
+def _fail(key: str, message: str, path: Path | None = None) -> RulesError:
+    return RulesError(f"{path or rules_path('lists')}: {key}: {message}")
 
 
 @cache
 def registry() -> tuple[Column, ...]:
     """The columns with a field of their own, in the order of lists.toml; checked against the
     lists and each other (a RulesError names the file and the key)."""
-    rules = load("lists")
+    return declared(load("lists"))
+
+
+def declared(rules: dict, path: Path | None = None) -> tuple[Column, ...]:
+    """The field columns of RULES (lists.toml's content, read from PATH: the shipped file unless
+    given), checked (see `registry`)."""
+
+    def fail(key: str, message: str) -> RulesError:
+        return _fail(key, message, path)
+
     kinds = tuple(rules["lists"])
     out = []
     for role, spec in rules["columns"].items():
@@ -71,28 +82,28 @@ def registry() -> tuple[Column, ...]:
         if spec.get("extra"):
             given = sorted(k for k in spec if k not in ("names", "contains", "extra"))
             if given:
-                raise _fail(f"{where}.{given[0]}", "a column kept in extra_columns has no field to describe")
+                raise fail(f"{where}.{given[0]}", "a column kept in extra_columns has no field to describe")
             continue
         for key in ("value", "lists", "zh", "description"):
             if key not in spec:
-                raise _fail(f"{where}.{key}", "missing (or set extra = true to keep the column as printed)")
+                raise fail(f"{where}.{key}", "missing (or set extra = true to keep the column as printed)")
         if spec["value"] not in VALUES:
-            raise _fail(f"{where}.value", f"{spec['value']!r} is not one of {', '.join(VALUES)}")
+            raise fail(f"{where}.value", f"{spec['value']!r} is not one of {', '.join(VALUES)}")
         if (spec["value"] == "number") != (role == KEY):
-            raise _fail(f"{where}.value", f"only columns.{KEY} (the item number) is a number")
+            raise fail(f"{where}.value", f"only columns.{KEY} (the item number) is a number")
         for kind in spec["lists"]:
             if kind not in kinds:
-                raise _fail(f"{where}.lists", f"no list {kind!r} (lists: {', '.join(kinds)})")
+                raise fail(f"{where}.lists", f"no list {kind!r} (lists: {', '.join(kinds)})")
         for kind, described in spec.get("by_list", {}).items():
             if kind not in spec["lists"]:
-                raise _fail(f"{where}.by_list.{kind}", f"the column is not in the {kind} list")
+                raise fail(f"{where}.by_list.{kind}", f"the column is not in the {kind} list")
             unknown = sorted(set(described) - set(DESCRIBED))
             if unknown:
-                raise _fail(
+                raise fail(
                     f"{where}.by_list.{kind}.{unknown[0]}", f"unknown key (known: {', '.join(DESCRIBED)})"
                 )
         if role == EXTRA_FIELD:
-            raise _fail(
+            raise fail(
                 where, f"{EXTRA_FIELD} is where undeclared columns are kept; name the column otherwise"
             )
         out.append(
@@ -108,30 +119,31 @@ def registry() -> tuple[Column, ...]:
                 by_list=spec.get("by_list", {}),
             )
         )
-    _check_lists(rules, {c.field: c for c in out})
+    _check_lists(rules, {c.field: c for c in out}, fail)
     return tuple(out)
 
 
-def _check_lists(rules: dict, fields: dict[str, Column]) -> None:
+def _check_lists(rules: dict, fields: dict[str, Column], fail: Callable[[str, str], RulesError]) -> None:
     """Every list's default columns are fields of that list; every column named elsewhere in the
     file is declared."""
     if KEY not in fields:
-        raise _fail(f"columns.{KEY}", "missing: the item number column")
+        raise fail(f"columns.{KEY}", "missing: the item number column")
     for kind, spec in rules["lists"].items():
         for role in spec["default_columns"]:
             if role not in fields or kind not in fields[role].lists:
-                raise _fail(f"lists.{kind}.default_columns", f"{role!r} is no field of the {kind} list")
+                raise fail(f"lists.{kind}.default_columns", f"{role!r} is no field of the {kind} list")
         for role in spec["columns_any"]:
             if role not in rules["columns"]:
-                raise _fail(f"lists.{kind}.columns_any", f"no column {role!r}")
+                raise fail(f"lists.{kind}.columns_any", f"no column {role!r}")
     for role in rules["detection"]["required_columns"]:
         if role not in fields:
-            raise _fail("detection.required_columns", f"no field column {role!r}")
+            raise fail("detection.required_columns", f"no field column {role!r}")
     for role in rules["columns_order"]["contains_order"]:
         if role not in rules["columns"]:
-            raise _fail("columns_order.contains_order", f"no column {role!r}")
+            raise fail("columns_order.contains_order", f"no column {role!r}")
 
 
+@cache
 def fields(kind: str) -> tuple[Column, ...]:
     """The columns with a field in KIND's items, in registry order."""
     return tuple(c for c in registry() if kind in c.lists)
@@ -164,22 +176,26 @@ def compared(kind: str) -> tuple[str, ...]:
     return (*(c.field for c in fields(kind) if c.compare), EXTRA_FIELD)
 
 
-def item_columns(kind: str, declared: list[dict]) -> list[dict]:
-    """KIND's item-table columns: DECLARED (the table's columns in schema.toml) with the printed
-    columns put in: each right after the column its `after` names (in registry order where
-    several name one), the others where the table's `printed` entry stands."""
+def item_columns(kind: str, table: list[dict], columns: tuple[Column, ...] | None = None) -> list[dict]:
+    """KIND's item-table columns: TABLE (the table's columns in schema.toml) with the printed
+    columns (COLUMNS, default the registry's) put in: each right after the column its `after`
+    names (in registry order where several name one), the others where the table's `printed`
+    entry stands."""
+    own = [c for c in (registry() if columns is None else columns) if kind in c.lists]
     out = []
-    for col in declared:
+    for col in table:
         if col.get("printed") is None:
             out.append(col)
             continue
-        if col["printed"] != kind:
-            raise RulesError(
-                f"schema.toml: the {kind} items' printed columns are marked printed = {col['printed']!r}"
+        out += [c.schema_entry(kind) for c in own if c.after is None]
+    taken = [col["name"] for col in table if col.get("printed") is None]
+    for c in own:
+        if c.field in taken:
+            raise _fail(
+                f"columns.{c.field}", f"the {kind} items have a column {c.field} already; name it otherwise"
             )
-        out += [c.schema_entry(kind) for c in fields(kind) if c.after is None]
     placed_after: dict[str, list[str]] = {}
-    for c in fields(kind):
+    for c in own:
         if c.after is None:
             continue
         names = [col["name"] for col in out]
