@@ -187,7 +187,21 @@ def test_a_declared_column_a_list_has_no_field_for_is_kept_as_printed(tmp_path):
 PLACE = "哈密市伊吾县吐葫芦乡"
 
 
-def _lists_pdf(path: Path, remark: str) -> Path:
+# A second column in the same edit: paragraphs, in the basic list only, placed after the name, and
+# not compared by `changes`.
+BASIS = """
+[columns.basis]
+names = ["法律依据"]
+value = "paragraphs"
+lists = ["basic"]
+after = "name"
+compare = false
+zh = "法律依据"
+description = "The legal basis printed beside the item, as printed; paragraphs joined by a newline."
+"""
+
+
+def _lists_pdf(path: Path, remark: str, basis: str = "《中国共产党章程》") -> Path:
     return minipdf.write(
         path,
         [
@@ -195,11 +209,11 @@ def _lists_pdf(path: Path, remark: str) -> Path:
                 ("title", PLACE + "基本履职事项清单"),
                 (
                     "table",
-                    [50, 200, 110, 120],
+                    [40, 160, 90, 130, 70],
                     [
-                        ["序号", "事项名称", "备注", "法律依据"],
-                        ["1", "加强基层党组织建设", remark, "《中国共产党章程》"],
-                        ["2", "做好党员教育管理工作", "", ""],
+                        ["序号", "事项名称", "备注", "法律依据", "责任科室"],
+                        ["1", "加强基层党组织建设", remark, basis, "党建办"],
+                        ["2", "做好党员教育管理工作", "", "", ""],
                     ],
                 ),
                 ("title", PLACE + "配合履职事项清单"),
@@ -236,10 +250,10 @@ def _build_with(package: Path, raw: Path, processed: Path, tmp_path: Path) -> su
 def test_a_printed_column_added_by_a_rules_edit_alone(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
-    # Two dated versions: the remark of item 1 was revised.
-    _lists_pdf(raw / "吐葫芦乡清单（2024年3月）.pdf", "按年度调整")
-    _lists_pdf(raw / "吐葫芦乡清单（2025年1月）.pdf", "动态调整")
-    package = _package_with(tmp_path, _lists_text() + REMARKS)
+    # Two dated versions: the remark and the legal basis of item 1 were revised.
+    _lists_pdf(raw / "吐葫芦乡清单（2024年3月）.pdf", "按年度调整", "《中国共产党章程》")
+    _lists_pdf(raw / "吐葫芦乡清单（2025年1月）.pdf", "动态调整", "《党员教育管理条例》")
+    package = _package_with(tmp_path, _lists_text() + REMARKS + BASIS)
     processed = tmp_path / "processed"
     done = _build_with(package, raw, processed, tmp_path)
     assert done.returncode == 0, done.stderr
@@ -248,22 +262,25 @@ def test_a_printed_column_added_by_a_rules_edit_alone(tmp_path):
     rows = basic.to_pylist()
     assert [(r["seq"], r["remarks"]) for r in rows] == [(1, "动态调整"), (2, None)]
     # The column nobody declared stays in extra_columns; the declared one left it.
-    assert rows[0]["extra_columns"] == [{"column": "法律依据", "text": "《中国共产党章程》"}]
+    assert rows[0]["basis"] == "《党员教育管理条例》" and rows[1]["basis"] == ""
+    assert rows[0]["extra_columns"] == [{"column": "责任科室", "text": "党建办"}]
     (coordination,) = pq.read_table(processed / "coordination_items.parquet").to_pylist()
     assert (coordination["remarks"], coordination["extra_columns"]) == ("汛期执行", [])
     assert "remarks" in pq.read_schema(processed / "reclaimed_items.parquet").names
+    assert "basis" not in pq.read_schema(processed / "coordination_items.parquet").names
     names = basic.schema.names
     assert names.index("remarks") + 1 == names.index("source_file")
+    assert names.index("name") + 1 == names.index("basis")
     meta = basic.schema.field("remarks").metadata
     assert meta[b"label_zh"].decode() == "备注" and meta[b"source_header"].decode() == "备注"
 
-    # changes compares it.
+    # changes compares remarks, not basis (compare = false).
     changes = pq.read_table(processed / "changes.parquet")
     assert [(c["field"], c["old_value"], c["new_value"]) for c in changes.to_pylist()] == [
         ("remarks", "按年度调整", "动态调整")
     ]
     allowed = json.loads(changes.schema.field("field").metadata[b"allowed_values"])
-    assert "remarks" in allowed
+    assert "remarks" in allowed and "basis" not in allowed
 
     # The codebook, datapackage, CSV and workbook describe and hold it.
     codebook = (processed / "CODEBOOK.md").read_text(encoding="utf-8")
@@ -285,7 +302,7 @@ def test_a_printed_column_added_by_a_rules_edit_alone(tmp_path):
     notes = " ".join(
         n for ns in pq.read_table(processed / "source_files.parquet")["notes"].to_pylist() for n in ns
     )
-    assert "法律依据" in notes and "column 备注" not in notes
+    assert "column 责任科室" in notes and "column 备注" not in notes and "column 法律依据" not in notes
 
 
 def test_a_build_with_a_column_declared_wrongly_stops_with_one_line(tmp_path):
