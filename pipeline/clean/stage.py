@@ -18,7 +18,7 @@ Explain one file: python -m pipeline.clean --explain FILE [--page N] [--picture 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import hashlib
 from pathlib import Path
 import sys
@@ -42,13 +42,14 @@ from pipeline.clean.wording import (
     title_of_block,
 )
 from pipeline.common import cli
+from pipeline.common.columns import VALUES, Column, fields, registry, required_fields
 from pipeline.common.controls import scrub_note, scrub_records
 from pipeline.common.entries import SourceEntry, carried
 from pipeline.common.failures import content_failure, technical
 from pipeline.common.lookalikes import fold_records
 from pipeline.common.ocr_fix import fix_document
 from pipeline.common.records import Cell, PageRecord, Table, TextLine, load_extracted
-from pipeline.common.rules import load
+from pipeline.common.rules import RulesError, load, rules_path
 from pipeline.common.settings import CleanSettings, settings_bytes
 from pipeline.common.storage import (
     CLEAN_MANIFEST,
@@ -65,7 +66,6 @@ from pipeline.common.storage import (
 from pipeline.common.text import extra_header, extra_role, kept_as_extra, split_department_list
 
 MANIFEST = CLEAN_MANIFEST
-PARAGRAPH_ROLES = ("upper_duties", "township_duties", "handling")
 
 
 RULES = (
@@ -166,6 +166,7 @@ class Header:
     named: frozenset[str]
     printed: tuple[str, ...]
     undeclared: tuple[str, ...]  # headers of printed columns no rule names (kept as extra columns)
+    headers: dict[str, str] = field(default_factory=dict)  # declared role → its header as printed
 
 
 def _header(cells: list[Cell], start: int) -> Header | None:
@@ -193,7 +194,8 @@ def _header(cells: list[Cell], start: int) -> Header | None:
             spans.append((c["x0"], c["x1"], role))
         named = frozenset(roles_by_cell.values())
         printed = tuple(t.strip() for t in texts)
-        return Header(roles, max(c["r1"] for c in in_row), spans, named, printed, tuple(undeclared))
+        headers = {role: texts[i] for i, role in roles_by_cell.items()}
+        return Header(roles, max(c["r1"] for c in in_row), spans, named, printed, tuple(undeclared), headers)
     return None
 
 
@@ -350,6 +352,7 @@ def _table_context(table, start, title, page, state: _Reading):
         kind = _list_of_header(header, title or last_title, page, state)
         if kind is None:
             return None, 0
+        header = _fields_of(header, kind, page, state)
         return Context(
             kind, header.roles, n_columns, last_place, last_title or "", header.spans
         ), header.first_row
@@ -426,6 +429,31 @@ def _list_of_header(header: Header, title: str | None, page: int, state: _Readin
     return kind
 
 
+def _fields_of(header: Header, kind: str, page: int, state: _Reading) -> Header:
+    """HEADER with each declared column that KIND's items have no field for (lists.toml
+    [columns.*] `lists`: a 处理方式 column beside a coordination list's duty columns) kept as
+    printed in extra_columns, like a column no rule names, and named in the notes."""
+    own = {c.field for c in fields(kind)}
+    other = {
+        role: extra_role(text)
+        for role, text in header.headers.items()
+        if role not in own and not kept_as_extra(role) and text.strip()
+    }
+    if not other:
+        return header
+    for role, extra in other.items():
+        column = extra_header(extra) or ""
+        if (kind, column) not in state.unseen:
+            state.unseen.add((kind, column))
+            state.notes.append(
+                f"page {page}: the {kind} list prints a column {column} ({role}), a field its items do not "
+                "have: kept as printed in extra_columns"
+            )
+    roles = {col: other.get(role, role) for col, role in header.roles.items()}
+    spans = [(x0, x1, other.get(role, role)) for x0, x1, role in header.spans]
+    return replace(header, roles=roles, spans=spans)
+
+
 def _table_decisions(
     page: int, index: int, table: Table, start: int, first_row: int, ctx
 ) -> list[RowDecision]:
@@ -459,7 +487,7 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
         if seq is None:
             result.notes.append(f"{item.kind} item with 序号 {item.seq_text!r} is not numbered; left out")
             continue
-        roles = _roles_of(item.kind)
+        roles = fields(item.kind)
         confidence = item_confidence(item)
         row = {
             "source_file": source_file,
@@ -473,11 +501,7 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
         list_key = (item.kind, tuple(sorted(item.place.items())))
         positions[list_key] = row["position"] = positions.get(list_key, 0) + 1
         row["section"] = item.section or None
-        for role in ("category", "subcategory", "name", "departments", *PARAGRAPH_ROLES):
-            text = value(item.cells.get(role, []), role, settings) if role in roles else None
-            row[role] = split_departments(text) if role == "departments" and text is not None else text
-        row["category"] = row["category"] or None  # the list has no category column or section rows
-        row["subcategory"] = row["subcategory"] or None
+        row |= printed_fields(item, roles, settings)
         row["extra_columns"] = extra_columns(item, settings)
         if confidence is not None and confidence < settings.ocr_review_below:
             result.notes.append(
@@ -488,8 +512,25 @@ def item_rows(result: DocumentResult, source_file: str, settings: CleanSettings)
     return rows
 
 
-def _roles_of(kind: str) -> list[str]:
-    return load("lists")["lists"][kind]["default_columns"] + ["subcategory"]
+def printed_fields(item: Item, roles: tuple[Column, ...], settings: CleanSettings) -> dict:
+    """The item's value of every printed column with a field (the column registry, lists.toml
+    [columns.*]; the item number aside): None where the item's list has no such column; an empty
+    text cell None too, except in a column every header names (事项名称: kept empty, reported)."""
+    own = {c.field: c for c in roles}
+    row: dict = {}
+    for c in registry():
+        if c.value == "number":
+            continue  # the item number: `seq`
+        if c.field not in own:
+            row[c.field] = None
+            continue
+        text = value(item.cells.get(c.field, []), c.field, settings)
+        if c.value == "names":
+            text = split_departments(text)
+        elif c.value == "text" and c.field not in required_fields():
+            text = text or None  # the list has no such column or section rows, or the cell is empty
+        row[c.field] = text
+    return row
 
 
 def extra_columns(item: Item, settings: CleanSettings) -> list[dict]:
@@ -514,7 +555,7 @@ def split_departments(paras: list[str]) -> list[str]:
 
 # --- the stage ----------------------------------------------------------------------------------
 
-CLEAN_FIELDS = (
+PLACE_FIELDS = (
     ("source_file", "string"),
     ("list", "string"),
     ("title", "string"),
@@ -523,20 +564,26 @@ CLEAN_FIELDS = (
     ("county", "string"),
     ("township", "string"),
     ("township_kind", "string"),
-    ("seq", "int32"),
-    ("category", "string"),
-    ("subcategory", "string"),
+)
+ITEM_FIELDS = (
     ("section", "int32"),
     ("position", "int32"),
-    ("name", "string"),
-    ("departments", "list"),
-    ("upper_duties", "list"),
-    ("township_duties", "list"),
-    ("handling", "list"),
     ("pages", "list_int"),
     ("ocr_confidence", "float64"),
     ("extra_columns", "extra"),
 )
+
+
+def clean_fields() -> tuple[tuple[str, str], ...]:
+    """The fields of clean's output: where the item was read, its printed columns (the column
+    registry: seq, category, …, in lists.toml order) and what clean adds."""
+    printed = tuple((c.field, VALUES[c.value][1]) for c in registry())
+    taken = {name for name, _ in PLACE_FIELDS + ITEM_FIELDS} & {name for name, _ in printed}
+    if taken:
+        raise RulesError(
+            f"{rules_path('lists')}: columns.{min(taken)}: clean has a field {min(taken)} already"
+        )
+    return PLACE_FIELDS + printed + ITEM_FIELDS
 
 
 def clean_schema():
@@ -550,7 +597,7 @@ def clean_schema():
         "float64": pa.float64(),
         "extra": pa.list_(pa.struct([("column", pa.string()), ("text", pa.string())])),
     }
-    return pa.schema([(n, types[t]) for n, t in CLEAN_FIELDS])
+    return pa.schema([(n, types[t]) for n, t in clean_fields()])
 
 
 def clean_file(
@@ -592,6 +639,7 @@ def clean_file(
 def run(processed: Path, settings: CleanSettings | None = None, log=print) -> dict:
     """Clean every extracted file not yet cleaned; write the stage manifest; return it."""
     settings = settings or CleanSettings()
+    clean_schema()  # a column lists.toml declares twice is the rules' error, not each file's
     extracted = read_json(build_dir(processed) / EXTRACT_MANIFEST)
     stage = version(settings)
     cache = build_dir(processed) / "clean" / stage

@@ -24,10 +24,9 @@ from dataclasses import dataclass, field, replace
 
 from pipeline.clean.paragraphs import Line, paragraphs, single_value
 from pipeline.clean.wording import header_roles, section_count, section_enumerator
+from pipeline.common.columns import text_fields
 from pipeline.common.records import Cell, Table
 from pipeline.common.settings import CleanSettings
-
-TEXT_ROLES = ("category", "subcategory", "name")  # one value each; the other text roles keep paragraphs
 
 
 @dataclass(eq=False)
@@ -120,9 +119,10 @@ def item_confidence(item: Item) -> float | None:
 
 
 def value(segments: list[Segment], role: str, settings: CleanSettings):
-    """A cell's text: one string for category and name, paragraphs for the others."""
+    """A cell's text: one string for a text column (lists.toml `value = "text"`: category, name, …),
+    paragraphs for the others."""
     lines = [ln for s in segments for ln in s.lines]
-    return single_value(lines) if role in TEXT_ROLES else paragraphs(lines, settings)
+    return single_value(lines) if role in text_fields() else paragraphs(lines, settings)
 
 
 def row_groups(cells: list[Cell], start: int, seq_col: int) -> list[tuple[int, int, Cell | None]]:

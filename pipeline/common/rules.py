@@ -93,7 +93,22 @@ SHAPES: dict[str, Shape] = {
             }
         },
         "detection": {"order": ["str"], "required_columns": ["str"], "title_markers": ["str"]},
-        "columns": {"*": {"names": ["str"], "contains?": ["str"], "extra?": "bool"}},
+        "columns": {
+            "*": {
+                "names": ["str"],
+                "contains?": ["str"],
+                "extra?": "bool",
+                # the column registry (pipeline/common/columns.py checks these against each other)
+                "value?": "str",
+                "lists?": ["str"],
+                "after?": "str",
+                "compare?": "bool",
+                "zh?": "str",
+                "description?": "str",
+                "header?": "str",
+                "by_list?": {"*": {"*": "str"}},
+            }
+        },
         "columns_order": {"contains_order": ["str"]},
         "sections": {"enumerators": [{"style": "str", "pattern": "regex"}], "counts": ["regex"]},
     },
@@ -217,10 +232,15 @@ def load(name: str) -> dict:
     Parsed and checked once per content: the result is kept beside the rules, as Python keeps
     compiled modules (`derived`), since parsing TOML in Python costs a cold build 0.02-0.05 s."""
     if name not in SHAPES:
-        raise RulesError(f"{RULES_DIR / (name + '.toml')}: no shape declared in pipeline/common/rules.py")
-    path = RULES_DIR / f"{name}.toml"
+        raise RulesError(f"{rules_path(name)}: no shape declared in pipeline/common/rules.py")
+    path = rules_path(name)
     data = path.read_bytes()
     return derived(name, data + repr(SHAPES[name]).encode(), lambda: load_file(path, SHAPES[name]))
+
+
+def rules_path(name: str) -> Path:
+    """Where the rules file NAME is: pipeline/rules/<name>.toml."""
+    return RULES_DIR / f"{name}.toml"
 
 
 T = TypeVar("T")

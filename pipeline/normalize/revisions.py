@@ -28,23 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 import re
 
+from pipeline.common.columns import EXTRA_FIELD, column, compared
 from pipeline.normalize.duties import MatchSettings, decide, normalise
 
 MIN_SHARED = 0.5  # share of the shorter version's items that must be found in the other
-
-FIELDS = {
-    "basic": ("category", "subcategory", "name", "extra_columns"),
-    "coordination": (
-        "category",
-        "subcategory",
-        "name",
-        "departments",
-        "upper_duties",
-        "township_duties",
-        "extra_columns",
-    ),
-    "reclaimed": ("category", "subcategory", "name", "handling", "extra_columns"),
-}
+# The fields compared: `compared(kind)`, the printed columns lists.toml declares with a field (and
+# `compare` not false), then extra_columns (pipeline.common.columns).
 
 
 @dataclass(frozen=True)
@@ -115,7 +104,7 @@ def most_faithful(versions: list[Version]) -> Version:
 
 def signature(kind: str, items: list[dict]) -> tuple:
     """What a reading of a list says, item by item: copies have equal signatures."""
-    return tuple(sorted((r["seq"] or 0, *(value(r, f) or "" for f in FIELDS[kind])) for r in items))
+    return tuple(sorted((r["seq"] or 0, *(value(r, f) or "" for f in compared(kind))) for r in items))
 
 
 def printings(items: list[dict]) -> list[list[dict]]:
@@ -150,7 +139,7 @@ def difference(kind: str, kept: list[dict], other: list[dict], kept_name: str, o
     differ = sum(
         1
         for a, b in pairs
-        if a is not None and b is not None and any(value(a, f) != value(b, f) for f in FIELDS[kind])
+        if a is not None and b is not None and any(value(a, f) != value(b, f) for f in compared(kind))
     )
     parts = [f"{only_kept} item(s) only in {kept_name}"] if only_kept else []
     parts += [f"{only_other} item(s) only in {other_name}"] if only_other else []
@@ -173,9 +162,10 @@ def value(row: dict, field: str) -> str | None:
     v = row.get(field)
     if v is None:
         return None
-    if field == "departments":
+    declared = column(field)
+    if declared is not None and declared.value == "names":
         return "、".join(v)
-    if field == "extra_columns":  # [{column, text}]: one line per printed column
+    if field == EXTRA_FIELD:  # [{column, text}]: one line per printed column
         return "\n".join(f"{c['column']}：{c['text']}" for c in v) or None
     if isinstance(v, (list, tuple)):
         return "\n".join(v)
@@ -269,7 +259,7 @@ def changes(kind: str, old: list[dict], new: list[dict]) -> list[dict]:
         elif b is None:
             out.append(base | {"change": "removed", "field": None, "old_value": a["name"], "new_value": None})
         else:
-            for field in FIELDS[kind]:
+            for field in compared(kind):
                 va, vb = value(a, field), value(b, field)
                 if va != vb:
                     out.append(base | {"change": "changed", "field": field, "old_value": va, "new_value": vb})

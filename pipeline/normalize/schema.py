@@ -31,7 +31,33 @@ def spec() -> dict:
     Parsed once per content of schema.toml and kept as the rules files are (`rules.derived`):
     parsing it costs every cold build 0.01 s, importing tomllib as much again."""
     data = SCHEMA_FILE.read_bytes()
-    return derived("schema", data, lambda: _toml(data)["tables"])
+    return with_printed_columns(derived("schema", data, lambda: _toml(data)["tables"]))
+
+
+def with_printed_columns(tables: dict) -> dict:
+    """TABLES as schema.toml declares them, with the columns printed in the lists put in from the
+    column registry (pipeline/common/columns.py): each item table's own (where its `printed`
+    entry stands) and the values of changes.field (`compared_fields`)."""
+    from pipeline.common.columns import compared_labels, item_columns
+
+    out = dict(tables)
+    items: dict[str, list[dict]] = {}
+    for name, table in tables.items():
+        kinds = [c["printed"] for c in table["columns"] if "printed" in c]
+        if kinds:
+            items[name] = item_columns(kinds[0], table["columns"])
+            out[name] = {**table, "columns": items[name]}
+    for name, table in tables.items():
+        if any(c.get("compared_fields") for c in table["columns"]):
+            values, labels = compared_labels(items)
+            columns = [
+                {k: v for k, v in c.items() if k != "compared_fields"} | {"values": values, "labels": labels}
+                if c.get("compared_fields")
+                else c
+                for c in table["columns"]
+            ]
+            out[name] = {**table, "columns": columns}
+    return out
 
 
 def _toml(data: bytes) -> dict:

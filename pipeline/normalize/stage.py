@@ -26,6 +26,7 @@ import sys
 from typing import cast
 
 from pipeline.common import cli
+from pipeline.common.columns import fields
 from pipeline.common.entries import SourceEntry, source_row
 from pipeline.common.failures import content_failure, technical
 from pipeline.common.publication import commit, discard, new_staging
@@ -77,6 +78,7 @@ RULES: tuple[str, ...] = (
     "departments",
     "duties",
     "duty_vocabulary",
+    "lists",
     "power_types",
 )  # rules files this stage reads
 
@@ -212,9 +214,7 @@ def normalize_file(
             "seq": r["seq"],
             "section": r.get("section"),
             "position": r.get("position"),
-            "category": r["category"],
-            "subcategory": r.get("subcategory"),
-            "name": r["name"] or None,  # an empty name cell (a problem row says so)
+            **printed_fields(kind, r),
             "power_type": power_type(r["name"] or ""),
             "source_file": r["source_file"],
             "pages": r["pages"],
@@ -242,10 +242,23 @@ FILE_TABLES = (
 )
 
 
+def printed_fields(kind: str, r: dict) -> dict:
+    """The item's printed columns with a field in KIND's items (the column registry, lists.toml
+    [columns.*]; the item number aside), as the item tables hold them: text (an empty cell
+    empty), paragraphs joined by a newline, names as a list."""
+    out: dict = {}
+    for c in fields(kind):
+        v = r.get(c.field)
+        if c.value == "text":
+            out[c.field] = v or None  # an empty name cell: a problem row says so
+        elif c.value == "paragraphs":
+            out[c.field] = "\n".join(v or [])
+        elif c.value == "names":
+            out[c.field] = list(v or [])
+    return out
+
+
 def _coordination(item: dict, r: dict, registry: DepartmentRegistry, out: dict) -> None:
-    item["departments"] = list(r["departments"])
-    item["upper_duties"] = "\n".join(r["upper_duties"])
-    item["township_duties"] = "\n".join(r["township_duties"])
     named: list[Department] = []
     for printed in r["departments"]:
         for name in split_printed(printed):
@@ -264,7 +277,6 @@ def _coordination(item: dict, r: dict, registry: DepartmentRegistry, out: dict) 
 
 
 def _reclaimed(item: dict, r: dict, registry: DepartmentRegistry, out: dict) -> None:
-    item["handling"] = "\n".join(r["handling"])
     steps = parse_steps(list(r["handling"]), r["county"], r["city"])
     receiving: list[tuple[str, Department]] = []
     for step in steps:

@@ -22,8 +22,10 @@ from pathlib import Path
 import sys
 
 from pipeline.common import cli, faults, freshness, publication
+from pipeline.common.columns import registry
 from pipeline.common.lock import hold
 from pipeline.common.report import MAX_SHOWN, problem_line, summarize
+from pipeline.common.rules import RulesError
 from pipeline.common.settings import (
     ExtractSettings,
     add_run_options,
@@ -50,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build: {problem}", file=sys.stderr)
         return 2
     try:
+        registry()  # the column registry (pipeline/rules/lists.toml), checked before anything is read
+    except RulesError as exc:
+        print(f"build: {exc}", file=sys.stderr)
+        return 2
+    try:
         with hold(args.processed):
             return build(args)
     except OSError as exc:
@@ -60,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         partly = publication.discard(args.processed)
         print(f"build: interrupted; {aftermath(partly)}", file=sys.stderr)
         return 130
+    except RulesError as exc:  # a rules file that does not fit the rest (e.g. a column's `after`)
+        partly = publication.discard(args.processed)
+        print(f"build: {exc}; {aftermath(partly)}", file=sys.stderr)
+        return 2
     except Exception as exc:  # a bug: one line for the user, the traceback kept for a report
         partly = publication.discard(args.processed)
         saved = save_traceback(args.processed)
