@@ -14,6 +14,7 @@ import pytest
 from pipeline import clean, extract, normalize
 from pipeline.common.publication import staged
 from pipeline.normalize.contracts import ContractViolation
+from pipeline.normalize.stage import main as normalize_main
 from tests.conftest import CORPUS, FIXTURES, LAYOUTS, build, copy_pdfs, quiet
 from tests.conftest import make_all as make
 from tests.expected import mismatches
@@ -98,11 +99,24 @@ def test_strict_publishes_nothing(tmp_path):
     clean.run(processed, log=quiet)
     with pytest.raises(ContractViolation, match=r"jumps from 2 to 4"):
         with staged(processed) as out:
-            normalize.run(processed, strict=True, log=quiet, out=out)
+            normalize.run(processed, out, strict=True, log=quiet)
     assert published(processed) == []
     assert not list(processed.glob(".*.tmp"))
     with staged(processed) as out:
-        assert len(normalize.run(processed, log=quiet, out=out)) == 1  # lenient: the same folder is written
+        assert len(normalize.run(processed, out, log=quiet)) == 1  # lenient: the same folder is written
+
+
+def test_normalize_alone_publishes_its_tables_and_a_strict_stop_publishes_nothing(tmp_path, capsys):
+    """The stage's command stages and publishes by itself; its `run` only writes where it is told."""
+    raw = copy_pdfs([GAP, GOOD], tmp_path / "raw")
+    processed = tmp_path / "processed"
+    extract.run(raw, processed, jobs=1, log=quiet)
+    clean.run(processed, log=quiet)
+    assert normalize_main(["--processed", str(processed), "--strict"]) == 1
+    assert published(processed) == []
+    assert "nothing was written" in capsys.readouterr().err
+    assert normalize_main(["--processed", str(processed)]) == 0
+    assert "basic_items.parquet" in published(processed)
 
 
 def test_the_same_township_in_two_files_is_kept_once_naming_both(tmp_path, alone):

@@ -565,24 +565,12 @@ def build_id(cleaned: dict, decisions: bytes = b"") -> str:
     return h.hexdigest()[:16]
 
 
-def run(
-    processed: Path, strict: bool = False, log=print, raw: Path | None = None, out: Path | None = None
-) -> list[dict]:
+def run(processed: Path, out: Path, strict: bool = False, log=print, raw: Path | None = None) -> list[dict]:
     """Build every output table from the clean stage's results; return the problems found (rows of
     the problems table). Strict: raise ContractViolation on any problem and write nothing.
     RAW, the raw folder, locates the analyst's duty decisions (duty_decisions.csv beside it);
     versions are decided by the documents, never by the files' times. OUT: the staging folder to write into,
-    which the caller publishes (pipeline.orchestrate publishes it with the exports); None stages and
-    publishes here."""
-    if out is None:
-        staging = new_staging(processed)
-        try:
-            problems = run(processed, strict, log, raw, out=staging)
-        except BaseException:
-            discard(processed)
-            raise
-        commit(processed, staging)
-        return problems
+    which the caller publishes (pipeline.orchestrate with the exports; the command alone, `main`)."""
     cleaned = read_json(build_dir(processed) / CLEAN_MANIFEST)
     decisions_file = decisions_path(raw)
     work = _Run(processed, cleaned, decisions_file, out)
@@ -753,11 +741,11 @@ def _new_township(item: dict, rows: list[dict]) -> dict:
     }
 
 
-def run_command(processed: Path, strict: bool, raw: Path | None, out: Path | None = None) -> int:
+def run_command(processed: Path, strict: bool, raw: Path | None, out: Path) -> int:
     """Run the stage as a command does: one line on a strict stop or on problems; the exit status
     (1: a strict stop, nothing written). OUT: as for `run`."""
     try:
-        problems = run(processed, strict=strict, raw=raw, out=out)
+        problems = run(processed, out, strict=strict, raw=raw)
     except ContractViolation as exc:
         print(f"normalize: {exc}", file=sys.stderr)
         print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)
@@ -782,7 +770,18 @@ def main(argv: list[str] | None = None) -> int:
         "never by the raw files' modification times",
     )
     args = ap.parse_args(argv)
-    return run_command(args.processed, args.strict, args.raw)
+    # Alone, the stage publishes its own tables as one set (in a build, the orchestrator does).
+    out = new_staging(args.processed)
+    try:
+        code = run_command(args.processed, args.strict, args.raw, out)
+    except BaseException:
+        discard(args.processed)
+        raise
+    if code:
+        discard(args.processed)
+    else:
+        commit(args.processed, out)
+    return code
 
 
 if __name__ == "__main__":
