@@ -344,7 +344,7 @@ def _runs_on(item: Item, settings: CleanSettings) -> bool:
 
 def _table_context(table, start, title, page, state: _Reading):
     """The list this table continues or starts, and its first data row; (None, 0) to skip it."""
-    ctx, last_title, last_place, notes = state.ctx, state.last_title, state.last_place, state.notes
+    ctx, last_title, last_place = state.ctx, state.last_title, state.last_place
     cells = table["cells"]
     n_columns = max(c["c1"] for c in cells)
     header = _header(cells, start)
@@ -357,11 +357,27 @@ def _table_context(table, start, title, page, state: _Reading):
             kind, header.roles, n_columns, last_place, last_title or "", header.spans
         ), header.first_row
     if title is None and ctx is not None:
-        if n_columns == ctx.n_columns:
-            return ctx, start
-        roles = _roles_by_position(cells, ctx.role_spans)
-        if "seq" in roles.values():
-            return Context(ctx.kind, roles, n_columns, ctx.place, ctx.title, ctx.role_spans), start
+        going_on = _continued(cells, n_columns, ctx)
+        if going_on is not None:
+            return going_on, start
+    return _headless_context(cells, n_columns, start, title, page, state)
+
+
+def _continued(cells: list[Cell], n_columns: int, ctx: Context) -> Context | None:
+    """The list being read, for an untitled table without a header row that goes on with it: as
+    many columns, or its 序号 column where the header's was; None otherwise."""
+    if n_columns == ctx.n_columns:
+        return ctx
+    roles = _roles_by_position(cells, ctx.role_spans)
+    if "seq" in roles.values():
+        return Context(ctx.kind, roles, n_columns, ctx.place, ctx.title, ctx.role_spans)
+    return None
+
+
+def _headless_context(cells: list[Cell], n_columns: int, start: int, title, page, state: _Reading):
+    """The list of a table without a header row, by the title above it (or the list being read),
+    with its default columns, and its first data row; (None, 0) and a note when it is no list."""
+    ctx, last_title, last_place, notes = state.ctx, state.last_title, state.last_place, state.notes
     kind = list_for_title(title) if title else None
     if kind is None and ctx is not None and title is not None:
         kind = ctx.kind

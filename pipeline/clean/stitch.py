@@ -272,21 +272,36 @@ class ListReader:
             if item is None:
                 continue
             item.pages.add(page)
-            split = kind == "continued"
             if seq_cell is not None:
                 item.seq_confs.extend(ln.conf for ln in lines_of(seq_cell) if ln.conf is not None)
-            for c in sorted(in_group, key=lambda c: (c["r0"], c["c0"])):
-                role = roles.get(c["c0"])
-                if role is None or role == "seq":
-                    continue
-                if role == "category" and 1 in self._sections:
-                    role = "subcategory"  # numbered section rows are the categories: the column is 二级
-                if id(c) not in segment_of:
-                    segment_of[id(c)] = self._segment(
-                        c, lines_of(c), role, tail, item, split, index == 0 and c["r0"] == start
-                    )
-                item.attach(role, segment_of[id(c)])
+            first = start if index == 0 else None
+            self._attach(item, in_group, roles, kind == "continued", first, segment_of, tail, lines_of)
         self._remember_tail(cells, roles, segment_of, lines_of)
+
+    def _attach(
+        self,
+        item: Item,
+        in_group: list[Cell],
+        roles: dict[int, str],
+        split: bool,
+        first: int | None,
+        segment_of: dict[int, Segment],
+        tail: dict[str, _Tail],
+        lines_of,
+    ) -> None:
+        """A row group's cells attached to its item by their column's role (the 序号 left out),
+        each cell made a segment once (a merged cell spans row groups). `split`: the row goes on
+        with the item above; `first`: the table's first row group's top row (else None), whose
+        cells may continue the previous table's (`tail`)."""
+        for c in sorted(in_group, key=lambda c: (c["r0"], c["c0"])):
+            role = roles.get(c["c0"])
+            if role is None or role == "seq":
+                continue
+            if role == "category" and 1 in self._sections:
+                role = "subcategory"  # numbered section rows are the categories: the column is 二级
+            if id(c) not in segment_of:
+                segment_of[id(c)] = self._segment(c, lines_of(c), role, tail, item, split, c["r0"] == first)
+            item.attach(role, segment_of[id(c)])
 
     def _facts(self, in_group, seq_cell, after_break, after_header, n_columns, roles, lines_of) -> RowFacts:
         across = len(in_group) == 1 and in_group[0]["c1"] - in_group[0]["c0"] == n_columns > 1

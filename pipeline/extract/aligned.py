@@ -78,28 +78,44 @@ def _header_words(rows: list[list[dict]], i: int) -> tuple[list[tuple[float, flo
     words = [[s[0]["x0"], s[-1]["x1"], _text(s)] for s in _segments(rows[i])]
     single = header_roles([(k, w[2]) for k, w in enumerate(words)])
     if i + 1 < len(rows) and len(words) >= 2:
-        size = max(c["size"] for c in rows[i])
-        same_print = abs(max(c["size"] for c in rows[i + 1]) - size) <= 0.1 * size
-        if same_print and _bounds([rows[i + 1]])[0] - _bounds([rows[i]])[1] <= 0.8 * size:
-            merged = [list(w) for w in words]
-            fits = True
-            for s in _segments(rows[i + 1]):
-                a, b, text = s[0]["x0"], s[-1]["x1"], _text(s)
-                home = next((w for w in merged if a < w[1] and b > w[0]), None)
-                if home is None:
-                    merged.append([a, b, text])
-                    fits = False
-                else:
-                    fits = fits and home[0] - size <= a and b <= home[1] + size and not text.strip().isdigit()
-                    home[0], home[1], home[2] = min(home[0], a), max(home[1], b), home[2] + text
-            merged.sort()
-            if (single is None or fits) and header_roles(
-                [(k, w[2]) for k, w in enumerate(merged)]
-            ) is not None:
-                return [(w[0], w[1]) for w in merged], 2
+        merged = _wrapped_header(rows, i, words, single is not None)
+        if merged is not None:
+            return [(w[0], w[1]) for w in merged], 2
     if single is not None:
         return [(w[0], w[1]) for w in words], 1
     return None
+
+
+def _wrapped_header(rows: list[list[dict]], i: int, words: list[list], alone: bool) -> list[list] | None:
+    """The header words [x0, x1, text] of lines i and i+1 read as one header row, or None: the
+    line below must be printed alike, follow closely, and name columns; when line i is a header
+    by itself (`alone`), each word below must also fit under one of its words."""
+    size = max(c["size"] for c in rows[i])
+    same_print = abs(max(c["size"] for c in rows[i + 1]) - size) <= 0.1 * size
+    if not (same_print and _bounds([rows[i + 1]])[0] - _bounds([rows[i]])[1] <= 0.8 * size):
+        return None
+    merged, fits = _merge_below(words, rows[i + 1], size)
+    if (not alone or fits) and header_roles([(k, w[2]) for k, w in enumerate(merged)]) is not None:
+        return merged
+    return None
+
+
+def _merge_below(words: list[list], row: list[dict], size: float) -> tuple[list[list], bool]:
+    """The words of `row` joined to the header word above each (a new word where none is), left
+    to right; and whether every one fits under its word (no wider, not a bare number)."""
+    merged = [list(w) for w in words]
+    fits = True
+    for s in _segments(row):
+        a, b, text = s[0]["x0"], s[-1]["x1"], _text(s)
+        home = next((w for w in merged if a < w[1] and b > w[0]), None)
+        if home is None:
+            merged.append([a, b, text])
+            fits = False
+        else:
+            fits = fits and home[0] - size <= a and b <= home[1] + size and not text.strip().isdigit()
+            home[0], home[1], home[2] = min(home[0], a), max(home[1], b), home[2] + text
+    merged.sort()
+    return merged, fits
 
 
 def _free_strips(lo: float, hi: float, spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -137,9 +153,15 @@ def _column_edges(
             edges.append((left_end + right_start) / 2)
             continue
         a, b = max(strips, key=lambda s: s[1] - s[0])
-        inside = [x for x in breaks if a - 0.5 <= x <= b + 0.5]
-        edges.append(min(inside, key=lambda x: abs(x - (a + b) / 2)) if inside else (a + b) / 2)
+        edges.append(_strip_edge(a, b, breaks))
     return edges
+
+
+def _strip_edge(a: float, b: float, breaks: Sequence[float]) -> float:
+    """A column boundary in the free strip a..b: the rule's piece end nearest its middle, else
+    the middle."""
+    inside = [x for x in breaks if a - 0.5 <= x <= b + 0.5]
+    return min(inside, key=lambda x: abs(x - (a + b) / 2)) if inside else (a + b) / 2
 
 
 def _gap_above(rows: list[list[dict]], lo: int, k: int, size: float) -> float:
@@ -197,6 +219,26 @@ def _headless_table(rows, h_rules, rule_breaks, line_tolerance, space_gap):
         return None
     sizes = sorted(c["size"] for r in rows for c in r)
     size = sizes[len(sizes) // 2]
+    block = _headless_block(rows, size)
+    if block is None:
+        return None
+    columns = _headless_columns(block, rule_breaks, size)
+    if columns is None:
+        return None
+    left, right, xs = columns
+    ys, inner = _headless_rows(rows, block, h_rules, left, right, xs, size)
+    cells = _cells(block, xs, ys, line_tolerance, space_gap)
+    if len(xs) > 3:  # the column after the 序号: where a merged 事项类别 stands
+        cells = _merged_down(cells, 1, inner, size, empty_below=True)
+    return {"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells}, {
+        id(c) for r in block for c in r
+    }
+
+
+def _headless_block(rows: list[list[dict]], size: float) -> list[list[dict]] | None:
+    """The lines of a table without a header row, or None when fewer than MIN_HEADLESS lines
+    have two or more words: from the first to the last such line (larger print and page numbers
+    left out), with the lines of one column that follow closely before and after it."""
     body = [
         (j, r)
         for j, r in enumerate(rows)
@@ -205,10 +247,15 @@ def _headless_table(rows, h_rules, rule_breaks, line_tolerance, space_gap):
     multi = [j for j, r in body if len(_segments(r)) >= 2]
     if len(multi) < MIN_HEADLESS:
         return None
-    first, last = multi[0], multi[-1]
-    kept = [j for j, _ in body]
-    # Lines of one column only next to the block (the rest of an item split by the page break)
-    # belong to it while they follow closely.
+    first, last = _close_run(rows, [j for j, _ in body], multi[0], multi[-1], size)
+    return [r for j, r in body if first <= j <= last]
+
+
+def _close_run(
+    rows: list[list[dict]], kept: list[int], first: int, last: int, size: float
+) -> tuple[int, int]:
+    """Lines first..last widened to the kept lines that follow each other closely before and
+    after them (the rest of an item split by the page break belongs to the block)."""
     k = kept.index(first)
     while k > 0 and _bounds([rows[first]])[0] - _bounds([rows[kept[k - 1]]])[1] <= ROW_GAP * size:
         k -= 1
@@ -217,7 +264,14 @@ def _headless_table(rows, h_rules, rule_breaks, line_tolerance, space_gap):
     while k + 1 < len(kept) and _bounds([rows[kept[k + 1]]])[0] - _bounds([rows[last]])[1] <= ROW_GAP * size:
         k += 1
         last = kept[k]
-    block = [r for j, r in body if first <= j <= last]
+    return first, last
+
+
+def _headless_columns(
+    block: list[list[dict]], rule_breaks: Sequence[tuple[float, float]], size: float
+) -> tuple[float, float, list[float]] | None:
+    """The block's left and right ends and its column boundaries xs, or None: there must be
+    strips no line covers, and the first column must hold nothing but item numbers."""
     spans = [(s[0]["x0"], s[-1]["x1"]) for r in block for s in _segments(r)]
     left, right = min(a for a, _ in spans), max(b for _, b in spans)
     strips = [(a, b) for a, b in _free_strips(left, right, spans) if b - a >= SEGMENT_GAP * size]
@@ -226,14 +280,16 @@ def _headless_table(rows, h_rules, rule_breaks, line_tolerance, space_gap):
     if any(sum(1 for x0, x1 in spans if x0 < (a + b) / 2 < x1) for a, b in strips):
         return None  # the fewest-covered strips are covered: no column structure
     breaks = [x for y, x in rule_breaks]
-    edges = []
-    for a, b in strips:
-        inside = [x for x in breaks if a - 0.5 <= x <= b + 0.5]
-        edges.append(min(inside, key=lambda x: abs(x - (a + b) / 2)) if inside else (a + b) / 2)
+    edges = [_strip_edge(a, b, breaks) for a, b in strips]
     first_col = [s for r in block for s in _segments(r) if (s[0]["x0"] + s[-1]["x1"]) / 2 < edges[0]]
     if not first_col or not all(_is_number(_text(s)) for s in first_col):
         return None
-    xs = [left - 0.5 * size, *edges, right + 0.5 * size]
+    return left, right, [left - 0.5 * size, *edges, right + 0.5 * size]
+
+
+def _headless_rows(rows, block, h_rules, left, right, xs, size) -> tuple[list[float], list[float]]:
+    """The row boundaries of a table without a header row (the rules across it, the block's
+    ends, and above each item number), and the rules inside it."""
     top, bottom = _bounds(block)
     spanning = [
         r[0]
@@ -248,13 +304,12 @@ def _headless_table(rows, h_rules, rule_breaks, line_tolerance, space_gap):
                  max([bottom + 0.5 * size, *[y for y in spanning if y >= bottom]])})  # fmt: skip
     j0 = rows.index(block[0])
     ys = sorted(set(ys) | set(_seq_cuts(rows, j0, j0 + len(block) - 1, xs, 0, ys, bool(inner), size)))
-    ys = [y for k, y in enumerate(ys) if k == 0 or y - ys[k - 1] > 0.2 * size]
-    cells = _cells(block, xs, ys, line_tolerance, space_gap)
-    if len(xs) > 3:  # the column after the 序号: where a merged 事项类别 stands
-        cells = _merged_down(cells, 1, inner, size, empty_below=True)
-    return {"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells}, {
-        id(c) for r in block for c in r
-    }
+    return _apart(ys, size), inner
+
+
+def _apart(ys: list[float], size: float) -> list[float]:
+    """Sorted row boundaries without those closer than 0.2 × size to the one before."""
+    return [y for k, y in enumerate(ys) if k == 0 or y - ys[k - 1] > 0.2 * size]
 
 
 def _is_number(text: str) -> bool:
@@ -268,10 +323,31 @@ def _table(rows, i, depth, end, words, h_rules, rule_breaks, line_tolerance, spa
     left, right = words[0][0] - size, words[-1][1] + size
     header_top, header_bottom = _bounds(rows[i : i + depth])
     rules = sorted(r for r in h_rules if r[1] < right and r[2] > left and r[2] - r[1] >= 0.5 * (right - left))
-    last = i + depth - 1
-    bottom = header_bottom
     seq_span = _seq_word(rows, i, depth, words)
-    for j in range(i + depth, end):
+    last, bottom = _body_end(rows, i + depth, end, rules, seq_span, header_bottom, size)
+    body_rows = rows[i + depth : last + 1]
+    if not body_rows:
+        return None
+    spanning = [r for r in rules if header_top - 2 * size <= r[0] <= bottom + 2 * size]
+    left, right = _sides(body_rows, spanning, left, right, size)
+    breaks = [x for y, x in rule_breaks if header_top - 2 * size <= y <= bottom + 2 * size]
+    spans = [(s[0]["x0"], s[-1]["x1"]) for r in body_rows for s in _segments(r)]
+    xs = [left, *_column_edges(words, spans, breaks), right]
+    ys = _row_edges(rows, i, depth, last, xs, [r[0] for r in spanning], bottom, size)
+    cells = _cells(rows[i : last + 1], xs, ys, line_tolerance, space_gap)
+    category_col = _column_of(rows, i, depth, xs, "category")
+    if category_col is not None:
+        cells = _merged_down(cells, category_col, [r[0] for r in spanning], size)
+    used = {id(c) for r in rows[i : last + 1] for c in r}
+    return {"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells}, used
+
+
+def _body_end(rows, first, end, rules, seq_span, bottom, size) -> tuple[int, float]:
+    """The last body line of a table whose body starts at line `first` (before line `end`), and
+    its bottom: the body runs on while lines follow closely or after a rule, and stops at larger
+    print (the next list's title) or a page number. `bottom`: the header's."""
+    last = first - 1
+    for j in range(first, end):
         top_j, bottom_j = _bounds([rows[j]])
         if max(c["size"] for c in rows[j]) > 1.2 * size:
             break  # larger print: the next list's title
@@ -281,40 +357,40 @@ def _table(rows, i, depth, end, words, h_rules, rule_breaks, line_tolerance, spa
         if top_j - max([bottom, *ruled]) > ROW_GAP * size:
             break
         last, bottom = j, max(bottom, bottom_j)
-    body_rows = rows[i + depth : last + 1]
-    if not body_rows:
-        return None
+    return last, bottom
+
+
+def _sides(body_rows, spanning, left, right, size) -> tuple[float, float]:
+    """The table's left and right ends: the header's, widened to its body text and to the rules
+    across it."""
     body = [c for r in body_rows for c in r]
     left = min(left, min(c["x0"] for c in body) - 0.5 * size)
     right = max(right, max(c["x1"] for c in body) + 0.5 * size)
-    spanning = [r for r in rules if header_top - 2 * size <= r[0] <= bottom + 2 * size]
     if spanning:
         left, right = min(left, min(r[1] for r in spanning)), max(right, max(r[2] for r in spanning))
-    breaks = [x for y, x in rule_breaks if header_top - 2 * size <= y <= bottom + 2 * size]
-    spans = [(s[0]["x0"], s[-1]["x1"]) for r in body_rows for s in _segments(r)]
-    xs = [left, *_column_edges(words, spans, breaks), right]
-    seq_col = _column_of(rows, i, depth, xs, "seq")
-    # Row boundaries: the rules, the header's end, and above each line starting a 序号.
-    above = [r[0] for r in spanning if r[0] <= header_top + 0.5 * size]
+    return left, right
+
+
+def _row_edges(rows, i, depth, last, xs, spanning, bottom, size) -> list[float]:
+    """Row boundaries of the table whose header is lines i..i+depth-1 and whose body ends at line
+    `last` (bottom): the rules across it (`spanning`, their y), the header's end, and above each
+    line starting a 序号."""
+    header_top, header_bottom = _bounds(rows[i : i + depth])
+    above = [y for y in spanning if y <= header_top + 0.5 * size]
     top = max(above) if above else header_top - 0.5 * size
-    inner = [r[0] for r in spanning if header_bottom - 0.2 * size < r[0] < bottom]
+    inner = [y for y in spanning if header_bottom - 0.2 * size < y < bottom]
     ys = [top, *inner]
-    first_body_top = _bounds([body_rows[0]])[0]
+    first_body_top = _bounds([rows[i + depth]])[0]
     if not any(header_bottom - 0.2 * size < y <= first_body_top for y in inner):
         ys.append((header_bottom + first_body_top) / 2)
     ruled_rows = any(first_body_top < y < bottom for y in inner)
-    below = [r[0] for r in spanning if r[0] >= bottom - 0.2 * size]
+    below = [y for y in spanning if y >= bottom - 0.2 * size]
     ys.append(min(below) if below and min(below) - bottom <= ROW_GAP * size else bottom + 0.5 * size)
     ys = sorted(set(ys))
+    seq_col = _column_of(rows, i, depth, xs, "seq")
     if seq_col is not None:
         ys = sorted(set(ys) | set(_seq_cuts(rows, i + depth, last, xs, seq_col, ys, ruled_rows, size)))
-    ys = [y for k, y in enumerate(ys) if k == 0 or y - ys[k - 1] > 0.2 * size]
-    cells = _cells(rows[i : last + 1], xs, ys, line_tolerance, space_gap)
-    category_col = _column_of(rows, i, depth, xs, "category")
-    if category_col is not None:
-        cells = _merged_down(cells, category_col, [r[0] for r in spanning], size)
-    used = {id(c) for r in rows[i : last + 1] for c in r}
-    return {"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells}, used
+    return _apart(ys, size)
 
 
 def _seq_word(rows, i, depth, words) -> tuple[float, float] | None:
@@ -370,21 +446,26 @@ def _merged_down(
     out: list[dict] = []
     for cell in column:
         above = out[-1] if out else None
-        if (
-            (not empty_below or (len(cell["lines"]) == 1 and below.get(cell["r1"], True)))
-            and above is not None
-            and above["lines"]
-            and cell["lines"]
-            and above["r1"] == cell["r0"]
-            and above["x1"] - above["lines"][-1]["x1"] < 0.6 * size
-            and cell["lines"][0]["top"] - above["lines"][-1]["bottom"] < 0.8 * size
-            and not any(abs(y - cell["top"]) < 0.5 for y in ruled)
-        ):
+        eligible = not empty_below or (len(cell["lines"]) == 1 and below.get(cell["r1"], True))
+        if eligible and above is not None and _runs_on(above, cell, ruled, size):
             out[-1] = dict(above, r1=cell["r1"], bottom=cell["bottom"], lines=above["lines"] + cell["lines"])
             continue
         out.append(cell)
     others = [c for c in cells if not (c["c0"] == col and c["c1"] == col + 1)]
     return sorted(others + out, key=lambda c: (c["r0"], c["c0"]))
+
+
+def _runs_on(above: dict, cell: dict, ruled: list[float], size: float) -> bool:
+    """Whether the text of the cell `above` runs on into `cell`, the next row's: its last line
+    reaches the column boundary, the next line follows closely, and no rule lies between."""
+    return (
+        bool(above["lines"])
+        and bool(cell["lines"])
+        and above["r1"] == cell["r0"]
+        and above["x1"] - above["lines"][-1]["x1"] < 0.6 * size
+        and cell["lines"][0]["top"] - above["lines"][-1]["bottom"] < 0.8 * size
+        and not any(abs(y - cell["top"]) < 0.5 for y in ruled)
+    )
 
 
 def _seq_cuts(rows, first, last, xs, seq_col, ys, ruled_rows, size) -> list[float]:

@@ -96,101 +96,117 @@ def unpack_zip(path: Path, shown: str, into: Path, settings: ExtractSettings, bu
         raise RejectedFile(f"damaged ZIP archive ({exc}); {UNPACK} if another tool can") from None
     with z:
         infos = [i for i in z.infolist() if not i.is_dir()]
-        if len(infos) > budget.members:
-            raise RejectedFile(
-                f"ZIP archive with {len(infos)} members, over the limit of {budget.members} "
-                f"(ExtractSettings.max_archive_members); {UNPACK}"
-            )
-        total = sum(i.file_size for i in infos)
-        if total > budget.bytes:
-            raise RejectedFile(
-                f"ZIP archive that unpacks to {total / 1e6:.0f} MB, over the limit of "
-                f"{budget.bytes / 1e6:.0f} MB (ExtractSettings.max_archive_bytes); {UNPACK}"
-            )
-        bomb = next(
-            (
-                i
-                for i in infos
-                if i.file_size > 1 << 20 and i.file_size > settings.max_zip_ratio * max(i.compress_size, 1)
-            ),
-            None,
-        )
-        if bomb is not None:
-            raise RejectedFile(
-                f"suspicious ZIP archive: a member of {bomb.compress_size / 1e6:.1f} MB unpacks to "
-                f"{bomb.file_size / 1e6:.0f} MB (a decompression bomb?); not read"
-            )
-        encrypted = [i for i in infos if i.flag_bits & _ENCRYPTED]
-        if encrypted and len(encrypted) == len(infos):
-            raise RejectedFile(f"password-protected ZIP archive; {WITH_PASSWORD}")
+        total = _check_archive(infos, settings, budget)
         budget.members -= len(infos)
         budget.bytes -= total
         out: list[Member] = []
         seen: set[str] = set()
         for info in infos:
-            parts = safe_parts(member_name(info))
-            if not parts or any(p.startswith(".") or p == "__MACOSX" for p in parts):
-                continue  # resource forks and hidden files: skipped like hidden files in the raw folder
-            name = display_name(f"{shown}/{'/'.join(parts)}")
-            if name in seen:
-                out.append(
-                    Member(
-                        name,
-                        None,
-                        status="skipped",
-                        reason="a second member of the same name in the archive; the first is read",
-                    )
-                )
-                continue
-            seen.add(name)
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                out.append(
-                    Member(
-                        name,
-                        None,
-                        status="skipped",
-                        reason="a symbolic link inside the archive: not followed",
-                    )
-                )
-                continue
-            if info.flag_bits & _ENCRYPTED:
-                reason = f"password-protected member of a ZIP archive; {WITH_PASSWORD}"
-                out.append(Member(name, None, status="rejected", reason=reason))
-                continue
-            suffix = _SUFFIX.search(parts[-1].lower())
-            fd, scratch = tempfile.mkstemp(suffix=suffix.group(0) if suffix else "", dir=into)
-            target = Path(scratch)
-            h = hashlib.sha256()
-            crc = 0
-            try:
-                with z.open(info) as src, os.fdopen(fd, "wb") as dst:
-                    for block in iter(lambda: src.read(1 << 20), b""):
-                        h.update(block)
-                        crc = zlib.crc32(block, crc)
-                        dst.write(block)
-                if crc != info.CRC:  # zipfile stops at a declared size smaller than the data, unchecked
-                    raise zipfile.BadZipFile("Bad CRC-32")
-            except (
-                zipfile.BadZipFile,
-                zlib.error,  # deflated data damaged: this member only, not the archive
-                OSError,
-                EOFError,
-                NotImplementedError,
-                RuntimeError,
-            ) as exc:
-                target.unlink(missing_ok=True)
-                out.append(
-                    Member(
-                        name,
-                        None,
-                        status="rejected",
-                        reason=f"damaged member of a ZIP archive ({_damage(exc, info)})",
-                    )
-                )
-                continue
-            out.append(Member(name, target, h.hexdigest()))
+            member = _member(z, info, shown, into, seen)
+            if member is not None:
+                out.append(member)
         return out
+
+
+def _check_archive(infos: list[zipfile.ZipInfo], settings: ExtractSettings, budget: Budget) -> int:
+    """The bytes the members unpack to, as declared; raises RejectedFile, before anything is
+    unpacked, for an archive over the budget's members or bytes, a decompression bomb, or an
+    archive whose every member is encrypted."""
+    if len(infos) > budget.members:
+        raise RejectedFile(
+            f"ZIP archive with {len(infos)} members, over the limit of {budget.members} "
+            f"(ExtractSettings.max_archive_members); {UNPACK}"
+        )
+    total = sum(i.file_size for i in infos)
+    if total > budget.bytes:
+        raise RejectedFile(
+            f"ZIP archive that unpacks to {total / 1e6:.0f} MB, over the limit of "
+            f"{budget.bytes / 1e6:.0f} MB (ExtractSettings.max_archive_bytes); {UNPACK}"
+        )
+    bomb = next(
+        (
+            i
+            for i in infos
+            if i.file_size > 1 << 20 and i.file_size > settings.max_zip_ratio * max(i.compress_size, 1)
+        ),
+        None,
+    )
+    if bomb is not None:
+        raise RejectedFile(
+            f"suspicious ZIP archive: a member of {bomb.compress_size / 1e6:.1f} MB unpacks to "
+            f"{bomb.file_size / 1e6:.0f} MB (a decompression bomb?); not read"
+        )
+    encrypted = [i for i in infos if i.flag_bits & _ENCRYPTED]
+    if encrypted and len(encrypted) == len(infos):
+        raise RejectedFile(f"password-protected ZIP archive; {WITH_PASSWORD}")
+    return total
+
+
+def _member(
+    z: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, into: Path, seen: set[str]
+) -> Member | None:
+    """One member of the archive: unpacked, or skipped or rejected with the reason (a second
+    member of the same name, a symbolic link, an encrypted member); None for a hidden file or
+    resource fork, left out like hidden files in the raw folder. `seen`: the names so far."""
+    parts = safe_parts(member_name(info))
+    if not parts or any(p.startswith(".") or p == "__MACOSX" for p in parts):
+        return None  # resource forks and hidden files: skipped like hidden files in the raw folder
+    name = display_name(f"{shown}/{'/'.join(parts)}")
+    if name in seen:
+        return Member(
+            name,
+            None,
+            status="skipped",
+            reason="a second member of the same name in the archive; the first is read",
+        )
+    seen.add(name)
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        return Member(
+            name,
+            None,
+            status="skipped",
+            reason="a symbolic link inside the archive: not followed",
+        )
+    if info.flag_bits & _ENCRYPTED:
+        reason = f"password-protected member of a ZIP archive; {WITH_PASSWORD}"
+        return Member(name, None, status="rejected", reason=reason)
+    return _unpack_member(z, info, name, parts[-1], into)
+
+
+def _unpack_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, leaf: str, into: Path) -> Member:
+    """The member's bytes written to a scratch file of the reader's naming under INTO (the
+    suffix of its name `leaf` kept), checked against its CRC; a damaged member is rejected with
+    the reason and its scratch file removed."""
+    suffix = _SUFFIX.search(leaf.lower())
+    fd, scratch = tempfile.mkstemp(suffix=suffix.group(0) if suffix else "", dir=into)
+    target = Path(scratch)
+    h = hashlib.sha256()
+    crc = 0
+    try:
+        with z.open(info) as src, os.fdopen(fd, "wb") as dst:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                h.update(block)
+                crc = zlib.crc32(block, crc)
+                dst.write(block)
+        if crc != info.CRC:  # zipfile stops at a declared size smaller than the data, unchecked
+            raise zipfile.BadZipFile("Bad CRC-32")
+    except (
+        zipfile.BadZipFile,
+        zlib.error,  # deflated data damaged: this member only, not the archive
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
+        target.unlink(missing_ok=True)
+        return Member(
+            name,
+            None,
+            status="rejected",
+            reason=f"damaged member of a ZIP archive ({_damage(exc, info)})",
+        )
+    return Member(name, target, h.hexdigest())
 
 
 def _damage(exc: BaseException, info: zipfile.ZipInfo) -> str:

@@ -144,29 +144,44 @@ def implied_rows(
     columns = cluster_positions([s[0] for s in inside], tolerance)
     if len(columns) < 3:
         return []
-
-    def ends_and_starts(y: float, x: float) -> bool:
-        near = [s for s in inside if abs(s[0] - x) <= tolerance]
-        return any(abs(s[2] - y) <= tolerance for s in near) and any(abs(s[1] - y) <= tolerance for s in near)
-
     out = []
     for y in cluster_positions(
         [s[1] for s in inside if top + tolerance < s[1] < bottom - tolerance], tolerance
     ):
-        if any(abs(e[0] - y) <= tolerance and e[1] < x1 and e[2] > x0 for e in h_edges):
-            continue
-        if not all(ends_and_starts(y, x) for x in columns):
-            continue
-        near = [c for c in chars if c["top"] < y < c["bottom"] and x0 <= (c["x0"] + c["x1"]) / 2 <= x1]
-        if near:
-            # Text printed across the height (a centred 序号 drawn up into the header above it):
-            # the boundary is the nearest gap between lines above it, within one line's height.
-            gap = _gap_above(y, near, chars, x0, x1)
-            if gap is None:
-                continue
-            y = gap
-        out.append((y, x0, x1))
+        boundary = _boundary_at(y, bbox, inside, columns, h_edges, chars, tolerance)
+        if boundary is not None:
+            out.append((boundary, x0, x1))
     return out
+
+
+def _boundary_at(
+    y: float,
+    bbox: tuple[float, float, float, float],
+    inside: list[tuple[float, float, float]],
+    columns: list[float],
+    h_edges: Sequence[tuple[float, float, float]],
+    chars: Sequence[dict],
+    tolerance: float,
+) -> float | None:
+    """The row boundary at height y, where no horizontal rule is drawn but every column's vertical
+    ruling (`inside`: the table's segments) stops and starts again; None where there is none."""
+    x0, _, x1, _ = bbox
+    if any(abs(e[0] - y) <= tolerance and e[1] < x1 and e[2] > x0 for e in h_edges):
+        return None
+    if not all(_ends_and_starts(inside, y, x, tolerance) for x in columns):
+        return None
+    near = [c for c in chars if c["top"] < y < c["bottom"] and x0 <= (c["x0"] + c["x1"]) / 2 <= x1]
+    if near:
+        # Text printed across the height (a centred 序号 drawn up into the header above it):
+        # the boundary is the nearest gap between lines above it, within one line's height.
+        return _gap_above(y, near, chars, x0, x1)
+    return y
+
+
+def _ends_and_starts(inside: list[tuple[float, float, float]], y: float, x: float, tolerance: float) -> bool:
+    """Whether a vertical segment at x ends at height y and another starts there."""
+    near = [s for s in inside if abs(s[0] - x) <= tolerance]
+    return any(abs(s[2] - y) <= tolerance for s in near) and any(abs(s[1] - y) <= tolerance for s in near)
 
 
 def _gap_above(y: float, near: list[dict], chars: Sequence[dict], x0: float, x1: float) -> float | None:

@@ -547,35 +547,11 @@ def cluster(
     out: dict[tuple[str, str], str] = {}
     review: list[dict] = []
     for e in order:
-        chosen = None
-        doubt: tuple[Entry, Decision, str | None] | None = None
-        looked = 0
-        for pos, s in index.search(grams[e.normal]):
-            leader = leaders[pos][2]
-            ruled = (
-                decisions.get(_pair_key(kind, e.normal, leader.normal))
-                or decisions.get(_pair_key(kind, printed[e.normal], printed[leader.normal]))
-                if decisions
-                else None
-            )
-            if ruled is None and not (
-                settings.same(s)
-                or s.containment >= settings.char_floor
-                or (doubt is None and settings.doubtful(s))
-            ):
-                continue  # neither the same nor a doubt to report: no need to look closer
-            looked += 1
-            if looked > settings.max_candidates and ruled is None:
-                break  # the closest leaders were not it: a farther one will not be either
-            d = _decide(e.normal, leader.normal, s, settings)
-            same = d.same if ruled is None else ruled == SAME
-            if same and not (leaders[pos][1] & e.townships):
-                chosen = pos
-                if ruled is not None:
-                    review.append(_review_row(kind, leader, e, d, ruled))
-                break
-            if doubt is None and (d.doubtful or ruled is not None) and not (leaders[pos][1] & e.townships):
-                doubt = (leader, d, ruled)
+        chosen, doubt, ruled_row = _leader_of(
+            kind, e, leaders, index.search(grams[e.normal]), decisions, printed, settings
+        )
+        if ruled_row is not None:
+            review.append(ruled_row)
         if chosen is None:
             chosen = index.add(grams[e.normal])
             leaders.append((duty_id(kind, e.normal), set(), e))
@@ -584,6 +560,48 @@ def cluster(
         leaders[chosen][1].update(e.townships)
         out[(kind, e.normal)] = leaders[chosen][0]
     return out, review
+
+
+def _leader_of(
+    kind: str,
+    e: Entry,
+    leaders: list[tuple[str, set[str], Entry]],
+    candidates: list[tuple[int, Scores]],
+    decisions: dict[tuple[str, str, str], str],
+    printed: dict[str, str],
+    settings: MatchSettings,
+) -> tuple[int | None, tuple[Entry, Decision, str | None] | None, dict | None]:
+    """The leader (its position) whose duty the wording `e` joins, looking at the closest
+    leaders first (`candidates`: position and similarity, from the index); else None and the
+    first doubtful leader (to review). When an analyst's decision joined them, its review row.
+    A leader whose duty already holds one of e's townships is never joined (one township lists
+    a duty once)."""
+    doubt: tuple[Entry, Decision, str | None] | None = None
+    looked = 0
+    for pos, s in candidates:
+        leader = leaders[pos][2]
+        ruled = (
+            decisions.get(_pair_key(kind, e.normal, leader.normal))
+            or decisions.get(_pair_key(kind, printed[e.normal], printed[leader.normal]))
+            if decisions
+            else None
+        )
+        if ruled is None and not (
+            settings.same(s)
+            or s.containment >= settings.char_floor
+            or (doubt is None and settings.doubtful(s))
+        ):
+            continue  # neither the same nor a doubt to report: no need to look closer
+        looked += 1
+        if looked > settings.max_candidates and ruled is None:
+            break  # the closest leaders were not it: a farther one will not be either
+        d = _decide(e.normal, leader.normal, s, settings)
+        same = d.same if ruled is None else ruled == SAME
+        if same and not (leaders[pos][1] & e.townships):
+            return pos, None, (_review_row(kind, leader, e, d, ruled) if ruled is not None else None)
+        if doubt is None and (d.doubtful or ruled is not None) and not (leaders[pos][1] & e.townships):
+            doubt = (leader, d, ruled)
+    return None, doubt, None
 
 
 def _places_text(e: Entry) -> str:
