@@ -34,8 +34,9 @@ def _dataset(path: Path):
     return ds.dataset(path, format="parquet", partitioning="hive")
 
 
-def batches(path: Path, batch_size: int = BATCH) -> Iterator[dict[str, list]]:
-    """The table's rows in order, BATCH_SIZE at a time, as {column: values} (Python values)."""
+def batches(path: Path, batch_size: int | None = None) -> Iterator[dict[str, list]]:
+    """The table's rows in order, BATCH_SIZE (default BATCH) at a time, as {column: values}."""
+    batch_size = batch_size or BATCH
     if path.is_dir():
         scan = _dataset(path).to_batches(batch_size=batch_size, batch_readahead=1, fragment_readahead=1)
         for batch in scan:
