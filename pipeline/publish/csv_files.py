@@ -15,10 +15,8 @@ from pathlib import Path
 
 from pipeline.common.messages import to_chinese
 from pipeline.normalize.schema import csv_columns, list_item_text, separator, spec
+from pipeline.publish import tables
 from pipeline.publish.cells import as_text
-
-BATCH = 10_000  # rows read from Parquet at a time (memory stays flat)
-
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,7 +42,9 @@ CSV_DIR = "csv"
 
 
 def write_csv(parquet: Path, target: Path, name: str, table_spec: dict) -> int:
-    """Write one table; replace TARGET atomically. Returns the number of rows."""
+    """Write one table (a Parquet file or a partitioned folder of them), a batch of rows at a time
+    (`tables.BATCH`: memory does not grow with the table); replace TARGET atomically. Returns the
+    number of rows."""
     cols = csv_columns(name, table_spec)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     n = 0
@@ -52,7 +52,7 @@ def write_csv(parquet: Path, target: Path, name: str, table_spec: dict) -> int:
         with tmp.open("w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f, lineterminator="\r\n")
             w.writerow([c["name"] for c in cols])
-            for data in _column_batches(parquet):
+            for data in tables.batches(parquet):
                 texts = [_derived(data, c) if "derived" in c else _texts(data[c["name"]], c) for c in cols]
                 w.writerows(zip(*texts, strict=True))
                 n += len(texts[0]) if texts else 0
@@ -74,18 +74,10 @@ def _derived(data: dict, col: dict) -> list[str]:
     ]
 
 
-def _column_batches(parquet: Path):
-    import pyarrow.parquet as pq
-
-    with pq.ParquetFile(parquet) as f:
-        for batch in f.iter_batches(batch_size=BATCH):
-            yield batch.to_pydict()
-
-
 def write_csvs(processed: Path) -> dict[str, int]:
     folder = processed / CSV_DIR
     folder.mkdir(exist_ok=True)
     return {
-        name: write_csv(processed / f"{name}.parquet", folder / f"{name}.csv", name, t)
+        name: write_csv(tables.table_path(processed, name), folder / f"{name}.csv", name, t)
         for name, t in spec().items()
     }

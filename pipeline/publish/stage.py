@@ -7,33 +7,41 @@ Parquet tables, so it can run inside any publication step that has them.
 from __future__ import annotations
 
 from pathlib import Path
+import shutil
 import sys
 
 from pipeline.common import cli
 from pipeline.common.parallel import Forked
 from pipeline.normalize.schema import spec, write_datapackage
 from pipeline.publish.csv_files import write_csvs
-from pipeline.publish.workbook import WORKBOOK, finish_workbook, render_sheets, split_sheets
+from pipeline.publish.tables import exists, table_path
+from pipeline.publish.workbook import WORKBOOK, finish_workbook, parts_folder, render_sheets, split_sheets
 
 
 def run(processed: Path, log=print) -> None:
     """Write every export from the Parquet tables in PROCESSED."""
-    missing = [t for t in spec() if not (processed / f"{t}.parquet").is_file()]
+    missing = [t for t in spec() if not exists(table_path(processed, t))]
     if missing:
         raise FileNotFoundError(f"{processed} has no {missing[0]}.parquet (run normalize first)")
     # The workbook is the largest export: a forked child renders its largest sheets while this
     # process writes the CSV files and renders the other sheets, which it then hands to the
-    # child; the child packs the workbook.
-    helper, own = split_sheets(processed)
-    workbook = Forked(finish_workbook, processed, helper, inbox=True)
+    # child; the child packs the workbook. Sheets are written to files in a folder of their own
+    # (a batch of rows at a time) and the workbook is packed from them: only their names are
+    # handed over, and neither process holds a table or a sheet whole.
+    folder = parts_folder(processed)
     try:
-        write_csvs(processed)
-        write_datapackage(processed)
-        workbook.send(render_sheets(processed, own))
-    except BaseException:
-        workbook.cancel()
-        raise
-    workbook.result()
+        helper, own = split_sheets(processed)
+        workbook = Forked(finish_workbook, processed, helper, folder, inbox=True)
+        try:
+            write_csvs(processed)
+            write_datapackage(processed)
+            workbook.send(render_sheets(processed, own, folder))
+        except BaseException:
+            workbook.cancel()
+            raise
+        workbook.result()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     log(f"publish: {WORKBOOK} (open it in Excel or WPS), csv/ (UTF-8 with BOM), datapackage.json")
 
 

@@ -22,10 +22,13 @@ import math
 import os
 from pathlib import Path
 import re
+import shutil
+import tempfile
 import unicodedata
 import zipfile
 
 from pipeline.normalize.schema import build_info, list_item_text, separator, spec
+from pipeline.publish import tables
 
 WORKBOOK = "duty_lists.xlsx"
 MAX_WIDTH = 60  # characters of a Latin font; a CJK character counts 2
@@ -37,7 +40,6 @@ HEADER_ROWS = 2
 WIDTH_SAMPLE = 5_000  # rows looked at to size a column
 LINE_HEIGHT = 16  # points per line of a wrapped cell (CJK glyphs are taller than Latin ones)
 MAX_HEIGHT = 409  # Excel's largest row height, in points
-BATCH = 10_000  # rows read from Parquet at a time (memory stays flat)
 
 # Control characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE): removed from text.
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
@@ -140,9 +142,10 @@ def sheet_columns(table_spec: dict, several: frozenset[str] = frozenset()) -> li
     return out
 
 
-def _several(parquet: Path, table_spec: dict) -> frozenset[str]:
+def _several(path: Path, table_spec: dict) -> frozenset[str]:
     """The PLACE_COLUMNS of the table holding more than one value, from the row groups' statistics
-    (their least and greatest values; no data is read unless a row group lacks them)."""
+    (their least and greatest values; no data is read unless a row group lacks them) and, for a
+    partitioned table, the partition keys of its files."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -150,23 +153,33 @@ def _several(parquet: Path, table_spec: dict) -> frozenset[str]:
     if not names:
         return frozenset()
     out = set()
-    with pq.ParquetFile(parquet) as f:
-        meta = f.metadata
-        index = {meta.schema.column(i).name: i for i in range(meta.num_columns)}
-        for name in names:
-            values: set = set()
-            for g in range(meta.num_row_groups):
-                stats = meta.row_group(g).column(index[name]).statistics
-                if stats is None or not stats.has_min_max:
-                    if stats is not None and stats.null_count == meta.row_group(g).num_rows:
-                        continue  # only nulls
-                    values |= set(pc.unique(f.read_row_group(g, columns=[name])[name]).to_pylist())
-                else:
-                    values |= {stats.min, stats.max}
-                values.discard(None)
-                if len(values) > 1:
+    values: dict[str, set] = {name: set() for name in names}
+    for file, keys in tables.files(path):
+        with pq.ParquetFile(file) as f:
+            meta = f.metadata
+            index = {meta.schema.column(i).name: i for i in range(meta.num_columns)}
+            for name in names:
+                if name in out:
+                    continue
+                seen = values[name]
+                if name not in index:  # a partition key: one value for the whole file
+                    seen.add(keys.get(name))
+                for g in range(meta.num_row_groups) if name in index else ():
+                    stats = meta.row_group(g).column(index[name]).statistics
+                    if stats is None or not stats.has_min_max:
+                        if stats is not None and stats.null_count == meta.row_group(g).num_rows:
+                            continue  # only nulls
+                        seen |= set(pc.unique(f.read_row_group(g, columns=[name])[name]).to_pylist())
+                    else:
+                        seen |= {stats.min, stats.max}
+                    seen.discard(None)
+                    if len(seen) > 1:
+                        break
+                seen.discard(None)
+                if len(seen) > 1:
                     out.add(name)
-                    break
+        if len(out) == len(names):
+            break
     return frozenset(out)
 
 
@@ -227,17 +240,13 @@ def _column_cells(values: list, column: dict) -> list:
     return values
 
 
-def _column_values(parquet: Path, columns: list[dict]):
+def _column_values(path: Path, columns: list[dict]):
     """The sheet's values, a batch at a time: for each batch, one list of cell values per column."""
-    import pyarrow.parquet as pq
-
-    with pq.ParquetFile(parquet) as f:
-        for batch in f.iter_batches(batch_size=BATCH):
-            data = batch.to_pydict()
-            yield [
-                _translated(data, c) if "translate" in c else _column_cells(data[c["source"]["name"]], c)
-                for c in columns
-            ]
+    for data in tables.batches(path):
+        yield [
+            _translated(data, c) if "translate" in c else _column_cells(data[c["source"]["name"]], c)
+            for c in columns
+        ]
 
 
 def _translated(data: dict, column: dict) -> list:
@@ -314,6 +323,7 @@ def _tail(value, style: int = 0) -> str:
 
 
 _CACHED = 200  # strings up to this long are turned into XML once per sheet (repeated values)
+_CACHE_SIZE = 10_000  # held per column (plus a batch's new ones): memory stays bounded
 
 
 def _tails(values: list, style: int, cache: dict) -> list[str | None]:
@@ -401,56 +411,76 @@ def _frozen_columns(columns: list[dict], widths: list[int]) -> int:
     return n
 
 
-def _sheet(parquet: Path, table_spec: dict) -> tuple[list[str], int, int]:
-    """One table's sheets as XML (more than one when the table has more rows than a sheet holds,
-    EXCEL_ROWS, the header rows included); returns (the sheets, rows in the table, the columns
-    their print area takes)."""
-    import pyarrow.parquet as pq
-
-    columns = sheet_columns({**table_spec, "name": parquet.stem}, _several(parquet, table_spec))
-    with pq.ParquetFile(parquet) as f:
-        n = f.metadata.num_rows
-    batches = _column_values(parquet, columns)
+def _sheet(path: Path, name: str, table_spec: dict, folder: Path) -> tuple[list[str], int, int]:
+    """Write table NAME's sheets as XML files in FOLDER, a batch of rows at a time (more than one
+    sheet when the table has more rows than a sheet holds, EXCEL_ROWS, the header rows included);
+    returns (the sheets' files, rows in the table, the columns their print area takes)."""
+    columns = sheet_columns({**table_spec, "name": name}, _several(path, table_spec))
+    n = tables.num_rows(path)
+    batches = _column_values(path, columns)
     widths, wrap, head = _layout(batches, columns)
     letters = [_letter(i) for i in range(1, len(columns) + 1)]
-    start = _sheet_start(widths, HEADER_ROWS, _frozen_columns(columns, widths))
-    header = []
+    start = [_sheet_start(widths, HEADER_ROWS, _frozen_columns(columns, widths))]
     for r, key, style in ((1, "zh", _STYLE_ZH), (2, "name", _STYLE_EN)):
         lines = max(wrapped_lines(c[key], w) for c, w in zip(columns, widths, strict=True))
         cells = [_cell(f"{x}{r}", c[key], style) for x, c in zip(letters, columns, strict=True)]
-        header.append(_row(r, cells, LINE_HEIGHT * lines if lines > 1 else None))
+        start.append(_row(r, cells, LINE_HEIGHT * lines if lines > 1 else None))
     limit = EXCEL_ROWS - HEADER_ROWS
-    sheets: list[str] = []
-    out = [start, *header]
+    files: list[str] = []
     r = HEADER_ROWS
     caches: list[dict] = [{} for _ in columns]
     styles = [
         _STYLE_NUMBER if c["source"]["type"] in NUMBER_TYPES and not c["label"] else _STYLE_BODY
         for c in columns
     ]
-    for values in itertools.chain(head, batches):
-        # Column by column: a wrapping column's strings are counted in lines.
-        tails = []
-        counts = []
-        for column, w, width, cache, style in zip(values, wrap, widths, caches, styles, strict=True):
-            tails.append(_tails(column, style, cache))
-            if w:  # only text columns wrap (their values are strings or empty)
-                counts.append([wrapped_lines(v, width) if isinstance(v, str) else 1 for v in column])
-        named = list(zip(letters, tails, strict=True))
-        for j in range(len(values[0]) if values else 0):
-            if r - HEADER_ROWS == limit:  # this sheet is full: the table goes on on the next
-                out.append(_sheet_end(f"A{HEADER_ROWS}:{letters[-1]}{r}"))
-                sheets.append("".join(out))
-                out = [start, *header]
-                r = HEADER_ROWS
-            r += 1
-            cells = [f'<c r="{x}{r}"{t[j]}' for x, t in named if t[j] is not None]
-            lines = max([c[j] for c in counts], default=1)
-            # Spreadsheet programs do not all grow a row to its wrapped text on opening.
-            out.append(_row(r, cells, min(MAX_HEIGHT, LINE_HEIGHT * lines) if lines > 1 else None))
-    out.append(_sheet_end(f"A{HEADER_ROWS}:{letters[-1]}{max(r, HEADER_ROWS + 1)}"))
-    sheets.append("".join(out))
-    return sheets, n, printed_columns(columns)
+    sheet = _part(folder, name, files, "".join(start))
+    try:
+        for values in itertools.chain(_drained(head), batches):
+            # Column by column: a wrapping column's strings are counted in lines.
+            tails = []
+            counts = []
+            for column, w, width, cache, style in zip(values, wrap, widths, caches, styles, strict=True):
+                if len(cache) > _CACHE_SIZE:  # the repeated values of a batch or two are what pays
+                    cache.clear()
+                tails.append(_tails(column, style, cache))
+                if w:  # only text columns wrap (their values are strings or empty)
+                    counts.append([wrapped_lines(v, width) if isinstance(v, str) else 1 for v in column])
+            named = list(zip(letters, tails, strict=True))
+            out = []
+            for j in range(len(values[0]) if values else 0):
+                if r - HEADER_ROWS == limit:  # this sheet is full: the table goes on on the next
+                    out.append(_sheet_end(f"A{HEADER_ROWS}:{letters[-1]}{r}"))
+                    sheet.write("".join(out))
+                    out = []
+                    sheet.close()
+                    sheet = _part(folder, name, files, "".join(start))
+                    r = HEADER_ROWS
+                r += 1
+                cells = [f'<c r="{x}{r}"{t[j]}' for x, t in named if t[j] is not None]
+                lines = max([c[j] for c in counts], default=1)
+                # Spreadsheet programs do not all grow a row to its wrapped text on opening.
+                out.append(_row(r, cells, min(MAX_HEIGHT, LINE_HEIGHT * lines) if lines > 1 else None))
+            sheet.write("".join(out))
+        sheet.write(_sheet_end(f"A{HEADER_ROWS}:{letters[-1]}{max(r, HEADER_ROWS + 1)}"))
+    finally:
+        sheet.close()
+    return files, n, printed_columns(columns)
+
+
+def _drained(batches: list) -> Iterator:
+    """The BATCHES in order, each let go of as it is taken (the layout's sample is not held)."""
+    batches.reverse()
+    while batches:
+        yield batches.pop()
+
+
+def _part(folder: Path, name: str, files: list[str], start: str):
+    """A new file for the next sheet of table NAME (added to FILES), its start written."""
+    path = folder / f".{name}.{len(files) + 1}.xml.tmp"
+    files.append(str(path))
+    f = path.open("w", encoding="utf-8", newline="")
+    f.write(start)
+    return f
 
 
 def printed_columns(columns: list[dict]) -> int:
@@ -649,13 +679,20 @@ def _package(titles: list[str], stamp: str, printed: list[tuple[int, int]] | Non
     }
 
 
-Rendered = dict[str, tuple[list[str], int, int]]  # table → (its sheets' XML, rows, printed columns)
+# table → (the files holding its sheets' XML, rows in the table, the columns its print area takes)
+Rendered = dict[str, tuple[list[str], int, int]]
 
 
-def render_sheets(processed: Path, names: list[str]) -> Rendered:
-    """The sheets of these tables as XML (a part of the workbook another process may render)."""
-    tables = spec()
-    return {name: _sheet(processed / f"{name}.parquet", tables[name]) for name in names}
+def render_sheets(processed: Path, names: list[str], folder: Path) -> Rendered:
+    """Write the sheets of these tables as XML files in FOLDER (a part of the workbook another
+    process may render); the workbook is packed from them (`write_workbook`)."""
+    specs = spec()
+    return {name: _sheet(tables.table_path(processed, name), name, specs[name], folder) for name in names}
+
+
+def parts_folder(processed: Path) -> Path:
+    """A new folder for the sheets' XML while the workbook is written (the caller removes it)."""
+    return Path(tempfile.mkdtemp(prefix=f".{WORKBOOK}.", suffix=".parts", dir=processed))
 
 
 # How the sheets are shared between a helper process and the caller, which also writes the CSV
@@ -669,14 +706,7 @@ SHEET_BYTES = 8_000
 def split_sheets(processed: Path) -> tuple[list[str], list[str]]:
     """The tables whose sheets a helper process renders and those the caller renders after
     writing the CSV files, so that both finish at about the same time (see HELPER_SHARE)."""
-    import pyarrow.parquet as pq
-
-    sizes = {}
-    for name in spec():
-        with pq.ParquetFile(processed / f"{name}.parquet") as f:
-            meta = f.metadata
-            data = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        sizes[name] = SHEET_BYTES + data
+    sizes = {name: SHEET_BYTES + tables.data_bytes(tables.table_path(processed, name)) for name in spec()}
     total = sum(sizes.values())
     helper: list[str] = []
     taken = 0
@@ -688,34 +718,38 @@ def split_sheets(processed: Path) -> tuple[list[str], list[str]]:
     return helper, [name for name in spec() if name not in helper]
 
 
-def finish_workbook(processed: Path, names: list[str], inbox: Callable[[], Rendered]) -> Path:
-    """Render the sheets of these tables, take the other sheets from INBOX (rendered by another
-    process meanwhile) and write the workbook."""
-    rendered = render_sheets(processed, names)
+def finish_workbook(processed: Path, names: list[str], folder: Path, inbox: Callable[[], Rendered]) -> Path:
+    """Render the sheets of these tables into FOLDER, take the other sheets from INBOX (rendered
+    by another process meanwhile) and write the workbook."""
+    rendered = render_sheets(processed, names, folder)
     rendered.update(inbox())
-    return write_workbook(processed, rendered)
+    return write_workbook(processed, rendered, folder)
 
 
-def write_workbook(processed: Path, rendered: Rendered | None = None) -> Path:
-    """Write PROCESSED/duty_lists.xlsx from the Parquet tables (sheets already RENDERED are
-    used as they are); replace it atomically."""
+def write_workbook(processed: Path, rendered: Rendered | None = None, folder: Path | None = None) -> Path:
+    """Write PROCESSED/duty_lists.xlsx from the Parquet tables (sheets already RENDERED into
+    FOLDER are used as they are, the others are rendered there; without FOLDER, a folder of
+    its own is used and removed); replace it atomically. Each sheet is copied into the
+    workbook a chunk at a time: no sheet is held whole in memory."""
+    own = folder is None
+    work = parts_folder(processed) if folder is None else folder
     stamp = datetime.fromisoformat(build_info()["build_date"]).strftime("%Y-%m-%dT%H:%M:%SZ")
-    rendered = dict(rendered or {})
-    rendered.update(render_sheets(processed, [name for name in spec() if name not in rendered]))
     target = processed / WORKBOOK
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     counts = []
     areas: list[tuple[int, int]] = []  # per table sheet: the columns and rows its print area takes
     try:
+        rendered = dict(rendered or {})
+        rendered.update(render_sheets(processed, [name for name in spec() if name not in rendered], work))
         # Level 1: the sheets' XML is repetitive, so it packs nearly as small, 3 times faster.
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             i = 1  # sheet1 is the 说明 sheet
             for name, t in spec().items():
-                xmls, n, cols = rendered[name]
-                titles = sheet_titles(t.get("zh", name), len(xmls))
-                for xml in xmls:
+                files, n, cols = rendered[name]
+                titles = sheet_titles(t.get("zh", name), len(files))
+                for file in files:
                     i += 1
-                    _add(z, f"xl/worksheets/sheet{i}.xml", xml)
+                    _add_file(z, f"xl/worksheets/sheet{i}.xml", Path(file))
                 counts.append((titles, name, t, n))
                 limit = EXCEL_ROWS - HEADER_ROWS
                 areas += [(cols, HEADER_ROWS + max(1, min(limit, n - k * limit))) for k in range(len(titles))]
@@ -725,12 +759,34 @@ def write_workbook(processed: Path, rendered: Rendered | None = None) -> Path:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+        if own:
+            shutil.rmtree(work, ignore_errors=True)
     return target
 
 
-def _add(z: zipfile.ZipFile, name: str, xml: str) -> None:
-    """A part with a fixed timestamp, so equal workbooks are equal bytes."""
+def _info(name: str, size: int) -> zipfile.ZipInfo:
+    """A part's entry with a fixed timestamp, so equal workbooks are equal bytes."""
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o600 << 16
-    z.writestr(info, xml.encode("utf-8"), compresslevel=1)
+    info.file_size = size  # as writestr sets it: a part of 2 GB or more gets ZIP64 sizes
+    if hasattr(info, "compress_level"):  # Python 3.13 on
+        info.compress_level = 1
+    else:
+        info._compresslevel = 1  # type: ignore[attr-defined]
+    return info
+
+
+def _add(z: zipfile.ZipFile, name: str, xml: str) -> None:
+    data = xml.encode("utf-8")
+    with z.open(_info(name, len(data)), "w") as f:
+        f.write(data)
+
+
+COPY_CHUNK = 1 << 20  # bytes of a sheet's XML compressed at a time
+
+
+def _add_file(z: zipfile.ZipFile, name: str, path: Path) -> None:
+    """A sheet's XML file as a part, a chunk at a time (the same bytes as `_add` of its text)."""
+    with path.open("rb") as src, z.open(_info(name, path.stat().st_size), "w") as dst:
+        shutil.copyfileobj(src, dst, COPY_CHUNK)
