@@ -42,7 +42,16 @@ from pipeline.clean.wording import (
     title_of_block,
 )
 from pipeline.common import cli
-from pipeline.common.columns import VALUES, Column, fields, registry, required_fields
+from pipeline.common.columns import (
+    VALUES,
+    Column,
+    extra_header,
+    extra_role,
+    fields,
+    kept_as_extra,
+    registry,
+    required_fields,
+)
 from pipeline.common.controls import scrub_note, scrub_records
 from pipeline.common.entries import SourceEntry, carried
 from pipeline.common.failures import content_failure, technical
@@ -63,7 +72,7 @@ from pipeline.common.storage import (
     write_json,
     write_parquet,
 )
-from pipeline.common.text import extra_header, extra_role, kept_as_extra, split_department_list
+from pipeline.common.text import split_department_list
 
 MANIFEST = CLEAN_MANIFEST
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+import re
 
 from pipeline.common.rules import RulesError, load, rules_path
 
@@ -30,6 +31,26 @@ VALUES = {
 KEY = "seq"  # the column whose number identifies an item
 EXTRA_FIELD = "extra_columns"  # where printed columns without a field of their own are kept
 DESCRIBED = ("description", "header")  # what a column may word differently for one list
+
+
+# Printed columns without a field of their own: kept with their items, under the header as printed.
+EXTRA_PREFIX = "extra:"  # role of a printed column kept as printed: "extra:" + its header
+
+
+def extra_role(header: str) -> str:
+    """The role of a printed column without a field of its own: its header, as printed (no whitespace)."""
+    return EXTRA_PREFIX + re.sub(r"\s+", "", header)
+
+
+def extra_header(role: str) -> str | None:
+    """The printed header of an extra column's role, or None for a declared role."""
+    return role[len(EXTRA_PREFIX) :] if role.startswith(EXTRA_PREFIX) else None
+
+
+def kept_as_extra(role: str) -> bool:
+    """A declared column without a field of its own (`extra = true` in lists.toml)."""
+    spec = load("lists")["columns"].get(role)
+    return bool(spec and spec.get("extra"))
 
 
 @dataclass(frozen=True)

@@ -85,31 +85,12 @@ def column_role(text: str) -> str | None:
     return None
 
 
-EXTRA_PREFIX = "extra:"  # role of a printed column kept as printed: "extra:" + its header
-
-
-def extra_role(header: str) -> str:
-    """The role of a printed column without a field of its own: its header, as printed (no whitespace)."""
-    return EXTRA_PREFIX + _WS.sub("", header)
-
-
-def extra_header(role: str) -> str | None:
-    """The printed header of an extra column's role, or None for a declared role."""
-    return role[len(EXTRA_PREFIX) :] if role.startswith(EXTRA_PREFIX) else None
-
-
-def kept_as_extra(role: str) -> bool:
-    """A declared column without a field of its own (`extra = true` in lists.toml)."""
-    spec = load("lists")["columns"].get(role)
-    return bool(spec and spec.get("extra"))
-
-
 def header_roles(cell_texts: list[tuple[int, str]]) -> dict[int, str] | None:
     """Column index → role, if these (column, text) cells form a header row; else None.
 
     A header row names at least the required columns (序号 and the item name). Columns it does
     not know (备注, …), and a second column naming a role already taken, are kept out of the
-    roles (the clean stage keeps their cells as extra columns, `extra_header_roles`).
+    roles (the clean stage keeps their cells as extra columns: `columns.extra_role`).
     """
     roles: dict[int, str] = {}
     for col, text in cell_texts:
