@@ -59,6 +59,7 @@ from pipeline.common.storage import (
     read_manifest,
     rows_to_arrow,
     stage_version,
+    sync_folder,
     write_json,
     write_parquet,
 )
@@ -614,6 +615,8 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
         done += 1
         _clean_entry(entry, processed, e, target, settings)
     prune_cache(cache, {Path(e["cache"]).name for e in entries if e.get("cache")})
+    if done:  # the files written now are on disk before the manifest names them
+        sync_folder(cache)
     manifest = {
         "stage": "clean",
         "version": stage,
@@ -646,7 +649,8 @@ def _clean_entry(
         if reason:
             entry.update({"status": "rejected", "reason": reason})
             return
-        write_parquet(target, rows_to_arrow(rows, clean_schema()))
+        # On disk with the other files of this run at once, before the manifest names them (run).
+        write_parquet(target, rows_to_arrow(rows, clean_schema()), sync=False)
     except (OSError, MemoryError):
         raise
     except Exception as exc:  # this file's content revealed a bug: it alone is rejected

@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 import re
+import sys
 import tempfile
 import threading
 
@@ -125,19 +126,41 @@ def remove_stale_temp_files(processed: Path) -> None:
                 tmp.unlink(missing_ok=True)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, sync: bool = True) -> None:
+    """Write PATH whole or not at all (a temporary file renamed into place). SYNC: on disk before
+    it is renamed; without it, the caller makes a batch of files durable at once (`sync_folder`)
+    before anything that names them is written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def sync_folder(folder: Path) -> None:
+    """Make every file written into FOLDER's file system durable, at once: one syncfs (Linux)
+    instead of an fsync per file, which took 5-15 ms each (seconds for a folder of cache files
+    on a busy disk); os.sync where there is no syncfs. Raises OSError when the disk failed."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if ctypes.CDLL(None, use_errno=True).syncfs(fd) != 0:
+                err = ctypes.get_errno()
+                raise OSError(err, os.strerror(err), str(folder))
+        finally:
+            os.close(fd)
+        return
+    os.sync()
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -243,11 +266,12 @@ def read_parquet(path: Path):
     return pq.ParquetFile(path).read()
 
 
-def write_parquet(path: Path, table) -> None:
-    """Write an Arrow table as Parquet, atomically and byte-for-byte reproducibly."""
+def write_parquet(path: Path, table, sync: bool = True) -> None:
+    """Write an Arrow table as Parquet, atomically and byte-for-byte reproducibly (SYNC: see
+    atomic_write_bytes)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", write_statistics=True, store_schema=True)
-    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+    atomic_write_bytes(path, sink.getvalue().to_pybytes(), sync)

@@ -56,6 +56,7 @@ from pipeline.common.storage import (
     rows_to_arrow,
     rows_to_jsonl,
     stage_version,
+    sync_folder,
     write_json,
     write_parquet,
 )
@@ -368,6 +369,8 @@ def _conclude(plan: _Plan, stage: str, log) -> dict:
     for e in entries:
         if e["status"] != "ok":
             e.pop("cache", None)
+    if plan.read_now:  # the files written now are on disk before the manifest names them
+        sync_folder(cache)
     manifest = {"stage": "extract", "version": stage, "engine": plan.settings.engine, "files": entries}
     write_json(build_dir(processed) / MANIFEST, manifest)
     log(_summary(plan))
@@ -703,7 +706,8 @@ def _write_pages(entry: dict, parts: list[TaskResult], cache: Path, ocred: bool)
         import pyarrow.compute as pc
 
         table = table.take(pc.sort_indices(table, sort_keys=[("page", "ascending")]))
-    write_parquet(cache / f"{entry['sha256']}.parquet", table)
+    # On disk with the other files of this run at once, before the manifest names them (_conclude).
+    write_parquet(cache / f"{entry['sha256']}.parquet", table, sync=False)
 
 
 def main(argv: list[str] | None = None) -> int:
