@@ -23,6 +23,7 @@ import sys
 
 from pipeline.common import cli, faults, freshness, publication
 from pipeline.common.lock import hold
+from pipeline.common.parallel import default_jobs
 from pipeline.common.report import MAX_SHOWN, problem_line, summarize
 from pipeline.common.settings import (
     ExtractSettings,
@@ -98,7 +99,7 @@ def build(args: argparse.Namespace) -> int:
 
     faults.point("extracted")
     import_arrow()  # pyarrow without numpy, where extraction had nothing to read
-    cleaned = clean.run(processed)
+    cleaned = clean.run(processed, jobs=args.jobs or default_jobs())
     faults.point("cleaned")
     rejected = [e for e in cleaned["files"] if e["status"] == "rejected"]
     if args.strict and rejected:  # strict: a rejected file stops the build like a list problem
