@@ -86,7 +86,7 @@ def recover(processed: Path) -> bool:
         finished = True
     elif staging_dir(processed).exists():
         shutil.rmtree(staging_dir(processed))
-    remove_stale_temp_files(processed)
+    remove_stale_temp_files(processed, caches=False)  # a build that reads files sweeps its caches
     return finished
 
 
