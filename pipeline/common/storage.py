@@ -6,6 +6,7 @@ or interrupted run leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+from functools import cache
 import hashlib
 import json
 import os
@@ -86,15 +87,29 @@ def _normal(name: str) -> str:
 def package_digest(root: Path | None = None) -> str:
     """Digest of every file of the package (pipeline/: code, rules, templates, the workbook
     theme; compiled caches left out) and of pyproject.toml beside it. ROOT: the package folder
-    (default: this one)."""
-    root = root or Path(__file__).resolve().parent.parent
+    (default: this one, taken once per process: the freshness check and the build id both ask)."""
+    return _digest_of(root) if root is not None else _own_digest()
+
+
+@cache
+def _own_digest() -> str:
+    return _digest_of(Path(__file__).resolve().parent.parent)
+
+
+def _digest_of(root: Path) -> str:
     h = hashlib.sha256()
     pyproject = root.parent / "pyproject.toml"
     if pyproject.is_file():
         h.update(pyproject.read_bytes())
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
-            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    files = []  # relative paths as their parts, the order Path objects sort in
+    for top, folders, names in os.walk(root):
+        folders[:] = [f for f in folders if f != "__pycache__"]  # compiled modules, parsed rules
+        rel = Path(top).relative_to(root).parts
+        files += [(*rel, n) for n in names if not n.endswith((".pyc", ".pyo"))]
+    for parts in sorted(files):
+        path = root.joinpath(*parts)
+        if path.is_file():
+            h.update("/".join(parts).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
