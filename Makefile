@@ -22,6 +22,7 @@
 #   make benchmark                    time the build against bare pdfplumber (benchmarks/run.py)
 #   make benchmark-ocr                pages per minute and peak memory of OCR on scans (benchmarks/ocr.py)
 #   make benchmark-dask               extraction on a dask scheduler with 1, 2, 4 workers (benchmarks/dask_scaling.py)
+#   make benchmark-noop [FILES=10000] the no-op build over a raw folder of FILES small PDFs (benchmarks/noop.py)
 #
 # Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize →
 # publish, run in one process by pipeline/orchestrate/ when a raw file's content or the code changed;
@@ -63,7 +64,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.requirements-installed
 
-.PHONY: all test test-all lint format notebooks report lab benchmark clean-processed benchmark-ocr benchmark-dask score-pairs
+.PHONY: all test test-all lint format notebooks report lab benchmark clean-processed benchmark-ocr benchmark-dask benchmark-noop score-pairs
 
 # One process (pipeline/orchestrate/) holds the processed folder's lock, finishes a publication a crash
 # interrupted, decides from the raw files' content and the code whether anything changed (a no-op
@@ -135,6 +136,11 @@ benchmark-ocr: $(READY)
 # Extraction on a real dask scheduler with 1, 2 and 4 worker processes against a local build.
 benchmark-dask: $(READY)
 	$(PY) benchmarks/dask_scaling.py
+
+# The no-op build over a raw folder of FILES small PDFs (built once, kept in the temporary folder).
+FILES ?= 10000
+benchmark-noop: $(READY)
+	$(PY) benchmarks/noop.py --files $(FILES)
 
 lab: $(READY)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -4,13 +4,14 @@ imported while they read, and the parsed files kept between builds equal to a fr
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 import shutil
 import subprocess
 import sys
 import tomllib
 
-from conftest import DEFAULT_PDF, ROOT
+from conftest import DEFAULT_PDF, ROOT, copy_pdfs
 import pytest
 
 from pipeline.common.settings import ExtractSettings
@@ -44,6 +45,34 @@ def test_a_pdf_build_starts_its_readers_without_loading_what_they_do_not_need():
         "pyarrow",
     }
     assert not unwanted & loaded, sorted(unwanted & loaded)
+
+
+def test_no_process_of_a_pdf_build_imports_numpy_or_pandas(tmp_path: Path):
+    """A whole cold build of a text PDF (its workers, the budgeted reads, publish's helper
+    included: all write their import times to one stderr) loads neither numpy nor pandas nor
+    pyarrow.compute, which imports numpy: 0.15 s in each process that does."""
+    raw = copy_pdfs([DEFAULT_PDF], tmp_path / "raw")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
+        "PYTHONPROFILEIMPORTTIME": "1"
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline.orchestrate",
+        "--raw",
+        str(raw),
+        "--processed",
+        str(tmp_path / "out"),
+    ]
+    out = subprocess.run(cmd + ["--jobs", "2"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")
+    }
+    assert "pipeline.publish.workbook" in imported  # the probe does see the later stages
+    assert not {"numpy", "pandas", "pyarrow.compute"} & imported, sorted(
+        {"numpy", "pandas", "pyarrow.compute"} & imported
+    )
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

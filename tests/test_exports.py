@@ -352,3 +352,22 @@ def test_report_on_no_township_says_nothing_to_analyse(empty_tables, tmp_path):
     html = report.build(empty_tables, tmp_path)
     _no_network(html)
     assert "没有可分析的乡镇" in html
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_place_columns_lead_when_they_hold_several_values_with_or_without_statistics(tmp_path, statistics):
+    """Whether a table spans several counties is read from the row groups' least and greatest
+    values; a file written without them (another writer) has its values read instead."""
+    import pyarrow as pa
+
+    from pipeline.publish.workbook import _several
+
+    path = tmp_path / "t.parquet"
+    table = pa.table(
+        {"city": ["哈密市"] * 4, "county": ["伊吾县", None, "伊吾县", "巴里坤县"], "x": [1, 2, 3, 4]}
+    )
+    pq.write_table(table, path, row_group_size=2, write_statistics=statistics)
+    spec_ = {"columns": [{"name": "city"}, {"name": "county"}, {"name": "x"}]}
+    assert _several(path, spec_) == frozenset({"county"})
+    pq.write_table(table.slice(0, 3), path, row_group_size=2, write_statistics=statistics)
+    assert _several(path, spec_) == frozenset()

@@ -13,8 +13,10 @@ import pytest
 
 from pipeline import clean, extract, normalize
 from pipeline.common.publication import staged
+from pipeline.common.settings import ExtractSettings
 from pipeline.normalize.contracts import ContractViolation
 from pipeline.normalize.stage import main as normalize_main
+from tests import minipdf
 from tests.conftest import CORPUS, FIXTURES, LAYOUTS, build, copy_pdfs, quiet
 from tests.conftest import make_all as make
 from tests.expected import mismatches
@@ -189,3 +191,52 @@ def test_a_damaged_file_costs_the_good_files_nothing(name, alone, tmp_path):
         assert ours == theirs
     problems = pd.read_parquet(processed / "problems.parquet")
     assert GOOD.name not in set(problems.source_file)
+
+
+def test_first_looks_on_two_workers_give_what_one_after_another_gives(tmp_path):
+    """The PDFs' first looks (streams measured, pages counted) run on all workers at once: a
+    bomb, damaged files, a file that is no PDF and good files among them end exactly as when
+    looked at one after another, in the same order, each bad one with its own reason."""
+    from pipeline.fuzz.mutate import Pdf, _deflated
+
+    raw = copy_pdfs([GAP, GOOD, *sorted(DAMAGED.glob("*.pdf"))], tmp_path / "raw")
+    pdf = Pdf.parse(GOOD.read_bytes())
+    pdf.add_contents(pdf.pages()[0], [_deflated(b"0 0 m ", 1 << 25)])  # 32 MB, over the 16 MB below
+    (raw / "bomb.pdf").write_bytes(pdf.write())
+    (raw / "cut.pdf").write_bytes(GOOD.read_bytes()[:300])
+    manifests = {}
+    for jobs in (1, 2):
+        settings = ExtractSettings(max_stream_mb=16)
+        out = extract.run(raw, tmp_path / f"jobs{jobs}", settings, jobs=jobs, log=quiet)
+        manifests[jobs] = [{k: v for k, v in e.items() if k != "budget"} for e in out["files"]]
+    assert manifests[1] == manifests[2]
+    status = {e["source_file"]: (e["status"], e.get("reason", "")) for e in manifests[2]}
+    assert status[GOOD.name][0] == status[GAP.name][0] == "ok"
+    assert status["bomb.pdf"][0] == "rejected" and "decompression bomb" in status["bomb.pdf"][1]
+    assert status["cut.pdf"][0] == "rejected"
+    assert [e["source_file"] for e in manifests[2]] == sorted(status)
+
+
+def test_files_cleaned_on_two_workers_give_what_one_process_gives(tmp_path):
+    """Clean runs its files on several processes in a build: entries (in order, rejected ones
+    with their reason, notes, problems) and cache files are those of one process."""
+    raw = copy_pdfs([GAP, EMPTY, GOOD, *sorted((LAYOUTS / "cover_page").glob("*.pdf"))], tmp_path / "raw")
+    (raw / "rotated.pdf").write_bytes((DAMAGED / "rotate_0006.pdf").read_bytes())
+    minipdf.write(
+        raw / "not_a_list.pdf", [[("title", "会议通知"), ("table", [80.0, 200.0], [["时间", "地点"]])]]
+    )
+    out = {}
+    for jobs in (1, 2):
+        processed = tmp_path / f"jobs{jobs}"
+        extract.run(raw, processed, jobs=1, log=quiet)
+        manifest = clean.run(processed, log=quiet, jobs=jobs)
+        caches = {
+            e["source_file"]: (processed / ".build" / e["cache"]).read_bytes()
+            for e in manifest["files"]
+            if "cache" in e
+        }
+        out[jobs] = ([{k: v for k, v in e.items() if k != "budget"} for e in manifest["files"]], caches)
+    assert out[1] == out[2]
+    status = {e["source_file"]: e["status"] for e in out[2][0]}
+    assert status["not_a_list.pdf"] == "rejected" and status[GOOD.name] == "ok"
+    assert len(out[2][1]) >= 4  # files were cleaned, not only rejected

@@ -57,6 +57,7 @@ from pipeline.common.entries import SourceEntry, carried
 from pipeline.common.failures import content_failure, technical
 from pipeline.common.lookalikes import fold_records
 from pipeline.common.ocr_fix import fix_document
+from pipeline.common.parallel import map_ordered
 from pipeline.common.records import Cell, PageRecord, Table, TextLine, load_extracted
 from pipeline.common.rules import RulesError, load, rules_path
 from pipeline.common.settings import CleanSettings, settings_bytes
@@ -69,6 +70,7 @@ from pipeline.common.storage import (
     read_manifest,
     rows_to_arrow,
     stage_version,
+    sync_folder,
     write_json,
     write_parquet,
 )
@@ -661,8 +663,9 @@ def clean_file(
     return rows, result.notes, None
 
 
-def run(processed: Path, settings: CleanSettings | None = None, log=print) -> dict:
-    """Clean every extracted file not yet cleaned; write the stage manifest; return it."""
+def run(processed: Path, settings: CleanSettings | None = None, log=print, jobs: int = 1) -> dict:
+    """Clean every extracted file not yet cleaned (on JOBS processes: files are independent);
+    write the stage manifest; return it."""
     settings = settings or CleanSettings()
     clean_schema()  # a column lists.toml declares twice is the rules' error, not each file's
     extracted = read_json(build_dir(processed) / EXTRACT_MANIFEST)
@@ -671,7 +674,7 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
     cache.mkdir(parents=True, exist_ok=True)
     previous = _previous(processed, stage, extracted.get("version"))
     entries: list[SourceEntry] = []
-    done = 0
+    todo: list[tuple[int, SourceEntry, Path]] = []  # (its place in entries, extracted entry, cache file)
     for e in extracted["files"]:
         entry = carried(e)  # what extract found, typed (pipeline.common.entries)
         entries.append(entry)
@@ -684,9 +687,15 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
         if old is not None and (old["status"] != "ok" or target.exists()):
             entry.update(cast(SourceEntry, {k: v for k, v in old.items() if k not in entry or k == "status"}))
             continue
-        done += 1
-        _clean_entry(entry, processed, e, target, settings)
+        todo.append((len(entries) - 1, e, target))
+    # Each file on a worker (forked: the stage and pyarrow are loaded already), results in order.
+    cleaned = map_ordered(_CleanFile(processed, settings), [(e, t) for _, e, t in todo], jobs)
+    for (i, _, _), entry in zip(todo, cleaned, strict=True):
+        entries[i] = entry
+    done = len(todo)
     prune_cache(cache, {Path(e["cache"]).name for e in entries if e.get("cache")})
+    if done:  # the files written now are on disk before the manifest names them
+        sync_folder(cache)
     manifest = {
         "stage": "clean",
         "version": stage,
@@ -697,6 +706,21 @@ def run(processed: Path, settings: CleanSettings | None = None, log=print) -> di
     ok = sum(1 for e in entries if e["status"] == "ok")
     log(f"clean: {done} files cleaned, {ok} with duty lists")
     return manifest
+
+
+@dataclass(frozen=True)
+class _CleanFile:
+    """One extracted file cleaned into its cache file: (extracted entry, cache file) → its
+    entry (picklable, for a worker process)."""
+
+    processed: Path
+    settings: CleanSettings
+
+    def __call__(self, task: tuple[SourceEntry, Path]) -> SourceEntry:
+        extracted, target = task
+        entry = carried(extracted)
+        _clean_entry(entry, self.processed, extracted, target, self.settings)
+        return entry
 
 
 def _clean_entry(
@@ -719,7 +743,8 @@ def _clean_entry(
         if reason:
             entry.update({"status": "rejected", "reason": reason})
             return
-        write_parquet(target, rows_to_arrow(rows, clean_schema()))
+        # On disk with the other files of this run at once, before the manifest names them (run).
+        write_parquet(target, rows_to_arrow(rows, clean_schema()), sync=False)
     except (OSError, MemoryError):
         raise
     except Exception as exc:  # this file's content revealed a bug: it alone is rejected

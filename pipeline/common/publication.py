@@ -2,11 +2,12 @@
 
 A build writes everything it publishes (the Parquet tables, the codebook, the exports, the
 problems summary) into a staging folder, .build/next/, laid out as the processed folder is.
-`commit` then writes a journal naming those files (atomically, synced) and moves each into
-place. A crash before the journal leaves the previous set untouched, and the next build drops
-the staging folder; a crash after it leaves a journal that the next build (or `recover`) rolls
-forward, moving the rest. Every table carries the build id in its metadata (and source_files in
-a column), so a reader who looks in the instant between two moves can tell.
+`commit` then makes them durable (one flush of the file system), writes a journal naming those
+files (atomically, synced) and moves each into place. A crash before the journal leaves the
+previous set untouched, and the next build drops the staging folder; a crash after it leaves a
+journal that the next build (or `recover`) rolls forward, moving the rest. Every table carries
+the build id in its metadata (and source_files in a column), so a reader who looks in the
+instant between two moves can tell.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import shutil
 
 from pipeline.common import faults
-from pipeline.common.storage import build_dir, read_json, remove_stale_temp_files, write_json
+from pipeline.common.storage import build_dir, read_json, remove_stale_temp_files, sync_folder, write_json
 
 STAGING = "next"
 JOURNAL = "publish.journal"
@@ -58,6 +59,7 @@ def staged_names(staging: Path) -> list[str]:
 def commit(processed: Path, staging: Path) -> list[str]:
     """Move every staged file into the processed folder as one set; return their names."""
     names = staged_names(staging)
+    sync_folder(staging)  # every staged file on disk before the journal names it
     journal = build_dir(processed) / JOURNAL
     write_json(journal, {"files": names})
     faults.point("journaled")
@@ -84,7 +86,7 @@ def recover(processed: Path) -> bool:
         finished = True
     elif staging_dir(processed).exists():
         shutil.rmtree(staging_dir(processed))
-    remove_stale_temp_files(processed)
+    remove_stale_temp_files(processed, caches=False)  # a build that reads files sweeps its caches
     return finished
 
 

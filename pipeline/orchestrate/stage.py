@@ -91,7 +91,7 @@ def build(args: argparse.Namespace) -> int:
     fresh = freshness.check(processed, inputs, raw, args.engine, args.strict)
     if fresh.up_to_date:
         fresh.refresh()
-        return up_to_date(processed, fresh.previous.get("build"))
+        return up_to_date(processed, fresh.previous.get("build"), fresh.previous.get("summary"))
     faults.point("hashed")
     from pipeline import extract
 
@@ -106,10 +106,11 @@ def build(args: argparse.Namespace) -> int:
         preload=_import_later_stages,  # while the readers work: 0.05 s off a cold build
     )
     from pipeline import clean, normalize, publish
+    from pipeline.common.parallel import default_jobs
 
     faults.point("extracted")
     import_arrow()  # pyarrow without numpy, where extraction had nothing to read
-    cleaned = clean.run(processed)
+    cleaned = clean.run(processed, jobs=args.jobs or default_jobs())
     faults.point("cleaned")
     rejected = [e for e in cleaned["files"] if e["status"] == "rejected"]
     if args.strict and rejected:  # strict: a rejected file stops the build like a list problem
@@ -134,30 +135,34 @@ def build(args: argparse.Namespace) -> int:
         raise
     retry = {e["source_file"] for e in extracted["files"] if e.get("retry")}
     names = publication.commit(processed, staging)
-    fresh.save(names, retry, build=publication.build_id_of(processed / "source_files.parquet"))
+    problems = read_manifest(build_dir(processed) / PROBLEMS_SUMMARY)
+    said = freshness.summary(cleaned, problems.get("items", sum(f.get("items", 0) for f in cleaned["files"])))
+    fresh.save(names, retry, build=publication.build_id_of(processed / "source_files.parquet"), summary=said)
     return summarize(processed)
 
 
-def up_to_date(processed: Path, build: str | None) -> int:
+def up_to_date(processed: Path, build: str | None, said: dict | None = None) -> int:
     """A no-op build: one line saying which build stands, with its counts, instead of the
     summary; the files it rejected and the problems it found are still named (one line each),
-    and the exit status is the one that build had (1 when it rejected files or found problems)."""
-    files = read_manifest(build_dir(processed) / CLEAN_MANIFEST).get("files", [])
-    summary = read_manifest(build_dir(processed) / PROBLEMS_SUMMARY)
-    problems = summary.get("problems", [])
-    ok = sum(1 for f in files if f["status"] == "ok")
-    rejected = sum(1 for f in files if f["status"] == "rejected")
-    items = summary.get("items", sum(f.get("items", 0) for f in files))
-    for f in files:
-        if f["status"] == "rejected":
-            print(f"rejected {f['source_file']}: {f['reason']}", file=sys.stderr)
+    and the exit status is the one that build had (1 when it rejected files or found problems).
+    SAID: what the build's state recorded of it (freshness.summary); without it (a state saved
+    before it was recorded) it is read from the clean stage's manifest."""
+    problems_summary = read_manifest(build_dir(processed) / PROBLEMS_SUMMARY)
+    problems = problems_summary.get("problems", [])
+    if said is None:
+        cleaned = read_manifest(build_dir(processed) / CLEAN_MANIFEST)
+        items = problems_summary.get("items", sum(f.get("items", 0) for f in cleaned.get("files", [])))
+        said = freshness.summary(cleaned, items)
+    for name, reason in said["rejected"]:
+        print(f"rejected {name}: {reason}", file=sys.stderr)
     for p in problems[:MAX_SHOWN]:
         print(f"problem {problem_line(p)}", file=sys.stderr)
     if len(problems) > MAX_SHOWN:
         print(f"... and {len(problems) - MAX_SHOWN} more problems", file=sys.stderr)
+    rejected = len(said["rejected"])
     print(
-        f"up to date (build {build or 'unknown'}): nothing changed since; {ok} of {len(files)} raw files "
-        f"read, {items} items, {rejected} rejected, {len(problems)} problem(s); tables in {processed}"
+        f"up to date (build {build or 'unknown'}): nothing changed since; {said['ok']} of {said['files']} raw "
+        f"files read, {said['items']} items, {rejected} rejected, {len(problems)} problem(s); tables in {processed}"
     )
     return 1 if rejected or problems else 0
 

@@ -145,8 +145,8 @@ def sheet_columns(table_spec: dict, several: frozenset[str] = frozenset()) -> li
 def _several(path: Path, table_spec: dict) -> frozenset[str]:
     """The PLACE_COLUMNS of the table holding more than one value, from the row groups' statistics
     (their least and greatest values; no data is read unless a row group lacks them) and, for a
-    partitioned table, the partition keys of its files."""
-    import pyarrow.compute as pc
+    partitioned table, the partition keys of its files. Without pyarrow.compute: it imports numpy
+    (0.15 s of a cold build, in this process and in the child rendering sheets alike)."""
     import pyarrow.parquet as pq
 
     names = [c["name"] for c in table_spec["columns"] if c["name"] in PLACE_COLUMNS]
@@ -169,7 +169,7 @@ def _several(path: Path, table_spec: dict) -> frozenset[str]:
                     if stats is None or not stats.has_min_max:
                         if stats is not None and stats.null_count == meta.row_group(g).num_rows:
                             continue  # only nulls
-                        seen |= set(pc.unique(f.read_row_group(g, columns=[name])[name]).to_pylist())
+                        seen |= set(f.read_row_group(g, columns=[name])[name].to_pylist())
                     else:
                         seen |= {stats.min, stats.max}
                     seen.discard(None)
