@@ -20,7 +20,7 @@ Run alone: python -m pipeline.extract --raw data/raw --processed data/processed
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 import json
 import os
@@ -542,51 +542,16 @@ def _read_scans(
     results = iter(map_ordered(_OcrPage(read, stop.name), todo, jobs, scheduler))
     bar = progress(total=len(todo), desc="ocr", unit="page")
     done: dict[Path, dict] = {}
-    cpu_of: dict[Path, float] = {}
-    spent: dict[int, float] = {}  # CPU seconds of OCR per file (pages read before included)
-    over: dict[int, str] = {}  # files whose OCR time ran out: why
-    read_so_far: dict[int, int] = {}
-    pages_of = {id(s.entry): len(s.tasks) for s in scans}
+    spent = _OcrTime(scans, settings)
     with stop:
         for entry, task, path in keyed:
             if path in done:  # a copy's page, read for the file before it
-                result, cpu = done[path], cpu_of[path]
-            elif path not in todo_paths:  # read by an earlier build
-                saved = read_json(path)
-                result = {
-                    "rows": [json.loads(line) for line in saved["rows"].splitlines()],
-                    "n_chars": saved["n_chars"],
-                    "ocr": saved["ocr"],
-                }
-                cpu = float(saved.get("cpu_s", 0.0))
+                result, cpu = done[path], spent.cpu_of[path]
             else:
-                result = next(results)
-                bar.update(1)
-                cpu = float((result.get("budget") or {}).get("cpu_s", 0.0))
-                if "error" not in result:
-                    write_json(
-                        path,
-                        {
-                            "rows": rows_to_jsonl(result["rows"]).decode("utf-8"),
-                            "n_chars": result["n_chars"],
-                            "ocr": result["ocr"],
-                            "cpu_s": cpu,
-                        },
-                    )
+                result, cpu = _page_result(path, path in todo_paths, results, bar)
             done[path] = result
-            cpu_of[path] = cpu
-            key = id(entry)
-            spent[key] = spent.get(key, 0.0) + cpu
-            read_so_far[key] = read_so_far.get(key, 0) + 1
-            n_read = read_so_far[key]
-            # Over the budget with pages still to read: the rest is not read (a file whose last
-            # page took it over is complete, and kept).
-            if key not in over and spent[key] > settings.ocr_file_seconds and n_read < pages_of[key]:
-                over[key] = (
-                    f"OCR time budget for one file reached: {spent[key]:.0f} s of CPU after {n_read} of "
-                    f"{pages_of[key]} pages (ExtractSettings.ocr_file_seconds = {settings.ocr_file_seconds:g}"
-                    " s): not read"
-                )
+            spent.cpu_of[path] = cpu
+            if spent.add(entry, cpu):
                 Path(stop.name, _file_key(task.path)).touch()
     # Run the results to their end, so the pool sees every task done and closes its workers
     # instead of stopping them (pipeline.common.parallel).
@@ -594,11 +559,65 @@ def _read_scans(
         pass
     bar.close()
     for s in scans:
-        if id(s.entry) in over:
-            s.entry.update(status="rejected", reason=over[id(s.entry)])
+        if id(s.entry) in spent.over:
+            s.entry.update(status="rejected", reason=spent.over[id(s.entry)])
             continue
         ocr_parts = [done[ocr_dir / f"{s.entry['sha256']}-{t.index}.json"] for t in s.tasks]
         _finish(s.entry, s.parts + ocr_parts, cache, s.pages)
+
+
+def _page_result(path: Path, fresh: bool, results: Iterator, bar) -> tuple[dict, float]:
+    """One scanned page's OCR result and its CPU seconds: the next result of the workers (FRESH:
+    written to the page cache at PATH unless it failed), or what an earlier build cached there."""
+    if not fresh:
+        saved = read_json(path)
+        result = {
+            "rows": [json.loads(line) for line in saved["rows"].splitlines()],
+            "n_chars": saved["n_chars"],
+            "ocr": saved["ocr"],
+        }
+        return result, float(saved.get("cpu_s", 0.0))
+    result = next(results)
+    bar.update(1)
+    cpu = float((result.get("budget") or {}).get("cpu_s", 0.0))
+    if "error" not in result:
+        write_json(
+            path,
+            {
+                "rows": rows_to_jsonl(result["rows"]).decode("utf-8"),
+                "n_chars": result["n_chars"],
+                "ocr": result["ocr"],
+                "cpu_s": cpu,
+            },
+        )
+    return result, cpu
+
+
+class _OcrTime:
+    """The CPU seconds of OCR each scanned file has taken (pages read by earlier builds included),
+    and the files whose OCR budget ran out with pages still to read (why, by id of the entry)."""
+
+    def __init__(self, scans: list[_Scan], settings: ExtractSettings) -> None:
+        self.limit = settings.ocr_file_seconds
+        self.pages_of = {id(s.entry): len(s.tasks) for s in scans}
+        self.cpu_of: dict[Path, float] = {}  # per page result
+        self.spent: dict[int, float] = {}
+        self.read: dict[int, int] = {}
+        self.over: dict[int, str] = {}
+
+    def add(self, entry: dict, cpu: float) -> bool:
+        """Count one page of ENTRY; True when this page took the file over its budget with pages
+        still to read (the rest is not read; a file whose last page took it over is kept)."""
+        key = id(entry)
+        self.spent[key] = self.spent.get(key, 0.0) + cpu
+        self.read[key] = n_read = self.read.get(key, 0) + 1
+        if key in self.over or self.spent[key] <= self.limit or n_read >= self.pages_of[key]:
+            return False
+        self.over[key] = (
+            f"OCR time budget for one file reached: {self.spent[key]:.0f} s of CPU after {n_read} of "
+            f"{self.pages_of[key]} pages (ExtractSettings.ocr_file_seconds = {self.limit:g} s): not read"
+        )
+        return True
 
 
 def _load_recognizer(task: OcrTask) -> None:
