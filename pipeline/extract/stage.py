@@ -509,27 +509,12 @@ def _read_scans(
             if path in done:  # a copy's page, read for the file before it
                 result, cpu = done[path], cpu_of[path]
             elif path not in todo_paths:  # read by an earlier build
-                saved = read_json(path)
-                result = {
-                    "rows": [json.loads(line) for line in saved["rows"].splitlines()],
-                    "n_chars": saved["n_chars"],
-                    "ocr": saved["ocr"],
-                }
-                cpu = float(saved.get("cpu_s", 0.0))
+                result, cpu = _saved_page(path)
             else:
                 result = next(results)
                 bar.update(1)
                 cpu = float((result.get("budget") or {}).get("cpu_s", 0.0))
-                if "error" not in result:
-                    write_json(
-                        path,
-                        {
-                            "rows": rows_to_jsonl(result["rows"]).decode("utf-8"),
-                            "n_chars": result["n_chars"],
-                            "ocr": result["ocr"],
-                            "cpu_s": cpu,
-                        },
-                    )
+                _keep_page(path, result, cpu)
             done[path] = result
             cpu_of[path] = cpu
             key = id(entry)
@@ -556,6 +541,31 @@ def _read_scans(
             continue
         ocr_parts = [done[ocr_dir / f"{s.entry['sha256']}-{t.index}.json"] for t in s.tasks]
         _finish(s.entry, s.parts + ocr_parts, cache, s.pages)
+
+
+def _saved_page(path: Path) -> tuple[dict, float]:
+    """A page's OCR result kept in the page-level cache by an earlier build, and its CPU seconds."""
+    saved = read_json(path)
+    result = {
+        "rows": [json.loads(line) for line in saved["rows"].splitlines()],
+        "n_chars": saved["n_chars"],
+        "ocr": saved["ocr"],
+    }
+    return result, float(saved.get("cpu_s", 0.0))
+
+
+def _keep_page(path: Path, result: dict, cpu: float) -> None:
+    """A page's OCR result kept in the page-level cache for later builds (a failed read is not)."""
+    if "error" not in result:
+        write_json(
+            path,
+            {
+                "rows": rows_to_jsonl(result["rows"]).decode("utf-8"),
+                "n_chars": result["n_chars"],
+                "ocr": result["ocr"],
+                "cpu_s": cpu,
+            },
+        )
 
 
 def _load_recognizer(task: OcrTask) -> None:
