@@ -152,6 +152,8 @@ def _byte_level(op: str, data: bytes, rng: random.Random) -> bytes | None:
 
 
 def apply_zip(op: str, data: bytes, rng: random.Random) -> bytes:
+    """A Word/Excel mutant of DATA: bytes damaged, or its members edited (`_edit_members`) and
+    zipped again, or its declared sizes made to lie."""
     if op == "bad_name" or (op == "payload" and not data.startswith(b"PK\x03\x04")):
         return data  # a valid file under a hostile name (the .xls base: no text edited in BIFF)
     if op == "flip_bytes" or not data.startswith(b"PK\x03\x04"):  # the .xls base: bytes only
@@ -160,32 +162,26 @@ def apply_zip(op: str, data: bytes, rng: random.Random) -> bytes:
         return _truncate(data, rng)
     members: list = _members(data)
     main = _main_part(members)
+    if op == "lying_size":
+        return _lying_size(members, rng)
+    _edit_members(op, members, main, rng)
+    return _zip(members)
+
+
+def _edit_members(op: str, members: list, main: int, rng: random.Random) -> None:
+    """The members of a ZIP container changed in place by one operation (`main`: the part
+    holding the list's text)."""
     info, body = members[main]
     if op == "flip_member":
         k = rng.randrange(len(members))
-        flipped = bytearray(members[k][1])
-        for _ in range(rng.randint(1, 8)):
-            if flipped:
-                flipped[rng.randrange(len(flipped))] ^= 1 << rng.randrange(8)
-        members[k] = (members[k][0], bytes(flipped))
+        members[k] = (members[k][0], _flip(members[k][1], rng, 8))
     elif op == "break_xml":
         a = rng.randrange(max(1, len(body)))
         members[main] = (info, body[:a] + body[a + rng.randint(1, 200) :])
     elif op == "delete_member":
         del members[rng.randrange(len(members))]
-    elif op == "payload":  # every longer text (item names, duties, departments) with a payload
-        payloads = [*FORMULAS, *SCRIPTS]
-
-        def bad(m: re.Match) -> bytes:
-            if "清单".encode() in m.group(2):  # a title: left as printed, so the list is still found
-                return m.group(0)
-            p = rng.choice(payloads)
-            text = _escape(p) + m.group(2) if p[0] in "=+-@" else m.group(2) + _escape(p)
-            return m.group(1) + text + m.group(3)
-
-        for k, (i, b) in enumerate(members):
-            if i.filename.endswith(".xml"):
-                members[k] = (i, _TEXT.sub(bad, b))
+    elif op == "payload":
+        _payload_members(members, rng)
     elif op == "control_reference":  # ESC and U+FFFF as character references: not allowed in XML 1.0
         members[main] = (
             info,
@@ -194,33 +190,58 @@ def apply_zip(op: str, data: bytes, rng: random.Random) -> bytes:
             ),
         )
     elif op in ("xxe", "billion_laughs"):
-        if op == "xxe":
-            doctype = b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-            entity = b"&x;"
-        else:
-            levels = [b'<!ENTITY l0 "lol">'] + [
-                b'<!ENTITY l%d "%s">' % (n, b"&l%d;" % (n - 1) * 10) for n in range(1, 10)
-            ]
-            doctype = b"<!DOCTYPE r [" + b"".join(levels) + b"]>"
-            entity = b"&l9;"
-        head, sep, rest = body.partition(b"?>")
-        body = head + sep + doctype + rest if sep else doctype + body
-        members[main] = (info, _TEXT.sub(lambda m: m.group(1) + entity + m.group(3), body, count=1))
+        members[main] = (info, _entity_attack(op, body))
     elif op == "zip_bomb":
         members.append(("customXml/item9.xml", b"<a>" + b"\0" * (300 << 20) + b"</a>"))
     elif op == "traversal_name":
         members.append(("../../../../tmp/evil.xml", b"<evil/>"))
-    elif op == "lying_size":
-        out = bytearray(_zip(members))
-        central = out.find(b"PK\x01\x02")
-        local = 0
-        for _ in range(rng.randrange(len(members))):  # a member at random: its declared size made small
-            central = out.find(b"PK\x01\x02", central + 4)
-        local = struct.unpack_from("<I", out, central + 42)[0]
-        for where in (central + 24, local + 22):
-            struct.pack_into("<I", out, where, rng.choice((0, 1, 100)))
-        return bytes(out)
-    return _zip(members)
+
+
+def _payload_members(members: list, rng: random.Random) -> None:
+    """Every longer text of the XML members (item names, duties, departments) with a formula or
+    script payload before or after it; titles left as printed, so the list is still found."""
+    payloads = [*FORMULAS, *SCRIPTS]
+
+    def bad(m: re.Match) -> bytes:
+        if "清单".encode() in m.group(2):  # a title: left as printed, so the list is still found
+            return m.group(0)
+        p = rng.choice(payloads)
+        text = _escape(p) + m.group(2) if p[0] in "=+-@" else m.group(2) + _escape(p)
+        return m.group(1) + text + m.group(3)
+
+    for k, (i, b) in enumerate(members):
+        if i.filename.endswith(".xml"):
+            members[k] = (i, _TEXT.sub(bad, b))
+
+
+def _entity_attack(op: str, body: bytes) -> bytes:
+    """An XML part with a DOCTYPE declaring an external entity (xxe: /etc/passwd) or nested
+    entities (billion_laughs), and the entity used in its first text."""
+    if op == "xxe":
+        doctype = b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        entity = b"&x;"
+    else:
+        levels = [b'<!ENTITY l0 "lol">'] + [
+            b'<!ENTITY l%d "%s">' % (n, b"&l%d;" % (n - 1) * 10) for n in range(1, 10)
+        ]
+        doctype = b"<!DOCTYPE r [" + b"".join(levels) + b"]>"
+        entity = b"&l9;"
+    head, sep, rest = body.partition(b"?>")
+    body = head + sep + doctype + rest if sep else doctype + body
+    return _TEXT.sub(lambda m: m.group(1) + entity + m.group(3), body, count=1)
+
+
+def _lying_size(members: list, rng: random.Random) -> bytes:
+    """The members zipped with one member's declared size (central and local header) made small."""
+    out = bytearray(_zip(members))
+    central = out.find(b"PK\x01\x02")
+    local = 0
+    for _ in range(rng.randrange(len(members))):  # a member at random: its declared size made small
+        central = out.find(b"PK\x01\x02", central + 4)
+    local = struct.unpack_from("<I", out, central + 42)[0]
+    for where in (central + 24, local + 22):
+        struct.pack_into("<I", out, where, rng.choice((0, 1, 100)))
+    return bytes(out)
 
 
 def office_bases(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
@@ -418,37 +439,52 @@ _CELL_TEXT = re.compile(r"(<td[^>]*>)([^<]{4,})(</td>)")
 
 
 def apply_web(op: str, data: bytes, rng: random.Random) -> bytes:
-    from html import escape
-
+    """A web-family mutant of DATA: bytes damaged, a saved page (.mht) with its MIME parts
+    broken, or the page's markup edited (`_edit_page`) or its charset made to lie."""
     shared = _byte_level(op, data, rng)
     if shared is not None:
         return shared
     saved = data.lstrip().startswith((b"From:", b"MIME", b"Content-"))
     if op in MHT_OPS:
-        html = _page_text(data) if not saved else page("gb2312")
-        transfer = rng.choice(("quoted-printable", "base64"))
-        out = mht(html, transfer)
-        boundary = b"----=_NextPart_000_0000_01DB0000.00000000"
-        if op == "broken_boundary":
-            how = rng.randrange(4)
-            if how == 0:  # the header names a boundary the body never uses
-                return out.replace(b'boundary="' + boundary, b'boundary="----=_Other', 1)
-            if how == 1:  # no closing boundary, the last part cut short
-                return out[: out.rfind(b"\r\n--" + boundary)][: -rng.randint(1, 40)]
-            if how == 2:  # no boundary parameter at all
-                return out.replace(b'; boundary="' + boundary + b'"', b"", 1)
-            return out.replace(b"--" + boundary + b"\r\n", b"--" + boundary[:-3] + b"\r\n", 1)
-        start = out.find(b"Content-Location: http://www.example.gov.cn/xzjd/list.html\r\n\r\n") + 62
-        end = out.find(b"\r\n------=", start)
-        body = bytearray(out[start:end])
-        for _ in range(rng.randint(1, 12)):
-            at = rng.randrange(len(body))
-            body[at:at] = rng.choice((b"=ZZ", b"=\r", b"!!", b"=", b"====", b"\xff\xfe", b"%"))
-        if rng.random() < 0.3:
-            body = body[: rng.randrange(len(body))]
-        return out[:start] + bytes(body) + out[end:]
+        return _mht_mutant(op, _page_text(data) if not saved else page("gb2312"), rng)
     html = _page_text(data) if not saved else page()
     encoding = "gbk" if 'charset="gbk"' in html else "utf-8"
+    if op == "lying_charset":
+        said = rng.choice(("gbk", "utf-8", "big5", "shift_jis", "utf-16", "x-no-such-charset", "utf-7"))
+        html = re.sub(r'<meta charset="[^"]*">', f'<meta charset="{said}">', html, count=1)
+        return html.encode(rng.choice(("gbk", "utf-8")))
+    return _edit_page(op, html, rng).encode(encoding, "replace")
+
+
+def _mht_mutant(op: str, html: str, rng: random.Random) -> bytes:
+    """The page saved as .mht (quoted-printable or base64) with its boundary broken
+    (broken_boundary) or its encoded body damaged or cut short (bad_transfer)."""
+    transfer = rng.choice(("quoted-printable", "base64"))
+    out = mht(html, transfer)
+    boundary = b"----=_NextPart_000_0000_01DB0000.00000000"
+    if op == "broken_boundary":
+        how = rng.randrange(4)
+        if how == 0:  # the header names a boundary the body never uses
+            return out.replace(b'boundary="' + boundary, b'boundary="----=_Other', 1)
+        if how == 1:  # no closing boundary, the last part cut short
+            return out[: out.rfind(b"\r\n--" + boundary)][: -rng.randint(1, 40)]
+        if how == 2:  # no boundary parameter at all
+            return out.replace(b'; boundary="' + boundary + b'"', b"", 1)
+        return out.replace(b"--" + boundary + b"\r\n", b"--" + boundary[:-3] + b"\r\n", 1)
+    start = out.find(b"Content-Location: http://www.example.gov.cn/xzjd/list.html\r\n\r\n") + 62
+    end = out.find(b"\r\n------=", start)
+    body = bytearray(out[start:end])
+    for _ in range(rng.randint(1, 12)):
+        at = rng.randrange(len(body))
+        body[at:at] = rng.choice((b"=ZZ", b"=\r", b"!!", b"=", b"====", b"\xff\xfe", b"%"))
+    if rng.random() < 0.3:
+        body = body[: rng.randrange(len(body))]
+    return out[:start] + bytes(body) + out[end:]
+
+
+def _edit_page(op: str, html: str, rng: random.Random) -> str:
+    """The page's markup edited by one operation: tags broken, elements nested deep, absurd
+    spans, or payloads in the title, heading and cells (valid)."""
     if op == "break_tags":
         pieces = list(html)
         for _ in range(rng.randint(1, 20)):
@@ -468,22 +504,26 @@ def apply_web(op: str, data: bytes, rng: random.Random) -> bytes:
         cells = [m.start() for m in re.finditer("<td", html)]
         for at in sorted(rng.sample(cells, min(len(cells), rng.randint(1, 3))), reverse=True):
             html = html[: at + 3] + f' {attr}="{big}"' + html[at + 3 :]
-    elif op == "lying_charset":
-        said = rng.choice(("gbk", "utf-8", "big5", "shift_jis", "utf-16", "x-no-such-charset", "utf-7"))
-        html = re.sub(r'<meta charset="[^"]*">', f'<meta charset="{said}">', html, count=1)
-        return html.encode(rng.choice(("gbk", "utf-8")))
     elif op == "payload":  # valid: payloads in the page title and cells, as text
-        payloads = [*FORMULAS, *SCRIPTS, "\x1b]0;pwned\x07\x1b[2J"]
+        html = _page_payload(html, rng)
+    return html
 
-        def bad(m: re.Match) -> str:
-            p = escape(rng.choice(payloads))
-            text = p + m.group(2) if p[0] in "=+-@" else m.group(2) + p
-            return m.group(1) + text + m.group(3)
 
-        html = _CELL_TEXT.sub(bad, html)
-        html = html.replace("<title>", f"<title>{escape(rng.choice(payloads))}", 1)
-        html = html.replace("<h1>", f"<h1>{escape(rng.choice(payloads))}", 1)
-    return html.encode(encoding, "replace")
+def _page_payload(html: str, rng: random.Random) -> str:
+    """The page with formula, script and terminal payloads (escaped: shown as text) in its cells,
+    its title and its heading."""
+    from html import escape
+
+    payloads = [*FORMULAS, *SCRIPTS, "\x1b]0;pwned\x07\x1b[2J"]
+
+    def bad(m: re.Match) -> str:
+        p = escape(rng.choice(payloads))
+        text = p + m.group(2) if p[0] in "=+-@" else m.group(2) + p
+        return m.group(1) + text + m.group(3)
+
+    html = _CELL_TEXT.sub(bad, html)
+    html = html.replace("<title>", f"<title>{escape(rng.choice(payloads))}", 1)
+    return html.replace("<h1>", f"<h1>{escape(rng.choice(payloads))}", 1)
 
 
 # --- archives of attachments (.zip; .7z and .rar stubs) ------------------------------------------------
@@ -552,6 +592,8 @@ def archive_bases(folder: Path) -> list[Path]:
 
 
 def apply_archive(op: str, data: bytes, rng: random.Random) -> bytes:
+    """An archive-family mutant of DATA: bytes damaged, a .7z/.rar stub, nested zips, members
+    encrypted, or members added or renamed (`_archive_members`) and zipped again as Windows does."""
     shared = _byte_level(op, data, rng)
     if shared is not None:
         return shared
@@ -570,6 +612,18 @@ def apply_archive(op: str, data: bytes, rng: random.Random) -> bytes:
                 [(f"第{depth}层.zip", data), *([("说明.txt", "见附件".encode())] if depth % 2 else [])]
             )
         return data
+    if op == "encrypted":  # every member, or one, flagged as encrypted
+        if rng.random() < 0.5:
+            return gbk_zip(members, flags=0x1)
+        k = rng.randrange(len(members))
+        members[k] = (*members[k], 0, 0x1)
+        return gbk_zip(members)
+    return gbk_zip(_archive_members(op, members, rng))
+
+
+def _archive_members(op: str, members: list[tuple], rng: random.Random) -> list[tuple]:
+    """The archive's members (name, bytes[, mode, flags]) with one operation's members added or
+    its names changed."""
     if op == "zip_bomb":
         members.append(("附件3/数据.xml", b"\0" * (rng.choice((64, 300)) << 20)))
     elif op == "many_members":
@@ -583,18 +637,13 @@ def apply_archive(op: str, data: bytes, rng: random.Random) -> bytes:
     elif op == "symlink":
         target = rng.choice(("/etc/passwd", "../../../../etc/shadow", "C:\\Windows\\win.ini", "/"))
         members.append((rng.choice(("链接.pdf", "附件/清单.docx", "page.html")), target.encode(), 0o120777))
-    elif op == "encrypted":  # every member, or one, flagged as encrypted
-        if rng.random() < 0.5:
-            return gbk_zip(members, flags=0x1)
-        k = rng.randrange(len(members))
-        members[k] = (*members[k], 0, 0x1)
     elif op == "gbk_name":  # valid: other Chinese names, in GBK
         members = [(f"{rng.choice(('关于印发', '附件', '最新'))}{k + 1}：{name.rsplit('/', 1)[-1]}", body)
                    for k, (name, body) in enumerate(members)]  # fmt: skip
     elif op == "payload":  # valid: a page of a list whose cells carry payloads, beside the attachments
         members.append((f"附件9_{rng.choice(NAMES[:3]).replace('|', '')}.html",
                          apply_web("payload", page().encode(), rng)))  # fmt: skip
-    return gbk_zip(members)
+    return members
 
 
 FAMILIES: dict[str, Family] = {

@@ -203,29 +203,42 @@ def _result(m: Mutant, sources: dict, stats: dict, said: list[str], config: Conf
     )
     costs = [stats.get(k, {}) for k in rows] or [{}]
     statuses = {v.get("status") for v in rows.values()}
-    outcome = (
-        "missing" if not rows
-        else "rejected" if "rejected" in statuses
-        else "ok" if "ok" in statuses
-        else "skipped"
-    )  # fmt: skip
+    outcome = _outcome(rows, statuses)
     reason = next((v.get("reason") or "" for v in rows.values() if v.get("status") == outcome), "")
     lines = sum(len(_lines(said, k)) for k in rows)
     r = Result(m.index, m.op, m.base, name, outcome, reason, max(c.get("cpu_s", 0.0) for c in costs),
                max(c.get("wall_s", 0.0) for c in costs), max(c.get("added_mb", 0.0) for c in costs),
                max(c.get("peak_mb", 0.0) for c in costs), lines)  # fmt: skip
-    if outcome == "missing":
-        r.failures.append("not in source_files")
-    if m.op in config.valid() and (outcome != "ok" or statuses != {"ok"}):
-        r.failures.append("a valid file (rotated pages, an odd name, hostile text) was not read")
+    r.failures.extend(_failures(r, rows, statuses, config))
+    return r
+
+
+def _outcome(rows: dict, statuses: set) -> str:
+    """missing (no row), rejected (a row was), ok (a row was read) or skipped."""
+    return (
+        "missing" if not rows
+        else "rejected" if "rejected" in statuses
+        else "ok" if "ok" in statuses
+        else "skipped"
+    )  # fmt: skip
+
+
+def _failures(r: Result, rows: dict, statuses: set, config: Config) -> list[str]:
+    """The checks a mutant's result breaks: no row, a valid file not read, its report lines not
+    one per row not read, over the CPU or memory budget."""
+    failures = []
+    if r.outcome == "missing":
+        failures.append("not in source_files")
+    if r.op in config.valid() and (r.outcome != "ok" or statuses != {"ok"}):
+        failures.append("a valid file (rotated pages, an odd name, hostile text) was not read")
     expected_lines = sum(v.get("status") != "ok" for v in rows.values()) if rows else 1
     if r.lines != expected_lines:
-        r.failures.append(f"{r.lines} report line(s), expected {expected_lines}")
+        failures.append(f"{r.lines} report line(s), expected {expected_lines}")
     if r.cpu_s > config.budget_seconds * 1.1 + 2:
-        r.failures.append(f"read took {r.cpu_s} s of CPU, over the {config.budget_seconds} s budget")
+        failures.append(f"read took {r.cpu_s} s of CPU, over the {config.budget_seconds} s budget")
     if r.peak_mb > config.budget_memory_mb * 1.05 and r.added_mb > config.budget_memory_mb / 4:
-        r.failures.append(f"read held {r.peak_mb} MB, over the {config.budget_memory_mb} MB budget")
-    return r
+        failures.append(f"read held {r.peak_mb} MB, over the {config.budget_memory_mb} MB budget")
+    return failures
 
 
 def _summary(config: Config, results: list[Result], batches: list[dict], seconds: float) -> dict:
