@@ -212,6 +212,23 @@ def _watch(pid: int, read_fd: int, budget: Budget, base_rss: int, start: float) 
         "peak_mb": round(peak / (1 << 20), 1),
         "added_mb": round(max(0, peak - base_rss) / (1 << 20), 1),
     }
+    return _verdict(status, chunks, killed, cpu, wall, peak - base_rss, limit, budget, stats)
+
+
+def _verdict(
+    status: int,
+    chunks: list[bytes],
+    killed: str,
+    cpu: float,
+    wall: float,
+    grown: int,
+    limit: int,
+    budget: Budget,
+    stats: dict,
+) -> Outcome:
+    """The outcome of a child that ended (wait status `status`, its result's pickled bytes in
+    `chunks`): stopped by the watch (`killed`) or by its limits, crashed, or its result. `grown`:
+    the most memory it added to the forking process."""
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     if killed == "memory":
         return Outcome(
@@ -222,14 +239,14 @@ def _watch(pid: int, read_fd: int, budget: Budget, base_rss: int, start: float) 
         return Outcome(False, reason=budget.time_reason(), detail=detail, stats=stats)
     if sig is not None:
         name = signal.Signals(sig).name
-        if sig in _CRASH_SIGNALS and peak - base_rss >= limit // 2:  # an allocation refused at the limit
+        if sig in _CRASH_SIGNALS and grown >= limit // 2:  # an allocation refused at the limit
             return Outcome(
                 False, reason=budget.memory_reason(), detail=f"reader stopped by {name}", stats=stats
             )
         return Outcome(False, reason=CRASHED, detail=f"signal {name}", stats=stats)
     if os.WEXITSTATUS(status) == 3 or not chunks:
         code = os.WEXITSTATUS(status)
-        if code == 3 or peak - base_rss >= limit // 2:
+        if code == 3 or grown >= limit // 2:
             return Outcome(False, reason=budget.memory_reason(), detail=f"exit status {code}", stats=stats)
         return Outcome(
             False,

@@ -64,6 +64,19 @@ def grid_from_rulings(
     nr, nc = len(ys) - 1, len(xs) - 1
     if nr < 1 or nc < 1:
         return xs, ys, []
+    return xs, ys, _merged_cells(inside_h, inside_v, xs, ys, tolerance)
+
+
+def _merged_cells(
+    inside_h: list[tuple[float, float, float]],
+    inside_v: list[tuple[float, float, float]],
+    xs: list[float],
+    ys: list[float],
+    tolerance: float,
+) -> list[dict]:
+    """The cells of the grid xs × ys, top to bottom and left to right: neighbouring slots that no
+    ruling (inside_h, inside_v) separates are joined into one cell spanning them."""
+    nr, nc = len(ys) - 1, len(xs) - 1
     parent = list(range(nr * nc))
 
     def find(i: int) -> int:
@@ -95,7 +108,7 @@ def grid_from_rulings(
         for r0, r1, c0, c1 in spans.values()
     ]
     cells.sort(key=lambda c: (c["r0"], c["c0"]))
-    return xs, ys, cells
+    return cells
 
 
 def close_open_bottom(

@@ -114,6 +114,42 @@ def _header_boxes(tables: list[Any], members: dict, free: list[dict]) -> set[int
     return out
 
 
+def _ruled_tables(objects: dict[str, list[dict]], settings: ExtractSettings) -> tuple[list[Any], list]:
+    """The page's ruled tables, top to bottom (Table records with the grid's xs and ys, cells
+    without lines yet), and the horizontal rulings (y, x0, x1), with the row boundaries a producer
+    drew no rule for (implied_rows) added."""
+    edges, found = find_tables(objects, settings.table_settings)
+    h_edges = [(e[2], e[1], e[3]) for e in edges if e[0] == "h"]
+    v_edges = [(e[1], e[2], e[4]) for e in edges if e[0] == "v"]
+    raw_v = [(e[1], e[2], e[4]) for e in object_edges(objects) if e[0] == "v" and e[4] - e[2] >= 1]
+    tables: list[Any] = []  # Table records, with the grid's xs and ys while characters are placed
+    for bbox, n_cells in found:
+        if n_cells < settings.min_table_cells:
+            continue
+        bbox = close_open_bottom(bbox, v_edges, settings.grid_tolerance)
+        h_edges += implied_rows(bbox, raw_v, h_edges, objects["char"], settings.grid_tolerance)
+        xs, ys, cells = grid_from_rulings(h_edges, v_edges, bbox, settings.grid_tolerance)
+        if cells:
+            tables.append({"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells})
+    tables.sort(key=lambda t: (t["bbox"][1], t["bbox"][0]))
+    return tables, h_edges
+
+
+def _fill_cells(tables: list[Any], members: dict, settings: ExtractSettings) -> None:
+    """Each ruled table's cells given the text lines of the characters placed in their grid
+    slots (`members`: (table, row, column) → characters); the grids' xs and ys dropped."""
+    for ti, t in enumerate(tables):
+        for cell in t["cells"]:
+            inside = [
+                ch
+                for r in range(cell["r0"], cell["r1"])
+                for c in range(cell["c0"], cell["c1"])
+                for ch in members.get((ti, r, c), ())
+            ]
+            cell["lines"] = chars_to_lines(inside, settings.line_tolerance, settings.space_gap)
+        del t["xs"], t["ys"]
+
+
 def record_from_objects(
     page_number: int,
     width: float,
@@ -129,20 +165,7 @@ def record_from_objects(
     the cell its centre falls in, and one hanging past the table's side border to the column it
     overlaps (never cropped)."""
     objects, width, height = unrotate_objects(objects, rotation, float(width), float(height))
-    edges, found = find_tables(objects, settings.table_settings)
-    h_edges = [(e[2], e[1], e[3]) for e in edges if e[0] == "h"]
-    v_edges = [(e[1], e[2], e[4]) for e in edges if e[0] == "v"]
-    raw_v = [(e[1], e[2], e[4]) for e in object_edges(objects) if e[0] == "v" and e[4] - e[2] >= 1]
-    tables: list[Any] = []  # Table records, with the grid's xs and ys while characters are placed
-    for bbox, n_cells in found:
-        if n_cells < settings.min_table_cells:
-            continue
-        bbox = close_open_bottom(bbox, v_edges, settings.grid_tolerance)
-        h_edges += implied_rows(bbox, raw_v, h_edges, objects["char"], settings.grid_tolerance)
-        xs, ys, cells = grid_from_rulings(h_edges, v_edges, bbox, settings.grid_tolerance)
-        if cells:
-            tables.append({"bbox": (xs[0], ys[0], xs[-1], ys[-1]), "xs": xs, "ys": ys, "cells": cells})
-    tables.sort(key=lambda t: (t["bbox"][1], t["bbox"][0]))
+    tables, h_edges = _ruled_tables(objects, settings)
     members, free, n_chars = _place(objects["char"], tables)
     # Tables without vertical rulings (three-line tables, borderless Word tables): columns by text.
     breaks = [(e[2], x) for e in object_edges(objects) if e[0] == "h" for x in (e[1], e[3])]
@@ -162,16 +185,7 @@ def record_from_objects(
             aligned, free = by_text(free, bool(tables))
     else:
         aligned, free = by_text(free, bool(tables))
-    for ti, t in enumerate(tables):
-        for cell in t["cells"]:
-            inside = [
-                ch
-                for r in range(cell["r0"], cell["r1"])
-                for c in range(cell["c0"], cell["c1"])
-                for ch in members.get((ti, r, c), ())
-            ]
-            cell["lines"] = chars_to_lines(inside, settings.line_tolerance, settings.space_gap)
-        del t["xs"], t["ys"]
+    _fill_cells(tables, members, settings)
     for t in aligned:
         del t["xs"], t["ys"]
     tables = sorted(tables + aligned, key=lambda t: (t["bbox"][1], t["bbox"][0]))
