@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from pipeline.common.messages import to_chinese
+from pipeline.common.storage import table_parts
 from pipeline.normalize.schema import csv_columns, list_item_text, separator, spec
 from pipeline.publish.cells import as_text
 
@@ -77,9 +78,10 @@ def _derived(data: dict, col: dict) -> list[str]:
 def _column_batches(parquet: Path):
     import pyarrow.parquet as pq
 
-    with pq.ParquetFile(parquet) as f:
-        for batch in f.iter_batches(batch_size=BATCH):
-            yield batch.to_pydict()
+    for part in table_parts(parquet):  # the file, or a dataset's files
+        with pq.ParquetFile(part) as f:
+            for batch in f.iter_batches(batch_size=BATCH):
+                yield batch.to_pydict()
 
 
 def write_csvs(processed: Path) -> dict[str, int]:

@@ -18,7 +18,7 @@ from pipeline.publish.workbook import WORKBOOK, finish_workbook, render_sheets, 
 
 def run(processed: Path, log=print) -> None:
     """Write every export from the Parquet tables in PROCESSED."""
-    missing = [t for t in spec() if not (processed / f"{t}.parquet").is_file()]
+    missing = [t for t in spec() if not (processed / f"{t}.parquet").exists()]  # a file or a dataset
     if missing:
         raise FileNotFoundError(f"{processed} has no {missing[0]}.parquet (run normalize first)")
     # The workbook is the largest export: a forked child renders its largest sheets while this

@@ -25,6 +25,7 @@ import re
 import unicodedata
 import zipfile
 
+from pipeline.common.storage import table_parts
 from pipeline.normalize.schema import build_info, list_item_text, separator, spec
 
 WORKBOOK = "duty_lists.xlsx"
@@ -150,23 +151,25 @@ def _several(parquet: Path, table_spec: dict) -> frozenset[str]:
     if not names:
         return frozenset()
     out = set()
-    with pq.ParquetFile(parquet) as f:
-        meta = f.metadata
-        index = {meta.schema.column(i).name: i for i in range(meta.num_columns)}
-        for name in names:
-            values: set = set()
-            for g in range(meta.num_row_groups):
-                stats = meta.row_group(g).column(index[name]).statistics
-                if stats is None or not stats.has_min_max:
-                    if stats is not None and stats.null_count == meta.row_group(g).num_rows:
-                        continue  # only nulls
-                    values |= set(pc.unique(f.read_row_group(g, columns=[name])[name]).to_pylist())
-                else:
-                    values |= {stats.min, stats.max}
-                values.discard(None)
-                if len(values) > 1:
-                    out.add(name)
-                    break
+    seen: dict[str, set] = {name: set() for name in names}
+    for part in table_parts(parquet):  # the file, or a dataset's files
+        with pq.ParquetFile(part) as f:
+            meta = f.metadata
+            index = {meta.schema.column(i).name: i for i in range(meta.num_columns)}
+            for name in names:
+                values = seen[name]
+                for g in range(meta.num_row_groups) if name not in out else ():
+                    stats = meta.row_group(g).column(index[name]).statistics
+                    if stats is None or not stats.has_min_max:
+                        if stats is not None and stats.null_count == meta.row_group(g).num_rows:
+                            continue  # only nulls
+                        values |= set(pc.unique(f.read_row_group(g, columns=[name])[name]).to_pylist())
+                    else:
+                        values |= {stats.min, stats.max}
+                    values.discard(None)
+                    if len(values) > 1:
+                        out.add(name)
+                        break
     return frozenset(out)
 
 
@@ -231,13 +234,14 @@ def _column_values(parquet: Path, columns: list[dict]):
     """The sheet's values, a batch at a time: for each batch, one list of cell values per column."""
     import pyarrow.parquet as pq
 
-    with pq.ParquetFile(parquet) as f:
-        for batch in f.iter_batches(batch_size=BATCH):
-            data = batch.to_pydict()
-            yield [
-                _translated(data, c) if "translate" in c else _column_cells(data[c["source"]["name"]], c)
-                for c in columns
-            ]
+    for part in table_parts(parquet):  # the file, or a dataset's files
+        with pq.ParquetFile(part) as f:
+            for batch in f.iter_batches(batch_size=BATCH):
+                data = batch.to_pydict()
+                yield [
+                    _translated(data, c) if "translate" in c else _column_cells(data[c["source"]["name"]], c)
+                    for c in columns
+                ]
 
 
 def _translated(data: dict, column: dict) -> list:
@@ -408,8 +412,7 @@ def _sheet(parquet: Path, table_spec: dict) -> tuple[list[str], int, int]:
     import pyarrow.parquet as pq
 
     columns = sheet_columns({**table_spec, "name": parquet.stem}, _several(parquet, table_spec))
-    with pq.ParquetFile(parquet) as f:
-        n = f.metadata.num_rows
+    n = sum(pq.read_metadata(part).num_rows for part in table_parts(parquet))
     batches = _column_values(parquet, columns)
     widths, wrap, head = _layout(batches, columns)
     letters = [_letter(i) for i in range(1, len(columns) + 1)]
@@ -673,9 +676,10 @@ def split_sheets(processed: Path) -> tuple[list[str], list[str]]:
 
     sizes = {}
     for name in spec():
-        with pq.ParquetFile(processed / f"{name}.parquet") as f:
-            meta = f.metadata
-            data = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        data = 0
+        for part in table_parts(processed / f"{name}.parquet"):
+            meta = pq.read_metadata(part)
+            data += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         sizes[name] = SHEET_BYTES + data
     total = sum(sizes.values())
     helper: list[str] = []
