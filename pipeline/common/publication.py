@@ -101,6 +101,7 @@ def recover(processed: Path) -> bool:
         finished = True
     elif staging_dir(processed).exists():
         shutil.rmtree(staging_dir(processed))
+    shutil.rmtree(build_dir(processed) / REPLACED, ignore_errors=True)  # a crash after the last move
     remove_stale_temp_files(processed)
     return finished
 

@@ -243,14 +243,19 @@ def jsonl_to_arrow(data: bytes, schema):
 # names); DuckDB reads read_parquet('TABLE.parquet/*/*.parquet', hive_partitioning = true).
 PARTITION_COLUMN = "province"
 PART_FILE = "part-0.parquet"
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # rows without a province (Hive's, pyarrow's and DuckDB's name)
+# Rows whose township's province is not known (a county the division index lacks), and an
+# empty table's file. Not Hive's null folder (__HIVE_DEFAULT_PARTITION__): pandas cannot read a
+# dataset holding it beside another province ("Cannot yet unify dictionaries with nulls"), nor
+# pyarrow one holding only it.
+UNKNOWN_PROVINCE = "未知"
 
 
 def partition_folder(value: str | None) -> str:
-    """The folder of a province's rows: province=VALUE, with the few characters a path segment
-    cannot hold (/ \\ = % and controls) percent-encoded, as pyarrow decodes them."""
+    """The folder of a province's rows: province=VALUE (UNKNOWN_PROVINCE when there is none), with
+    the few characters a path segment cannot hold (/ \\ = % and controls) percent-encoded, as
+    pyarrow decodes them."""
     if value is None or value == "":
-        return f"{PARTITION_COLUMN}={NULL_PARTITION}"
+        return f"{PARTITION_COLUMN}={UNKNOWN_PROVINCE}"
     safe = "".join(f"%{ord(c):02X}" if c in "/\\=%" or ord(c) < 32 else c for c in value)
     return f"{PARTITION_COLUMN}={safe}"
 
