@@ -23,7 +23,7 @@ from pipeline.common.settings import PARTITION_ROWS
 from pipeline.common.storage import UNKNOWN_PROVINCE, build_dir, partition_folder, table_parts, write_json
 from pipeline.normalize import stage
 from pipeline.normalize.schema import spec
-from tests.conftest import ROOT, quiet
+from tests.conftest import LAYOUTS, ROOT, make_all, quiet
 
 PARTITIONED = stage.FILE_TABLES
 
@@ -191,3 +191,19 @@ def test_a_crash_after_setting_the_previous_dataset_aside_is_rolled_forward(tmp_
     assert build_id_of(processed / "problems.parquet") == "b2"
     assert len(pd.read_parquet(processed / "problems.parquet")) == 1
     assert not (build_dir(processed) / REPLACED).exists() and not (build_dir(processed) / JOURNAL).exists()
+
+
+@pytest.mark.slow
+def test_make_all_partition_builds_again_in_the_other_layout(tmp_path):
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    raw.mkdir()
+    shutil.copy2(next((LAYOUTS / "rect_borders").glob("*.pdf")), raw / "a.pdf")
+    assert make_all(raw, processed, jobs=1).returncode == 0
+    assert (processed / "basic_items.parquet").is_file()
+    done = make_all(raw, processed, "PARTITION=province", jobs=1)
+    assert done.returncode == 0, done.stderr
+    assert "up to date" not in done.stdout and (processed / "basic_items.parquet").is_dir()
+    assert "up to date" in make_all(raw, processed, "PARTITION=province", jobs=1).stdout
+    assert make_all(raw, processed, "PARTITION=none", jobs=1).returncode == 0
+    assert (processed / "basic_items.parquet").is_file() and not (processed / ".build" / REPLACED).exists()
+    assert len({build_id_of(p) for p in processed.glob("*.parquet")}) == 1
