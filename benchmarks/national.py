@@ -173,6 +173,12 @@ def table(results: list[dict]) -> list[str]:
 STAGES = ("generate", "normalize", "publish")
 
 
+def _saved(path: Path) -> list[dict]:
+    """The runs kept so far (read again before each write: another run may have added one)."""
+    results = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    return results if isinstance(results, list) else []
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="benchmarks/national.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 40000], help="townships per run")
@@ -196,8 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)
     saved = out_dir / "national.json"
-    results = json.loads(saved.read_text(encoding="utf-8")) if saved.is_file() else []
-    results = results if isinstance(results, list) else []
+    results = _saved(saved)
     with tempfile.TemporaryDirectory(prefix="national-") as tmp:
         work = args.keep or Path(tmp)
         source, manifest = template(args.template, out_dir / "national-template")
@@ -236,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
             row["item_rows"] = sum(ds.dataset(out / f"{t}_items.parquet", format="parquet").count_rows()
                                    for t in ("basic", "coordination", "reclaimed"))  # fmt: skip
             row["output_mb"] = round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20)
-            results = [r for r in results if (r.get("label", ""), r["townships"]) != (args.label, n)] + [row]
+            results = [
+                r for r in _saved(saved) if (r.get("label", ""), r["townships"]) != (args.label, n)
+            ] + [row]
             saved.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             print(
                 json.dumps({k: v for k, v in row.items() if k != "machine"}, ensure_ascii=False), flush=True

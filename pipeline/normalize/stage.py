@@ -657,6 +657,11 @@ class _Run:
         self.build = build_id(cleaned, decisions_digest(decisions_file))
         ok = [e for e in cleaned["files"] if e["status"] == "ok"]
         self.revisions = find_revisions(processed, ok)
+        self.superseded_notes: dict[
+            str, list[str]
+        ] = {}  # file → its notes (looked up per file, not searched)
+        for (source, _, _), note in sorted(self.revisions.superseded.items()):
+            self.superseded_notes.setdefault(source, []).append(note)
         self.duties = DutyMatcher(decisions=read_decisions(decisions_file))
         for e in ok:
             for r in _list_rows(
@@ -710,9 +715,7 @@ class _Run:
             f"page {n} could not be read (damaged beyond what either PDF reader repairs); its items are missing"
             for n in entry.get("unread_pages", [])
         ]
-        superseded = [
-            note for (f, _, _), note in sorted(self.revisions.superseded.items()) if f == entry["source_file"]
-        ]
+        superseded = self.superseded_notes.get(entry["source_file"], [])
         self.sources.append(source_row(entry, n_items, unread + superseded, self.build))
 
     def _province(self, row: dict) -> str | None:
