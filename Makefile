@@ -8,6 +8,8 @@
 #   make all STRICT=1                 stop on any list problem and publish nothing (default: write what
 #                                     was read, list the problems in the problems table, exit non-zero)
 #   make all ENGINE=pdfplumber        read PDFs with pdfplumber, the reference (default: PDFium, faster)
+#   make all PARTITION=province       write the item tables, bridges and duty_steps as datasets by province
+#                                     (TABLE.parquet/province=…/; default auto: above 1,000,000 item rows)
 #   make all DUTY_LANG=zh             the build's lines in Chinese (default: the locale's language)
 #   make test                         run the tests (a representative part of the corpus runs)
 #   make test-all                     run every test, whole corpora included
@@ -23,6 +25,8 @@
 #   make benchmark-ocr                pages per minute and peak memory of OCR on scans (benchmarks/ocr.py)
 #   make benchmark-dask               extraction on a dask scheduler with 1, 2, 4 workers (benchmarks/dask_scaling.py)
 #   make benchmark-noop [FILES=10000] the no-op build over a raw folder of FILES small PDFs (benchmarks/noop.py)
+#   make benchmark-national           normalize and publish over 1,000 / 10,000 / 40,000 generated townships:
+#                                     time and peak memory per stage and size (SIZES="1000 10000")
 #
 # Stages (one folder each under pipeline/, each runnable alone): extract → clean → normalize →
 # publish, run in one process by pipeline/orchestrate/ when a raw file's content or the code changed;
@@ -35,6 +39,7 @@ PROCESSED ?= data/processed
 JOBS ?=
 DASK_SCHEDULER ?=
 STRICT ?=
+PARTITION ?=
 FOLLOW_LINKS ?=
 ENGINE ?= pdfium
 REPORTS ?= reports
@@ -64,7 +69,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.requirements-installed
 
-.PHONY: all test test-all lint format notebooks report lab benchmark clean-processed benchmark-ocr benchmark-dask benchmark-noop score-pairs
+.PHONY: all test test-all lint format notebooks report lab benchmark clean-processed benchmark-ocr benchmark-dask benchmark-noop \
+	score-pairs benchmark-national
 
 # One process (pipeline/orchestrate/) holds the processed folder's lock, finishes a publication a crash
 # interrupted, decides from the raw files' content and the code whether anything changed (a no-op
@@ -74,7 +80,7 @@ READY := $(VENV)/.requirements-installed
 all: $(READY)
 	@FOLLOW_LINKS="$(FOLLOW_LINKS)" $(PY) -m pipeline.orchestrate --raw "$(RAW)" --processed "$(PROCESSED)" --engine $(ENGINE) \
 		$(if $(JOBS),--jobs $(JOBS)) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER)) \
-		$(if $(filter-out 0,$(STRICT)),--strict)
+		$(if $(filter-out 0,$(STRICT)),--strict) $(if $(PARTITION),--partition $(PARTITION))
 
 # --- environment -----------------------------------------------------------------------------
 
@@ -132,6 +138,14 @@ score-pairs: $(READY)
 
 benchmark-ocr: $(READY)
 	$(PY) benchmarks/ocr.py
+
+# The later stages at national scale (issue 28): N generated townships through normalize and publish,
+# time and peak memory per stage and size, growth between sizes (benchmarks/national.py; results in
+# benchmarks/results/national.json). STAGES=normalize leaves publish out; PARTITION=province|none|auto.
+SIZES ?= 1000 10000 40000
+STAGES ?= normalize publish
+benchmark-national: $(READY)
+	$(PY) benchmarks/national.py --sizes $(SIZES) --stages $(STAGES) $(if $(PARTITION),--partition $(PARTITION))
 
 # Extraction on a real dask scheduler with 1, 2 and 4 worker processes against a local build.
 benchmark-dask: $(READY)

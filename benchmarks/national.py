@@ -12,7 +12,10 @@ text (its departments become that county's), and a tenth of each county's item n
 (a clause added), the way counties adapt a template. Then it runs `python -m pipeline.normalize`
 and `python -m pipeline.publish` on them, each as a command, and prints per stage and N: wall
 seconds, CPU seconds and the peak memory of the stage's process tree, and the growth from one
-size to the next. Results go to benchmarks/results/national.json.
+size to the next. Results go to benchmarks/results/national.json (a run replaces the one of the
+same --label and size; the table printed at the end shows them all).
+
+    make benchmark-national SIZES="1000 10000 40000" [STAGES=normalize] [PARTITION=province]
 """
 
 from __future__ import annotations
@@ -20,17 +23,19 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 from pathlib import Path
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import timed  # noqa: E402
+from run import machine, timed  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")
 SCALE = ROOT / "tests" / "fixtures" / "corpus" / "scale"
@@ -131,6 +136,49 @@ def generate(n: int, source: Path, manifest: dict, out: Path) -> None:
     (out / ".build" / "clean.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
 
 
+def table(results: list[dict]) -> list[str]:
+    """The printed table: stage × townships × (wall s, CPU s, peak MB), with the growth from the
+    previous size of the same label: wall time and peak memory per township (1.00 = linear)."""
+    out = [
+        f"{'label':<8}{'townships':>10}{'item rows':>11}  {'stage':<10}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}"
+        f"{'load':>6}{'time/N':>8}{'MB/N':>7}"
+    ]
+    previous: dict[tuple[str, str], dict] = {}
+    for row in sorted(results, key=lambda r: (r.get("label", ""), r["townships"])):
+        label = row.get("label", "")
+        for stage in STAGES:
+            s = row.get(stage)
+            if s is None:
+                continue
+            growth = ["", ""]
+            prev = previous.get((label, stage))
+            if prev is not None:
+                scale = row["townships"] / prev["townships"]
+                growth = [
+                    f"{s['cpu_s'] / max(prev[stage]['cpu_s'], 0.1) / scale:.2f}",
+                    f"{s['peak_mb'] / max(prev[stage]['peak_mb'], 1) / scale:.2f}",
+                ]
+            previous[(label, stage)] = row
+            out.append(
+                f"{label:<8}{row['townships']:>10}{row['item_rows']:>11}  {stage:<10}{s['wall_s']:>9}{s['cpu_s']:>9}"
+                f"{s['peak_mb']:>9}{s.get('load', ''):>6}{growth[0]:>8}{growth[1]:>7}"
+            )
+    out.append(
+        "time/N, MB/N: CPU time and peak memory per township relative to the previous size (1.00 = linear, "
+        "below 1: sublinear); load: the 1-minute load average when the stage started (the machine is shared)"
+    )
+    return out
+
+
+STAGES = ("generate", "normalize", "publish")
+
+
+def _saved(path: Path) -> list[dict]:
+    """The runs kept so far (read again before each write: another run may have added one)."""
+    results = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    return results if isinstance(results, list) else []
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="benchmarks/national.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 40000], help="townships per run")
@@ -138,46 +186,72 @@ def main(argv: list[str] | None = None) -> int:
         "--template", type=Path, default=SCALE, help="raw folder of the template (default: scale)"
     )
     ap.add_argument("--keep", type=Path, default=None, help="keep the generated folders here")
+    ap.add_argument(
+        "--stages",
+        nargs="+",
+        choices=STAGES[1:],
+        default=list(STAGES[1:]),
+        help="stages to run (default: both)",
+    )
+    ap.add_argument("--partition", default="auto", help="PARTITION of the normalize stage (default: auto)")
+    ap.add_argument("--label", default="", help="a name for these runs in national.json (e.g. before, after)")
+    ap.add_argument(
+        "--code", type=Path, default=ROOT, help="the checkout whose stages run (default: this one)"
+    )
     args = ap.parse_args(argv)
-    results = []
+    out_dir = ROOT / "benchmarks" / "results"
+    out_dir.mkdir(exist_ok=True)
+    saved = out_dir / "national.json"
+    results = _saved(saved)
     with tempfile.TemporaryDirectory(prefix="national-") as tmp:
         work = args.keep or Path(tmp)
-        source, manifest = template(args.template, ROOT / "benchmarks" / "results" / "national-template")
+        source, manifest = template(args.template, out_dir / "national-template")
         for n in args.sizes:
             out = work / f"n{n}"
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir(parents=True)
+            row: dict = {
+                "label": args.label,
+                "townships": n,
+                "partition": args.partition,
+                "machine": machine(),
+            }
+            load = round(os.getloadavg()[0], 1)
+            start, cpu0 = time.perf_counter(), time.process_time()
             generate(n, source, manifest, out)
-            row: dict = {"townships": n}
-            for stage in ("normalize", "publish"):
-                wall, cpu, peak = timed([PY, "-m", f"pipeline.{stage}", "--processed", str(out)], memory=True)
-                row[stage] = {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "peak_mb": round(peak)}
-            import pyarrow.parquet as pq
+            row["generate"] = {"wall_s": round(time.perf_counter() - start, 1),
+                               "cpu_s": round(time.process_time() - cpu0, 1), "peak_mb": 0, "load": load}  # fmt: skip
+            for stage in args.stages:
+                cmd = [PY, "-m", f"pipeline.{stage}", "--processed", str(out)]
+                cmd += (
+                    ["--partition", args.partition]
+                    if stage == "normalize" and args.partition != "auto"
+                    else []
+                )
+                load = round(os.getloadavg()[0], 1)
+                wall, cpu, peak = timed(cmd, cwd=args.code, memory=True)
+                row[stage] = {
+                    "wall_s": round(wall, 1),
+                    "cpu_s": round(cpu, 1),
+                    "peak_mb": round(peak),
+                    "load": load,
+                }
+            import pyarrow.dataset as ds
 
-            row["item_rows"] = sum(pq.read_metadata(out / f"{t}_items.parquet").num_rows
+            row["item_rows"] = sum(ds.dataset(out / f"{t}_items.parquet", format="parquet").count_rows()
                                    for t in ("basic", "coordination", "reclaimed"))  # fmt: skip
             row["output_mb"] = round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20)
-            results.append(row)
-            print(json.dumps(row, ensure_ascii=False), flush=True)
+            results = [
+                r for r in _saved(saved) if (r.get("label", ""), r["townships"]) != (args.label, n)
+            ] + [row]
+            saved.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            print(
+                json.dumps({k: v for k, v in row.items() if k != "machine"}, ensure_ascii=False), flush=True
+            )
             if not args.keep:
                 shutil.rmtree(out)
-    print(
-        f"\n{'townships':>10}{'items':>11}  {'stage':<10}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}{'growth':>8}"
-    )
-    for i, row in enumerate(results):
-        for stage in ("normalize", "publish"):
-            s = row[stage]
-            growth = ""
-            if i:
-                prev = results[i - 1]
-                growth = f"{s['wall_s'] / max(prev[stage]['wall_s'], 0.1) / (row['townships'] / prev['townships']):.2f}"
-            print(
-                f"{row['townships']:>10}{row['item_rows']:>11}  {stage:<10}{s['wall_s']:>9}{s['cpu_s']:>9}{s['peak_mb']:>9}{growth:>8}"
-            )
-    print("growth: wall time per township relative to the previous size (1.00 = linear)")
-    out_dir = ROOT / "benchmarks" / "results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "national.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
+    print()
+    print("\n".join(table(results)))
     return 0
 
 

@@ -190,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
         for path in sync(args.notebooks):
             print(f"wrote {path}")
         return 0
-    missing = [t for t in REQUIRED_TABLES if not (args.processed / f"{t}.parquet").is_file()]
+    missing = [
+        t for t in REQUIRED_TABLES if not (args.processed / f"{t}.parquet").exists()
+    ]  # file or dataset
     if missing:
         print(
             f"notebooks: {args.processed} has no {missing[0]}.parquet (run make all first)", file=sys.stderr

@@ -8,6 +8,12 @@ previous set untouched, and the next build drops the staging folder; a crash aft
 journal that the next build (or `recover`) rolls forward, moving the rest. Every table carries
 the build id in its metadata (and source_files in a column), so a reader who looks in the
 instant between two moves can tell.
+
+A table published as a dataset (a folder TABLE.parquet/ of files by province, see
+pipeline.common.storage.PARTITION_COLUMN) moves as one: the previous build's folder (or file)
+of that name is first renamed aside into .build/replaced/, then the new folder renamed into
+place, so no file of an earlier build is ever read as part of the new table; what was set
+aside is deleted once everything is in place.
 """
 
 from __future__ import annotations
@@ -19,10 +25,18 @@ from pathlib import Path
 import shutil
 
 from pipeline.common import faults
-from pipeline.common.storage import build_dir, read_json, remove_stale_temp_files, sync_folder, write_json
+from pipeline.common.storage import (
+    build_dir,
+    read_json,
+    remove_stale_temp_files,
+    sync_folder,
+    table_parts,
+    write_json,
+)
 
 STAGING = "next"
 JOURNAL = "publish.journal"
+REPLACED = "replaced"  # under .build: what a dataset's move set aside, deleted after the moves
 
 
 def staging_dir(processed: Path) -> Path:
@@ -56,9 +70,19 @@ def staged_names(staging: Path) -> list[str]:
     return sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
 
 
+def staged_units(staging: Path) -> list[str]:
+    """What the staging folder publishes, each moved as one: its files, but a dataset folder
+    (TABLE.parquet/) whole."""
+    datasets = sorted(p.relative_to(staging).as_posix() for p in staging.glob("*.parquet") if p.is_dir())
+    inside = tuple(f"{d}/" for d in datasets)
+    return sorted(datasets + [n for n in staged_names(staging) if not n.startswith(inside)])
+
+
 def commit(processed: Path, staging: Path) -> list[str]:
-    """Move every staged file into the processed folder as one set; return their names."""
-    names = staged_names(staging)
+    """Move every staged file into the processed folder as one set; return their names (a
+    dataset's files each)."""
+    files = staged_names(staging)
+    names = staged_units(staging)
     sync_folder(staging)  # every staged file on disk before the journal names it
     journal = build_dir(processed) / JOURNAL
     write_json(journal, {"files": names})
@@ -72,7 +96,7 @@ def commit(processed: Path, staging: Path) -> list[str]:
         if not moved:  # nothing is in place yet: the previous set stands, the journal is void
             journal.unlink(missing_ok=True)
         raise
-    return names
+    return files
 
 
 def recover(processed: Path) -> bool:
@@ -86,6 +110,7 @@ def recover(processed: Path) -> bool:
         finished = True
     elif staging_dir(processed).exists():
         shutil.rmtree(staging_dir(processed))
+    shutil.rmtree(build_dir(processed) / REPLACED, ignore_errors=True)  # a crash after the last move
     remove_stale_temp_files(processed, caches=False)  # a build that reads files sweeps its caches
     return finished
 
@@ -108,16 +133,28 @@ def build_id_of(table: Path) -> str | None:
     """The build id a published Parquet table carries in its metadata (None: none recorded)."""
     import pyarrow.parquet as pq
 
-    meta = pq.read_schema(table).metadata or {}
+    parts = table_parts(table)
+    if not parts:
+        return None
+    meta = pq.read_schema(parts[0]).metadata or {}
     value = meta.get(b"build_id")
     return value.decode() if value is not None else None
 
 
 def _roll_forward(processed: Path, staging: Path, names: list[str]) -> None:
     folders = set()
+    replaced = build_dir(processed) / REPLACED
     for i, name in enumerate(names):
         source, target = staging / name, processed / name
-        if source.is_file():  # moved already, when a crash interrupted an earlier roll-forward
+        # A source gone was moved already, when a crash interrupted an earlier roll-forward.
+        if source.is_dir() or (source.is_file() and target.is_dir()):  # a dataset, or one no more
+            if target.exists() or target.is_symlink():
+                aside = replaced / name
+                if aside.exists():
+                    shutil.rmtree(aside)
+                aside.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, aside)
+        if source.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
             folders.add(target.parent)
@@ -128,6 +165,7 @@ def _roll_forward(processed: Path, staging: Path, names: list[str]) -> None:
     faults.point("published")
     (build_dir(processed) / JOURNAL).unlink()
     shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(replaced, ignore_errors=True)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -243,6 +243,30 @@ def add_strict_option(ap: argparse.ArgumentParser) -> None:
     )
 
 
+PARTITIONS = ("auto", "province", "none")
+PARTITION_ROWS = 1_000_000  # auto: a build with more item rows writes its large tables by province
+
+
+def partition_value(text: str) -> str:
+    """PARTITION / --partition: auto, province or none (argparse turns the error into one line)."""
+    value = text.strip().lower() or "auto"
+    if value not in PARTITIONS:
+        raise argparse.ArgumentTypeError(f"PARTITION must be one of {', '.join(PARTITIONS)}, not {text!r}")
+    return value
+
+
+def add_partition_option(ap: argparse.ArgumentParser) -> None:
+    """The --partition option, shared by the normalize command and the build."""
+    ap.add_argument(
+        "--partition",
+        type=partition_value,
+        default=os.environ.get("PARTITION", "auto"),
+        help="province: write the item tables, their bridges and duty_steps as datasets, one file per "
+        f"province (TABLE.parquet/province=…/part-0.parquet); none: one file each; auto (default): "
+        f"province above {PARTITION_ROWS:,} item rows, else none (also the environment variable PARTITION)",
+    )
+
+
 def jobs_value(text: str) -> int:
     """JOBS / --jobs: a whole number of processes, at least 1 (argparse turns the ValueError into
     one line naming the option)."""

@@ -283,6 +283,38 @@ def jsonl_to_arrow(data: bytes, schema):
     return table.combine_chunks().replace_schema_metadata(schema.metadata)
 
 
+# A large table may be published as a dataset (pipeline.normalize: PARTITION): a folder named
+# as the single file would be, TABLE.parquet/, holding one file per province in hive-style
+# folders, TABLE.parquet/province=甘肃省/part-0.parquet. pandas.read_parquet and
+# pyarrow.dataset.dataset read the folder as one table (with a province column from the folder
+# names); DuckDB reads read_parquet('TABLE.parquet/*/*.parquet', hive_partitioning = true).
+PARTITION_COLUMN = "province"
+PART_FILE = "part-0.parquet"
+# Rows whose township's province is not known (a county the division index lacks), and an
+# empty table's file. Not Hive's null folder (__HIVE_DEFAULT_PARTITION__): pandas cannot read a
+# dataset holding it beside another province ("Cannot yet unify dictionaries with nulls"), nor
+# pyarrow one holding only it.
+UNKNOWN_PROVINCE = "未知"
+
+
+def partition_folder(value: str | None) -> str:
+    """The folder of a province's rows: province=VALUE (UNKNOWN_PROVINCE when there is none), with
+    the few characters a path segment cannot hold (/ \\ = % and controls) percent-encoded, as
+    pyarrow decodes them."""
+    if value is None or value == "":
+        return f"{PARTITION_COLUMN}={UNKNOWN_PROVINCE}"
+    safe = "".join(f"%{ord(c):02X}" if c in "/\\=%" or ord(c) < 32 else c for c in value)
+    return f"{PARTITION_COLUMN}={safe}"
+
+
+def table_parts(path: Path) -> list[Path]:
+    """The Parquet files of a published table: the file itself, or a dataset's files in a stable
+    order (see PARTITION_COLUMN)."""
+    if path.is_dir():
+        return sorted(path.glob(f"{PARTITION_COLUMN}=*/*.parquet"))
+    return [path]
+
+
 def read_parquet(path: Path):
     """Arrow table from a Parquet file (without importing pandas)."""
     import pyarrow.parquet as pq

@@ -21,7 +21,9 @@ the same leader gives the same id on every run and machine.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 import csv
 from dataclasses import dataclass, field
 import difflib
@@ -356,16 +358,70 @@ def duty_id(kind: str, normal: str) -> str:
     return "Y" + hashlib.sha1(f"{kind}|{normal}".encode()).hexdigest()[:10]
 
 
+class Members:
+    """A set of small numbers (the matcher's township or county numbers) as a bitmap over the
+    span they cover: bit i of an int stands for OFFSET + i. Townships are numbered in the order
+    the build meets them (a county's together), so a wording printed in one county takes a few
+    bytes and one printed everywhere N/8 bytes; union, intersection and size are int operations."""
+
+    __slots__ = ("offset", "bits")
+
+    def __init__(self, offset: int = 0, bits: int = 0) -> None:
+        self.offset = offset
+        self.bits = bits
+
+    @classmethod
+    def of(cls, numbers: Iterable[int]) -> Members:
+        values = numbers if isinstance(numbers, (array, list)) else list(numbers)
+        if not values:
+            return cls()
+        lo = min(values)
+        buf = bytearray((max(values) - lo) // 8 + 1)
+        for n in values:
+            buf[(n - lo) >> 3] |= 1 << ((n - lo) & 7)
+        return cls(lo, int.from_bytes(buf, "little"))
+
+    def __len__(self) -> int:
+        return self.bits.bit_count()
+
+    def __iter__(self) -> Iterator[int]:
+        data = self.bits.to_bytes((self.bits.bit_length() + 7) // 8, "little")
+        for i, byte in enumerate(data):
+            for j in range(8) if byte else ():
+                if byte >> j & 1:
+                    yield self.offset + 8 * i + j
+
+    def intersects(self, other: Members) -> bool:
+        if not self.bits or not other.bits:
+            return False
+        if self.offset <= other.offset:
+            return bool((self.bits >> (other.offset - self.offset)) & other.bits)
+        return bool((other.bits >> (self.offset - other.offset)) & self.bits)
+
+    def update(self, other: Members) -> None:
+        """Add OTHER's numbers to this set."""
+        if not other.bits:
+            return
+        if not self.bits:
+            self.offset, self.bits = other.offset, other.bits
+            return
+        lo = min(self.offset, other.offset)
+        self.bits = (self.bits << (self.offset - lo)) | (other.bits << (other.offset - lo))
+        self.offset = lo
+
+
 @dataclass
 class Entry:
-    """One distinct normalised wording of one list, with who prints it and how."""
+    """One distinct normalised wording of one list, with who prints it and how. While items are
+    added, `numbers` holds the township number of each (4 bytes an item); `DutyMatcher.match`
+    turns them into the sets `townships` and `counties`."""
 
     normal: str
-    townships: set[str] = field(default_factory=set)
-    counties: set[str] = field(default_factory=set)
+    numbers: array = field(default_factory=lambda: array("i"))
+    townships: Members = field(default_factory=Members)
+    counties: Members = field(default_factory=Members)
     printed: Counter = field(default_factory=Counter)
     categories: Counter = field(default_factory=Counter)
-    places: Counter = field(default_factory=Counter)  # (city, county, township) of who prints it
     n_items: int = 0
 
 
@@ -459,6 +515,12 @@ class DutyMatcher:
         self.entries: dict[str, dict[str, Entry]] = {}  # list → normal → entry
         self.assigned: dict[tuple[str, str], str] = {}  # (list, normal) → duty_id
         self.review: list[dict] = []
+        # Townships by number (in the order met), so that an item costs its wording's entry a
+        # number, not its strings: township_id → number, and per number its place and county.
+        self.numbers: dict[str, int] = {}
+        self.places: list[tuple[str | None, str | None, str | None]] = []
+        self.county_of = array("i")
+        self._counties: dict[str, int] = {}
 
     def add(self, kind: str, item: dict) -> str:
         """Record one item (list kind, name, category, city, county, township, township_id);
@@ -467,18 +529,27 @@ class DutyMatcher:
         e = self.entries.setdefault(kind, {}).get(normal)
         if e is None:
             e = self.entries[kind][normal] = Entry(normal)
-        e.townships.add(item["township_id"])
-        e.counties.add(f"{item.get('city') or ''}|{item.get('county') or ''}")
+        number = self.numbers.get(item["township_id"])
+        if number is None:
+            number = self.numbers[item["township_id"]] = len(self.places)
+            self.places.append((item.get("city"), item.get("county"), item.get("township")))
+            county = f"{item.get('city') or ''}|{item.get('county') or ''}"
+            self.county_of.append(self._counties.setdefault(county, len(self._counties)))
+        e.numbers.append(number)
         e.printed[item["name"]] += 1
         e.categories[item.get("category") or ""] += 1
-        e.places[(item.get("city"), item.get("county"), item.get("township"))] += 1
         e.n_items += 1
         return normal
 
     def match(self) -> None:
         """Assign every recorded wording to a duty (leader clustering per list, see module doc)."""
+        for entries in self.entries.values():
+            for e in entries.values():
+                e.townships = Members.of(e.numbers)
+                e.counties = Members.of(self.county_of[t] for t in e.townships)
+                e.numbers = array("i")
         for kind in sorted(self.entries):
-            assigned, review = cluster(kind, self.entries[kind], self.settings, self.decisions)
+            assigned, review = cluster(kind, self.entries[kind], self.settings, self.decisions, self.places)
             self.assigned.update(assigned)
             self.review += review
 
@@ -512,13 +583,20 @@ class DutyMatcher:
                     "wording": _most_common(printed),
                     "n_wordings": len(printed),
                     "n_items": sum(e.n_items for e in es),
-                    "n_townships": len(set().union(*(e.townships for e in es))),
-                    "n_counties": len(set().union(*(e.counties for e in es))),
+                    "n_townships": len(_union(e.townships for e in es)),
+                    "n_counties": len(_union(e.counties for e in es)),
                 }
             )
         order = {"basic": 0, "coordination": 1, "reclaimed": 2}
         out.sort(key=lambda r: (order.get(r["list"], 9), -r["n_townships"], r["wording"], r["duty_id"]))
         return out
+
+
+def _union(sets: Iterable[Members]) -> Members:
+    out = Members()
+    for m in sets:
+        out.update(m)
+    return out
 
 
 def _most_common(counter: Counter) -> str:
@@ -531,32 +609,34 @@ def cluster(
     entries: dict[str, Entry],
     settings: MatchSettings,
     decisions: dict[tuple[str, str, str], str] | None = None,
+    places: Sequence[tuple[str | None, str | None, str | None]] = (),
 ) -> tuple[dict[tuple[str, str], str], list[dict]]:
     """(kind, normal) → duty_id for one list's wordings, and the review rows: for each wording
     that leads a new duty, the closest leader it was not joined to when the pair is doubtful.
 
     Weights are the fixed reference (reference_idf), and a wording is compared with the leaders
     only, so a pair's decision never depends on which other wordings are in the build. An
-    analyst's decision on a (wording, leader) pair overrides the matcher's either way."""
+    analyst's decision on a (wording, leader) pair overrides the matcher's either way. PLACES:
+    (city, county, township) by township number, for the review rows."""
     decisions = decisions or {}
     printed = {e.normal: PRINTED + _most_common(e.printed) for e in entries.values()} if decisions else {}
     order = sorted(entries.values(), key=lambda e: (-len(e.townships), -e.n_items, e.normal))
     grams = {e.normal: ngrams(e.normal, settings.ngram) for e in order}
     index = Index(reference_idf(), default=unknown_weight())
-    leaders: list[tuple[str, set[str], Entry]] = []  # duty_id, townships so far, leading entry
+    leaders: list[tuple[str, Members, Entry]] = []  # duty_id, townships so far, leading entry
     out: dict[tuple[str, str], str] = {}
     review: list[dict] = []
     for e in order:
         chosen, doubt, ruled_row = _leader_of(
-            kind, e, leaders, index.search(grams[e.normal]), decisions, printed, settings
+            kind, e, leaders, index.search(grams[e.normal]), decisions, printed, settings, places
         )
         if ruled_row is not None:
             review.append(ruled_row)
         if chosen is None:
             chosen = index.add(grams[e.normal])
-            leaders.append((duty_id(kind, e.normal), set(), e))
+            leaders.append((duty_id(kind, e.normal), Members(), e))
             if doubt is not None:
-                review.append(_review_row(kind, doubt[0], e, doubt[1], doubt[2]))
+                review.append(_review_row(kind, doubt[0], e, doubt[1], doubt[2], places))
         leaders[chosen][1].update(e.townships)
         out[(kind, e.normal)] = leaders[chosen][0]
     return out, review
@@ -565,11 +645,12 @@ def cluster(
 def _leader_of(
     kind: str,
     e: Entry,
-    leaders: list[tuple[str, set[str], Entry]],
+    leaders: list[tuple[str, Members, Entry]],
     candidates: list[tuple[int, Scores]],
     decisions: dict[tuple[str, str, str], str],
     printed: dict[str, str],
     settings: MatchSettings,
+    places: Sequence[tuple[str | None, str | None, str | None]],
 ) -> tuple[int | None, tuple[Entry, Decision, str | None] | None, dict | None]:
     """The leader (its position) whose duty the wording `e` joins, looking at the closest
     leaders first (`candidates`: position and similarity, from the index); else None and the
@@ -597,26 +678,31 @@ def _leader_of(
             break  # the closest leaders were not it: a farther one will not be either
         d = _decide(e.normal, leader.normal, s, settings)
         same = d.same if ruled is None else ruled == SAME
-        if same and not (leaders[pos][1] & e.townships):
-            return pos, None, (_review_row(kind, leader, e, d, ruled) if ruled is not None else None)
-        if doubt is None and (d.doubtful or ruled is not None) and not (leaders[pos][1] & e.townships):
+        if same and not leaders[pos][1].intersects(e.townships):
+            row = _review_row(kind, leader, e, d, ruled, places) if ruled is not None else None
+            return pos, None, row
+        if (
+            doubt is None
+            and (d.doubtful or ruled is not None)
+            and not leaders[pos][1].intersects(e.townships)
+        ):
             doubt = (leader, d, ruled)
     return None, doubt, None
 
 
-def _places_text(e: Entry) -> str:
-    return "；".join(sorted({" ".join(p for p in place if p) for place in e.places}))
+def _places_text(e: Entry, places: Sequence[tuple[str | None, str | None, str | None]]) -> str:
+    return "；".join(sorted({" ".join(p for p in places[t] if p) for t in e.townships}))
 
 
-def _review_row(kind: str, a: Entry, b: Entry, d: Decision, ruled: str | None) -> dict:
+def _review_row(kind: str, a: Entry, b: Entry, d: Decision, ruled: str | None, places: Sequence) -> dict:
     key = "|".join(_pair_key(kind, a.normal, b.normal))
     return {
         "pair_id": "R" + hashlib.sha1(key.encode()).hexdigest()[:10],
         "list": kind,
         "wording_a": _most_common(a.printed),
-        "places_a": _places_text(a),
+        "places_a": _places_text(a, places),
         "wording_b": _most_common(b.printed),
-        "places_b": _places_text(b),
+        "places_b": _places_text(b, places),
         "cosine": round(d.scores.cosine, 4),
         "containment": round(d.scores.containment, 4),
         "guard": d.reason,

@@ -255,6 +255,12 @@ def codebook(notes: list[str] | None = None) -> str:
         f"({divisions_source()}).",
         "Keys: `township_id` joins every table to `townships`; `item_id` joins items to the bridges and",
         "to `duty_steps`; `department_id` joins the bridges and `duty_steps` to `departments`.",
+        "A large build (over 1,000,000 item rows, or `make all PARTITION=province`) writes the three item",
+        "tables, `coordination_departments`, `reclaimed_departments` and `duty_steps` as datasets: a folder",
+        "`TABLE.parquet/` with one file per province, `province=甘肃省/part-0.parquet` (townships whose province",
+        "is not known: `province=未知`). Each reads as one table with a `province` column taken from the folder",
+        "names: `pandas.read_parquet('TABLE.parquet')`, `pyarrow.dataset.dataset('TABLE.parquet',",
+        "partitioning='hive')`, DuckDB `read_parquet('TABLE.parquet/*/*.parquet', hive_partitioning = true)`.",
         "",
     ]
     for name, t in spec().items():

@@ -18,6 +18,7 @@ Run alone: python -m pipeline.normalize --processed data/processed [--strict]
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 import hashlib
@@ -31,12 +32,14 @@ from pipeline.common.entries import SourceEntry, source_row
 from pipeline.common.failures import content_failure, technical
 from pipeline.common.publication import commit, discard, new_staging
 from pipeline.common.rules import load
-from pipeline.common.settings import add_strict_option
+from pipeline.common.settings import PARTITION_ROWS, add_partition_option, add_strict_option
 from pipeline.common.storage import (
     CLEAN_MANIFEST,
+    PART_FILE,
     PROBLEMS_SUMMARY,
     build_dir,
     package_digest,
+    partition_folder,
     read_json,
     read_parquet,
     reader_versions,
@@ -116,36 +119,64 @@ def power_type(name: str) -> str:
 
 class TableWriter:
     """Rows of one output table → its Parquet file in a staging folder (see pipeline.common.publication),
-    stamped with the build id."""
+    stamped with the build id. Each batch of rows becomes an Arrow table at once (a tenth of the
+    memory of the row dicts); ROW_GROUP buffered rows are written as one row group.
 
-    def __init__(self, folder: Path, table: str, build: str):
+    PARTITION (a row → the province of its township, or None): the table is written as a
+    dataset instead, TABLE.parquet/province=…/part-0.parquet (hive style, see
+    pipeline.common.storage.partition_folder), one file per province; whenever ROW_GROUP rows are
+    buffered, the province holding the most is written, so the buffers stay at ROW_GROUP rows
+    however many provinces there are."""
+
+    def __init__(
+        self, folder: Path, table: str, build: str, partition: Callable[[dict], str | None] | None = None
+    ):
         self.table = table
         schema = arrow_schema(table)
         self.schema = schema.with_metadata({**schema.metadata, b"build_id": build.encode()})
         self.path = folder / f"{table}.parquet"
-        self._rows: list[dict] = []
-        self._writer = None
+        self.partition = partition
+        self._buffers: dict[str, list] = {}  # part ("" for the single file) → Arrow tables
+        self._buffered: dict[str, int] = {}
+        self._writers: dict = {}
         self.count = 0
 
     def add(self, rows: list[dict]) -> None:
         self.count += len(rows)
-        self._rows.extend(rows)
-        if len(self._rows) >= ROW_GROUP:
-            self._flush()
+        if not rows:
+            return
+        groups: dict[str, list[dict]] = {}
+        if self.partition is None:
+            groups[""] = rows
+        else:
+            for row in rows:
+                groups.setdefault(partition_folder(self.partition(row)), []).append(row)
+        for part, members in groups.items():
+            self._buffers.setdefault(part, []).append(rows_to_arrow(members, self.schema))
+            self._buffered[part] = self._buffered.get(part, 0) + len(members)
+        while self._buffered and sum(self._buffered.values()) >= ROW_GROUP:
+            self._flush(max(self._buffered, key=lambda k: (self._buffered[k], k)))
 
-    def _flush(self) -> None:
+    def _flush(self, part: str) -> None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd", store_schema=True)
-        if self._rows and self._writer is not None:
-            self._writer.write_table(rows_to_arrow(self._rows, self.schema))
-            self._rows = []
+        if part not in self._writers:
+            path = self.path / part / PART_FILE if part else self.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._writers[part] = pq.ParquetWriter(path, self.schema, compression="zstd", store_schema=True)
+        batches = self._buffers.pop(part, [])
+        self._buffered.pop(part, None)
+        if batches:
+            self._writers[part].write_table(pa.concat_tables(batches).combine_chunks())
 
     def close(self) -> None:
-        self._flush()
-        if self._writer is not None:
-            self._writer.close()
+        if not self._writers and not self._buffers:  # no rows: an empty file still holds the schema
+            self._buffers[partition_folder(None) if self.partition else ""] = []
+        for part in sorted(self._buffers):
+            self._flush(part)
+        for writer in self._writers.values():
+            writer.close()
 
 
 class DepartmentRegistry:
@@ -551,6 +582,15 @@ def _date_of(v: Version, evidence: str) -> str | None:
     return v.document_date if evidence == "printed date" else v.name_date
 
 
+def partitioned(cleaned: dict, partition: str) -> bool:
+    """Are the large tables (FILE_TABLES) written by province? province: yes; none: no; auto: when
+    the clean stage read more than PARTITION_ROWS items (a table past what a worksheet holds
+    stays readable in parts; a small build keeps its single files)."""
+    if partition == "auto":
+        return sum(e.get("items") or 0 for e in cleaned["files"] if e["status"] == "ok") > PARTITION_ROWS
+    return partition == "province"
+
+
 def build_id(cleaned: dict, decisions: bytes = b"") -> str:
     """Id of a build: a digest of the whole package (code, rules, templates), the versions of the
     reading libraries, the analyst's duty decisions and what the clean stage made of each raw
@@ -565,15 +605,23 @@ def build_id(cleaned: dict, decisions: bytes = b"") -> str:
     return h.hexdigest()[:16]
 
 
-def run(processed: Path, out: Path, strict: bool = False, log=print, raw: Path | None = None) -> list[dict]:
+def run(
+    processed: Path,
+    out: Path,
+    strict: bool = False,
+    log=print,
+    raw: Path | None = None,
+    partition: str = "auto",
+) -> list[dict]:
     """Build every output table from the clean stage's results; return the problems found (rows of
     the problems table). Strict: raise ContractViolation on any problem and write nothing.
     RAW, the raw folder, locates the analyst's duty decisions (duty_decisions.csv beside it);
     versions are decided by the documents, never by the files' times. OUT: the staging folder to write into,
-    which the caller publishes (pipeline.orchestrate with the exports; the command alone, `main`)."""
+    which the caller publishes (pipeline.orchestrate with the exports; the command alone, `main`).
+    PARTITION: auto, province or none (pipeline.common.settings.add_partition_option)."""
     cleaned = read_json(build_dir(processed) / CLEAN_MANIFEST)
     decisions_file = decisions_path(raw)
-    work = _Run(processed, cleaned, decisions_file, out)
+    work = _Run(processed, cleaned, decisions_file, out, partitioned(cleaned, partition))
     try:
         for entry in cleaned["files"]:
             work.add_file(entry)
@@ -598,18 +646,25 @@ class _Run:
     each file's tables (`add_file`), then the tables over all files and the problems (`finish`).
     Holds the writers of the output tables and what is gathered across files."""
 
-    def __init__(self, processed: Path, cleaned: dict, decisions_file: Path | None, out: Path) -> None:
+    def __init__(
+        self,
+        processed: Path,
+        cleaned: dict,
+        decisions_file: Path | None,
+        out: Path,
+        by_province: bool = False,
+    ) -> None:
         """Phase 1: the build id, which file's list is current (copies, revisions, conflicts),
         and the duties matched across every current item."""
         self.processed = processed
         self.build = build_id(cleaned, decisions_digest(decisions_file))
         ok = [e for e in cleaned["files"] if e["status"] == "ok"]
         self.revisions = find_revisions(processed, ok)
-        self.superseded: dict[
+        self.superseded_notes: dict[
             str, list[str]
-        ] = {}  # file → its notes, in key order (grouped once: 10,000 copies)
-        for (f, _, _), note in sorted(self.revisions.superseded.items()):
-            self.superseded.setdefault(f, []).append(note)
+        ] = {}  # file → its notes (looked up per file, not searched)
+        for (source, _, _), note in sorted(self.revisions.superseded.items()):
+            self.superseded_notes.setdefault(source, []).append(note)
         self.duties = DutyMatcher(decisions=read_decisions(decisions_file))
         for e in ok:
             for r in _list_rows(
@@ -621,8 +676,11 @@ class _Run:
         self.duties.match()
         self.registry = DepartmentRegistry()
         self.contracts = Contracts()
-        self.writers = {t: TableWriter(out, t, self.build) for t in spec()}
         self.townships: dict[str, dict] = {}
+        split = self._province if by_province else None
+        self.writers = {
+            t: TableWriter(out, t, self.build, split if t in FILE_TABLES else None) for t in spec()
+        }
         self.sources: list[dict] = []
 
     def add_file(self, entry: SourceEntry) -> None:
@@ -647,21 +705,26 @@ class _Run:
                     },
                 )
         if entry["status"] == "ok":
-            for table, table_rows in tables.items():
-                self.writers[table].add(table_rows)
             for kind, table in ITEM_TABLES.items():
                 n_items += len(tables[table])
                 for item in tables[table]:
                     t = self.townships.setdefault(item["township_id"], _new_township(item, rows))
                     t[f"n_{kind}"] += 1
                     t["source_files"].add(item["source_file"])
+            for table, table_rows in tables.items():  # after the townships: a row's province is theirs
+                self.writers[table].add(table_rows)
         self.contracts.problems += lost_text_problems(entry)
         unread = [
             f"page {n} could not be read (damaged beyond what either PDF reader repairs); its items are missing"
             for n in entry.get("unread_pages", [])
         ]
-        superseded = self.superseded.get(entry["source_file"], [])
+        superseded = self.superseded_notes.get(entry["source_file"], [])
         self.sources.append(source_row(entry, n_items, unread + superseded, self.build))
+
+    def _province(self, row: dict) -> str | None:
+        """The province of a row's township (a bridge row's from its item_id, T…-C001)."""
+        tid = row.get("township_id") or row["item_id"].split("-")[0]
+        return self.townships.get(tid, {}).get("province")
 
     def _tables_of(self, entry: SourceEntry) -> tuple[dict[str, list[dict]], list[dict]]:
         """The checked tables of one file's current lists, and its screened rows."""
@@ -744,11 +807,11 @@ def _new_township(item: dict, rows: list[dict]) -> dict:
     }
 
 
-def run_command(processed: Path, strict: bool, raw: Path | None, out: Path) -> int:
+def run_command(processed: Path, strict: bool, raw: Path | None, out: Path, partition: str = "auto") -> int:
     """Run the stage as a command does: one line on a strict stop or on problems; the exit status
-    (1: a strict stop, nothing written). OUT: as for `run`."""
+    (1: a strict stop, nothing written). OUT, PARTITION: as for `run`."""
     try:
-        problems = run(processed, out, strict=strict, raw=raw)
+        problems = run(processed, out, strict=strict, raw=raw, partition=partition)
     except ContractViolation as exc:
         print(f"normalize: {exc}", file=sys.stderr)
         print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)
@@ -765,6 +828,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = cli.parser("pipeline.normalize", __doc__)
     ap.add_argument("--processed", type=Path, default=Path("data/processed"), help=cli.PROCESSED_HELP)
     add_strict_option(ap)
+    add_partition_option(ap)
     ap.add_argument(
         "--raw",
         type=Path,
@@ -776,7 +840,7 @@ def main(argv: list[str] | None = None) -> int:
     # Alone, the stage publishes its own tables as one set (in a build, the orchestrator does).
     out = new_staging(args.processed)
     try:
-        code = run_command(args.processed, args.strict, args.raw, out)
+        code = run_command(args.processed, args.strict, args.raw, out, partition=args.partition)
     except BaseException:
         discard(args.processed)
         raise

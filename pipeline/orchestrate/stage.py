@@ -28,6 +28,7 @@ from pipeline.common.report import MAX_SHOWN, problem_line, summarize
 from pipeline.common.rules import RulesError
 from pipeline.common.settings import (
     ExtractSettings,
+    add_partition_option,
     add_run_options,
     add_strict_option,
     finish_run_options,
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = cli.parser("pipeline.orchestrate", __doc__)
     add_run_options(ap)
     add_strict_option(ap)
+    add_partition_option(ap)
     args = ap.parse_args(argv)
     finish_run_options(ap, args)
     try:
@@ -88,7 +90,9 @@ def build(args: argparse.Namespace) -> int:
     if publication.recover(processed):
         print("build: finished publishing the tables of a build that was interrupted")
     inputs = scan_sources(raw, exclude=processed)
-    fresh = freshness.check(processed, inputs, raw, args.engine, args.strict)
+    # An explicit layout (PARTITION=province or none) is part of what the outputs depend on.
+    layout = args.engine + ("" if args.partition == "auto" else f"|partition={args.partition}")
+    fresh = freshness.check(processed, inputs, raw, layout, args.strict)
     if fresh.up_to_date:
         fresh.refresh()
         return up_to_date(processed, fresh.previous.get("build"), fresh.previous.get("summary"))
@@ -124,7 +128,8 @@ def build(args: argparse.Namespace) -> int:
         return 1
     staging = publication.new_staging(processed)
     try:
-        if normalize.run_command(processed, args.strict, raw, out=staging):  # a strict stop
+        # a strict stop:
+        if normalize.run_command(processed, args.strict, raw, out=staging, partition=args.partition):
             publication.discard(processed)
             return 1
         faults.point("staged")
