@@ -32,8 +32,9 @@ def partitioned_copy(built: Path, target: Path) -> Path:
     """The clean stage's results of BUILT normalized again by province, with the exports."""
     target.mkdir()
     shutil.copytree(built / ".build", target / ".build", ignore=shutil.ignore_patterns("build.json"))
-    normalize.run(target, log=quiet, partition="province")
-    publish.run(target, log=quiet)
+    with publication.staged(target) as out:
+        normalize.run(target, out, log=quiet, partition="province")
+        publish.run(out, log=quiet)
     return target
 
 
