@@ -380,7 +380,7 @@ def revised(tmp_path_factory) -> Path:
     clean.run(processed, log=quiet)
     lines = []
     with staged(processed) as out:
-        normalize.run(processed, log=lines.append, raw=raw, out=out)
+        normalize.run(processed, out, log=lines.append, raw=raw)
     (processed / "log.txt").write_text("\n".join(lines), encoding="utf-8")
     return processed
 

@@ -73,7 +73,7 @@ def _build(engine: str, raw: Path, processed: Path) -> Path:
     extract.run(raw, processed, ExtractSettings(engine=engine), jobs=2, log=quiet)
     clean.run(processed, log=quiet)
     with staged(processed) as out:
-        normalize.run(processed, log=quiet, out=out)
+        normalize.run(processed, out, log=quiet)
     return processed
 
 

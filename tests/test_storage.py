@@ -92,7 +92,7 @@ def test_a_stages_cache_files_are_flushed_at_once_before_its_manifest_names_them
     assert events == ["sync 3 parquet, manifests ['extract.json'], journal False", "fsync"]
     events.clear()
     with publication.staged(processed) as out:
-        normalize.run(processed, log=lambda *a: None, out=out)
+        normalize.run(processed, out, log=lambda *a: None)
     syncs = [e for e in events if e.startswith("sync")]
     assert len(syncs) == 1 and syncs[0].endswith("journal False")  # before the journal is written
     assert not (build_dir(processed) / publication.JOURNAL).exists()

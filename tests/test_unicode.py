@@ -40,7 +40,7 @@ def test_characters_beyond_the_bmp_are_read_exactly_by_both_readers(engine, tmp_
     extract.run(raw, processed, ExtractSettings(engine=engine), jobs=1, log=quiet)
     clean.run(processed, log=quiet)
     with staged(processed) as out:
-        normalize.run(processed, log=quiet, out=out)
+        normalize.run(processed, out, log=quiet)
     items = pq.read_table(processed / "basic_items.parquet").to_pylist()
     assert [(r["seq"], r["category"], r["name"]) for r in items] == [
         (n, "𪚥务类", name) for n, name in enumerate(NAMES, start=1)
@@ -81,7 +81,8 @@ def test_a_lone_surrogate_in_a_tounicode_map_never_reaches_a_table(engine, tmp_p
     processed = tmp_path / "processed"
     extract.run(raw, processed, ExtractSettings(engine=engine), jobs=1, log=quiet)
     clean.run(processed, log=quiet)
-    normalize.run(processed, log=quiet)
+    with staged(processed) as out:
+        normalize.run(processed, out, log=quiet)
     names = pq.read_table(processed / "basic_items.parquet").column("name").to_pylist()
     assert len(names) == 2 and names[1] == "管理档案"
     assert not any(has_surrogates(n) for n in names)
