@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import shutil
 import tracemalloc
+import zipfile
 
 from openpyxl import load_workbook
 import pyarrow as pa
@@ -48,6 +49,52 @@ def test_the_same_bytes_whatever_the_batch_and_across_a_sheet_split(tuhulu_table
     wb = load_workbook(tmp_path / "1" / WORKBOOK, read_only=True)
     zh = spec()["duty_steps"]["zh"]
     assert sheet_titles(zh, 3)[2] in wb.sheetnames  # 897 steps: three sheets
+
+
+def _pack(target: Path, entries: list[tuple[str, object]]) -> bytes:
+    """A zip of ENTRIES as the workbook is packed: text through `_add`, parts through
+    `_add_deflated`."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=workbook.COMPRESS_LEVEL) as z:
+        for name, entry in entries:
+            if isinstance(entry, str):
+                workbook._add(z, name, entry)
+            else:
+                workbook._add_deflated(z, name, entry)  # type: ignore[arg-type]
+    return target.read_bytes()
+
+
+@pytest.mark.parametrize("zip64_limit", [None, 4096])
+def test_a_sheet_compressed_as_it_is_written_packs_as_zipfile_packs_its_text(
+    tmp_path, monkeypatch, zip64_limit
+):
+    """A sheet's XML written in pieces of every size and compressed as it goes, then copied into
+    the workbook: the same bytes as zipfile writing the whole text (and, with a small ZIP64 limit
+    standing in for 2 GB, the same ZIP64 headers); it reads back as the text."""
+    if zip64_limit:
+        monkeypatch.setattr(zipfile, "ZIP64_LIMIT", zip64_limit)
+    rows = [
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>事项{r * 7919 % 1000}</t></is></c></row>'
+        for r in range(60_000)
+    ]
+    pieces = [rows[0]]
+    k = 1
+    while k < len(rows):  # 1, 2, 4, ... rows a write, then from 1 again
+        step = 1 << (len(pieces) % 12)
+        pieces.append("".join(rows[k : k + step]))
+        k += step
+    text = "".join(pieces)
+    sheet = workbook._Deflated(tmp_path / ".s.xml.tmp", pieces[0])
+    for piece in pieces[1:]:
+        sheet.write(piece)
+    part = sheet.close()
+    assert part[1] == len(text.encode()) > 3 * 2**20
+    before, after = "<a>é</a>", "<b/>"
+    streamed = _pack(tmp_path / "streamed.zip", [("a.xml", before), ("s.xml", part), ("b.xml", after)])
+    whole = _pack(tmp_path / "whole.zip", [("a.xml", before), ("s.xml", text), ("b.xml", after)])
+    assert streamed == whole
+    with zipfile.ZipFile(tmp_path / "streamed.zip") as z:
+        assert z.testzip() is None and z.read("s.xml").decode() == text
+        assert [i.file_size > zipfile.ZIP64_LIMIT for i in z.infolist()] == [False, bool(zip64_limit), False]
 
 
 def _expected(value, col: dict) -> str:

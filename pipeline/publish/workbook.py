@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 
 from pipeline.normalize.schema import build_info, list_item_text, separator, spec
 from pipeline.publish import tables
@@ -411,10 +412,10 @@ def _frozen_columns(columns: list[dict], widths: list[int]) -> int:
     return n
 
 
-def _sheet(path: Path, name: str, table_spec: dict, folder: Path) -> tuple[list[str], int, int]:
-    """Write table NAME's sheets as XML files in FOLDER, a batch of rows at a time (more than one
-    sheet when the table has more rows than a sheet holds, EXCEL_ROWS, the header rows included);
-    returns (the sheets' files, rows in the table, the columns their print area takes)."""
+def _sheet(path: Path, name: str, table_spec: dict, folder: Path) -> tuple[list[Part], int, int]:
+    """Write table NAME's sheets as compressed XML files in FOLDER, a batch of rows at a time (more
+    than one sheet when the table has more rows than a sheet holds, EXCEL_ROWS, the header rows
+    included); returns (the sheets' parts, rows in the table, the columns their print area takes)."""
     columns = sheet_columns({**table_spec, "name": name}, _several(path, table_spec))
     n = tables.num_rows(path)
     batches = _column_values(path, columns)
@@ -426,14 +427,14 @@ def _sheet(path: Path, name: str, table_spec: dict, folder: Path) -> tuple[list[
         cells = [_cell(f"{x}{r}", c[key], style) for x, c in zip(letters, columns, strict=True)]
         start.append(_row(r, cells, LINE_HEIGHT * lines if lines > 1 else None))
     limit = EXCEL_ROWS - HEADER_ROWS
-    files: list[str] = []
+    parts: list[Part] = []
     r = HEADER_ROWS
     caches: list[dict] = [{} for _ in columns]
     styles = [
         _STYLE_NUMBER if c["source"]["type"] in NUMBER_TYPES and not c["label"] else _STYLE_BODY
         for c in columns
     ]
-    sheet = _part(folder, name, files, "".join(start))
+    sheet = _Deflated(folder / f".{name}.1.xml.tmp", "".join(start))
     try:
         for values in itertools.chain(_drained(head), batches):
             # Column by column: a wrapping column's strings are counted in lines.
@@ -452,8 +453,8 @@ def _sheet(path: Path, name: str, table_spec: dict, folder: Path) -> tuple[list[
                     out.append(_sheet_end(f"A{HEADER_ROWS}:{letters[-1]}{r}"))
                     sheet.write("".join(out))
                     out = []
-                    sheet.close()
-                    sheet = _part(folder, name, files, "".join(start))
+                    parts.append(sheet.close())
+                    sheet = _Deflated(folder / f".{name}.{len(parts) + 1}.xml.tmp", "".join(start))
                     r = HEADER_ROWS
                 r += 1
                 cells = [f'<c r="{x}{r}"{t[j]}' for x, t in named if t[j] is not None]
@@ -463,8 +464,8 @@ def _sheet(path: Path, name: str, table_spec: dict, folder: Path) -> tuple[list[
             sheet.write("".join(out))
         sheet.write(_sheet_end(f"A{HEADER_ROWS}:{letters[-1]}{max(r, HEADER_ROWS + 1)}"))
     finally:
-        sheet.close()
-    return files, n, printed_columns(columns)
+        parts.append(sheet.close())
+    return parts, n, printed_columns(columns)
 
 
 def _drained(batches: list) -> Iterator:
@@ -474,13 +475,35 @@ def _drained(batches: list) -> Iterator:
         yield batches.pop()
 
 
-def _part(folder: Path, name: str, files: list[str], start: str):
-    """A new file for the next sheet of table NAME (added to FILES), its start written."""
-    path = folder / f".{name}.{len(files) + 1}.xml.tmp"
-    files.append(str(path))
-    f = path.open("w", encoding="utf-8", newline="")
-    f.write(start)
-    return f
+COMPRESS_LEVEL = 1  # the sheets' XML is repetitive: level 1 packs nearly as small, 3 times faster
+Part = tuple[str, int, int]  # a sheet's XML as a raw deflate file: (its path, size, CRC-32 of the XML)
+
+
+class _Deflated:
+    """A sheet's XML compressed as it is written (raw deflate, as a workbook entry holds it), into
+    the file PATH, START first: the process rendering a sheet compresses it too, and the file
+    takes what the entry will (a seventh of the XML). `close()` gives the sheet's `Part`."""
+
+    def __init__(self, path: Path, start: str) -> None:
+        self.path = path
+        self._file = path.open("wb")
+        self._deflate = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        self.size = self.crc = 0
+        self.write(start)
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self.size += len(data)
+        self.crc = zlib.crc32(data, self.crc)
+        self._file.write(self._deflate.compress(data))
+
+    def close(self) -> Part:
+        if not self._file.closed:
+            try:
+                self._file.write(self._deflate.flush())
+            finally:
+                self._file.close()
+        return str(self.path), self.size, self.crc
 
 
 def printed_columns(columns: list[dict]) -> int:
@@ -679,13 +702,13 @@ def _package(titles: list[str], stamp: str, printed: list[tuple[int, int]] | Non
     }
 
 
-# table → (the files holding its sheets' XML, rows in the table, the columns its print area takes)
-Rendered = dict[str, tuple[list[str], int, int]]
+# table → (its sheets' parts, rows in the table, the columns its print area takes)
+Rendered = dict[str, tuple[list[Part], int, int]]
 
 
 def render_sheets(processed: Path, names: list[str], folder: Path) -> Rendered:
-    """Write the sheets of these tables as XML files in FOLDER (a part of the workbook another
-    process may render); the workbook is packed from them (`write_workbook`)."""
+    """Write the sheets of these tables as compressed XML files in FOLDER (a part of the workbook
+    another process may render); the workbook is packed from them (`write_workbook`)."""
     specs = spec()
     return {name: _sheet(tables.table_path(processed, name), name, specs[name], folder) for name in names}
 
@@ -696,10 +719,13 @@ def parts_folder(processed: Path) -> Path:
 
 
 # How the sheets are shared between a helper process and the caller, which also writes the CSV
-# files and packs the workbook: the helper takes the largest sheets up to HELPER_SHARE of the
-# work, a sheet's work being its tables' data (bytes, from the Parquet metadata) plus
-# SHEET_BYTES for what any sheet costs (about 4 ms, as much as rendering 8 kB of data).
-HELPER_SHARE = 0.7
+# files: the helper takes sheets, largest first, as long as they stay within HELPER_SHARE of the
+# work, a sheet's work being its table's data (bytes, from the Parquet metadata) plus
+# SHEET_BYTES for what any sheet costs (about 4 ms, as much as rendering 8 kB of data). A
+# sheet is compressed by the process rendering it; writing a table's CSV file takes about a
+# third of the time of its sheet, so the caller's third of the sheets and the CSV files take
+# about as long as the helper's share (1,000 generated townships: 16.6 s and 14.1 s of CPU).
+HELPER_SHARE = 0.65
 SHEET_BYTES = 8_000
 
 
@@ -707,14 +733,12 @@ def split_sheets(processed: Path) -> tuple[list[str], list[str]]:
     """The tables whose sheets a helper process renders and those the caller renders after
     writing the CSV files, so that both finish at about the same time (see HELPER_SHARE)."""
     sizes = {name: SHEET_BYTES + tables.data_bytes(tables.table_path(processed, name)) for name in spec()}
-    total = sum(sizes.values())
+    room = HELPER_SHARE * sum(sizes.values())
     helper: list[str] = []
-    taken = 0
     for name in sorted(sizes, key=lambda k: (-sizes[k], k)):
-        if taken >= HELPER_SHARE * total:
-            break
-        helper.append(name)
-        taken += sizes[name]
+        if not helper or sizes[name] <= room:  # the largest always; the others where they fit
+            helper.append(name)
+            room -= sizes[name]
     return helper, [name for name in spec() if name not in helper]
 
 
@@ -730,7 +754,7 @@ def write_workbook(processed: Path, rendered: Rendered | None = None, folder: Pa
     """Write PROCESSED/duty_lists.xlsx from the Parquet tables (sheets already RENDERED into
     FOLDER are used as they are, the others are rendered there; without FOLDER, a folder of
     its own is used and removed); replace it atomically. Each sheet is copied into the
-    workbook a chunk at a time: no sheet is held whole in memory."""
+    workbook as it was compressed, a chunk at a time: no sheet is held whole in memory."""
     own = folder is None
     work = parts_folder(processed) if folder is None else folder
     stamp = datetime.fromisoformat(build_info()["build_date"]).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -741,15 +765,14 @@ def write_workbook(processed: Path, rendered: Rendered | None = None, folder: Pa
     try:
         rendered = dict(rendered or {})
         rendered.update(render_sheets(processed, [name for name in spec() if name not in rendered], work))
-        # Level 1: the sheets' XML is repetitive, so it packs nearly as small, 3 times faster.
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as z:
             i = 1  # sheet1 is the 说明 sheet
             for name, t in spec().items():
-                files, n, cols = rendered[name]
-                titles = sheet_titles(t.get("zh", name), len(files))
-                for file in files:
+                parts, n, cols = rendered[name]
+                titles = sheet_titles(t.get("zh", name), len(parts))
+                for sheet in parts:
                     i += 1
-                    _add_file(z, f"xl/worksheets/sheet{i}.xml", Path(file))
+                    _add_deflated(z, f"xl/worksheets/sheet{i}.xml", sheet)
                 counts.append((titles, name, t, n))
                 limit = EXCEL_ROWS - HEADER_ROWS
                 areas += [(cols, HEADER_ROWS + max(1, min(limit, n - k * limit))) for k in range(len(titles))]
@@ -771,9 +794,9 @@ def _info(name: str, size: int) -> zipfile.ZipInfo:
     info.external_attr = 0o600 << 16
     info.file_size = size  # as writestr sets it: a part of 2 GB or more gets ZIP64 sizes
     if hasattr(info, "compress_level"):  # Python 3.13 on
-        info.compress_level = 1
+        info.compress_level = COMPRESS_LEVEL
     else:
-        info._compresslevel = 1  # type: ignore[attr-defined]
+        info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
     return info
 
 
@@ -783,10 +806,31 @@ def _add(z: zipfile.ZipFile, name: str, xml: str) -> None:
         f.write(data)
 
 
-COPY_CHUNK = 1 << 20  # bytes of a sheet's XML compressed at a time
+COPY_CHUNK = 1 << 20  # bytes of a compressed sheet copied at a time
 
 
-def _add_file(z: zipfile.ZipFile, name: str, path: Path) -> None:
-    """A sheet's XML file as a part, a chunk at a time (the same bytes as `_add` of its text)."""
-    with path.open("rb") as src, z.open(_info(name, path.stat().st_size), "w") as dst:
-        shutil.copyfileobj(src, dst, COPY_CHUNK)
+def _add_deflated(z: zipfile.ZipFile, name: str, part: Part) -> None:
+    """A sheet compressed already (`_Deflated`) as entry NAME: the same bytes as `_add` of its
+    XML would write (zipfile compresses an entry with the same zlib settings; it writes the
+    header, the data, then the header again with the CRC and sizes, which are known here), a
+    chunk at a time. zipfile has no call for data compressed elsewhere: this does what its
+    writer does (ZipFile.open(..., "w") and its close), on the same attributes."""
+    path, size, crc = part
+    info = _info(name, size)
+    info.CRC = crc
+    info.compress_size = os.path.getsize(path)
+    info.flag_bits = 0
+    zip64 = size * 1.05 > zipfile.ZIP64_LIMIT  # as ZipFile.open(..., "w") decides from file_size
+    fp = z.fp
+    if fp is None or z._writing:  # type: ignore[attr-defined]
+        raise ValueError("the workbook is closed, or another of its entries is being written")
+    fp.seek(z.start_dir)
+    info.header_offset = fp.tell()
+    z._writecheck(info)  # type: ignore[attr-defined]
+    z._didModify = True  # type: ignore[attr-defined]
+    fp.write(info.FileHeader(zip64))
+    with open(path, "rb") as src:
+        shutil.copyfileobj(src, fp, COPY_CHUNK)
+    z.start_dir = fp.tell()
+    z.filelist.append(info)
+    z.NameToInfo[info.filename] = info
