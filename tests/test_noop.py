@@ -65,6 +65,10 @@ def test_a_settled_folder_is_decided_without_reading_a_file(tmp_path, monkeypatc
     monkeypatch.setattr(freshness, "file_sha256", lambda p: hashed.append(p.name) or real(p))
     first = check(raw, processed)
     assert first.up_to_date and hashed == []
+    state = build_dir(processed) / freshness.STATE
+    written = state.stat().st_mtime_ns
+    first.refresh()  # nothing hashed: the state stands, not even rewritten
+    assert state.stat().st_mtime_ns == written
     os.utime(raw / "1.pdf", ns=(time.time_ns() - 10 * freshness.RACY_NS,) * 2)  # a touch: its key moves
     time.sleep(freshness.RACY_NS / 1e9 + 0.2)  # and settles
     touched = check(raw, processed)

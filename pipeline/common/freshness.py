@@ -63,6 +63,7 @@ class RawFile:
     sha256: str  # "" for an entry that is not read
     status: str | None = None  # "skipped" or "rejected" for an entry that is not read (a FIFO, …)
     reason: str | None = None
+    hashed: bool = False  # read to hash it now (its stat key moved, or was racy)
 
 
 @dataclass
@@ -101,7 +102,10 @@ class Freshness:
 
     def refresh(self) -> None:
         """Up to date, but stat keys moved (a touch, a copy) or were racy: remember the new keys,
-        so the next run takes the fast path again."""
+        so the next run takes the fast path again. When no file had to be hashed, every key is
+        the one recorded and settled: the state stands as it is (nothing to compare or write)."""
+        if not any(f.hashed for f in self.files):
+            return
         kept = {k: self.previous.get(k) for k in ("build", "summary")}
         state = self._state(self.previous.get("published", {})) | kept
         if state != self.previous:
@@ -174,7 +178,8 @@ def decisions_sha256(raw: Path) -> str:
 def raw_files(sources: list[Source], raw: Path, before: dict | None = None) -> list[RawFile]:
     """Each entry's stat key and content hash (entries that are not read keep their note); the
     hash is taken from BEFORE (a state's "files": name → [sha256, stat key, racy]) when the stat
-    key there matches and was not racy, else the file is read. A file that vanishes or cannot be read meanwhile is rejected."""
+    key there matches and was not racy, else the file is read. A file that vanishes or cannot be
+    read meanwhile is rejected."""
     files = []
     for s in sources:
         if s.status is not None:
@@ -184,10 +189,9 @@ def raw_files(sources: list[Source], raw: Path, before: dict | None = None) -> l
         try:
             key = stat_key(s.stat or os.stat(s.path))  # as the folder was listed, before any hashing
             if prev is not None and prev[1] == key and not prev[2]:
-                sha = prev[0]
+                files.append(RawFile(s.path, s.name, key, prev[0]))
             else:
-                sha = file_sha256(s.path)
-            files.append(RawFile(s.path, s.name, key, sha))
+                files.append(RawFile(s.path, s.name, key, file_sha256(s.path), hashed=True))
         except OSError as exc:
             why = "it disappeared" if isinstance(exc, FileNotFoundError) else exc.strerror
             files.append(RawFile(s.path, s.name, [], "", "rejected", f"the file could not be read ({why})"))
