@@ -421,51 +421,96 @@ def _sheet(path: Path, name: str, table_spec: dict, folder: Path) -> tuple[list[
     batches = _column_values(path, columns)
     widths, wrap, head = _layout(batches, columns)
     letters = [_letter(i) for i in range(1, len(columns) + 1)]
+    cells = _BatchCells(columns, wrap, widths)
+    sheets = _Sheets(folder, name, _sheet_head(columns, widths, letters), letters)
+    try:
+        for values in itertools.chain(_drained(head), batches):
+            sheets.add(*cells.of(values), len(values[0]) if values else 0)
+        sheets.end()
+    finally:
+        parts = sheets.close()
+    return parts, n, printed_columns(columns)
+
+
+def _sheet_head(columns: list[dict], widths: list[int], letters: list[str]) -> str:
+    """A sheet's XML up to its first item row: the sheet's settings and the two header rows
+    (Chinese, then the column names)."""
     start = [_sheet_start(widths, HEADER_ROWS, _frozen_columns(columns, widths))]
     for r, key, style in ((1, "zh", _STYLE_ZH), (2, "name", _STYLE_EN)):
         lines = max(wrapped_lines(c[key], w) for c, w in zip(columns, widths, strict=True))
         cells = [_cell(f"{x}{r}", c[key], style) for x, c in zip(letters, columns, strict=True)]
         start.append(_row(r, cells, LINE_HEIGHT * lines if lines > 1 else None))
-    limit = EXCEL_ROWS - HEADER_ROWS
-    parts: list[Part] = []
-    r = HEADER_ROWS
-    caches: list[dict] = [{} for _ in columns]
-    styles = [
-        _STYLE_NUMBER if c["source"]["type"] in NUMBER_TYPES and not c["label"] else _STYLE_BODY
-        for c in columns
-    ]
-    sheet = _Deflated(folder / f".{name}.1.xml.tmp", "".join(start))
-    try:
-        for values in itertools.chain(_drained(head), batches):
-            # Column by column: a wrapping column's strings are counted in lines.
-            tails = []
-            counts = []
-            for column, w, width, cache, style in zip(values, wrap, widths, caches, styles, strict=True):
-                if len(cache) > _CACHE_SIZE:  # the repeated values of a batch or two are what pays
-                    cache.clear()
-                tails.append(_tails(column, style, cache))
-                if w:  # only text columns wrap (their values are strings or empty)
-                    counts.append([wrapped_lines(v, width) if isinstance(v, str) else 1 for v in column])
-            named = list(zip(letters, tails, strict=True))
-            out = []
-            for j in range(len(values[0]) if values else 0):
-                if r - HEADER_ROWS == limit:  # this sheet is full: the table goes on on the next
-                    out.append(_sheet_end(f"A{HEADER_ROWS}:{letters[-1]}{r}"))
-                    sheet.write("".join(out))
-                    out = []
-                    parts.append(sheet.close())
-                    sheet = _Deflated(folder / f".{name}.{len(parts) + 1}.xml.tmp", "".join(start))
-                    r = HEADER_ROWS
-                r += 1
-                cells = [f'<c r="{x}{r}"{t[j]}' for x, t in named if t[j] is not None]
-                lines = max([c[j] for c in counts], default=1)
-                # Spreadsheet programs do not all grow a row to its wrapped text on opening.
-                out.append(_row(r, cells, min(MAX_HEIGHT, LINE_HEIGHT * lines) if lines > 1 else None))
-            sheet.write("".join(out))
-        sheet.write(_sheet_end(f"A{HEADER_ROWS}:{letters[-1]}{max(r, HEADER_ROWS + 1)}"))
-    finally:
-        parts.append(sheet.close())
-    return parts, n, printed_columns(columns)
+    return "".join(start)
+
+
+class _BatchCells:
+    """A batch's values as cells' XML, column by column (a value repeated within a batch or two is
+    rendered once), and the lines each wrapping column's text takes."""
+
+    def __init__(self, columns: list[dict], wrap: list[bool], widths: list[int]) -> None:
+        self.wrap = wrap
+        self.widths = widths
+        self.caches: list[dict] = [{} for _ in columns]
+        self.styles = [
+            _STYLE_NUMBER if c["source"]["type"] in NUMBER_TYPES and not c["label"] else _STYLE_BODY
+            for c in columns
+        ]
+
+    def of(self, values: list[list]) -> tuple[list[list], list[list[int]]]:
+        """(each column's cell tails, each wrapping column's line counts) of one batch."""
+        tails = []
+        counts = []
+        for column, w, width, cache, style in zip(
+            values, self.wrap, self.widths, self.caches, self.styles, strict=True
+        ):
+            if len(cache) > _CACHE_SIZE:  # the repeated values of a batch or two are what pays
+                cache.clear()
+            tails.append(_tails(column, style, cache))
+            if w:  # only text columns wrap (their values are strings or empty)
+                counts.append([wrapped_lines(v, width) if isinstance(v, str) else 1 for v in column])
+        return tails, counts
+
+
+class _Sheets:
+    """The sheets of one table, written row by row: a sheet that is full (EXCEL_ROWS) is ended and
+    the table goes on on the next, which starts with the same header."""
+
+    def __init__(self, folder: Path, name: str, head: str, letters: list[str]) -> None:
+        self.folder = folder
+        self.name = name
+        self.head = head
+        self.letters = letters
+        self.parts: list[Part] = []
+        self.r = HEADER_ROWS
+        self.sheet = _Deflated(folder / f".{name}.1.xml.tmp", head)
+
+    def add(self, tails: list[list], counts: list[list[int]], n: int) -> None:
+        """N rows: their cells' tails by column, the line counts of the wrapping columns."""
+        named = list(zip(self.letters, tails, strict=True))
+        limit = EXCEL_ROWS - HEADER_ROWS
+        out = []
+        for j in range(n):
+            if self.r - HEADER_ROWS == limit:  # this sheet is full: the table goes on on the next
+                out.append(_sheet_end(f"A{HEADER_ROWS}:{self.letters[-1]}{self.r}"))
+                self.sheet.write("".join(out))
+                out = []
+                self.parts.append(self.sheet.close())
+                self.sheet = _Deflated(self.folder / f".{self.name}.{len(self.parts) + 1}.xml.tmp", self.head)
+                self.r = HEADER_ROWS
+            self.r += 1
+            cells = [f'<c r="{x}{self.r}"{t[j]}' for x, t in named if t[j] is not None]
+            lines = max([c[j] for c in counts], default=1)
+            # Spreadsheet programs do not all grow a row to its wrapped text on opening.
+            out.append(_row(self.r, cells, min(MAX_HEIGHT, LINE_HEIGHT * lines) if lines > 1 else None))
+        self.sheet.write("".join(out))
+
+    def end(self) -> None:
+        self.sheet.write(_sheet_end(f"A{HEADER_ROWS}:{self.letters[-1]}{max(self.r, HEADER_ROWS + 1)}"))
+
+    def close(self) -> list[Part]:
+        """The sheets' parts (the last one closed here, however the writing ended)."""
+        self.parts.append(self.sheet.close())
+        return self.parts
 
 
 def _drained(batches: list) -> Iterator:
