@@ -150,6 +150,12 @@ def table(results: list[dict]) -> list[str]:
             s = row.get(stage)
             if s is None:
                 continue
+            if s.get("stopped"):  # a run stopped by hand: what it had used by then
+                out.append(
+                    f"{label:<8}{row['townships']:>10}{row['item_rows']:>11}  {stage:<10}{'-':>9}"
+                    f"{'>' + str(s['cpu_s']):>9}{'>' + str(s['peak_mb']):>9}{s.get('load', ''):>6}  {s['stopped']}"
+                )
+                continue
             growth = ["", ""]
             prev = previous.get((label, stage))
             if prev is not None:

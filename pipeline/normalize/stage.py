@@ -7,7 +7,11 @@ duty paragraphs become duty_steps. Rows stream to Parquet row group by row group
 stays flat however many files there are. Two light passes come first: one finds revisions (two
 files with the same township's list: the newer is current, `changes` says what changed), one
 gathers every item's wording so that each item gets its duty_id (the `duties` table); both keep
-distinct wordings and identities in memory, not items. Data contracts (pipeline.normalize.contracts)
+distinct wordings and identities in memory, not items (the matcher a township number, 4 bytes, per
+item until it matches). Memory thus grows with townships, departments and distinct wordings (a few
+kB per township, see README, Speed and scale), never with item rows or duty steps; above
+PARTITION_ROWS item rows the item tables, bridges and duty_steps are written by province
+(TableWriter). Data contracts (pipeline.normalize.contracts)
 screen each file's lists: a broken one is written as read or left out, never costing another list,
 and every problem goes into the problems table. All tables are written into a staging folder and published
 together (pipeline.common.publication); with --strict (or STRICT=1) any problem stops the build
