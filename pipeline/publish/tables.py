@@ -7,7 +7,9 @@ A single file is read with `ParquetFile` (importing `pyarrow.dataset` costs 0.2-
 pandas in, which a small build's publish would pay for nothing); a folder with `pyarrow.dataset`,
 its files in path order (the dataset's own order), reading ahead one batch and one file only.
 Batches are decoded in this thread: with small batches Arrow's threads gain no time, and each
-would hold memory of its own (30 MB less a process without them).
+would hold memory of its own (30 MB less a process without them). Pages are read as they are
+decoded (no `pre_buffer`, which reads every row group's column chunks ahead: memory that grows
+with the file, 34 MB more at 10,000 townships, and no faster from a local disk).
 """
 
 from __future__ import annotations
@@ -40,15 +42,21 @@ def batches(path: Path, batch_size: int | None = None) -> Iterator[dict[str, lis
     """The table's rows in order, BATCH_SIZE (default BATCH) at a time, as {column: values}."""
     batch_size = batch_size or BATCH
     if path.is_dir():
+        import pyarrow.dataset as ds
+
         scan = _dataset(path).to_batches(
-            batch_size=batch_size, batch_readahead=1, fragment_readahead=1, use_threads=False
+            batch_size=batch_size,
+            batch_readahead=1,
+            fragment_readahead=1,
+            use_threads=False,
+            fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False),
         )
         for batch in scan:
             yield batch.to_pydict()
         return
     import pyarrow.parquet as pq
 
-    with pq.ParquetFile(path) as f:
+    with pq.ParquetFile(path, pre_buffer=False) as f:
         for batch in f.iter_batches(batch_size=batch_size, use_threads=False):
             yield batch.to_pydict()
 
