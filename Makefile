@@ -25,6 +25,9 @@
 #   make benchmark-ocr                pages per minute and peak memory of OCR on scans (benchmarks/ocr.py)
 #   make benchmark-dask               extraction on a dask scheduler with 1, 2, 4 workers (benchmarks/dask_scaling.py)
 #   make benchmark-noop [FILES=10000] the no-op build over a raw folder of FILES small PDFs (benchmarks/noop.py)
+#   make benchmark-scale              everything issue 28 measures, one table after another: the Tuhulu and
+#                                     scale ratios against bare pdfplumber, the dask rows, the no-op at
+#                                     FILES files and stage x SIZES townships (hours at 40,000)
 #   make benchmark-national           normalize and publish over 1,000 / 10,000 / 40,000 generated townships:
 #                                     time and peak memory per stage and size (SIZES="1000 10000")
 #
@@ -70,7 +73,7 @@ PY := $(VENV)/bin/python
 READY := $(VENV)/.requirements-installed
 
 .PHONY: all test test-all lint format notebooks report lab benchmark clean-processed benchmark-ocr benchmark-dask benchmark-noop \
-	score-pairs benchmark-national
+	score-pairs benchmark-national benchmark-scale
 
 # One process (pipeline/orchestrate/) holds the processed folder's lock, finishes a publication a crash
 # interrupted, decides from the raw files' content and the code whether anything changed (a no-op
@@ -155,6 +158,9 @@ benchmark-dask: $(READY)
 FILES ?= 10000
 benchmark-noop: $(READY)
 	$(PY) benchmarks/noop.py --files $(FILES)
+
+# One run of every scale measurement, in this order (each prints its own table).
+benchmark-scale: benchmark benchmark-dask benchmark-noop benchmark-national
 
 lab: $(READY)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
