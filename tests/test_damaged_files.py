@@ -49,7 +49,8 @@ def extracted(raw: Path, processed: Path, settings: ExtractSettings, jobs: int) 
 # --- budgets -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+# One process is the slow case (the budget runs out in the build's own child); `make test` keeps two.
+@pytest.mark.parametrize("jobs", [pytest.param(1, marks=pytest.mark.slow), 2])
 def test_a_read_over_its_budget_costs_only_its_file(tmp_path, jobs):
     raw = tmp_path / "raw"
     raw.mkdir()

@@ -219,6 +219,7 @@ def test_standardisation_numbers_match_tables(executed):
     )
 
 
+@pytest.mark.slow  # runs every notebook once more (8 s); `make test` runs them on the Tuhulu tables
 def test_notebooks_say_nothing_to_analyse_on_no_township(empty_tables, tmp_path):
     """0 townships (an empty raw folder): each notebook stops after its first cell with one sentence,
     and the runner counts that as done, not failed."""
