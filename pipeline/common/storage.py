@@ -309,10 +309,28 @@ def partition_folder(value: str | None) -> str:
 
 def table_parts(path: Path) -> list[Path]:
     """The Parquet files of a published table: the file itself, or a dataset's files in a stable
-    order (see PARTITION_COLUMN)."""
+    order (see PARTITION_COLUMN; any hive-style folders, as pyarrow reads them: names starting
+    with . or _ are not data)."""
     if path.is_dir():
-        return sorted(path.glob(f"{PARTITION_COLUMN}=*/*.parquet"))
+        return sorted(
+            p
+            for p in path.rglob("*.parquet")
+            if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+        )
     return [path]
+
+
+def partition_keys(table: Path, part: Path) -> dict[str, str]:
+    """The hive partition keys of one of a dataset's files (`key=value` folders between the
+    table's folder and the file; values percent-decoded as `partition_folder` encodes them)."""
+    from urllib.parse import unquote
+
+    keys = {}
+    for folder in part.relative_to(table).parts[:-1]:
+        key, sep, value = folder.partition("=")
+        if sep:
+            keys[key] = unquote(value)
+    return keys
 
 
 def read_parquet(path: Path):

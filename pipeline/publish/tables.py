@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline.common.storage import partition_keys, table_parts
+
 # Rows read at a time: what publish holds of a table. A batch's text is held about four times
 # over while a sheet is written (values, cells' XML, rows, the chunk written); 1,000 rows keep
 # that near 10 MB for the longest items, as fast as larger batches.
@@ -65,12 +67,7 @@ def files(path: Path) -> list[tuple[str, dict[str, object]]]:
     """The table's Parquet files in order, each with its partition keys ({} for a single file)."""
     if not path.is_dir():
         return [(str(path), {})]
-    import pyarrow.dataset as ds
-
-    return [
-        (frag.path, ds.get_partition_keys(frag.partition_expression))
-        for frag in _dataset(path).get_fragments()
-    ]
+    return [(str(p), dict(partition_keys(path, p))) for p in table_parts(path)]
 
 
 def num_rows(path: Path) -> int:
