@@ -634,7 +634,7 @@ def run(
         for w in work.writers.values():
             w.close()
     write_docs(out, decisions_note(decisions_file, work.duties.review_rows()))
-    counts = {t: n for t, n in ((t, w.count) for t, w in work.writers.items())}
+    counts = {t: w.count for t, w in work.writers.items()}
     items = sum(counts[t] for t in ITEM_TABLES.values())
     write_json(build_dir(out) / PROBLEMS_SUMMARY, {"problems": problems, "items": items})
     log("normalize: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
@@ -664,9 +664,8 @@ class _Run:
         self.build = build_id(cleaned, decisions_digest(decisions_file))
         ok = [e for e in cleaned["files"] if e["status"] == "ok"]
         self.revisions = find_revisions(processed, ok)
-        self.superseded_notes: dict[
-            str, list[str]
-        ] = {}  # file → its notes (looked up per file, not searched)
+        # file → its notes (looked up per file, not searched)
+        self.superseded_notes: dict[str, list[str]] = {}
         for (source, _, _), note in sorted(self.revisions.superseded.items()):
             self.superseded_notes.setdefault(source, []).append(note)
         self.duties = DutyMatcher(decisions=read_decisions(decisions_file))
