@@ -160,6 +160,16 @@ def _run(
     return _conclude(plan, stage, log)
 
 
+def _reject(entry: dict, exc: Exception) -> None:
+    """ENTRY rejected for EXC in one line: a RejectedFile's own words, any other failure described
+    (pipeline.extract.failures)."""
+    if isinstance(exc, RejectedFile):
+        entry.update(status="rejected", reason=str(exc), reason_detail=exc.detail)
+    else:
+        failure = describe(exc)
+        entry.update(status="rejected", reason=failure.reason, reason_detail=failure.detail)
+
+
 @dataclass(frozen=True)
 class _Scan:
     """A file with pages to OCR: its entry, the results of its text-layer tasks (none for an
@@ -226,12 +236,8 @@ class _Plan:
                 tasks = _looked(open_pdf, outcome, entry)
                 entry["reader"] = tasks[0].settings.engine  # pdfplumber where PDFium failed
                 self.pending[index] = (entry, tasks)
-            except RejectedFile as exc:
-                entry.update(status="rejected", reason=str(exc), reason_detail=exc.detail)
-                dropped.add(index)
-            except Exception as exc:  # as in _look: still one line
-                failure = describe(exc)
-                entry.update(status="rejected", reason=failure.reason, reason_detail=failure.detail)
+            except Exception as exc:  # as in _look: one line
+                _reject(entry, exc)
                 dropped.add(index)
         self.pending = [p for i, p in enumerate(self.pending) if i not in dropped]
         self.looks = []
@@ -263,11 +269,8 @@ class _Plan:
         self.read_now.append((origin or f, entry))
         try:
             return self._plan_file(f, entry, depth, allowance, budget)
-        except RejectedFile as exc:
-            entry.update(status="rejected", reason=str(exc), reason_detail=exc.detail)
-        except Exception as exc:  # a reader's failure outside its budgeted child: still one line
-            failure = describe(exc)
-            entry.update(status="rejected", reason=failure.reason, reason_detail=failure.detail)
+        except Exception as exc:  # a rejection, or a reader's failure outside its budgeted child
+            _reject(entry, exc)
         return []
 
     def _plan_file(
