@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -42,6 +43,11 @@ def make_all(
     cmd = ["make", "--no-print-directory", "-s", "all", f"RAW={raw}", f"PROCESSED={processed}"]
     cmd += [f"JOBS={jobs}"] if jobs else []
     return subprocess.run([*cmd, *extra], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def build_command(raw: Path, processed: Path) -> list[str]:
+    """The build as a command (`python -m pipeline.orchestrate`) on RAW into PROCESSED."""
+    return [sys.executable, "-m", "pipeline.orchestrate", "--raw", str(raw), "--processed", str(processed)]
 
 
 def copy_pdfs(sources: list[Path], raw: Path) -> Path:

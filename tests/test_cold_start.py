@@ -11,12 +11,12 @@ import subprocess
 import sys
 import tomllib
 
-from conftest import DEFAULT_PDF, ROOT, copy_pdfs
 import pytest
 
 from pipeline.common.settings import ExtractSettings
 from pipeline.extract import run as extract_run
 from pipeline.normalize import schema
+from tests.conftest import DEFAULT_PDF, ROOT, build_command, copy_pdfs
 
 # Run in a fresh interpreter: this pytest process has imported everything already.
 PROBE = r"""
@@ -55,15 +55,7 @@ def test_no_process_of_a_pdf_build_imports_numpy_or_pandas(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
         "PYTHONPROFILEIMPORTTIME": "1"
     }
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipeline.orchestrate",
-        "--raw",
-        str(raw),
-        "--processed",
-        str(tmp_path / "out"),
-    ]
+    cmd = build_command(raw, tmp_path / "out")
     out = subprocess.run(cmd + ["--jobs", "2"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     imported = {

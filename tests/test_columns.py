@@ -10,11 +10,8 @@ import os
 from pathlib import Path
 import shutil
 import subprocess
-import sys
 import tomllib
 
-from conftest import ROOT, build
-import minipdf
 from openpyxl import load_workbook
 import pyarrow.parquet as pq
 import pytest
@@ -24,6 +21,8 @@ from pipeline.common import columns
 from pipeline.common.rules import RULES_DIR, SHAPES, RulesError, load_file
 from pipeline.normalize import revisions
 from pipeline.normalize.schema import SCHEMA_FILE, spec
+from tests import minipdf
+from tests.conftest import ROOT, build, build_command
 
 # The rules edit of the README's "Adding a column": a printed 备注 column becomes a field.
 REMARKS = """
@@ -241,7 +240,7 @@ def _package_with(tmp_path: Path, lists_text: str) -> Path:
 
 def _build_with(package: Path, raw: Path, processed: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     env = os.environ | {"DUTY_LISTS_CACHE": str(tmp_path / "cache")}
-    cmd = [sys.executable, "-m", "pipeline.orchestrate", "--raw", str(raw), "--processed", str(processed)]
+    cmd = build_command(raw, processed)
     return subprocess.run(
         [*cmd, "--jobs", "1"], cwd=package, env=env, capture_output=True, text=True, timeout=300
     )

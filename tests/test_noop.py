@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 import shutil
 import subprocess
-import sys
 import time
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from pipeline.common import freshness
 from pipeline.common.sources import scan_sources
 from pipeline.common.storage import build_dir, remove_stale_temp_files
-from tests.conftest import LAYOUTS, ROOT
+from tests.conftest import LAYOUTS, ROOT, build_command
 
 SMALL = next((LAYOUTS / "rect_borders").glob("*.pdf"))
 CHANGED = "raw files were added, changed or removed"
@@ -96,7 +95,7 @@ def test_a_no_op_names_the_rejected_files_and_counts_as_the_build_did(tmp_path):
     raw.mkdir()
     shutil.copy2(SMALL, raw / "a.pdf")
     (raw / "b.pdf").write_bytes(b"%PDF-1.4\nnot really a PDF\n")
-    cmd = [sys.executable, "-m", "pipeline.orchestrate", "--raw", str(raw), "--processed", str(processed)]
+    cmd = build_command(raw, processed)
     first = subprocess.run([*cmd, "--jobs", "1"], cwd=ROOT, capture_output=True, text=True)
     assert first.returncode == 1, first.stderr
     [rejected] = [line for line in first.stderr.splitlines() if line.startswith("rejected ")]

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from pipeline.common.publication import build_id_of
-from tests.conftest import LAYOUTS
+from tests.conftest import LAYOUTS, build_command
 from tests.test_reliability import make, published
 
 SOURCE = LAYOUTS / "one_file_per_list" / "fujian3_jiben.pdf"  # a 2-page basic list, no date printed
@@ -235,7 +235,6 @@ def test_a_scan_met_while_pyarrow_loads_does_not_end_the_build(tmp_path):
     work; a scan listed first was met meanwhile and its OCR import ended the whole build
     ("import of numpy halted")."""
     import subprocess
-    import sys
 
     import pypdfium2 as pdfium
 
@@ -249,15 +248,7 @@ def test_a_scan_met_while_pyarrow_loads_does_not_end_the_build(tmp_path):
     page = pdf[0].render(scale=DPI / 72).to_pil().convert("RGB")
     pdf.close()
     page.save(raw / "a_scan.pdf", format="PDF", resolution=DPI)
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipeline.orchestrate",
-        "--raw",
-        str(raw),
-        "--processed",
-        str(tmp_path / "out"),
-    ]
+    cmd = build_command(raw, tmp_path / "out")
     result = subprocess.run([*cmd, "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert _items(tmp_path / "out").name.tolist() == NAMES
