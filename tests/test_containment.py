@@ -21,7 +21,7 @@ import pytest
 from pipeline import extract
 from pipeline.common.settings import ExtractSettings
 from pipeline.extract import budget, legacy
-from tests.conftest import quiet
+from tests.conftest import build_command, quiet
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "tests" / "fixtures" / "office" / "lists.doc"
@@ -112,7 +112,7 @@ def test_the_budget_kills_the_conversion_with_the_read(tmp_path, slow_soffice):
 
 
 def _build(raw: Path, processed: Path, env: dict, jobs: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "pipeline.orchestrate", "--raw", str(raw), "--processed", str(processed)]
+    cmd = build_command(raw, processed)
     return subprocess.Popen(
         [*cmd, "--jobs", str(jobs)],
         cwd=ROOT,
@@ -273,7 +273,13 @@ def test_ctrl_c_during_ocr_one_line_nothing_left(tmp_path, jobs):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     proc = _build(raw, tmp_path / "processed", {**os.environ, "TMPDIR": str(tmp)}, jobs)
-    time.sleep(12)  # the scans' first look is done, their pages are being recognized
+    # The scans' first look is done and their pages are being recognized once the OCR round's
+    # stop folder exists (pipeline.extract.stage._read_scans); a fixed wait missed it on an idle
+    # machine, where the build had ended by then.
+    deadline = time.monotonic() + 120
+    while not list(tmp.glob("duty-ocr-stop-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
     assert proc.poll() is None
     out, err = _ctrl_c(proc)
     assert proc.returncode == 130, err
