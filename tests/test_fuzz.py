@@ -14,15 +14,20 @@ from pipeline.fuzz.run import Config, bases, run
 SEED = 25  # its first 30 mutants cover 15 of the 16 operations (bombs and odd names included)
 
 
+def assert_one_clean_batch(summary: dict) -> None:
+    """One batch, its good file intact, no traceback and no failed batch or mutant."""
+    checks = summary["checks"]
+    assert checks["batches_good_file_intact"] == checks["batches"] == 1
+    assert checks["tracebacks"] == 0 and checks["batch_failures"] == 0
+    assert checks["mutant_failures"] == 0, json.dumps(summary["failures"], ensure_ascii=False)[:2000]
+
+
 def test_a_few_dozen_mutants_keep_the_good_file_and_each_get_one_line(tmp_path):
     config = Config(
         seed=SEED, n=30, batch=30, jobs=2, engine="pdfplumber", budget_seconds=5, budget_memory_mb=400
     )
     summary = run(config, tmp_path / "fuzz", log=lambda *a: None)
-    checks = summary["checks"]
-    assert checks["batches_good_file_intact"] == checks["batches"] == 1
-    assert checks["tracebacks"] == 0 and checks["batch_failures"] == 0
-    assert checks["mutant_failures"] == 0, json.dumps(summary["failures"], ensure_ascii=False)[:2000]
+    assert_one_clean_batch(summary)
     outcomes = {o["operation"]: o for o in summary["operations"]}
     assert sum(o["rejected"] for o in outcomes.values()) > 0 and sum(o["read"] for o in outcomes.values()) > 0
     saved = json.loads((tmp_path / "fuzz" / "summary.json").read_text(encoding="utf-8"))
@@ -69,10 +74,7 @@ def test_family_mutants_cover_their_operations(name, tmp_path):
 def test_office_mutants_keep_the_good_file_and_each_get_one_line(name, tmp_path):
     config = Config(SEED, 24, 24, 2, "pdfium", budget_seconds=10, budget_memory_mb=600, family=name)
     summary = run(config, tmp_path / "fuzz", log=lambda *a: None)
-    checks = summary["checks"]
-    assert checks["batches_good_file_intact"] == checks["batches"] == 1
-    assert checks["tracebacks"] == 0 and checks["batch_failures"] == 0
-    assert checks["mutant_failures"] == 0, json.dumps(summary["failures"], ensure_ascii=False)[:2000]
+    assert_one_clean_batch(summary)
 
 
 @pytest.mark.parametrize("name", ["web", "archive"])
@@ -81,10 +83,7 @@ def test_web_and_archive_mutants_keep_the_good_file_and_each_get_one_line(name, 
     good file: an unpacked archive counts by its members, and every valid mutant is read."""
     config = Config(SEED, 12, 12, 1, "pdfium", budget_seconds=10, budget_memory_mb=600, family=name)
     summary = run(config, tmp_path / "fuzz", log=lambda *a: None)
-    checks = summary["checks"]
-    assert checks["batches_good_file_intact"] == checks["batches"] == 1
-    assert checks["tracebacks"] == 0 and checks["batch_failures"] == 0
-    assert checks["mutant_failures"] == 0, json.dumps(summary["failures"], ensure_ascii=False)[:2000]
+    assert_one_clean_batch(summary)
     ops = {o["operation"]: o for o in summary["operations"]}
     assert ops["payload"]["read"] == ops["payload"]["mutants"] > 0  # hostile text in a valid file: read
     assert len(ops) >= 6  # bombs, broken structure and odd names, not only valid files
