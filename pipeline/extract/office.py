@@ -75,7 +75,11 @@ def read_converted(path: Path, fmt: str, settings: ExtractSettings) -> list[Page
     """A legacy file (.doc, .wps, .et) converted by LibreOffice, then read as what it became."""
     from pipeline.extract.legacy import TARGET, conversion_timeout, convert
 
-    with tempfile.TemporaryDirectory(prefix="duty-convert-") as tmp:
+    # A LibreOffice stopped at its time limit can leave its soffice.bin writing its profile for a
+    # moment: removing the folder then fails ("Directory not empty"), which must not replace the
+    # rejection's words. What is left is removed with the read's scratch folder, after the budget
+    # has killed the read's process group (pipeline.extract.budget).
+    with tempfile.TemporaryDirectory(prefix="duty-convert-", ignore_cleanup_errors=True) as tmp:
         timeout = conversion_timeout(settings.convert_timeout, settings.budget_seconds)
         converted = convert(path, fmt, Path(tmp), timeout)
         return read_office(converted, TARGET[fmt], settings)
