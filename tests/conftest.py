@@ -31,7 +31,7 @@ def build(raw: Path, processed: Path, jobs: int = 1) -> Path:
     extract.run(raw, processed, jobs=jobs, log=quiet)
     clean.run(processed, log=quiet)
     with staged(processed) as out:  # normalize writes into a staging folder, published as one set
-        normalize.run(processed, out, log=quiet)
+        normalize.run(processed, out, log=quiet, jobs=jobs)
     publish.run(processed, log=quiet)
     return processed
 

@@ -132,3 +132,24 @@ def test_strict_message_names_every_problem():
     c.screen_file("a.pdf", [row(1), row(3)], tid)
     text = str(violation(c.finish()))
     assert text.startswith("data contract broken") and "a.pdf, page 1, basic list, 序号 3" in text
+
+
+def test_lists_claimed_ahead_decide_the_duplicate_whatever_order_files_are_screened_in():
+    # normalize claims every file's lists in file order, then screens files on several processes:
+    # b.pdf, screened first, still yields its copy of 甲乡's basic list to a.pdf, the earlier file.
+    c = Contracts()
+    a, b = [row(1), row(2)], [row(1), row(2), row(1, township="乙乡")]
+    c.claim_lists("a.pdf", a, tid)
+    c.claim_lists("b.pdf", b, tid)
+    on_b, on_a = c.for_file(), c.for_file()
+    assert seqs(on_b.screen_file("b.pdf", b, tid)) == [("乙乡", 1)]
+    assert on_a.screen_file("a.pdf", a, tid) == a
+    on_a.check_file(
+        "a.pdf", {"coordination_departments": [{"item_id": "T1-C001", "position": 1, "department_id": "D2"}]}
+    )
+    assert c.problems == []  # a file's findings are its own until merged
+    c.merge(on_a)
+    c.merge(on_b)
+    c.check_table("departments", [{"department_id": "D1"}])
+    kinds = sorted((p.kind, p.source_file) for p in c.finish())
+    assert kinds == [("duplicate_list", "b.pdf"), ("unknown_department", "a.pdf")]

@@ -240,3 +240,37 @@ def test_files_cleaned_on_two_workers_give_what_one_process_gives(tmp_path):
     status = {e["source_file"]: e["status"] for e in out[2][0]}
     assert status["not_a_list.pdf"] == "rejected" and status[GOOD.name] == "ok"
     assert len(out[2][1]) >= 4  # files were cleaned, not only rejected
+
+
+def test_a_file_whose_rows_break_normalize_is_rejected_alone_on_any_number_of_processes(
+    mixed, tmp_path, monkeypatch
+):
+    """A bug revealed by one file's content while its rows are made (on a worker process, or in
+    this one) rejects that file with one reason; the other files' rows, the problems they found
+    and the departments are what a run on one process writes."""
+    import pyarrow.parquet as pq
+
+    from pipeline.normalize import stage
+
+    real = stage.normalize_file
+
+    def breaks_on_gap(rows, registry, duties=None):
+        if rows and rows[0]["source_file"] == GAP.name:
+            raise KeyError("a field this file lacks")
+        return real(rows, registry, duties)
+
+    monkeypatch.setattr(stage, "normalize_file", breaks_on_gap)  # the workers fork with it
+    tables = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        out.mkdir()
+        normalize.run(mixed, out, log=quiet, jobs=jobs)
+        names = ("source_files", "problems", "departments", *ITEM_TABLES)
+        tables[jobs] = {t: pq.read_table(out / f"{t}.parquet").to_pylist() for t in names}
+    assert tables[2] == tables[1]
+    sources = {r["source_file"]: r for r in tables[2]["source_files"]}
+    assert sources[GAP.name]["status"] == "rejected"
+    assert "could not be processed (normalize: KeyError" in sources[GAP.name]["reason"]
+    assert {sources[f.name]["status"] for f in (EMPTY, GOOD)} == {"ok"}
+    assert not [r for t in ITEM_TABLES for r in tables[2][t] if r["source_file"] == GAP.name]
+    assert [r for r in tables[2]["basic_items"] if r["source_file"] == GOOD.name]

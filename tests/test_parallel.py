@@ -1,4 +1,5 @@
-"""parallel.Forked: a job in a forked child, its value or its exception back in the caller."""
+"""parallel.Forked: a job in a forked child, its value or its exception back in the caller; map_window:
+tasks on a pool in order, never more than a window of them ahead of the caller."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import signal
 
 import pytest
 
-from pipeline.common.parallel import Forked
+from pipeline.common.parallel import Forked, map_window
 
 
 def _pid_and_value(x: int) -> tuple[int, int]:
@@ -117,3 +118,42 @@ def test_a_pool_stopped_early_does_not_wait_for_a_worker_whose_sigterm_a_library
     )
     assert done.returncode == 0, done.stderr
     assert float(done.stdout.strip()) < 20
+
+
+def _slow_pid(x: int) -> tuple[int, int]:
+    import time
+
+    time.sleep(0.01 * (x % 3))  # later tasks may finish first: the order is still the tasks'
+    return os.getpid(), x
+
+
+def test_map_window_keeps_order_and_never_runs_more_than_a_window_ahead():
+    pulled: list[int] = []
+
+    def tasks():
+        for x in range(40):
+            pulled.append(x)
+            yield x
+
+    seen = []
+    for pid, x in map_window(_slow_pid, tasks(), 2, window=5):
+        assert len(pulled) - len(seen) <= 5  # handed out and not yet yielded
+        seen.append((pid, x))
+    assert [x for _, x in seen] == list(range(40))
+    assert os.getpid() not in {pid for pid, _ in seen} and len({pid for pid, _ in seen}) == 2
+
+
+def test_map_window_with_one_job_runs_here_and_a_window_below_one_is_refused():
+    assert [pid for pid, _ in map_window(_slow_pid, [1, 2], 1, window=1)] == [os.getpid()] * 2
+    with pytest.raises(ValueError, match="window must be at least 1"):
+        list(map_window(_slow_pid, [1, 2], 2, window=0))
+
+
+def test_map_window_stopped_early_leaves_no_worker(tmp_path):
+    import multiprocessing
+
+    made = map_window(_slow_pid, range(100), 2, window=4)
+    next(made)
+    assert len(multiprocessing.active_children()) == 2
+    made.close()  # the caller stopped: its workers are stopped with it
+    assert multiprocessing.active_children() == []

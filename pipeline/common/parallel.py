@@ -5,7 +5,8 @@ Order is kept so that a parallel run writes exactly what a serial run writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
 import multiprocessing
 import os
 
@@ -55,6 +56,38 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
             pool.join()
 
     return ordered()
+
+
+def map_window(func: Callable, tasks: Iterable, jobs: int, window: int) -> Generator:
+    """Yield func(task) for each task, in task order, on `jobs` local processes that live as long
+    as the iteration (their caches last from one task to the next), with at most WINDOW tasks
+    handed out and not yet yielded: results do not pile up when the caller is the slower side,
+    so memory does not grow with the number of tasks. TASKS may be a generator (read lazily).
+    jobs=1 runs every task in this process."""
+    if jobs <= 1:
+        yield from map(func, tasks)
+        return
+    if window < 1:
+        raise ValueError(f"map_window: window must be at least 1, not {window}")
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    pool = ctx.Pool(jobs, initializer=_quiet_worker)
+    pending: deque = deque()
+    done = False
+    try:
+        for task in tasks:
+            pending.append(pool.apply_async(func, (task,)))
+            if len(pending) >= window:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+        done = True
+    finally:  # as in _map_pool: the workers leave on their own, or are stopped when stopped early
+        if done:
+            pool.close()
+        else:
+            pool.terminate()
+        pool.join()
 
 
 _AT_STOP: list[Callable[[], None]] = []  # run when a pool worker is stopped (see _quiet_worker)

@@ -84,6 +84,26 @@ class Contracts:
         self._keys: dict[str, set[tuple]] = defaultdict(set)  # whole-build tables only
         self._referenced: dict[str, tuple[str, str]] = {}  # department_id → (source file, a row using it)
 
+    def claim_lists(self, source_file: str, rows: list[dict], township_id) -> None:
+        """Note which file each township list is read from (the first file giving it, in file
+        order), ahead of the files' screening: files may then be screened in any order, or on
+        several processes, and decide alike which copy of a list is the duplicate."""
+        for row in rows:
+            self._lists.setdefault((township_id(row), row["list"]), source_file)
+
+    def for_file(self) -> Contracts:
+        """Contracts for one file's screening and checks, sharing the lists claimed so far, with
+        problems and references of its own (`merge` adds them to these)."""
+        one = Contracts()
+        one._lists = self._lists
+        return one
+
+    def merge(self, one: Contracts) -> None:
+        """Add what a file's contracts (`for_file`) found, as if it had been found here."""
+        self.problems += one.problems
+        for dept, where in one._referenced.items():
+            self._referenced.setdefault(dept, where)
+
     def add_clean_problems(self, source_file: str, found: list[dict]) -> None:
         """Problems the clean stage found in a file (a table whose header fits no list)."""
         for p in found:

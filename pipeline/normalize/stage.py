@@ -22,7 +22,8 @@ Run alone: python -m pipeline.normalize --processed data/processed [--strict]
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cache
 import hashlib
@@ -34,6 +35,7 @@ from pipeline.common import cli
 from pipeline.common.columns import fields
 from pipeline.common.entries import SourceEntry, source_row
 from pipeline.common.failures import content_failure, technical
+from pipeline.common.parallel import default_jobs, map_window
 from pipeline.common.publication import commit, discard, new_staging
 from pipeline.common.rules import load
 from pipeline.common.settings import PARTITION_ROWS, add_partition_option, add_strict_option
@@ -195,6 +197,14 @@ class DepartmentRegistry:
     def see(self, dept: Department, printed: str) -> None:
         self.known.setdefault(dept.department_id, dept)
         self.spellings.setdefault(dept.department_id, set()).add(printed)
+
+    def merge(self, other: DepartmentRegistry) -> None:
+        """Add what another registry saw (one file's, read on another process)."""
+        for dept_id, dept in other.known.items():
+            self.known.setdefault(dept_id, dept)
+            self.spellings.setdefault(dept_id, set()).update(other.spellings[dept_id])
+        for key, n in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + n
 
     def count_item(self, departments: list[Department], table: str) -> None:
         """One item names these departments (each counted once per item)."""
@@ -616,19 +626,22 @@ def run(
     log=print,
     raw: Path | None = None,
     partition: str = "auto",
+    jobs: int | None = None,
 ) -> list[dict]:
     """Build every output table from the clean stage's results; return the problems found (rows of
     the problems table). Strict: raise ContractViolation on any problem and write nothing.
     RAW, the raw folder, locates the analyst's duty decisions (duty_decisions.csv beside it);
     versions are decided by the documents, never by the files' times. OUT: the staging folder to write into,
     which the caller publishes (pipeline.orchestrate with the exports; the command alone, `main`).
-    PARTITION: auto, province or none (pipeline.common.settings.add_partition_option)."""
+    PARTITION: auto, province or none (pipeline.common.settings.add_partition_option). JOBS:
+    processes that turn files into rows (default: every core); the tables do not depend on it."""
     cleaned = read_json(build_dir(processed) / CLEAN_MANIFEST)
     decisions_file = decisions_path(raw)
     work = _Run(processed, cleaned, decisions_file, out, partitioned(cleaned, partition))
     try:
-        for entry in cleaned["files"]:
-            work.add_file(entry)
+        with closing(work.file_results(cleaned["files"], jobs or default_jobs())) as results:
+            for entry, result in results:
+                work.add_file(entry, result)
         problems = work.finish(strict)
     finally:
         for w in work.writers.values():
@@ -643,6 +656,28 @@ def run(
     if work.revisions.changes:
         log(revision_line(work.revisions.changes))
     return problems
+
+
+@dataclass
+class _FileResult:
+    """What one file read became (`_Run.file_result`): its rows by table, its townships (id →
+    a townships row with counts still to add), the contracts and department registry of its own
+    screening (merged into the run's in file order), and why it was rejected, if it was."""
+
+    tables: dict[str, list[dict]]
+    townships: dict[str, dict]
+    contracts: Contracts
+    registry: DepartmentRegistry
+    failure: tuple[str, str] | None = None
+
+
+_CURRENT: _Run | None = None  # the run whose files the workers turn into rows (inherited by fork)
+
+
+def _file_result(entry: SourceEntry) -> _FileResult:
+    """`_Run.file_result` of the current run (module level: a worker process runs it)."""
+    assert _CURRENT is not None
+    return _CURRENT.file_result(entry)
 
 
 class _Run:
@@ -669,16 +704,14 @@ class _Run:
         for (source, _, _), note in sorted(self.revisions.superseded.items()):
             self.superseded_notes.setdefault(source, []).append(note)
         self.duties = DutyMatcher(decisions=read_decisions(decisions_file))
+        self.contracts = Contracts()
         for e in ok:
-            for r in _list_rows(
-                _read(processed, e, LIGHT + ["source_file"]), self.revisions, e["source_file"]
-            ):
-                self.duties.add(
-                    r["list"], r | {"township_id": township_id(r["city"], r["county"], r["township"])}
-                )
+            rows = _list_rows(_read(processed, e, LIGHT + ["source_file"]), self.revisions, e["source_file"])
+            self.contracts.claim_lists(e["source_file"], rows, row_township_id)
+            for r in rows:
+                self.duties.add(r["list"], r | {"township_id": row_township_id(r)})
         self.duties.match()
         self.registry = DepartmentRegistry()
-        self.contracts = Contracts()
         self.townships: dict[str, dict] = {}
         split = self._province if by_province else None
         self.writers = {
@@ -686,35 +719,65 @@ class _Run:
         }
         self.sources: list[dict] = []
 
-    def add_file(self, entry: SourceEntry) -> None:
-        """Phase 2, per raw file: its rows screened, normalized and checked, written to the item
-        tables; its row of source_files. A file whose content reveals a bug is rejected alone."""
+    def file_results(
+        self, files: list[SourceEntry], jobs: int
+    ) -> Generator[tuple[SourceEntry, _FileResult | None], None, None]:
+        """Each file with what `file_result` made of it (None: a file not read), in file order;
+        the files read are turned into rows on JOBS processes, forked once this run's light
+        passes are done (they inherit the matched duties and the revisions), a window of files
+        at a time (memory does not grow with the number of files)."""
+        global _CURRENT
+        ok = [e for e in files if e["status"] == "ok"]
+        _CURRENT = self
+        made = map_window(_file_result, ok, min(jobs, len(ok)), window=4 * jobs)
+        try:
+            for entry in files:
+                yield entry, next(made) if entry["status"] == "ok" else None
+        finally:
+            made.close()  # stopped early: the workers are stopped now, not when collected
+            _CURRENT = None
+
+    def file_result(self, entry: SourceEntry) -> _FileResult:
+        """Phase 2 for one file read, apart from the rest of the run (so that it can run on another
+        process): its rows screened, normalized and checked, the townships of its items, and the
+        departments and problems it found; a file whose content reveals a bug is rejected alone."""
+        contracts = self.contracts.for_file()
+        registry = DepartmentRegistry()
+        try:
+            tables, rows = self._tables_of(entry, contracts, registry)
+        except (OSError, MemoryError):
+            raise
+        except Exception as exc:  # this file's content revealed a bug: it alone is rejected
+            return _FileResult(
+                {}, {}, contracts, registry, (content_failure("normalize", exc), technical(exc))
+            )
+        townships: dict[str, dict] = {}
+        for table in ITEM_TABLES.values():
+            for item in tables[table]:
+                if item["township_id"] not in townships:
+                    townships[item["township_id"]] = _new_township(item, rows)
+        return _FileResult(tables, townships, contracts, registry)
+
+    def add_file(self, entry: SourceEntry, result: _FileResult | None = None) -> None:
+        """Phase 2, per raw file, in file order: a file read (RESULT: its `file_result`) written to
+        the item tables; its row of source_files."""
         n_items = 0
-        tables: dict[str, list[dict]] = {}
-        rows: list[dict] = []
-        if entry["status"] == "ok":
-            try:
-                tables, rows = self._tables_of(entry)
-            except (OSError, MemoryError):
-                raise
-            except Exception as exc:  # this file's content revealed a bug: it alone is rejected
+        if result is not None:
+            self.contracts.merge(result.contracts)
+            self.registry.merge(result.registry)
+            if result.failure is not None:
+                reason, detail = result.failure
                 entry = cast(
-                    SourceEntry,
-                    {
-                        **entry,
-                        "status": "rejected",
-                        "reason": content_failure("normalize", exc),
-                        "reason_detail": technical(exc),
-                    },
+                    SourceEntry, {**entry, "status": "rejected", "reason": reason, "reason_detail": detail}
                 )
-        if entry["status"] == "ok":
+        if result is not None and result.failure is None:
             for kind, table in ITEM_TABLES.items():
-                n_items += len(tables[table])
-                for item in tables[table]:
-                    t = self.townships.setdefault(item["township_id"], _new_township(item, rows))
+                n_items += len(result.tables[table])
+                for item in result.tables[table]:
+                    t = self.townships.setdefault(item["township_id"], result.townships[item["township_id"]])
                     t[f"n_{kind}"] += 1
                     t["source_files"].add(item["source_file"])
-            for table, table_rows in tables.items():  # after the townships: a row's province is theirs
+            for table, table_rows in result.tables.items():  # after the townships: a row's province is theirs
                 self.writers[table].add(table_rows)
         self.contracts.problems += lost_text_problems(entry)
         unread = [
@@ -729,19 +792,19 @@ class _Run:
         tid = row.get("township_id") or row["item_id"].split("-")[0]
         return self.townships.get(tid, {}).get("province")
 
-    def _tables_of(self, entry: SourceEntry) -> tuple[dict[str, list[dict]], list[dict]]:
+    def _tables_of(
+        self, entry: SourceEntry, contracts: Contracts, registry: DepartmentRegistry
+    ) -> tuple[dict[str, list[dict]], list[dict]]:
         """The checked tables of one file's current lists, and its screened rows."""
         read = _list_rows(
             read_parquet(build_dir(self.processed) / entry["cache"]).to_pylist(),
             self.revisions,
             entry["source_file"],
         )
-        self.contracts.add_clean_problems(entry["source_file"], entry.get("problems", []))
-        rows = self.contracts.screen_file(entry["source_file"], read, row_township_id)
-        normalized = (
-            normalize_file(rows, self.registry, self.duties) if rows else {t: [] for t in FILE_TABLES}
-        )
-        return self.contracts.check_file(entry["source_file"], normalized), rows
+        contracts.add_clean_problems(entry["source_file"], entry.get("problems", []))
+        rows = contracts.screen_file(entry["source_file"], read, row_township_id)
+        normalized = normalize_file(rows, registry, self.duties) if rows else {t: [] for t in FILE_TABLES}
+        return contracts.check_file(entry["source_file"], normalized), rows
 
     def finish(self, strict: bool) -> list[dict]:
         """Phase 3: the tables over all files (duties, review, changes, departments, townships,
@@ -810,11 +873,18 @@ def _new_township(item: dict, rows: list[dict]) -> dict:
     }
 
 
-def run_command(processed: Path, strict: bool, raw: Path | None, out: Path, partition: str = "auto") -> int:
+def run_command(
+    processed: Path,
+    strict: bool,
+    raw: Path | None,
+    out: Path,
+    partition: str = "auto",
+    jobs: int | None = None,
+) -> int:
     """Run the stage as a command does: one line on a strict stop or on problems; the exit status
-    (1: a strict stop, nothing written). OUT, PARTITION: as for `run`."""
+    (1: a strict stop, nothing written). OUT, PARTITION, JOBS: as for `run`."""
     try:
-        problems = run(processed, out, strict=strict, raw=raw, partition=partition)
+        problems = run(processed, out, strict=strict, raw=raw, partition=partition, jobs=jobs)
     except ContractViolation as exc:
         print(f"normalize: {exc}", file=sys.stderr)
         print("normalize: nothing was written; the previous tables are unchanged (strict)", file=sys.stderr)

@@ -129,7 +129,9 @@ def build(args: argparse.Namespace) -> int:
     staging = publication.new_staging(processed)
     try:
         # a strict stop:
-        if normalize.run_command(processed, args.strict, raw, out=staging, partition=args.partition):
+        if normalize.run_command(
+            processed, args.strict, raw, out=staging, partition=args.partition, jobs=args.jobs
+        ):
             publication.discard(processed)
             return 1
         faults.point("staged")
