@@ -395,11 +395,7 @@ LIGHT = ["city", "county", "township", "list", "seq", "name", "category"]
 
 
 def _read(processed: Path, entry: dict, columns: list[str] | None = None) -> list[dict]:
-    import pyarrow.parquet as pq
-
-    # ParquetFile, not read_table: read_table goes through pyarrow.dataset, which imports pandas.
-    with pq.ParquetFile(build_dir(processed) / entry["cache"]) as f:
-        return f.read(columns=columns).to_pylist()
+    return read_parquet(build_dir(processed) / entry["cache"], columns).to_pylist()
 
 
 def _place(row: dict) -> str:
