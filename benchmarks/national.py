@@ -42,6 +42,19 @@ SCALE = ROOT / "tests" / "fixtures" / "corpus" / "scale"
 PER_COUNTY = 13
 NAME_CHARS = "东西南北中上下前后新老红白青黄金石山河湖泉沟湾坪岭川原台营屯堡庄桥店集"
 CLAUSE = "，并做好相关台账记录工作"
+# With --wordings K above 1, a county adds one of the first K clauses (by its name's hash) to the
+# items it rewords, and swaps one of the first K word pairs in another eighth of its items: K times
+# as many distinct wordings, and near-duplicates that only the matcher's guard tells apart.
+CLAUSES = (
+    CLAUSE, "，按要求及时上报有关情况", "，配合开展督促检查", "，落实属地管理责任", "，做好宣传引导和政策解释",
+    "，建立健全工作台账", "，及时处置发现的问题", "，协助做好信息收集报送", "，做好日常巡查工作",
+    "，配合做好应急处置", "，加强业务培训指导", "，定期开展排查整治",
+)  # fmt: skip
+SWAPS = (
+    ("负责", "承担"), ("做好", "抓好"), ("开展", "组织开展"), ("协助", "配合"), ("管理", "监管"),
+    ("工作", "事务"), ("检查", "巡查"), ("宣传", "宣传教育"), ("排查", "摸排"), ("落实", "贯彻落实"),
+    ("组织", "统筹"), ("指导", "督导"),
+)  # fmt: skip
 
 
 def template(raw: Path, folder: Path) -> tuple[Path, dict]:
@@ -89,8 +102,8 @@ def _replace(table, pairs: list[tuple[str, str]]):
     return pa.table(columns, names=table.column_names)
 
 
-def generate(n: int, source: Path, manifest: dict, out: Path) -> None:
-    """Write N townships' cleaned items and the clean manifest into OUT/.build."""
+def generate(n: int, source: Path, manifest: dict, out: Path, wordings: int = 1) -> None:
+    """Write N townships' cleaned items and the clean manifest into OUT/.build (WORDINGS: see CLAUSES)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -119,9 +132,15 @@ def generate(n: int, source: Path, manifest: dict, out: Path) -> None:
         new = _replace(table, pairs)
         new = new.set_column(new.column_names.index("province"), "province", pa.array([province] * len(new)))
         # A tenth of the county's items reworded (which tenth depends on the county).
-        shift = int(hashlib.sha1(county.encode()).hexdigest(), 16) % 10
+        digest = int(hashlib.sha1(county.encode()).hexdigest(), 16)
+        shift = digest % 10
         reword = pc.equal(pc.bit_wise_and(pc.add(new["seq"], shift), 7), 0)
-        names = pc.if_else(reword, pc.binary_join_element_wise(new["name"], CLAUSE, ""), new["name"])
+        clause = CLAUSES[(digest // 10) % wordings] if wordings > 1 else CLAUSE
+        names = pc.if_else(reword, pc.binary_join_element_wise(new["name"], clause, ""), new["name"])
+        if wordings > 1:  # another eighth of its items with one word swapped for a near-synonym
+            old, swap = SWAPS[(digest // 100) % min(wordings, len(SWAPS))]
+            swapped = pc.equal(pc.bit_wise_and(pc.add(new["seq"], shift), 7), 4)
+            names = pc.if_else(swapped, pc.replace_substring(names, old, swap, max_replacements=1), names)
         new = new.set_column(new.column_names.index("name"), "name", names)
         source_file = f"{province}/{county}/{town}履职事项清单.pdf"
         new = new.set_column(
@@ -140,7 +159,7 @@ def table(results: list[dict]) -> list[str]:
     """The printed table: stage × townships × (wall s, CPU s, peak MB), with the growth from the
     previous size of the same label: wall time and peak memory per township (1.00 = linear)."""
     out = [
-        f"{'label':<8}{'townships':>10}{'item rows':>11}  {'stage':<10}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}"
+        f"{'label':<10}{'townships':>10}{'item rows':>11}{'duties':>9}  {'stage':<10}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}"
         f"{'load':>6}{'time/N':>8}{'MB/N':>7}"
     ]
     previous: dict[tuple[str, str], dict] = {}
@@ -152,7 +171,7 @@ def table(results: list[dict]) -> list[str]:
                 continue
             if s.get("stopped"):  # a run stopped by hand: what it had used by then
                 out.append(
-                    f"{label:<8}{row['townships']:>10}{row['item_rows']:>11}  {stage:<10}{'-':>9}"
+                    f"{label:<10}{row['townships']:>10}{row['item_rows']:>11}{row.get('duties', ''):>9}  {stage:<10}{'-':>9}"
                     f"{'>' + str(s['cpu_s']):>9}{'>' + str(s['peak_mb']):>9}{s.get('load', ''):>6}  {s['stopped']}"
                 )
                 continue
@@ -166,12 +185,14 @@ def table(results: list[dict]) -> list[str]:
                 ]
             previous[(label, stage)] = row
             out.append(
-                f"{label:<8}{row['townships']:>10}{row['item_rows']:>11}  {stage:<10}{s['wall_s']:>9}{s['cpu_s']:>9}"
+                f"{label:<10}{row['townships']:>10}{row['item_rows']:>11}{row.get('duties', ''):>9}  {stage:<10}"
+                f"{s['wall_s']:>9}{s['cpu_s']:>9}"
                 f"{s['peak_mb']:>9}{s.get('load', ''):>6}{growth[0]:>8}{growth[1]:>7}"
             )
     out.append(
         "time/N, MB/N: CPU time and peak memory per township relative to the previous size (1.00 = linear, "
-        "below 1: sublinear); load: the 1-minute load average when the stage started (the machine is shared)"
+        "below 1: sublinear); load: the 1-minute load average when the stage started (the machine is shared); "
+        "duties: rows of the duties table (the matcher's output; --wordings varies the wording)"
     )
     return out
 
@@ -200,11 +221,19 @@ def main(argv: list[str] | None = None) -> int:
         help="stages to run (default: both)",
     )
     ap.add_argument("--partition", default="auto", help="PARTITION of the normalize stage (default: auto)")
+    ap.add_argument(
+        "--wordings",
+        type=int,
+        default=1,
+        help=f"clause and word variants a county may use (1..{len(CLAUSES)})",
+    )
     ap.add_argument("--label", default="", help="a name for these runs in national.json (e.g. before, after)")
     ap.add_argument(
         "--code", type=Path, default=ROOT, help="the checkout whose stages run (default: this one)"
     )
     args = ap.parse_args(argv)
+    if not 1 <= args.wordings <= len(CLAUSES):
+        ap.error(f"--wordings must be from 1 to {len(CLAUSES)}")
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)
     saved = out_dir / "national.json"
@@ -220,11 +249,12 @@ def main(argv: list[str] | None = None) -> int:
                 "label": args.label,
                 "townships": n,
                 "partition": args.partition,
+                "wordings": args.wordings,
                 "machine": machine(),
             }
             load = round(os.getloadavg()[0], 1)
             start, cpu0 = time.perf_counter(), time.process_time()
-            generate(n, source, manifest, out)
+            generate(n, source, manifest, out, args.wordings)
             row["generate"] = {"wall_s": round(time.perf_counter() - start, 1),
                                "cpu_s": round(time.process_time() - cpu0, 1), "peak_mb": 0, "load": load}  # fmt: skip
             for stage in args.stages:
@@ -243,9 +273,12 @@ def main(argv: list[str] | None = None) -> int:
                     "load": load,
                 }
             import pyarrow.dataset as ds
+            import pyarrow.parquet as pq
 
             row["item_rows"] = sum(ds.dataset(out / f"{t}_items.parquet", format="parquet").count_rows()
                                    for t in ("basic", "coordination", "reclaimed"))  # fmt: skip
+            if (out / "duties.parquet").exists():
+                row["duties"] = pq.read_metadata(out / "duties.parquet").num_rows
             row["output_mb"] = round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20)
             results = [
                 r for r in _saved(saved) if (r.get("label", ""), r["townships"]) != (args.label, n)
