@@ -262,3 +262,32 @@ def test_a_crashed_or_spinning_reader_costs_only_its_child():
     spun = call(_spin, None, Budget(1, 300))
     assert not spun.ok and spun.reason.startswith("reading it exceeds the 1 s time budget")
     assert call(len, "abc", Budget(1, 300)).value == 3  # and a read within budget gives its value
+
+
+def _reader_result(kind: str):
+    """What a reader returns: its pages, a MemoryError it caught, or (a bug) not a dict."""
+    return (
+        {"pages": [1, 2], "rows": ["甲"]}
+        if kind == "ok"
+        else {"error_kind": "memory"}
+        if kind == "memory"
+        else 7
+    )
+
+
+@pytest.mark.parametrize("kind", ["ok", "memory", "not a dict", "crash"])
+def test_a_sealed_result_opened_by_the_caller_is_the_unsealed_result(kind):
+    """A pool worker passes a read's result on sealed (unpickled only by the build's process):
+    opened, it is what the worker would have passed on, whatever the read gave."""
+    from pipeline.extract.budget import Budget, Sealed, opened, run
+
+    budget = Budget(5, 300)
+    func = _crash if kind == "crash" else _reader_result
+    plain, sealed = run(func, kind, budget), run(func, kind, budget, sealed=True)
+    assert isinstance(sealed.get("sealed"), Sealed) == (kind != "crash")  # a crash has no value to seal
+    assert sealed["budget"]["cpu_s"] >= 0  # the read's figures come beside it, unsealed
+    got = opened(dict(sealed), budget)
+    for result in (plain, got):
+        result.pop("budget")
+    assert got == plain
+    assert ("error" in got) == (kind != "ok")

@@ -338,7 +338,8 @@ def _read_pages(
     tasks = [t for _, ts in plan.pending for t in ts]
     owners = [entry for entry, ts in plan.pending for _ in ts]
     last_page = {id(entry): ts[-1].last for entry, ts in plan.pending}
-    results = map_ordered(budgets.Budgeted(run_task, _budget(plan.settings)), tasks, plan.jobs, scheduler)
+    budget = _budget(plan.settings)
+    results = map_ordered(budgets.Budgeted(run_task, budget, sealed=True), tasks, plan.jobs, scheduler)
     # Load the Parquet writer while the workers parse (they are already started). Not when a task
     # is forked from this process (jobs=1, a single task): a fork must not race a running import.
     loader = threading.Thread(target=_load, args=(scheduler, preload), daemon=True)
@@ -352,7 +353,7 @@ def _read_pages(
         if owner is not current:
             current, parts = owner, []
         bar.update(task.last - task.first)
-        parts.append(result)
+        parts.append(budgets.opened(result, budget))
         if task.last == last_page[id(owner)]:
             plan.file_read(owner, parts, task.path, last_page[id(owner)])
     bar.close()
