@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import machine, timed  # noqa: E402
+from run import PEAK_PSS_MB, machine, timed  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")
 SCALE = ROOT / "tests" / "fixtures" / "corpus" / "scale"
@@ -270,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                     "wall_s": round(wall, 1),
                     "cpu_s": round(cpu, 1),
                     "peak_mb": round(peak),
+                    "peak_pss_mb": round(PEAK_PSS_MB[0]),
                     "load": load,
                 }
             import pyarrow.dataset as ds

@@ -55,6 +55,39 @@ BARE = (
 )
 
 
+def _tree_pids(root_pid: int) -> list[int]:
+    """A process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, stack = [], [root_pid]
+    while stack:
+        pid = stack.pop()
+        out.append(pid)
+        stack.extend(children.get(pid, []))
+    return out
+
+
+def _tree_pss_kb(root_pid: int) -> int:
+    """Proportional memory (kB) of a process tree: each page shared by forked processes counted
+    once in all, where the resident sizes count it in every process that maps it (Linux)."""
+    total = 0
+    for pid in _tree_pids(root_pid):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def _tree_rss_kb(root_pid: int) -> int:
     """Resident memory (kB) of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
@@ -84,22 +117,27 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+PEAK_PSS_MB: list[float] = [0.0]  # the peak proportional memory of the last timed(memory=True) run
+
+
 def timed(cmd: list[str], cwd: Path = ROOT, memory: bool = False) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (the command's whole process tree, as it is waited for) and,
-    with memory=True, peak tree memory (MB) of one command.
+    with memory=True, peak tree memory (MB, resident sizes summed) of one command; its peak
+    proportional memory (shared pages once) is left in PEAK_PSS_MB[0].
 
     Memory is sampled from /proc every 20 ms, which costs CPU, so timing runs don't sample.
     """
-    peak = 0
+    peak = pss = 0
     cpu0 = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, pss
         while not done.is_set():
             peak = max(peak, _tree_rss_kb(proc.pid))
+            pss = max(pss, _tree_pss_kb(proc.pid))
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -111,6 +149,7 @@ def timed(cmd: list[str], cwd: Path = ROOT, memory: bool = False) -> tuple[float
     done.set()
     if memory:
         sampler.join()
+        PEAK_PSS_MB[0] = pss / 1024
     if proc.returncode != 0:
         raise SystemExit(f"benchmark: {' '.join(cmd)} failed:\n{err.decode(errors='replace')}")
     return seconds, cpu, peak / 1024
