@@ -65,6 +65,7 @@ from pipeline.common.storage import (
     CLEAN_MANIFEST,
     EXTRACT_MANIFEST,
     build_dir,
+    import_arrow,
     prune_cache,
     read_json,
     read_manifest,
@@ -802,6 +803,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
 
         return explain_main(args.explain, args.page, args.picture, args.processed)
+    import_arrow()  # as in a build: pyarrow without numpy, rows to Arrow directly (`rows_to_arrow`)
     run(args.processed)
     return 0
 
