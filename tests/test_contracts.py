@@ -148,8 +148,23 @@ def test_lists_claimed_ahead_decide_the_duplicate_whatever_order_files_are_scree
         "a.pdf", {"coordination_departments": [{"item_id": "T1-C001", "position": 1, "department_id": "D2"}]}
     )
     assert c.problems == []  # a file's findings are its own until merged
-    c.merge(on_a)
-    c.merge(on_b)
+    c.merge(on_a.findings())
+    c.merge(on_b.findings())
     c.check_table("departments", [{"department_id": "D1"}])
     kinds = sorted((p.kind, p.source_file) for p in c.finish())
     assert kinds == [("duplicate_list", "b.pdf"), ("unknown_department", "a.pdf")]
+
+
+def test_a_files_findings_carry_none_of_the_lists_every_file_shares():
+    # A worker sends a file's findings back to the build's process: the lists claimed by every
+    # file of the build stay behind (sent with each file, they made normalize quadratic).
+    import pickle
+
+    c = Contracts()
+    c.claim_lists("a.pdf", [row(n, township=t) for n in (1, 2) for t in ("甲乡", "乙乡")], tid)
+    one = c.for_file()
+    one.screen_file("a.pdf", [row(1), row(3)], tid)
+    found = one.findings()
+    assert [p.kind for p in found.problems] == ["numbering_gap"]
+    assert b"T2" not in pickle.dumps(found)  # 乙乡's list (T2) is not in them
+    assert b"T2" in pickle.dumps(c._lists)  # where it is

@@ -75,6 +75,15 @@ def _label(row: dict) -> str:
     return f"the {LIST_NAMES[row['list']]} list of {row['township']}{section}"
 
 
+@dataclass
+class Findings:
+    """What one file's contracts found: its problems, and the departments its rows refer to
+    (department_id → the file and row first naming it), checked against departments at the end."""
+
+    problems: list[Problem]
+    referenced: dict[str, tuple[str, str]]
+
+
 class Contracts:
     """Screens each file's cleaned rows before they become output rows, and the output rows after."""
 
@@ -93,15 +102,19 @@ class Contracts:
 
     def for_file(self) -> Contracts:
         """Contracts for one file's screening and checks, sharing the lists claimed so far, with
-        problems and references of its own (`merge` adds them to these)."""
+        problems and references of its own (`findings`, which `merge` adds to these)."""
         one = Contracts()
         one._lists = self._lists
         return one
 
-    def merge(self, one: Contracts) -> None:
+    def findings(self) -> Findings:
+        """What these contracts found (not the lists claimed: those every file shares)."""
+        return Findings(self.problems, self._referenced)
+
+    def merge(self, found: Findings) -> None:
         """Add what a file's contracts (`for_file`) found, as if it had been found here."""
-        self.problems += one.problems
-        for dept, where in one._referenced.items():
+        self.problems += found.problems
+        for dept, where in found.referenced.items():
             self._referenced.setdefault(dept, where)
 
     def add_clean_problems(self, source_file: str, found: list[dict]) -> None:

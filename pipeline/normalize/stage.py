@@ -54,7 +54,14 @@ from pipeline.common.storage import (
     stage_version,
     write_json,
 )
-from pipeline.normalize.contracts import LIST_NAMES, Contracts, ContractViolation, Problem, violation
+from pipeline.normalize.contracts import (
+    LIST_NAMES,
+    Contracts,
+    ContractViolation,
+    Findings,
+    Problem,
+    violation,
+)
 from pipeline.normalize.departments import Department, disposition, resolve, split_printed
 from pipeline.normalize.divisions import lookup as lookup_division
 from pipeline.normalize.duties import (
@@ -663,7 +670,7 @@ class _FileResult:
 
     tables: dict[str, list[dict]]
     townships: dict[str, dict]
-    contracts: Contracts
+    found: Findings  # not the file's Contracts: those share every file's claimed lists
     registry: DepartmentRegistry
     failure: tuple[str, str] | None = None
 
@@ -746,21 +753,21 @@ class _Run:
             raise
         except Exception as exc:  # this file's content revealed a bug: it alone is rejected
             return _FileResult(
-                {}, {}, contracts, registry, (content_failure("normalize", exc), technical(exc))
+                {}, {}, contracts.findings(), registry, (content_failure("normalize", exc), technical(exc))
             )
         townships: dict[str, dict] = {}
         for table in ITEM_TABLES.values():
             for item in tables[table]:
                 if item["township_id"] not in townships:
                     townships[item["township_id"]] = _new_township(item, rows)
-        return _FileResult(tables, townships, contracts, registry)
+        return _FileResult(tables, townships, contracts.findings(), registry)
 
     def add_file(self, entry: SourceEntry, result: _FileResult | None = None) -> None:
         """Phase 2, per raw file, in file order: a file read (RESULT: its `file_result`) written to
         the item tables; its row of source_files."""
         n_items = 0
         if result is not None:
-            self.contracts.merge(result.contracts)
+            self.contracts.merge(result.found)
             self.registry.merge(result.registry)
             if result.failure is not None:
                 reason, detail = result.failure
