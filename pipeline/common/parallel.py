@@ -36,9 +36,7 @@ def map_ordered(func: Callable, tasks: list, jobs: int, scheduler: str | None = 
 
 def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
     """Start the worker processes now (before the caller starts any thread), yield lazily."""
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ctx.Pool(jobs, initializer=_quiet_worker)
+    pool = _pool(jobs)
     results = pool.imap(func, tasks, chunksize=1)
 
     def ordered() -> Iterator:
@@ -47,13 +45,7 @@ def _map_pool(func: Callable, tasks: list, jobs: int) -> Iterator:
             yield from results
             done = True
         finally:
-            # Every task done: the workers leave when they see the end of the queue (no signal).
-            # Stopped early (an error, Ctrl-C): stop them (SIGTERM: a running read is cleaned up).
-            if done:
-                pool.close()
-            else:
-                pool.terminate()
-            pool.join()
+            _end(pool, done)
 
     return ordered()
 
@@ -71,30 +63,43 @@ def map_window(func: Callable, tasks: Iterable, jobs: int, window: int) -> Gener
         raise ValueError(f"map_window: window must be at least 1, not {window}")
     import gc
 
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     # What the workers inherit stays shared with this process: frozen, the collector of a worker
     # never walks (and so never writes to, and copies) the objects this process holds, however
     # many (a national build's matched duties: hundreds of MB).
     gc.freeze()
-    pool = ctx.Pool(jobs, initializer=_quiet_worker)
-    pending: deque = deque()
-    done = False
     try:
-        for task in tasks:
-            pending.append(pool.apply_async(func, (task,)))
-            if len(pending) >= window:
+        pool = _pool(jobs)
+        pending: deque = deque()
+        done = False
+        try:
+            for task in tasks:
+                pending.append(pool.apply_async(func, (task,)))
+                if len(pending) >= window:
+                    yield pending.popleft().get()
+            while pending:
                 yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
-        done = True
-    finally:  # as in _map_pool: the workers leave on their own, or are stopped when stopped early
-        if done:
-            pool.close()
-        else:
-            pool.terminate()
-        pool.join()
+            done = True
+        finally:
+            _end(pool, done)
+    finally:
         gc.unfreeze()
+
+
+def _pool(jobs: int):
+    """A pool of JOBS forked worker processes (spawned where fork is not available)."""
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ctx.Pool(jobs, initializer=_quiet_worker)
+
+
+def _end(pool, done: bool) -> None:
+    """Every task done: the workers leave when they see the end of the queue (no signal).
+    Stopped early (an error, Ctrl-C): stop them (SIGTERM: a running read is cleaned up)."""
+    if done:
+        pool.close()
+    else:
+        pool.terminate()
+    pool.join()
 
 
 _AT_STOP: list[Callable[[], None]] = []  # run when a pool worker is stopped (see _quiet_worker)

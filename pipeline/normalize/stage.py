@@ -22,14 +22,14 @@ Run alone: python -m pipeline.normalize --processed data/processed [--strict]
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cache
 import hashlib
 from pathlib import Path
 import sys
-from typing import cast
+from typing import Any, cast
 
 from pipeline.common import cli
 from pipeline.common.columns import fields
@@ -402,7 +402,7 @@ def _township_rows(seen: dict[str, dict]) -> list[dict]:
 LIGHT = ["city", "county", "township", "list", "seq", "name", "category"]
 
 
-def _read(processed: Path, entry: dict, columns: list[str] | None = None) -> list[dict]:
+def _read(processed: Path, entry: Mapping[str, Any], columns: list[str] | None = None) -> list[dict]:
     return read_parquet(build_dir(processed) / entry["cache"], columns).to_pylist()
 
 
@@ -800,11 +800,7 @@ class _Run:
         self, entry: SourceEntry, contracts: Contracts, registry: DepartmentRegistry
     ) -> tuple[dict[str, list[dict]], list[dict]]:
         """The checked tables of one file's current lists, and its screened rows."""
-        read = _list_rows(
-            read_parquet(build_dir(self.processed) / entry["cache"]).to_pylist(),
-            self.revisions,
-            entry["source_file"],
-        )
+        read = _list_rows(_read(self.processed, entry), self.revisions, entry["source_file"])
         contracts.add_clean_problems(entry["source_file"], entry.get("problems", []))
         rows = contracts.screen_file(entry["source_file"], read, row_township_id)
         normalized = normalize_file(rows, registry, self.duties) if rows else {t: [] for t in FILE_TABLES}

@@ -51,11 +51,9 @@ def batches(path: Path, batch_size: int | None = None) -> Iterator[dict[str, lis
                 yield data
 
 
-def files(path: Path) -> list[tuple[str, dict[str, object]]]:
+def files(path: Path) -> list[tuple[str, dict[str, str]]]:
     """The table's Parquet files in order, each with its partition keys ({} for a single file)."""
-    if not path.is_dir():
-        return [(str(path), {})]
-    return [(str(p), dict(partition_keys(path, p))) for p in table_parts(path)]
+    return [(str(p), partition_keys(path, p)) for p in table_parts(path)]
 
 
 def num_rows(path: Path) -> int:
