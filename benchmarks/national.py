@@ -37,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import PEAK_PSS_MB, machine, timed  # noqa: E402
 
+from pipeline.publish.tables import num_rows  # noqa: E402
+
 PY = str(ROOT / ".venv" / "bin" / "python")
 SCALE = ROOT / "tests" / "fixtures" / "corpus" / "scale"
 PER_COUNTY = 13
@@ -55,6 +57,7 @@ SWAPS = (
     ("工作", "事务"), ("检查", "巡查"), ("宣传", "宣传教育"), ("排查", "摸排"), ("落实", "贯彻落实"),
     ("组织", "统筹"), ("指导", "督导"),
 )  # fmt: skip
+MAX_WORDINGS = min(len(CLAUSES), len(SWAPS))
 
 
 def template(raw: Path, folder: Path) -> tuple[Path, dict]:
@@ -135,10 +138,10 @@ def generate(n: int, source: Path, manifest: dict, out: Path, wordings: int = 1)
         digest = int(hashlib.sha1(county.encode()).hexdigest(), 16)
         shift = digest % 10
         reword = pc.equal(pc.bit_wise_and(pc.add(new["seq"], shift), 7), 0)
-        clause = CLAUSES[(digest // 10) % wordings] if wordings > 1 else CLAUSE
+        clause = CLAUSES[(digest // 10) % wordings]  # CLAUSE where wordings is 1
         names = pc.if_else(reword, pc.binary_join_element_wise(new["name"], clause, ""), new["name"])
         if wordings > 1:  # another eighth of its items with one word swapped for a near-synonym
-            old, swap = SWAPS[(digest // 100) % min(wordings, len(SWAPS))]
+            old, swap = SWAPS[(digest // 100) % wordings]
             swapped = pc.equal(pc.bit_wise_and(pc.add(new["seq"], shift), 7), 4)
             names = pc.if_else(swapped, pc.replace_substring(names, old, swap, max_replacements=1), names)
         new = new.set_column(new.column_names.index("name"), "name", names)
@@ -225,15 +228,15 @@ def main(argv: list[str] | None = None) -> int:
         "--wordings",
         type=int,
         default=1,
-        help=f"clause and word variants a county may use (1..{len(CLAUSES)})",
+        help=f"clause and word variants a county may use (1..{MAX_WORDINGS})",
     )
     ap.add_argument("--label", default="", help="a name for these runs in national.json (e.g. before, after)")
     ap.add_argument(
         "--code", type=Path, default=ROOT, help="the checkout whose stages run (default: this one)"
     )
     args = ap.parse_args(argv)
-    if not 1 <= args.wordings <= len(CLAUSES):
-        ap.error(f"--wordings must be from 1 to {len(CLAUSES)}")
+    if not 1 <= args.wordings <= MAX_WORDINGS:
+        ap.error(f"--wordings must be from 1 to {MAX_WORDINGS}")
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(exist_ok=True)
     saved = out_dir / "national.json"
@@ -273,13 +276,11 @@ def main(argv: list[str] | None = None) -> int:
                     "peak_pss_mb": round(PEAK_PSS_MB[0]),
                     "load": load,
                 }
-            import pyarrow.dataset as ds
-            import pyarrow.parquet as pq
-
-            row["item_rows"] = sum(ds.dataset(out / f"{t}_items.parquet", format="parquet").count_rows()
-                                   for t in ("basic", "coordination", "reclaimed"))  # fmt: skip
+            row["item_rows"] = sum(
+                num_rows(out / f"{t}_items.parquet") for t in ("basic", "coordination", "reclaimed")
+            )
             if (out / "duties.parquet").exists():
-                row["duties"] = pq.read_metadata(out / "duties.parquet").num_rows
+                row["duties"] = num_rows(out / "duties.parquet")
             row["output_mb"] = round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20)
             results = [
                 r for r in _saved(saved) if (r.get("label", ""), r["townships"]) != (args.label, n)

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copy2(p, raw / p.name)
         cmd = [str(PY), "-m", "pipeline.extract", "--raw", str(raw), "--processed", str(Path(tmp) / "out")]
         os.environ["JOBS"] = str(args.jobs)
-        seconds, peak_mb = timed(cmd, memory=True)
+        seconds, _, peak_mb = timed(cmd, memory=True)
     load_after = os.getloadavg()
     result = {
         "machine": machine(),

@@ -75,29 +75,23 @@ def _tree_pids(root_pid: int) -> list[int]:
     return out
 
 
-def _tree_pss_kb(root_pid: int) -> int:
-    """Proportional memory (kB) of a process tree: each page shared by forked processes counted
-    once in all, where the resident sizes count it in every process that maps it (Linux)."""
-    total = 0
-    for pid in _tree_pids(root_pid):
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
-        except (OSError, ValueError):
-            continue
-    return total
+def _tree_memory_kb(root_pid: int) -> tuple[int, int]:
+    """Resident and proportional memory (kB) of a process and all its descendants, from /proc
+    (proportional: each page shared by forked processes counted once in all, where the resident
+    sizes count it in every process that maps it; Linux)."""
+    pids = _tree_pids(root_pid)
+    return sum(_field_kb(p, "status", "VmRSS:") for p in pids), sum(
+        _field_kb(p, "smaps_rollup", "Pss:") for p in pids
+    )
 
 
-def _tree_rss_kb(root_pid: int) -> int:
-    """Resident memory (kB) of a process and all its descendants, from /proc."""
-    total = 0
-    for pid in _tree_pids(root_pid):
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
+def _field_kb(pid: int, name: str, field: str) -> int:
+    """The kB figure of FIELD in /proc/PID/NAME (0 for a process gone meanwhile)."""
+    try:
+        with open(f"/proc/{pid}/{name}") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith(field)), 0)
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _children_cpu() -> float:
@@ -124,8 +118,8 @@ def timed(cmd: list[str], cwd: Path = ROOT, memory: bool = False) -> tuple[float
     def sample() -> None:
         nonlocal peak, pss
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(proc.pid))
-            pss = max(pss, _tree_pss_kb(proc.pid))
+            rss_now, pss_now = _tree_memory_kb(proc.pid)
+            peak, pss = max(peak, rss_now), max(pss, pss_now)
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
